@@ -1,0 +1,64 @@
+# vaultdr - see README.md. `make` builds ./vaultdr and mock/vaultdr-mock
+# statically (musl when available); `make test` runs every suite.
+VERSION := 0.1.0
+
+ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+_deps := $(shell scripts/deps.sh build 1>&2)
+ifneq ($(.SHELLSTATUS),0)
+$(error missing build dependencies; see the message above)
+endif
+endif
+
+MUSL := $(shell command -v musl-gcc 2>/dev/null)
+ifneq ($(MUSL),)
+CC := musl-gcc
+COMPAT := compat.c
+else
+COMPAT :=
+endif
+BEARSSL_A ?= $(firstword $(wildcard /usr/lib/*/libbearssl.a /usr/lib/libbearssl.a))
+B ?= build
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+CPPFLAGS += -D_DEFAULT_SOURCE -DVAULTDR_VERSION='"$(VERSION)"' -I. -I/usr/include/bearssl -I$(B)/include
+CFLAGS ?= -O2
+CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -pthread
+LDFLAGS += -static -pthread
+
+CORE := buf.c log.c secret.c b64.c json.c ini.c sigv4.c tls.c http.c $(COMPAT)
+APP := vault.c route53.c dr.c
+MOCKSRC := $(wildcard mock/*.c)
+TESTSRC := $(wildcard tests/unit/*.c)
+
+CORE_O := $(CORE:%.c=$(B)/%.o)
+APP_O := $(APP:%.c=$(B)/%.o)
+MOCK_O := $(MOCKSRC:%.c=$(B)/%.o)
+TEST_O := $(TESTSRC:%.c=$(B)/%.o)
+
+all: vaultdr mock/vaultdr-mock
+
+$(B)/include/jsmn.h: /usr/include/jsmn.h
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(B)/%.o: %.c $(B)/include/jsmn.h $(wildcard *.h mock/*.h tests/unit/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+vaultdr: $(B)/vaultdr.o $(APP_O) $(CORE_O)
+	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
+
+mock/vaultdr-mock: $(MOCK_O) $(CORE_O)
+	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
+
+$(B)/unit-tests: $(TEST_O) $(APP_O) $(CORE_O)
+	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
+
+test: all $(B)/unit-tests
+	@scripts/deps.sh test
+	@tests/run.sh $(B)
+
+clean:
+	rm -rf build build-* vaultdr mock/vaultdr-mock
+
+.PHONY: all test clean

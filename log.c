@@ -1,0 +1,123 @@
+/* log.c - the seed's progress format, warnings, and the error slot.
+ * Everything printed passes through secret_redact(). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "secret.h"
+
+static enum log_mode mode = LOG_TEXT;
+static int verbose;
+static _Thread_local char errbuf[2048]; /* the mock is threaded */
+
+void
+log_init(enum log_mode m, int v)
+{
+	mode = m;
+	verbose = v;
+}
+
+int
+log_verbose_on(void)
+{
+	return verbose;
+}
+
+void
+log_timestamp(char *out, size_t outsz)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(out, outsz, "%a, %d %b %Y %H:%M:%S", &tm) == 0)
+		snprintf(out, outsz, "?");
+}
+
+static void
+vemit(FILE *f, const char *pre, const char *fmt, va_list ap)
+{
+	char line[4096];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	secret_redact(line);
+	fprintf(f, "%s%s\n", pre, line);
+	fflush(f);
+}
+
+void
+log_step(const char *fmt, ...)
+{
+	char ts[64], pre[96];
+	va_list ap;
+
+	if (mode != LOG_TEXT)
+		return;
+	log_timestamp(ts, sizeof(ts));
+	snprintf(pre, sizeof(pre), "[%s] *** ", ts);
+	va_start(ap, fmt);
+	vemit(stdout, pre, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vemit(stderr, "vaultdr: warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_verbose(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	vemit(stderr, "vaultdr: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+err_set(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+	va_end(ap);
+}
+
+void
+err_prefix(const char *fmt, ...)
+{
+	char pre[1024], old[sizeof(errbuf)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	memcpy(old, errbuf, sizeof(old));
+	if (old[0])
+		snprintf(errbuf, sizeof(errbuf), "%s: %s", pre, old);
+	else
+		snprintf(errbuf, sizeof(errbuf), "%s", pre);
+}
+
+const char *
+err_get(void)
+{
+	return errbuf;
+}
+
+void
+err_clear(void)
+{
+	errbuf[0] = '\0';
+}

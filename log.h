@@ -1,0 +1,31 @@
+/* log.h - progress lines in the seed's format, warnings, and the one error slot.
+ *
+ * Error convention (STYLE.md habit 2): the function that fails calls err_set()
+ * with the full context once; callers may err_prefix() one line of step context;
+ * main prints err_get() once as "vaultdr: error: ...".  Every string that reaches
+ * stdout/stderr passes through secret_redact() first (see secret.h). */
+#ifndef VAULTDR_LOG_H
+#define VAULTDR_LOG_H
+#include <stdio.h>
+
+enum log_mode { LOG_TEXT, LOG_JSON };
+
+void log_init(enum log_mode mode, int verbose);
+int log_verbose_on(void);
+/* "[Wed, 18 Sep 2019 17:02:15] *** <msg>" on stdout (text mode). */
+void log_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "vaultdr: warning: <msg>" on stderr. */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "vaultdr: <msg>" on stderr, only with --verbose. */
+void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Formats the seed's timestamp "Wed, 18 Sep 2019 17:02:15" (local time) into out. */
+void log_timestamp(char *out, size_t outsz);
+
+/* The error slot (process-wide, last error wins). */
+void err_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prepends "<ctx>: " to the current error. */
+void err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *err_get(void); /* "" when none */
+void err_clear(void);
+
+#endif
