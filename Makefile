@@ -26,7 +26,7 @@ CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -pthread
 LDFLAGS += -static -pthread
 
 CORE := buf.c log.c secret.c b64.c json.c ini.c sigv4.c tls.c http.c $(COMPAT)
-APP := vault.c route53.c dr.c
+APP := $(wildcard vault.c route53.c dr.c awscreds.c)
 MOCKSRC := $(wildcard mock/*.c)
 TESTSRC := $(wildcard tests/unit/*.c)
 
@@ -62,3 +62,5 @@ clean:
 	rm -rf build build-* vaultdr mock/vaultdr-mock
 
 .PHONY: all test clean
+
+-include mock/mock.mk
