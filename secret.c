@@ -1,0 +1,331 @@
+/* secret.c - secrets from the environment or the terminal, wiped when done,
+ * and a registry of live secret values so that output can be redacted.
+ *
+ * Redaction is in place and keeps the length: each occurrence of a
+ * registered value becomes as many '*' characters.  That never grows a
+ * fixed-size log line and needs no allocation on the output path; the cost is
+ * that the length of a secret shows, which is not itself a secret here
+ * (token formats are public).
+ *
+ * The registry holds pointers, not copies: a value must stay registered only
+ * while it is alive (secret_wipe unregisters first).  A mutex guards it
+ * because log.c, which redacts, also runs in the threaded mock. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "secret.h"
+
+#define SECRET_MIN_LEN 4
+#define SECRET_LINE_MAX 8192
+
+struct reg {
+	const char *p;
+	size_t n;
+};
+
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct reg *regs;
+static size_t nregs, capregs;
+
+/* Registers s[0..n) for redaction (n < 4: ignored).  Registering the same
+ * pointer again updates its length.  Out of memory aborts: output could
+ * otherwise carry the secret. */
+void
+secret_register(const char *s, size_t n)
+{
+	struct reg *nr;
+	size_t i;
+
+	if (s == NULL || n < SECRET_MIN_LEN)
+		return;
+	pthread_mutex_lock(&reg_mu);
+	for (i = 0; i < nregs; i++)
+		if (regs[i].p == s) {
+			regs[i].n = n;
+			goto out;
+		}
+	if (nregs == capregs) {
+		capregs = capregs ? capregs * 2 : 16;
+		if ((nr = realloc(regs, capregs * sizeof(*regs))) == NULL) {
+			static const char m[] =
+			    "vaultdr: out of memory registering a secret\n";
+			if (write(2, m, sizeof(m) - 1) < 0)
+				abort();
+			abort();
+		}
+		regs = nr;
+	}
+	regs[nregs].p = s;
+	regs[nregs].n = n;
+	nregs++;
+out:
+	pthread_mutex_unlock(&reg_mu);
+}
+
+/* Forgets s (by pointer); unknown pointers are ignored. */
+void
+secret_unregister(const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&reg_mu);
+	for (i = 0; i < nregs; i++)
+		if (regs[i].p == s) {
+			regs[i] = regs[--nregs];
+			break;
+		}
+	if (nregs == 0) {
+		free(regs);
+		regs = NULL;
+		capregs = 0;
+	}
+	pthread_mutex_unlock(&reg_mu);
+}
+
+/* Replaces every occurrence of every registered value in s by '*'s of the
+ * same length.  Returns s (NULL-safe). */
+char *
+secret_redact(char *s)
+{
+	size_t i, len;
+	char *p, *end;
+
+	if (s == NULL)
+		return s;
+	pthread_mutex_lock(&reg_mu);
+	if (nregs > 0) {
+		len = strlen(s);
+		end = s + len;
+		for (i = 0; i < nregs; i++) {
+			/* memmem is not in POSIX; a plain scan is enough */
+			for (p = s; (size_t)(end - p) >= regs[i].n;) {
+				if (*p == regs[i].p[0] &&
+				    memcmp(p, regs[i].p, regs[i].n) == 0) {
+					memset(p, '*', regs[i].n);
+					p += regs[i].n;
+				} else
+					p++;
+			}
+		}
+	}
+	pthread_mutex_unlock(&reg_mu);
+	return s;
+}
+
+/* Wipes, unregisters and frees the value. NULL-safe. */
+void
+secret_wipe(struct secret *sec)
+{
+	if (sec == NULL)
+		return;
+	if (sec->s) {
+		secret_unregister(sec->s);
+		explicit_bzero(sec->s, sec->len);
+		free(sec->s);
+	}
+	sec->s = NULL;
+	sec->len = 0;
+}
+
+int
+secret_is_set(const struct secret *sec)
+{
+	return sec != NULL && sec->s != NULL;
+}
+
+/* Copies s[0..n) (plus a NUL) into sec, wiping any old value, and registers
+ * it. 0 / -1 (err_set). */
+int
+secret_set(struct secret *sec, const char *s, size_t n)
+{
+	char *p;
+
+	if ((p = malloc(n + 1)) == NULL) {
+		err_set("out of memory");
+		return -1;
+	}
+	memcpy(p, s, n);
+	p[n] = '\0';
+	secret_wipe(sec);
+	sec->s = p;
+	sec->len = n;
+	secret_register(p, n);
+	return 0;
+}
+
+/* 1 = found and non-empty (copied into sec), 0 = unset or empty, -1 = error. */
+int
+secret_from_env(struct secret *sec, const char *var)
+{
+	const char *v = getenv(var);
+
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	if (secret_set(sec, v, strlen(v)) == -1) {
+		err_prefix("%s", var);
+		return -1;
+	}
+	return 1;
+}
+
+/* The terminal whose echo is off, for the signal handler. */
+static volatile sig_atomic_t tty_fd = -1;
+static struct termios tty_saved;
+
+static void
+tty_restore_signal(int sig)
+{
+	if (tty_fd >= 0)
+		tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int
+write_all(int fd, const char *s, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, s, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Environment first; else prompts "<prompt>: " on /dev/tty with echo off
+ * (the terminal is restored on return and on SIGINT/SIGTERM/SIGHUP/SIGQUIT).
+ * 0 = sec holds a value; -1 = no value and no terminal, empty answer, or
+ * error (err_set names var, never the value). */
+int
+secret_get(struct secret *sec, const char *var, const char *prompt)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
+	struct sigaction sa, old[sizeof(sigs) / sizeof(sigs[0])];
+	struct termios t;
+	char *line = NULL, c;
+	size_t n = 0, i;
+	ssize_t r;
+	int fd, rc = -1, echo_off = 0;
+
+	if ((rc = secret_from_env(sec, var)) != 0)
+		return rc == 1 ? 0 : -1;
+	rc = -1;
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1) {
+		err_set("%s is not set and there is no terminal to ask for it",
+		    var);
+		return -1;
+	}
+	if ((line = malloc(SECRET_LINE_MAX)) == NULL) {
+		err_set("out of memory");
+		goto out;
+	}
+	if (tcgetattr(fd, &t) == -1) {
+		err_set("%s is not set and the terminal cannot be set up: %s",
+		    var, strerror(errno));
+		goto out;
+	}
+	tty_saved = t;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tty_restore_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	tty_fd = fd;
+	t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	t.c_lflag |= ICANON;
+	if (tcsetattr(fd, TCSAFLUSH, &t) == -1) {
+		err_set("%s: cannot turn off terminal echo: %s", var,
+		    strerror(errno));
+		goto restore;
+	}
+	echo_off = 1;
+	if (write_all(fd, prompt, strlen(prompt)) == -1 ||
+	    write_all(fd, ": ", 2) == -1) {
+		err_set("%s: cannot write the prompt: %s", var,
+		    strerror(errno));
+		goto restore;
+	}
+	for (;;) {
+		r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err_set("%s: cannot read from the terminal: %s", var,
+			    strerror(errno));
+			goto restore;
+		}
+		if (r == 0 || c == '\n')
+			break;
+		if (n + 1 >= SECRET_LINE_MAX) {
+			err_set("%s: input longer than %d bytes", var,
+			    SECRET_LINE_MAX - 1);
+			goto restore;
+		}
+		line[n++] = c;
+	}
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	if (n == 0) {
+		err_set("%s is not set and nothing was entered", var);
+		goto restore;
+	}
+	if (secret_set(sec, line, n) == -1)
+		goto restore;
+	rc = 0;
+restore:
+	if (echo_off) {
+		tcsetattr(fd, TCSAFLUSH, &tty_saved);
+		(void)write_all(fd, "\n", 1);
+	}
+	tty_fd = -1;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &old[i], NULL);
+	explicit_bzero(&tty_saved, sizeof(tty_saved));
+out:
+	if (line) {
+		explicit_bzero(line, SECRET_LINE_MAX);
+		free(line);
+	}
+	explicit_bzero(&c, sizeof(c));
+	close(fd);
+	return rc;
+}
+
+/* Wipes and frees a heap string. NULL-safe. */
+void
+secret_free_str(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* No core dumps, no ptrace attach by other users' tools, no /proc/PID/mem
+ * reads: a core would hold the tokens. */
+void
+secret_harden_process(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
