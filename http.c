@@ -1,0 +1,1018 @@
+/* http.c - HTTP/1.1 client: URL parsing, strict response framing, limits,
+ * keep-alive per scheme+host+port, 307/308 redirects.
+ *
+ * The response parser reads through a callback and a fixed buffer, takes
+ * lengths from the wire only after checking them against the limits, and is
+ * also the fuzz target: malformed input is an error, never a crash. */
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "http.h"
+#include "log.h"
+
+#ifndef VAULTDR_VERSION
+#define VAULTDR_VERSION "dev"
+#endif
+
+#define MAX_CHUNK_LINE 4096
+#define MAX_1XX 16
+
+/* ---- URLs ---------------------------------------------------------- */
+
+static int
+is_hostchar(int ch)
+{
+	return isalnum(ch) || ch == '-' || ch == '.' || ch == '_';
+}
+
+int
+url_parse(const char *s, struct url *u)
+{
+	const char *p, *auth, *aend, *hs, *he, *ps = NULL, *pe, *frag;
+	size_t hlen, i;
+	long port;
+	int all_num = 1;
+	unsigned char tmp[16];
+
+	memset(u, 0, sizeof(*u));
+	if (s == NULL || *s == '\0') {
+		err_set("empty URL");
+		return -1;
+	}
+	for (p = s; *p; p++) {
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
+			err_set("URL contains a space or control character");
+			return -1;
+		}
+	}
+	if (strncasecmp(s, "https://", 8) == 0) {
+		u->tls = 1;
+		auth = s + 8;
+	} else if (strncasecmp(s, "http://", 7) == 0) {
+		auth = s + 7;
+	} else {
+		err_set("URL %s: scheme must be http:// or https://", s);
+		return -1;
+	}
+	aend = auth + strcspn(auth, "/?#");
+	if (memchr(auth, '@', (size_t)(aend - auth)) != NULL) {
+		err_set("URL %s: user info (user@host) is not supported", s);
+		return -1;
+	}
+	if (*auth == '[') {
+		hs = auth + 1;
+		he = memchr(hs, ']', (size_t)(aend - hs));
+		if (he == NULL) {
+			err_set("URL %s: missing ']' after IPv6 address", s);
+			return -1;
+		}
+		hlen = (size_t)(he - hs);
+		if (hlen == 0 || hlen >= sizeof(u->host)) {
+			err_set("URL %s: bad IPv6 address", s);
+			return -1;
+		}
+		memcpy(u->host, hs, hlen);
+		u->host[hlen] = '\0';
+		if (inet_pton(AF_INET6, u->host, tmp) != 1) {
+			err_set("URL %s: bad IPv6 address", s);
+			return -1;
+		}
+		u->host_is_ip = 1;
+		p = he + 1;
+		if (p < aend && *p != ':') {
+			err_set("URL %s: unexpected text after ']'", s);
+			return -1;
+		}
+	} else {
+		hs = auth;
+		he = memchr(hs, ':', (size_t)(aend - hs));
+		if (he == NULL)
+			he = aend;
+		hlen = (size_t)(he - hs);
+		if (hlen == 0) {
+			err_set("URL %s: empty host", s);
+			return -1;
+		}
+		if (hlen >= sizeof(u->host)) {
+			err_set("URL %s: host name too long", s);
+			return -1;
+		}
+		for (i = 0; i < hlen; i++) {
+			if (!is_hostchar((unsigned char)hs[i])) {
+				err_set("URL %s: bad character in host name",
+				    s);
+				return -1;
+			}
+			if (!isdigit((unsigned char)hs[i]) && hs[i] != '.')
+				all_num = 0;
+		}
+		memcpy(u->host, hs, hlen);
+		u->host[hlen] = '\0';
+		if (inet_pton(AF_INET, u->host, tmp) == 1)
+			u->host_is_ip = 1;
+		else if (all_num) {
+			err_set("URL %s: bad IPv4 address", s);
+			return -1;
+		}
+		p = he;
+	}
+	u->port = u->tls ? 443 : 80;
+	if (p < aend) { /* *p == ':' */
+		ps = p + 1;
+		if (ps == aend || aend - ps > 5) {
+			err_set("URL %s: bad port", s);
+			return -1;
+		}
+		port = 0;
+		for (pe = ps; pe < aend; pe++) {
+			if (!isdigit((unsigned char)*pe)) {
+				err_set("URL %s: bad port", s);
+				return -1;
+			}
+			port = port * 10 + (*pe - '0');
+		}
+		if (port < 1 || port > 65535) {
+			err_set("URL %s: port out of range (1-65535)", s);
+			return -1;
+		}
+		u->port = (int)port;
+	}
+	if (u->host_is_ip && strchr(u->host, ':'))
+		snprintf(u->hostport, sizeof(u->hostport), "[%s]", u->host);
+	else
+		snprintf(u->hostport, sizeof(u->hostport), "%s", u->host);
+	if (u->port != (u->tls ? 443 : 80))
+		snprintf(u->hostport + strlen(u->hostport),
+		    sizeof(u->hostport) - strlen(u->hostport), ":%d", u->port);
+
+	frag = strchr(aend, '#');
+	hlen = frag ? (size_t)(frag - aend) : strlen(aend);
+	if ((u->target = malloc(hlen + 2)) == NULL) {
+		err_set("out of memory");
+		return -1;
+	}
+	i = 0;
+	if (hlen == 0 || *aend != '/')
+		u->target[i++] = '/';
+	memcpy(u->target + i, aend, hlen);
+	u->target[i + hlen] = '\0';
+	return 0;
+}
+
+void
+url_free(struct url *u)
+{
+	if (u == NULL)
+		return;
+	free(u->target);
+	u->target = NULL;
+}
+
+/* ---- response parsing -------------------------------------------------- */
+
+struct reader {
+	http_read_fn rd;
+	void *ctx;
+	char buf[16384];
+	size_t pos, len;
+	int eof;
+	size_t total;     /* bytes received */
+	int proto;        /* the failure was a malformed reply */
+	size_t hdr_bytes; /* header section budget used */
+};
+
+/* Refills the buffer: 1 data, 0 EOF, -1 error (already err_set). */
+static int
+rfill(struct reader *rb)
+{
+	long n;
+
+	if (rb->pos < rb->len)
+		return 1;
+	if (rb->eof)
+		return 0;
+	rb->pos = rb->len = 0;
+	n = rb->rd(rb->ctx, rb->buf, sizeof(rb->buf));
+	if (n < 0) {
+		if (err_get()[0] == '\0')
+			err_set("read error");
+		return -1;
+	}
+	if (n == 0) {
+		rb->eof = 1;
+		return 0;
+	}
+	if ((size_t)n > sizeof(rb->buf))
+		n = sizeof(rb->buf); /* a broken callback; never trust it */
+	rb->len = (size_t)n;
+	rb->total += (size_t)n;
+	return 1;
+}
+
+static int
+proto_err(struct reader *rb, const char *msg)
+{
+	rb->proto = 1;
+	err_set("%s", msg);
+	return -1;
+}
+
+/* Reads one line (CRLF or LF) into out (NUL-terminated, terminator
+ * removed), counting against limit. Returns length, or -1. Bare CR and NUL
+ * are rejected. */
+static long
+rline(struct reader *rb, struct buf *out, size_t limit, const char *toolong)
+{
+	int r, cr = 0;
+	char ch;
+
+	out->len = 0;
+	if (out->data)
+		out->data[0] = '\0';
+	for (;;) {
+		if ((r = rfill(rb)) <= 0) {
+			if (r == 0)
+				err_set(rb->total == 0 ?
+				    "connection closed before any response" :
+				    "connection closed in the middle of the "
+				    "response");
+			return -1;
+		}
+		ch = rb->buf[rb->pos++];
+		if (++rb->hdr_bytes > limit)
+			return proto_err(rb, toolong);
+		if (cr && ch != '\n')
+			return proto_err(rb, "bare CR in response header");
+		if (ch == '\r') {
+			cr = 1;
+			continue;
+		}
+		if (ch == '\n')
+			break;
+		if (ch == '\0')
+			return proto_err(rb, "NUL byte in response header");
+		if (buf_append(out, &ch, 1) == -1)
+			return -1;
+	}
+	if (out->data == NULL && buf_append(out, "", 0) == -1)
+		return -1;
+	return (long)out->len;
+}
+
+static int
+is_tchar(int ch)
+{
+	return isalnum(ch) || (ch && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+}
+
+static void
+hdrs_free(struct http_header *h, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(h[i].name);
+		if (h[i].value) {
+			explicit_bzero(h[i].value, strlen(h[i].value));
+			free(h[i].value);
+		}
+	}
+	free(h);
+}
+
+/* Parses "Name: value" into an owned header. */
+static int
+parse_header(struct reader *rb, const char *line, size_t len,
+    struct http_header *h)
+{
+	const char *colon, *v, *ve;
+	size_t i;
+
+	if (line[0] == ' ' || line[0] == '\t')
+		return proto_err(rb, "obsolete header line folding");
+	colon = memchr(line, ':', len);
+	if (colon == NULL || colon == line)
+		return proto_err(rb, "malformed header line");
+	for (i = 0; line + i < colon; i++)
+		if (!is_tchar((unsigned char)line[i]))
+			return proto_err(rb, "bad character in header name");
+	v = colon + 1;
+	ve = line + len;
+	while (v < ve && (*v == ' ' || *v == '\t'))
+		v++;
+	while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+		ve--;
+	for (i = 0; v + i < ve; i++) {
+		unsigned char ch = (unsigned char)v[i];
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			return proto_err(rb, "control character in header "
+			    "value");
+	}
+	h->name = strndup(line, (size_t)(colon - line));
+	h->value = strndup(v, (size_t)(ve - v));
+	if (h->name == NULL || h->value == NULL) {
+		free(h->name);
+		free(h->value);
+		h->name = h->value = NULL;
+		err_set("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 when the comma-separated header value list contains token. */
+static int
+has_token(const char *v, const char *token)
+{
+	size_t tl = strlen(token), n;
+
+	while (*v) {
+		while (*v == ' ' || *v == '\t' || *v == ',')
+			v++;
+		n = strcspn(v, ",");
+		while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+			n--;
+		if (n == tl && strncasecmp(v, token, tl) == 0)
+			return 1;
+		v += strcspn(v, ",");
+	}
+	return 0;
+}
+
+/* Reads exactly n body bytes into body. */
+static int
+rbody(struct reader *rb, struct buf *body, size_t n, size_t want_total)
+{
+	size_t take;
+	int r;
+
+	while (n > 0) {
+		if ((r = rfill(rb)) <= 0) {
+			if (r == 0) {
+				rb->proto = 0;
+				err_set("body truncated after %zu of %zu bytes",
+				    body->len, want_total);
+			}
+			return -1;
+		}
+		take = rb->len - rb->pos;
+		if (take > n)
+			take = n;
+		if (buf_append(body, rb->buf + rb->pos, take) == -1)
+			return -1;
+		rb->pos += take;
+		n -= take;
+	}
+	return 0;
+}
+
+static int
+parse_chunked(struct reader *rb, struct buf *body, struct buf *line)
+{
+	unsigned long long size;
+	const char *p;
+	long n;
+	int digits;
+
+	for (;;) {
+		rb->hdr_bytes = 0;
+		if ((n = rline(rb, line, MAX_CHUNK_LINE, "chunk size line too "
+		    "long")) < 0)
+			return -1;
+		p = line->data;
+		size = 0;
+		digits = 0;
+		while (isxdigit((unsigned char)*p)) {
+			if (++digits > 15)
+				return proto_err(rb, "chunk size too large");
+			size = size * 16 + (unsigned long long)(isdigit(
+			    (unsigned char)*p) ? *p - '0' :
+			    (tolower((unsigned char)*p) - 'a' + 10));
+			p++;
+		}
+		if (digits == 0)
+			return proto_err(rb, "bad chunk size");
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '\0' && *p != ';')
+			return proto_err(rb, "bad chunk size");
+		if (size > HTTP_MAX_BODY || body->len + size > HTTP_MAX_BODY)
+			return proto_err(rb, "body larger than 8 MiB");
+		if (size == 0)
+			break;
+		if (rbody(rb, body, (size_t)size, body->len + (size_t)size)
+		    == -1) {
+			if (rb->eof)
+				err_set("chunked body truncated after %zu "
+				    "bytes", body->len);
+			return -1;
+		}
+		rb->hdr_bytes = 0;
+		if ((n = rline(rb, line, 2, "missing CRLF after chunk data"))
+		    < 0)
+			return -1;
+		if (n != 0)
+			return proto_err(rb, "missing CRLF after chunk data");
+	}
+	/* Trailers: read and drop, within the header limit. */
+	rb->hdr_bytes = 0;
+	for (;;) {
+		if ((n = rline(rb, line, HTTP_MAX_HEADER_BYTES,
+		    "trailer section larger than 64 KiB")) < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (line->data[0] == ' ' || line->data[0] == '\t' ||
+		    memchr(line->data, ':', (size_t)n) == NULL)
+			return proto_err(rb, "malformed trailer line");
+	}
+}
+
+/* Status line "HTTP/1.x NNN reason": status, or -1. *minor gets x. */
+static int
+parse_status(struct reader *rb, const char *l, size_t len, int *minor)
+{
+	int st;
+
+	if (len < 12 || strncmp(l, "HTTP/1.", 7) != 0 ||
+	    (l[7] != '0' && l[7] != '1') || l[8] != ' ' ||
+	    !isdigit((unsigned char)l[9]) || !isdigit((unsigned char)l[10]) ||
+	    !isdigit((unsigned char)l[11]) || (len > 12 && l[12] != ' '))
+		return proto_err(rb, "bad status line");
+	st = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
+	if (st < 100 || st > 599)
+		return proto_err(rb, "bad status line");
+	*minor = l[7] - '0';
+	return st;
+}
+
+static int
+parse_response(struct reader *rb, int is_head, struct http_response *r)
+{
+	struct buf line = { 0 }, body = { 0 };
+	struct http_header *h = NULL, *tmp;
+	size_t nh = 0, caph = 0, i, clen = 0;
+	const char *te = NULL, *cl = NULL;
+	int status, minor = 1, n1xx = 0, close_hdr = 0, keep_hdr = 0;
+	long n;
+
+	memset(r, 0, sizeof(*r));
+	rb->hdr_bytes = 0;
+	for (;;) {
+		if ((n = rline(rb, &line, HTTP_MAX_HEADER_BYTES,
+		    "header section larger than 64 KiB")) < 0)
+			goto fail;
+		if ((status = parse_status(rb, line.data, (size_t)n, &minor))
+		    < 0)
+			goto fail;
+		for (;;) {
+			if ((n = rline(rb, &line, HTTP_MAX_HEADER_BYTES,
+			    "header section larger than 64 KiB")) < 0)
+				goto fail;
+			if (n == 0)
+				break;
+			if (nh == caph) {
+				caph = caph ? caph * 2 : 16;
+				tmp = realloc(h, caph * sizeof(*h));
+				if (tmp == NULL) {
+					err_set("out of memory");
+					goto fail;
+				}
+				h = tmp;
+			}
+			if (parse_header(rb, line.data, (size_t)n, &h[nh]) ==
+			    -1)
+				goto fail;
+			nh++;
+		}
+		if (status >= 200)
+			break;
+		if (status == 101) {
+			proto_err(rb, "unexpected 101 Switching Protocols");
+			goto fail;
+		}
+		if (++n1xx > MAX_1XX) {
+			proto_err(rb, "too many 1xx responses");
+			goto fail;
+		}
+		hdrs_free(h, nh); /* informational: dropped */
+		h = NULL;
+		nh = caph = 0;
+	}
+	r->status = status;
+
+	for (i = 0; i < nh; i++) {
+		if (strcasecmp(h[i].name, "Transfer-Encoding") == 0) {
+			if (te != NULL) {
+				proto_err(rb, "duplicate Transfer-Encoding");
+				goto fail;
+			}
+			te = h[i].value;
+		} else if (strcasecmp(h[i].name, "Content-Length") == 0) {
+			if (cl != NULL) {
+				proto_err(rb, "duplicate Content-Length");
+				goto fail;
+			}
+			cl = h[i].value;
+		} else if (strcasecmp(h[i].name, "Connection") == 0) {
+			close_hdr |= has_token(h[i].value, "close");
+			keep_hdr |= has_token(h[i].value, "keep-alive");
+		}
+	}
+	if (te != NULL && strcasecmp(te, "chunked") != 0) {
+		proto_err(rb, "unsupported Transfer-Encoding");
+		goto fail;
+	}
+	if (te != NULL && cl != NULL) {
+		proto_err(rb, "both Transfer-Encoding and Content-Length");
+		goto fail;
+	}
+	if (cl != NULL) {
+		if (*cl == '\0' || strlen(cl) > 15) {
+			proto_err(rb, "bad Content-Length");
+			goto fail;
+		}
+		for (i = 0; cl[i]; i++) {
+			if (!isdigit((unsigned char)cl[i])) {
+				proto_err(rb, "bad Content-Length");
+				goto fail;
+			}
+			clen = clen * 10 + (size_t)(cl[i] - '0');
+		}
+	}
+	r->keep_alive = minor == 1 ? !close_hdr : keep_hdr && !close_hdr;
+
+	if (is_head || status == 204 || status == 304) {
+		/* no body, whatever the headers say */
+	} else if (te != NULL) {
+		if (parse_chunked(rb, &body, &line) == -1)
+			goto fail;
+	} else if (cl != NULL) {
+		if (clen > HTTP_MAX_BODY) {
+			proto_err(rb, "body larger than 8 MiB");
+			goto fail;
+		}
+		if (rbody(rb, &body, clen, clen) == -1)
+			goto fail;
+	} else {
+		/* Delimited by the server closing the connection. */
+		r->keep_alive = 0;
+		for (;;) {
+			int rr = rfill(rb);
+			if (rr < 0)
+				goto fail;
+			if (rr == 0)
+				break;
+			if (body.len + (rb->len - rb->pos) > HTTP_MAX_BODY) {
+				proto_err(rb, "body larger than 8 MiB");
+				goto fail;
+			}
+			if (buf_append(&body, rb->buf + rb->pos,
+			    rb->len - rb->pos) == -1)
+				goto fail;
+			rb->pos = rb->len;
+		}
+	}
+	if (rb->pos < rb->len)
+		r->keep_alive = 0; /* extra bytes: do not reuse */
+	r->body_len = body.len;
+	if ((r->body = buf_take(&body)) == NULL)
+		goto fail;
+	r->hdrs = h;
+	r->nhdrs = nh;
+	buf_free(&line);
+	return 0;
+fail:
+	buf_free(&line);
+	buf_free(&body);
+	hdrs_free(h, nh);
+	memset(r, 0, sizeof(*r));
+	return -1;
+}
+
+int
+http_parse_response(http_read_fn rd, void *ctx, int is_head,
+    struct http_response *r)
+{
+	struct reader *rb;
+	int rc;
+
+	if ((rb = calloc(1, sizeof(*rb))) == NULL) {
+		err_set("out of memory");
+		memset(r, 0, sizeof(*r));
+		return -1;
+	}
+	rb->rd = rd;
+	rb->ctx = ctx;
+	rc = parse_response(rb, is_head, r);
+	explicit_bzero(rb, sizeof(*rb));
+	free(rb);
+	return rc;
+}
+
+const char *
+http_resp_header(const struct http_response *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nhdrs; i++)
+		if (strcasecmp(r->hdrs[i].name, name) == 0)
+			return r->hdrs[i].value;
+	return NULL;
+}
+
+void
+http_response_free(struct http_response *r)
+{
+	if (r == NULL)
+		return;
+	hdrs_free(r->hdrs, r->nhdrs);
+	if (r->body) {
+		explicit_bzero(r->body, r->body_len);
+		free(r->body);
+	}
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- client ----------------------------------------------------------- */
+
+struct slot {
+	int tls;
+	char host[256];
+	int port;
+	struct http_stats st;
+	struct conn *c;
+};
+
+struct http_client {
+	struct http_client_config cfg;
+	struct slot *slots;
+	size_t nslots;
+	enum conn_err last_err;
+	int last_proto;
+	int last_sent;
+};
+
+struct http_client *
+http_client_new(const struct http_client_config *cfg)
+{
+	struct http_client *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		err_set("out of memory");
+		return NULL;
+	}
+	c->cfg = *cfg;
+	return c;
+}
+
+void
+http_client_free(struct http_client *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nslots; i++)
+		conn_close(c->slots[i].c);
+	free(c->slots);
+	free(c);
+}
+
+enum conn_err
+http_last_error(const struct http_client *c)
+{
+	return c->last_err;
+}
+
+int
+http_last_proto_error(const struct http_client *c)
+{
+	return c->last_proto;
+}
+
+int
+http_last_sent(const struct http_client *c)
+{
+	return c->last_sent;
+}
+
+size_t
+http_client_stats(const struct http_client *c, struct http_stats *out,
+    size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < c->nslots && i < max; i++)
+		out[i] = c->slots[i].st;
+	return c->nslots;
+}
+
+static struct slot *
+slot_get(struct http_client *c, const struct url *u)
+{
+	struct slot *s;
+	size_t i;
+
+	for (i = 0; i < c->nslots; i++) {
+		s = &c->slots[i];
+		if (s->tls == u->tls && s->port == u->port &&
+		    strcasecmp(s->host, u->host) == 0)
+			return s;
+	}
+	if ((s = realloc(c->slots, (c->nslots + 1) * sizeof(*s))) == NULL) {
+		err_set("out of memory");
+		return NULL;
+	}
+	c->slots = s;
+	s = &c->slots[c->nslots++];
+	memset(s, 0, sizeof(*s));
+	s->tls = u->tls;
+	s->port = u->port;
+	snprintf(s->host, sizeof(s->host), "%s", u->host);
+	memcpy(s->st.hostport, u->hostport, sizeof(s->st.hostport));
+	return s;
+}
+
+/* An idle connection that is readable was closed by the server (or sent
+ * junk): either way it cannot carry the next request. */
+static int
+idle_usable(struct conn *cn)
+{
+	struct pollfd pfd = { conn_fd(cn), POLLIN, 0 };
+
+	return poll(&pfd, 1, 0) == 0;
+}
+
+struct conn_reader {
+	struct conn *c;
+};
+
+static long
+read_conn(void *ctx, void *buf, size_t n)
+{
+	struct conn_reader *cr = ctx;
+
+	return (long)conn_read(cr->c, buf, n);
+}
+
+static int
+hdr_ok(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '\r' || *s == '\n')
+			return 0;
+	return 1;
+}
+
+/* Builds the request bytes. 0 / -1. */
+static int
+build_request(struct buf *b, const char *method, const struct url *u,
+    const struct http_header *hdrs, size_t nhdrs, const void *body,
+    size_t body_len)
+{
+	size_t i;
+
+	if (buf_printf(b, "%s %s HTTP/1.1\r\nHost: %s\r\n"
+	    "User-Agent: vaultdr/%s\r\n", method, u->target, u->hostport,
+	    VAULTDR_VERSION) == -1)
+		return -1;
+	for (i = 0; i < nhdrs; i++) {
+		if (strcasecmp(hdrs[i].name, "Host") == 0 ||
+		    strcasecmp(hdrs[i].name, "Content-Length") == 0 ||
+		    strcasecmp(hdrs[i].name, "Connection") == 0 ||
+		    strcasecmp(hdrs[i].name, "Transfer-Encoding") == 0 ||
+		    strcasecmp(hdrs[i].name, "User-Agent") == 0)
+			continue;
+		/* Values may be secrets (X-Vault-Token): buf_append only. */
+		if (buf_puts(b, hdrs[i].name) == -1 ||
+		    buf_append(b, ": ", 2) == -1 ||
+		    buf_append(b, hdrs[i].value, strlen(hdrs[i].value)) ==
+		    -1 || buf_append(b, "\r\n", 2) == -1)
+			return -1;
+	}
+	if ((body != NULL || strcmp(method, "POST") == 0 ||
+	    strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0) &&
+	    buf_printf(b, "Content-Length: %zu\r\n", body ? body_len : 0) ==
+	    -1)
+		return -1;
+	if (buf_puts(b, "Connection: keep-alive\r\n\r\n") == -1)
+		return -1;
+	if (body != NULL && body_len > 0 &&
+	    buf_append(b, body, body_len) == -1)
+		return -1;
+	return 0;
+}
+
+/* One exchange on the slot's connection, reconnecting once when a reused
+ * connection turns out to be closed. 0 / -1 (err_set without the request
+ * prefix; last_* set). */
+static int
+exchange(struct http_client *c, struct slot *s, const char *method,
+    const struct url *u, const struct buf *req, struct http_response *resp)
+{
+	struct conn_reader cr;
+	struct reader *rb;
+	enum conn_err ce;
+	int attempt, reused, rc = -1;
+
+	if ((rb = malloc(sizeof(*rb))) == NULL) {
+		err_set("out of memory");
+		c->last_err = CONN_E_IO;
+		return -1;
+	}
+	for (attempt = 0; attempt < 2; attempt++) {
+		reused = 0;
+		if (s->c != NULL && !idle_usable(s->c)) {
+			conn_close(s->c);
+			s->c = NULL;
+		}
+		if (s->c != NULL) {
+			reused = 1;
+		} else {
+			s->c = conn_connect(u->host, u->port,
+			    u->tls ? c->cfg.tls : NULL,
+			    c->cfg.connect_timeout_ms, c->cfg.io_timeout_ms,
+			    &ce);
+			if (s->c == NULL) {
+				c->last_err = ce;
+				goto out;
+			}
+			s->st.connections++;
+		}
+		c->last_sent = 1;
+		if (conn_write(s->c, req->data, req->len) == -1) {
+			c->last_err = conn_error(s->c);
+			conn_close(s->c);
+			s->c = NULL;
+			if (reused && c->last_err != CONN_E_TIMEOUT)
+				continue;
+			goto out;
+		}
+		memset(rb, 0, sizeof(*rb));
+		cr.c = s->c;
+		rb->rd = read_conn;
+		rb->ctx = &cr;
+		err_clear();
+		if (parse_response(rb, strcmp(method, "HEAD") == 0, resp) ==
+		    0) {
+			s->st.requests++;
+			if (!resp->keep_alive) {
+				conn_close(s->c);
+				s->c = NULL;
+			}
+			c->last_err = CONN_OK;
+			rc = 0;
+			goto out;
+		}
+		c->last_proto = rb->proto;
+		c->last_err = rb->proto ? CONN_E_IO : conn_error(s->c);
+		if (c->last_err == CONN_OK)
+			c->last_err = CONN_E_IO;
+		conn_close(s->c);
+		s->c = NULL;
+		/* A reused connection the server closed while idle: nothing
+		 * of the response arrived, so the request was not handled. */
+		if (reused && rb->total == 0 && !rb->proto &&
+		    c->last_err == CONN_E_IO) {
+			c->last_proto = 0;
+			continue;
+		}
+		goto out;
+	}
+out:
+	explicit_bzero(rb, sizeof(*rb));
+	free(rb);
+	return rc;
+}
+
+/* Resolves a Location against the current URL: same scheme only. */
+static int
+redirect_target(const struct url *cur, const char *loc, struct url *next)
+{
+	struct buf b = { 0 };
+	int rc;
+
+	if (loc[0] == '/' && loc[1] != '/') {
+		if (buf_printf(&b, "%s://%s%s", cur->tls ? "https" : "http",
+		    cur->hostport, loc) == -1)
+			return -1;
+		rc = url_parse(b.data, next);
+		buf_free(&b);
+	} else {
+		rc = url_parse(loc, next);
+	}
+	if (rc == -1)
+		return -1;
+	if (next->tls != cur->tls) {
+		url_free(next);
+		err_set("redirect to another scheme refused");
+		return -1;
+	}
+	return 0;
+}
+
+/* "path" without the query, for messages: queries may carry secrets. */
+static void
+path_only(const struct url *u, char *out, size_t outsz)
+{
+	size_t n = strcspn(u->target, "?");
+
+	snprintf(out, outsz, "%.*s", (int)n, u->target);
+}
+
+int
+http_request(struct http_client *c, const char *method, const char *url,
+    const struct http_header *hdrs, size_t nhdrs, const void *body,
+    size_t body_len, struct http_response *resp)
+{
+	struct url u, next;
+	struct buf req = { 0 };
+	struct slot *s;
+	const char *loc;
+	char path[512];
+	size_t i;
+	int hops = 0, rc = -1;
+
+	memset(resp, 0, sizeof(*resp));
+	c->last_err = CONN_OK;
+	c->last_proto = 0;
+	c->last_sent = 0;
+	for (i = 0; i < nhdrs; i++) {
+		if (!is_tchar((unsigned char)hdrs[i].name[0]) ||
+		    !hdr_ok(hdrs[i].name) || !hdr_ok(hdrs[i].value)) {
+			err_set("%s %s: header %s contains a line break",
+			    method, url, hdrs[i].name);
+			c->last_err = CONN_E_CONFIG;
+			return -1;
+		}
+	}
+	if (url_parse(url, &u) == -1) {
+		c->last_err = CONN_E_CONFIG;
+		return -1;
+	}
+	for (;;) {
+		path_only(&u, path, sizeof(path));
+		if (u.tls && c->cfg.tls == NULL) {
+			err_set("%s %s %s: https is not configured", method,
+			    u.hostport, path);
+			c->last_err = CONN_E_CONFIG;
+			goto out;
+		}
+		if ((s = slot_get(c, &u)) == NULL) {
+			c->last_err = CONN_E_IO;
+			goto out;
+		}
+		buf_free(&req);
+		if (build_request(&req, method, &u, hdrs, nhdrs, body,
+		    body_len) == -1) {
+			c->last_err = CONN_E_IO;
+			goto out;
+		}
+		if (exchange(c, s, method, &u, &req, resp) == -1) {
+			err_prefix("%s %s %s", method, u.hostport, path);
+			goto out;
+		}
+		buf_free(&req); /* wiped: may hold a token */
+		if (c->cfg.verbose)
+			log_verbose("%s %s://%s%s -> %d", method,
+			    u.tls ? "https" : "http", u.hostport, path,
+			    resp->status);
+		if (resp->status != 307 && resp->status != 308)
+			break;
+		if ((loc = http_resp_header(resp, "Location")) == NULL)
+			break; /* the caller sees the 307 itself */
+		if (hops++ >= HTTP_MAX_REDIRECTS) {
+			err_set("%s %s %s: more than %d redirects", method,
+			    u.hostport, path, HTTP_MAX_REDIRECTS);
+			c->last_err = CONN_E_IO;
+			c->last_proto = 1;
+			http_response_free(resp);
+			goto out;
+		}
+		if (redirect_target(&u, loc, &next) == -1) {
+			err_prefix("%s %s %s", method, u.hostport, path);
+			c->last_err = CONN_E_IO;
+			c->last_proto = 1;
+			http_response_free(resp);
+			goto out;
+		}
+		http_response_free(resp);
+		url_free(&u);
+		u = next;
+	}
+	rc = 0;
+out:
+	buf_free(&req);
+	url_free(&u);
+	return rc;
+}
