@@ -172,6 +172,7 @@ vault_call(struct vault *v, const char *method, const char *path,
 		}
 	}
 out:
+	v->last_fail = rc == 0 ? VF_NONE : r->fail;
 	buf_free(&url);
 	return rc;
 }

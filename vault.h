@@ -7,14 +7,6 @@
 #include "json.h"
 #include "secret.h"
 
-struct vault {
-	const char *label;   /* "primary cluster", for messages */
-	const char *url;     /* base URL without trailing slash (borrowed) */
-	struct http_client *http; /* borrowed */
-	const struct secret *token; /* VAULT_TOKEN (borrowed; may be unset) */
-	int read_only;       /* dry run: any changing request is refused */
-};
-
 /* How a call failed. */
 enum vault_fail {
 	VF_NONE = 0,
@@ -26,6 +18,16 @@ enum vault_fail {
 	VF_BAD_REPLY,   /* malformed HTTP or JSON */
 	VF_STOPPED,     /* interrupted by SIGINT/SIGTERM */
 };
+
+struct vault {
+	const char *label;   /* "primary cluster", for messages */
+	const char *url;     /* base URL without trailing slash (borrowed) */
+	struct http_client *http; /* borrowed */
+	const struct secret *token; /* VAULT_TOKEN (borrowed; may be unset) */
+	int read_only;       /* dry run: any changing request is refused */
+	enum vault_fail last_fail; /* how the last vault_call failed */
+};
+
 
 struct vault_reply {
 	int status;

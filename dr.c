@@ -1,0 +1,1538 @@
+/* dr.c - observe -> plan -> execute, for failover, failback and status.
+ *
+ * The desired state of `failover ENV`: the configured secondary is DR
+ * primary, the configured primary is its DR secondary, and the CNAME names
+ * the secondary's DNS target (failback: the roles swapped). Every run reads
+ * both clusters and the record first and plans only the missing steps, so a
+ * second run is a no-op and a run after an interruption finishes the job. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "dr.h"
+#include "http.h"
+#include "ini.h"
+#include "json.h"
+#include "log.h"
+#include "retry.h"
+#include "route53.h"
+#include "secret.h"
+#include "tls.h"
+#include "vault.h"
+
+/* ---------------------------------------------------------------- config */
+
+static char *
+xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Parses a number of seconds from the environment (decimals allowed). */
+static int
+env_seconds(const char *name, double def, double *out)
+{
+	const char *s = getenv(name);
+	char *end;
+	double d;
+
+	if (s == NULL || *s == '\0') {
+		*out = def;
+		return 0;
+	}
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !(d >= 0) || d > 1e7) {
+		err_set("%s: '%s' is not a number of seconds", name, s);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+static int
+env_int(const char *name, int def, int lo, int hi, int *out)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0') {
+		*out = def;
+		return 0;
+	}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < lo || v > hi) {
+		err_set("%s: '%s' is not a whole number from %d to %d", name, s,
+		    lo, hi);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static const char *const known_suffixes[] = {
+	"primary_vault_cluster_domain", "secondary_vault_cluster_domain",
+	"cluster_cname", "primary_dns_target", "secondary_dns_target",
+	"hosted_zone_id", "record_ttl", NULL,
+};
+
+/* Value of "<env>_<suffix>" in the environment's section, or NULL. */
+static const struct ini_entry *
+cfg_entry(const struct ini *ini, const struct dr_config *c, const char *suffix)
+{
+	char key[256];
+
+	snprintf(key, sizeof(key), "%s_%s", c->env, suffix);
+	return ini_find(ini, c->section, key);
+}
+
+static int
+cfg_url(const struct ini *ini, struct dr_config *c, const char *suffix,
+    char **out, char **host)
+{
+	const struct ini_entry *e = cfg_entry(ini, c, suffix);
+	struct url u;
+	size_t n;
+
+	if (e == NULL || e->value[0] == '\0') {
+		err_set("%s: [%s] has no %s_%s", c->path, c->section, c->env,
+		    suffix);
+		return -1;
+	}
+	if (url_parse(e->value, &u) == -1) {
+		err_prefix("%s:%d: %s", c->path, e->line, e->key);
+		return -1;
+	}
+	if (strcmp(u.target, "/") != 0) {
+		err_set("%s:%d: %s: give the cluster address without a path "
+		    "(got %s)", c->path, e->line, e->key, e->value);
+		url_free(&u);
+		return -1;
+	}
+	*host = strdup(u.host);
+	url_free(&u);
+	*out = strdup(e->value);
+	if (*out == NULL || *host == NULL)
+		return -1;
+	n = strlen(*out);
+	while (n > 0 && (*out)[n - 1] == '/')
+		(*out)[--n] = '\0';
+	return 0;
+}
+
+int
+dr_load_config(const struct dr_opts *o, struct dr_config *c)
+{
+	static const char *const role[2] = { "primary", "secondary" };
+	struct ini ini;
+	const struct ini_entry *e;
+	const char *path = o->config_path;
+	char sect[256], *host[2] = { NULL, NULL };
+	size_t i, k;
+	int rc = -1, r;
+
+	memset(c, 0, sizeof(*c));
+	memset(&ini, 0, sizeof(ini));
+	if (path == NULL)
+		path = getenv("VAULTDR_CONFIG");
+	if (path == NULL || *path == '\0')
+		path = "vault_dr.cfg";
+	c->path = strdup(path);
+	c->env = strdup(o->env);
+	if (c->path == NULL || c->env == NULL)
+		goto out;
+	for (i = 0; c->env[i]; i++) {
+		unsigned char ch = (unsigned char)c->env[i];
+		if (!isalnum(ch) && ch != '-' && ch != '_') {
+			err_set("environment name '%s' may hold only letters, "
+			    "digits, '-' and '_'", o->env);
+			goto out;
+		}
+		c->env[i] = (char)tolower(ch);
+	}
+	if (ini_load(&ini, path) == -1)
+		goto out;
+	snprintf(sect, sizeof(sect), "Vault-Cluster-%s", o->env);
+	for (i = 0; i < ini.nsections; i++)
+		if (strcasecmp(ini.sections[i], sect) == 0)
+			break;
+	if (i == ini.nsections) {
+		struct buf have = { 0 };
+		for (k = 0; k < ini.nsections; k++)
+			if (strncasecmp(ini.sections[k], "Vault-Cluster-", 14) == 0)
+				buf_printf(&have, "%s%s", have.len ? ", " : "",
+				    ini.sections[k] + 14);
+		err_set("unknown environment '%s': %s has no [%s] section "
+		    "(environments: %s)", o->env, path, sect,
+		    have.len ? have.data : "none");
+		buf_free(&have);
+		goto out;
+	}
+	c->section = strdup(ini.sections[i]);
+	for (k = 0; k < 2; k++) {
+		char suffix[64];
+		snprintf(suffix, sizeof(suffix), "%s_vault_cluster_domain",
+		    role[k]);
+		if (cfg_url(&ini, c, suffix, &c->url[k], &host[k]) == -1)
+			goto out;
+		snprintf(suffix, sizeof(suffix), "%s_dns_target", role[k]);
+		e = cfg_entry(&ini, c, suffix);
+		c->dns_target[k] = strdup(e ? e->value : host[k]);
+		if (c->dns_target[k] == NULL)
+			goto out;
+		if (!r53_valid_hostname(c->dns_target[k])) {
+			if (e)
+				err_set("%s:%d: %s: '%s' is not a host name "
+				    "(a CNAME value names a host, not a URL)",
+				    path, e->line, e->key, e->value);
+			else
+				err_set("%s: [%s]: the %s cluster's address "
+				    "host '%s' cannot be a CNAME value; set "
+				    "%s_%s_dns_target", path, c->section,
+				    role[k], host[k], c->env, role[k]);
+			goto out;
+		}
+	}
+	if (strcmp(c->url[0], c->url[1]) == 0) {
+		err_set("%s: [%s]: primary and secondary are the same address "
+		    "%s", path, c->section, c->url[0]);
+		goto out;
+	}
+	if ((e = cfg_entry(&ini, c, "cluster_cname")) == NULL ||
+	    e->value[0] == '\0') {
+		err_set("%s: [%s] has no %s_cluster_cname", path, c->section,
+		    c->env);
+		goto out;
+	}
+	if (!r53_valid_hostname(e->value)) {
+		err_set("%s:%d: %s: '%s' is not a DNS name", path, e->line,
+		    e->key, e->value);
+		goto out;
+	}
+	c->cname = strdup(e->value);
+	if ((e = cfg_entry(&ini, c, "hosted_zone_id")) != NULL)
+		c->zone_id = strdup(e->value);
+	else if (ini_get(&ini, "AWS-Route-53", "HostedZoneID"))
+		c->zone_id = strdup(ini_get(&ini, "AWS-Route-53",
+		    "HostedZoneID"));
+	if (c->zone_id == NULL || c->zone_id[0] == '\0') {
+		err_set("%s: no hosted zone: set HostedZoneID in [AWS-Route-53] "
+		    "or %s_hosted_zone_id in [%s]", path, c->env, c->section);
+		goto out;
+	}
+	for (i = 0; c->zone_id[i]; i++)
+		if (!isalnum((unsigned char)c->zone_id[i]) &&
+		    c->zone_id[i] != '/') {
+			err_set("%s: hosted zone id '%s' is malformed", path,
+			    c->zone_id);
+			goto out;
+		}
+	c->ttl = 60;
+	if ((e = cfg_entry(&ini, c, "record_ttl")) != NULL) {
+		char *end;
+		errno = 0;
+		c->ttl = strtol(e->value, &end, 10);
+		if (errno || end == e->value || *end || c->ttl < 0 ||
+		    c->ttl > 2147483647L) {
+			err_set("%s:%d: %s: '%s' is not a TTL in seconds", path,
+			    e->line, e->key, e->value);
+			goto out;
+		}
+	}
+	/* Unknown keys are warned about, not silently ignored. */
+	for (i = 0; i < ini.n; i++) {
+		const struct ini_entry *x = &ini.e[i];
+		size_t pl = strlen(c->env);
+		int ok = 0;
+		if (strcasecmp(x->section, c->section) != 0)
+			continue;
+		if (strncasecmp(x->key, c->env, pl) == 0 && x->key[pl] == '_')
+			for (k = 0; known_suffixes[k]; k++)
+				if (strcasecmp(x->key + pl + 1,
+				    known_suffixes[k]) == 0)
+					ok = 1;
+		if (!ok)
+			log_warn("%s:%d: unknown key '%s' in [%s] ignored", path,
+			    x->line, x->key, x->section);
+	}
+
+	{
+		const char *ep = getenv("AWS_ENDPOINT_URL_ROUTE_53");
+		if (ep == NULL || *ep == '\0')
+			ep = getenv("AWS_ENDPOINT_URL");
+		if (ep == NULL || *ep == '\0')
+			ep = "https://route53.amazonaws.com";
+		struct url u;
+		if (url_parse(ep, &u) == -1) {
+			err_prefix("Route 53 endpoint");
+			goto out;
+		}
+		url_free(&u);
+		c->r53_endpoint = strdup(ep);
+	}
+	r = env_seconds("VAULTDR_RETRY_BASE", 30, &c->retry_base);
+	r |= env_int("VAULTDR_MAX_RETRIES", 10, 0, 100, &c->max_retries);
+	if (r == 0)
+		r |= env_seconds("VAULTDR_CONNECT_TIMEOUT", 10, &c->connect_timeout);
+	if (r == 0)
+		r |= env_seconds("VAULTDR_TIMEOUT", 30, &c->io_timeout);
+	if (r == 0)
+		r |= env_seconds("VAULTDR_POLL_INTERVAL", 5, &c->poll_interval);
+	if (r == 0)
+		r |= env_seconds("VAULTDR_INSYNC_TIMEOUT", 300, &c->insync_timeout);
+	if (r == 0)
+		r |= env_seconds("VAULTDR_READY_TIMEOUT", 120, &c->ready_timeout);
+	if (r == 0)
+		r |= env_seconds("DNS_PROPAGATION_DELAY", 0, &c->dns_delay);
+	if (r != 0)
+		goto out;
+	if (c->connect_timeout < 0.001 || c->io_timeout < 0.001) {
+		err_set("VAULTDR_CONNECT_TIMEOUT and VAULTDR_TIMEOUT must be "
+		    "greater than 0");
+		goto out;
+	}
+	if (c->poll_interval < 0.01)
+		c->poll_interval = 0.01;
+	if (c->cname && c->section && c->r53_endpoint)
+		rc = 0;
+out:
+	free(host[0]);
+	free(host[1]);
+	ini_free(&ini);
+	if (rc == -1 && err_get()[0] == '\0')
+		err_set("out of memory");
+	return rc;
+}
+
+void
+dr_config_free(struct dr_config *c)
+{
+	int k;
+
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->env);
+	free(c->section);
+	for (k = 0; k < 2; k++) {
+		free(c->url[k]);
+		free(c->dns_target[k]);
+	}
+	free(c->cname);
+	free(c->zone_id);
+	free(c->r53_endpoint);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---------------------------------------------------------------- output */
+
+struct run {
+	const struct dr_opts *o;
+	const struct dr_config *c;
+	long long t0;
+	long long step_t0;
+	char step[32];
+	char cluster[256];
+};
+
+static void
+json_line_begin(struct buf *b)
+{
+	char ts[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	buf_printf(b, "{\"time\":\"%s\"", ts);
+}
+
+static void
+json_field(struct buf *b, const char *k, const char *v)
+{
+	buf_printf(b, ",\"%s\":", k);
+	if (v)
+		json_append_str(b, v);
+	else
+		buf_puts(b, "null");
+}
+
+static void
+json_emit(struct buf *b)
+{
+	buf_puts(b, "}");
+	if (b->data) {
+		secret_redact(b->data);
+		printf("%s\n", b->data);
+		fflush(stdout);
+	}
+	buf_free(b);
+}
+
+/* One progress event: text mode prints the seed's line; JSON mode one object. */
+static void
+event(struct run *run, const char *action, const char *result,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+event(struct run *run, const char *action, const char *result,
+    const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!run->o->json) {
+		log_step("%s", msg);
+		return;
+	}
+	struct buf b = { 0 };
+	json_line_begin(&b);
+	json_field(&b, "step", run->step);
+	json_field(&b, "cluster", run->cluster[0] ? run->cluster : NULL);
+	json_field(&b, "action", action);
+	json_field(&b, "result", result);
+	buf_printf(&b, ",\"elapsed_ms\":%lld", strcmp(action, "begin") == 0 ?
+	    0 : retry_now_ms() - run->step_t0);
+	json_field(&b, "message", msg);
+	json_emit(&b);
+}
+
+static void
+step_begin(struct run *run, const char *step, const char *cluster,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+step_begin(struct run *run, const char *step, const char *cluster,
+    const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	snprintf(run->step, sizeof(run->step), "%s", step);
+	snprintf(run->cluster, sizeof(run->cluster), "%s", cluster ? cluster : "");
+	run->step_t0 = retry_now_ms();
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	event(run, "begin", "started", "About to %s", msg);
+}
+
+static void
+step_end(struct run *run, const char *result, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+step_end(struct run *run, const char *result, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	event(run, "end", result, "%s (%.1f s)", msg,
+	    (double)(retry_now_ms() - run->step_t0) / 1000.0);
+}
+
+/* ------------------------------------------------------------ observation */
+
+struct side {
+	int role;            /* 0 configured primary, 1 configured secondary */
+	const char *url;
+	const char *target;  /* CNAME value naming this cluster */
+	char label[320];     /* "primary cluster https://..." */
+	struct vault v;
+	struct vault_status st;
+};
+
+struct world {
+	struct side side[2];
+	struct side *old, *new; /* old = current role holder to give up */
+	int rec_ok, rec_found;
+	char *rec_value;
+	long rec_ttl;
+	char rec_error[512];
+};
+
+static int
+is_mode(const struct side *s, const char *m)
+{
+	return s->st.reachable && strcmp(s->st.mode, m) == 0;
+}
+
+/* Status read fine. */
+static int
+readable(const struct side *s)
+{
+	return s->st.reachable && s->st.fail == VF_NONE;
+}
+
+/* Cannot be used: connection failures, or 5xx that did not clear. */
+static int
+down(const struct side *s)
+{
+	return s->st.fail == VF_UNREACHABLE || s->st.fail == VF_SERVER ||
+	    s->st.fail == VF_STOPPED;
+}
+
+/* Dotted version compare ("1.15.2+ent" < "1.16.0"). */
+static int
+version_cmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		char *ea, *eb;
+		long x = strtol(a, &ea, 10), y = strtol(b, &eb, 10);
+		if (ea == a || eb == b)
+			return 0;
+		if (x != y)
+			return x < y ? -1 : 1;
+		a = ea;
+		b = eb;
+		if (*a != '.' || *b != '.')
+			return 0;
+		a++;
+		b++;
+	}
+	return 0;
+}
+
+/* old is attached to new: a DR secondary whose id new knows. */
+static int
+attached(const struct world *w)
+{
+	return is_mode(w->old, "secondary") && is_mode(w->new, "primary") &&
+	    w->old->st.secondary_id[0] &&
+	    vault_status_knows(&w->new->st, w->old->st.secondary_id);
+}
+
+static int
+record_names(const struct world *w, const struct side *s)
+{
+	return w->rec_ok && w->rec_found &&
+	    strcasecmp(w->rec_value, s->target) == 0;
+}
+
+static void
+world_clear(struct world *w)
+{
+	int k;
+
+	for (k = 0; k < 2; k++)
+		vault_status_free(&w->side[k].st);
+	free(w->rec_value);
+	w->rec_value = NULL;
+	w->rec_ok = w->rec_found = 0;
+}
+
+/* Reads both clusters and the record. A cluster answering 5xx (a promote or
+ * demote still settling) is re-read until ready_timeout. */
+static void
+observe(struct run *run, struct world *w, struct r53 *r53)
+{
+	long long deadline = retry_now_ms() +
+	    (long long)(run->c->ready_timeout * 1000);
+	int k;
+
+	world_clear(w);
+	for (k = 0; k < 2; k++) {
+		struct side *s = &w->side[k];
+		for (;;) {
+			vault_status_free(&s->st);
+			if (vault_observe(&s->v, &s->st) == 0 ||
+			    s->st.fail != VF_SERVER || retry_now_ms() > deadline ||
+			    retry_stop_requested)
+				break;
+			log_verbose("%s is not ready yet: %s", s->label,
+			    s->st.error);
+			retry_sleep(run->c->poll_interval);
+		}
+	}
+	if (r53 && secret_is_set(r53->access_key)) {
+		if (r53_get_cname(r53, run->c->cname, &w->rec_found,
+		    &w->rec_value, &w->rec_ttl) == 0)
+			w->rec_ok = 1;
+		else
+			snprintf(w->rec_error, sizeof(w->rec_error), "%s",
+			    err_get());
+	} else
+		snprintf(w->rec_error, sizeof(w->rec_error),
+		    "no AWS credentials");
+}
+
+/* ------------------------------------------------------------------ plan */
+
+enum {
+	ST_DEMOTE = 1 << 0,
+	ST_PROMOTE = 1 << 1,
+	ST_READY = 1 << 2,
+	ST_CNAME = 1 << 3,
+	ST_REATTACH = 1 << 4,
+};
+
+struct plan {
+	unsigned steps;
+	int verdict;          /* exit code if the plan cannot run, else -1 */
+	int partial;          /* old unreachable: exit 3 after the steps */
+	char why[1024];
+};
+
+static void
+make_plan(const struct run *run, const struct world *w, struct plan *p)
+{
+	const struct side *o = w->old, *n = w->new;
+
+	memset(p, 0, sizeof(*p));
+	p->verdict = -1;
+	if (!readable(n)) {
+		p->verdict = EXIT_FAILED;
+		snprintf(p->why, sizeof(p->why), "the %s cannot be read: %s",
+		    n->label, n->st.error);
+		return;
+	}
+	if (!is_mode(n, "primary") && !is_mode(n, "secondary")) {
+		p->verdict = EXIT_FAILED;
+		snprintf(p->why, sizeof(p->why), "the %s is in DR mode '%s'; "
+		    "vaultdr only moves the primary role within an existing DR "
+		    "pair", n->label, n->st.mode[0] ? n->st.mode : "unknown");
+		return;
+	}
+	if (!readable(o) && !down(o)) {
+		p->verdict = EXIT_FAILED;
+		snprintf(p->why, sizeof(p->why), "the %s cannot be read: %s",
+		    o->label, o->st.error);
+		return;
+	}
+	if (readable(o)) {
+		if (!is_mode(o, "primary") && !is_mode(o, "secondary")) {
+			p->verdict = EXIT_FAILED;
+			snprintf(p->why, sizeof(p->why), "the %s is in DR mode "
+			    "'%s'; vaultdr only moves the primary role within "
+			    "an existing DR pair", o->label,
+			    o->st.mode[0] ? o->st.mode : "unknown");
+			return;
+		}
+		if (o->st.cluster_id[0] && n->st.cluster_id[0] &&
+		    strcmp(o->st.cluster_id, n->st.cluster_id) != 0) {
+			p->verdict = EXIT_FAILED;
+			snprintf(p->why, sizeof(p->why), "the two clusters are "
+			    "not one DR set (cluster_id %s vs %s)",
+			    o->st.cluster_id, n->st.cluster_id);
+			return;
+		}
+		if (is_mode(n, "primary")) {
+			if (is_mode(o, "primary"))
+				p->steps |= ST_DEMOTE | ST_READY | ST_REATTACH;
+			else if (!attached(w))
+				p->steps |= ST_READY | ST_REATTACH;
+		} else {
+			if (is_mode(o, "primary"))
+				p->steps |= ST_DEMOTE;
+			p->steps |= ST_PROMOTE | ST_READY | ST_REATTACH;
+		}
+	} else {
+		/* The old primary cannot be reached. */
+		if (is_mode(n, "secondary")) {
+			if (!run->o->primary_down) {
+				p->verdict = EXIT_REFUSED;
+				snprintf(p->why, sizeof(p->why), "the %s is "
+				    "unreachable (%s); promoting the %s now "
+				    "could leave two primaries. If it is "
+				    "confirmed down or fenced, re-run with "
+				    "--primary-down", o->label, o->st.error,
+				    n->label);
+				return;
+			}
+			p->steps |= ST_PROMOTE | ST_READY;
+		}
+		p->partial = 1;
+	}
+	if (!record_names(w, n))
+		p->steps |= ST_CNAME | (p->steps & ST_PROMOTE ? 0 : ST_READY);
+	if (p->steps & ST_CNAME && !w->rec_ok) {
+		p->verdict = EXIT_FAILED;
+		snprintf(p->why, sizeof(p->why), "cannot read the Route 53 "
+		    "record %s: %s", run->c->cname, w->rec_error);
+	}
+}
+
+static void
+print_plan(struct run *run, const struct world *w, const struct plan *p,
+    const char *prefix)
+{
+	const struct side *o = w->old, *n = w->new;
+	const char *tok = getenv("VAULT_DR_OPERATION_TOKEN") &&
+	    *getenv("VAULT_DR_OPERATION_TOKEN") ? "the batch DR operation "
+	    "token (VAULT_DR_OPERATION_TOKEN)" : "a DR operation token "
+	    "generated from recovery keys";
+	int i = 1;
+
+	snprintf(run->step, sizeof(run->step), "plan");
+	run->cluster[0] = '\0';
+	if (p->steps == 0 && !p->partial) {
+		event(run, "plan", "planned", "%snothing to do: the %s is DR "
+		    "primary, the %s is its DR secondary and %s names %s",
+		    prefix, n->label, o->label, run->c->cname, n->target);
+		return;
+	}
+	if (p->steps & ST_PROMOTE)
+		event(run, "plan", "planned", "%s%d. obtain %s for the %s", prefix,
+		    i++, tok, n->label);
+	if (p->steps & ST_DEMOTE)
+		event(run, "plan", "planned", "%s%d. demote the %s", prefix, i++,
+		    o->label);
+	if (p->steps & ST_PROMOTE)
+		event(run, "plan", "planned", "%s%d. promote the %s", prefix,
+		    i++, n->label);
+	if (p->steps & ST_READY)
+		event(run, "plan", "planned", "%s%d. wait until the %s is an "
+		    "active DR primary", prefix, i++, n->label);
+	if (p->steps & ST_CNAME)
+		event(run, "plan", "planned", "%s%d. UPSERT CNAME %s -> %s (now "
+		    "%s), then wait for INSYNC", prefix, i++, run->c->cname,
+		    n->target, w->rec_found ? w->rec_value : "absent");
+	if (p->steps & ST_REATTACH)
+		event(run, "plan", "planned", "%s%d. re-attach the %s as DR "
+		    "secondary of the %s (revoke-secondary, secondary-token, "
+		    "%s, update-primary)", prefix, i++, o->label, n->label,
+		    tok);
+	if (p->partial)
+		event(run, "plan", "planned", "%s%d. leave the unreachable %s "
+		    "to a later run (exit 3)", prefix, i++, o->label);
+}
+
+/* ------------------------------------------------------------- execution */
+
+struct exec {
+	struct run *run;
+	struct world *w;
+	struct r53 *r53;
+	struct secret batch;     /* VAULT_DR_OPERATION_TOKEN */
+	struct vault_keys keys;  /* collected once, used for both clusters */
+	int keys_loaded;
+	struct secret tok[2];    /* generated DR operation token per side */
+	int demoted_old;         /* this run demoted the old primary */
+	char *change_id;
+	int changed;             /* any changing request succeeded */
+};
+
+/* Reads the key shares: VAULT_RECOVERY_KEY_1..required, prompting on a
+ * terminal for missing ones. */
+static int
+load_keys(struct exec *x, struct side *s)
+{
+	int required = 0, otp_len = 0, started = 0, i;
+
+	if (x->keys_loaded)
+		return 0;
+	if (vault_attempt_info(&s->v, &required, &otp_len, &started) == -1) {
+		err_prefix("reading the operation token status on the %s",
+		    s->label);
+		return -1;
+	}
+	if (required <= 0 || required > 16) {
+		err_set("the %s reports %d required recovery key shares",
+		    s->label, required);
+		return -1;
+	}
+	for (i = 0; i < required; i++) {
+		char var[64], prompt[96];
+		snprintf(var, sizeof(var), "VAULT_RECOVERY_KEY_%d", i + 1);
+		snprintf(prompt, sizeof(prompt), "Recovery key %d of %d", i + 1,
+		    required);
+		if (secret_get(&x->keys.k[i], var, prompt) == -1) {
+			err_prefix("%d recovery key shares are needed", required);
+			return -1;
+		}
+		x->keys.n = i + 1;
+	}
+	x->keys_loaded = 1;
+	return 0;
+}
+
+/* A DR operation token valid on side s: the batch token, or one generated on
+ * s (which must be a DR secondary now). */
+static const struct secret *
+dr_token_for(struct exec *x, struct side *s, int *input_error)
+{
+	int k = s->role;
+
+	*input_error = 0;
+	if (secret_is_set(&x->batch))
+		return &x->batch;
+	if (secret_is_set(&x->tok[k]))
+		return &x->tok[k];
+	step_begin(x->run, "dr-token", s->url, "generate a DR operation token "
+	    "on the %s from recovery keys", s->label);
+	if (load_keys(x, s) == -1) {
+		*input_error = 1;
+		step_end(x->run, "failed", "no DR operation token");
+		return NULL;
+	}
+	if (vault_generate_dr_token(&s->v, &x->keys, &x->tok[k]) == -1) {
+		err_prefix("generate a DR operation token on the %s", s->label);
+		step_end(x->run, "failed", "no DR operation token");
+		return NULL;
+	}
+	step_end(x->run, "ok", "DR operation token ready for the %s", s->label);
+	return &x->tok[k];
+}
+
+static int
+wait_ready(struct exec *x, struct side *s)
+{
+	const struct dr_config *c = x->run->c;
+	long long deadline = retry_now_ms() + (long long)(c->ready_timeout * 1000);
+	struct vault_status st;
+	struct vault_reply r;
+	char last[512] = "no answer yet";
+
+	step_begin(x->run, "wait-ready", s->url, "wait until the %s is an "
+	    "active DR primary", s->label);
+	for (;;) {
+		int health = 0;
+		if (vault_call(&s->v, "GET", "/v1/sys/health", NULL, 0,
+		    VC_ONCE | VC_ANY_STATUS, &r) == 0)
+			health = r.status;
+		else
+			snprintf(last, sizeof(last), "%s", err_get());
+		vault_reply_free(&r);
+		if (health == 200) {
+			memset(&st, 0, sizeof(st));
+			if (vault_observe(&s->v, &st) == 0 &&
+			    strcmp(st.mode, "primary") == 0 &&
+			    (st.state[0] == '\0' ||
+			    strcmp(st.state, "running") == 0)) {
+				vault_status_free(&st);
+				step_end(x->run, "ok", "the %s is an active DR "
+				    "primary", s->label);
+				return 0;
+			}
+			snprintf(last, sizeof(last), "DR mode %s, state %s",
+			    st.mode[0] ? st.mode : "?", st.state[0] ? st.state : "?");
+			vault_status_free(&st);
+		} else if (health)
+			snprintf(last, sizeof(last), "sys/health answered %d",
+			    health);
+		if (retry_now_ms() >= deadline) {
+			err_set("the %s is not an active DR primary after %.0f s "
+			    "(%s)", s->label, c->ready_timeout, last);
+			step_end(x->run, "failed", "not ready");
+			return -1;
+		}
+		if (retry_sleep(c->poll_interval) == -1) {
+			err_set("stopped by signal while waiting for the %s",
+			    s->label);
+			step_end(x->run, "failed", "interrupted");
+			return -1;
+		}
+	}
+}
+
+/* Re-attaches old to new: revoke-secondary (stable id), secondary-token,
+ * update-primary with primary_api_addr = new's URL. A 5xx is retried with
+ * backoff, each retry with a fresh activation token. */
+static int
+reattach(struct exec *x)
+{
+	struct world *w = x->w;
+	struct side *o = w->old, *n = w->new;
+	const struct secret *drt;
+	struct secret act = { 0 };
+	char id[160];
+	int attempt, input_error;
+	enum vault_fail fail;
+
+	snprintf(id, sizeof(id), "vaultdr-%s-%s", x->run->c->env,
+	    o->role == 0 ? "primary" : "secondary");
+	if ((drt = dr_token_for(x, o, &input_error)) == NULL)
+		return -1;
+	step_begin(x->run, "reattach", o->url, "re-attach the %s as DR "
+	    "secondary of the %s (secondary id %s)", o->label, n->label, id);
+	for (attempt = 0;; attempt++) {
+		if (vault_revoke_secondary(&n->v, id) == -1) {
+			if (n->v.read_only || retry_stop_requested)
+				goto fail;
+			log_warn("revoke-secondary %s on the %s: %s", id,
+			    n->label, err_get());
+		}
+		if (vault_secondary_token(&n->v, id, "10m", &act) == -1) {
+			err_prefix("secondary-token on the %s", n->label);
+			goto fail;
+		}
+		x->changed = 1;
+		if (vault_update_primary(&o->v, drt, &act, n->url, &fail) == 0)
+			break;
+		secret_wipe(&act);
+		if (fail == VF_LOST) {
+			/* Re-read: it may have worked. */
+			struct vault_status so, sn;
+			int ok = vault_observe(&o->v, &so) == 0 &&
+			    vault_observe(&n->v, &sn) == 0 &&
+			    strcmp(so.mode, "secondary") == 0 &&
+			    vault_status_knows(&sn, so.secondary_id);
+			vault_status_free(&so);
+			vault_status_free(&sn);
+			if (ok)
+				break;
+		} else if (fail != VF_SERVER && fail != VF_UNREACHABLE &&
+		    fail != VF_BAD_REPLY) {
+			err_prefix("update-primary on the %s", o->label);
+			goto fail;
+		}
+		if (attempt >= retry_vault.max_retries) {
+			err_prefix("update-primary on the %s gave up after %d "
+			    "attempts", o->label, attempt + 1);
+			goto fail;
+		}
+		double d = retry_delay(&retry_vault, attempt + 1);
+		log_warn("update-primary on the %s: %s; retry %d of %d in %.1f s "
+		    "with a fresh activation token", o->label, err_get(),
+		    attempt + 1, retry_vault.max_retries, d);
+		if (retry_sleep(d) == -1) {
+			err_set("stopped by signal while re-attaching the %s",
+			    o->label);
+			goto fail;
+		}
+	}
+	secret_wipe(&act);
+	step_end(x->run, "ok", "the %s is a DR secondary of the %s", o->label,
+	    n->label);
+	return 0;
+fail:
+	secret_wipe(&act);
+	step_end(x->run, "failed", "the %s is not re-attached", o->label);
+	return -1;
+}
+
+static int
+move_cname(struct exec *x)
+{
+	const struct dr_config *c = x->run->c;
+	struct side *n = x->w->new;
+
+	step_begin(x->run, "cname", NULL, "UPSERT CNAME %s -> %s in zone %s",
+	    c->cname, n->target, c->zone_id);
+	free(x->change_id);
+	x->change_id = NULL;
+	if (r53_upsert_cname(x->r53, c->cname, n->target, c->ttl,
+	    &x->change_id) == -1) {
+		step_end(x->run, "failed", "CNAME not changed");
+		return -1;
+	}
+	x->changed = 1;
+	step_end(x->run, "ok", "CNAME %s -> %s submitted (change %s)", c->cname,
+	    n->target, x->change_id);
+	return 0;
+}
+
+static int
+wait_insync(struct exec *x)
+{
+	const struct dr_config *c = x->run->c;
+	long long deadline = retry_now_ms() +
+	    (long long)(c->insync_timeout * 1000);
+	int insync = 0;
+
+	step_begin(x->run, "insync", NULL, "wait until Route 53 change %s is "
+	    "INSYNC", x->change_id);
+	for (;;) {
+		if (r53_change_insync(x->r53, x->change_id, &insync) == -1) {
+			step_end(x->run, "failed", "change status unknown");
+			return -1;
+		}
+		if (insync)
+			break;
+		if (retry_now_ms() >= deadline) {
+			err_set("Route 53 change %s is not INSYNC after %.0f s",
+			    x->change_id, c->insync_timeout);
+			step_end(x->run, "failed", "not INSYNC");
+			return -1;
+		}
+		if (retry_sleep(c->poll_interval) == -1) {
+			err_set("stopped by signal while waiting for Route 53");
+			step_end(x->run, "failed", "interrupted");
+			return -1;
+		}
+	}
+	step_end(x->run, "ok", "Route 53 change %s is INSYNC", x->change_id);
+	if (c->dns_delay > 0) {
+		step_begin(x->run, "dns-delay", NULL, "wait DNS_PROPAGATION_DELAY "
+		    "%.1f s", c->dns_delay);
+		if (retry_sleep(c->dns_delay) == -1) {
+			err_set("stopped by signal during DNS_PROPAGATION_DELAY");
+			step_end(x->run, "failed", "interrupted");
+			return -1;
+		}
+		step_end(x->run, "ok", "waited");
+	}
+	return 0;
+}
+
+/* Deletes the DR operation tokens this run generated, where Vault allows. */
+static void
+cleanup_tokens(struct exec *x)
+{
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		struct side *s = &x->w->side[k];
+		if (!secret_is_set(&x->tok[k]))
+			continue;
+		step_begin(x->run, "token-delete", s->url, "delete the DR "
+		    "operation token generated on the %s", s->label);
+		if (vault_delete_dr_token(&s->v, &x->tok[k]) == 0)
+			step_end(x->run, "ok", "deleted");
+		else {
+			log_warn("the DR operation token generated on the %s "
+			    "could not be deleted (%s); it does not expire: "
+			    "revoke it with sys/replication/dr/secondary/"
+			    "operation-token/delete while that cluster is a DR "
+			    "secondary", s->label, err_get());
+			step_end(x->run, "warning", "not deleted");
+		}
+		secret_wipe(&x->tok[k]);
+	}
+}
+
+enum { EX_OK, EX_FAIL, EX_REPLAN, EX_INPUT };
+
+static int
+execute(struct exec *x, const struct plan *p)
+{
+	struct world *w = x->w;
+	struct side *o = w->old, *n = w->new;
+	const struct secret *t;
+	int input_error;
+
+	if (p->steps & ST_PROMOTE) {
+		if ((t = dr_token_for(x, n, &input_error)) == NULL)
+			return input_error && !x->changed ? EX_INPUT : EX_FAIL;
+		/* Both DR secondaries: an earlier run demoted the old primary,
+		 * so a failed promotion rolls back to it. */
+		if (is_mode(o, "secondary"))
+			x->demoted_old = 1;
+	}
+	if (p->steps & ST_DEMOTE) {
+		step_begin(x->run, "demote", o->url, "demote the %s", o->label);
+		if (vault_demote(&o->v) == -1) {
+			int lost = o->v.last_fail == VF_LOST;
+			err_prefix("demote the %s", o->label);
+			step_end(x->run, "failed", "not demoted");
+			return lost ? EX_REPLAN : EX_FAIL;
+		}
+		x->changed = 1;
+		x->demoted_old = 1;
+		step_end(x->run, "ok", "demoted the %s", o->label);
+	}
+	if (p->steps & ST_PROMOTE) {
+		t = dr_token_for(x, n, &input_error);
+		step_begin(x->run, "promote", n->url, "promote the %s", n->label);
+		if (t == NULL || vault_promote(&n->v, t) == -1) {
+			char why[2048];
+			int lost = t && n->v.last_fail == VF_LOST;
+			err_prefix("promote the %s", n->label);
+			step_end(x->run, "failed", "not promoted");
+			if (lost)
+				return EX_REPLAN;
+			snprintf(why, sizeof(why), "%s", err_get());
+			if (x->demoted_old) {
+				/* Roll back: the old primary takes the role again. */
+				step_begin(x->run, "rollback", o->url, "roll back: "
+				    "promote the %s again", o->label);
+				t = dr_token_for(x, o, &input_error);
+				if (t && vault_promote(&o->v, t) == 0) {
+					step_end(x->run, "ok", "the %s is DR "
+					    "primary again; nothing else changed",
+					    o->label);
+					err_set("%s; rolled back: the %s is DR "
+					    "primary again", why, o->label);
+				} else {
+					step_end(x->run, "failed", "rollback "
+					    "failed");
+					err_set("%s; ROLLBACK FAILED: %s. Both "
+					    "clusters are DR secondaries now: "
+					    "promote one of them by hand", why,
+					    err_get());
+				}
+			}
+			return EX_FAIL;
+		}
+		x->changed = 1;
+		step_end(x->run, "ok", "promoted the %s", n->label);
+	}
+	if ((p->steps & ST_READY) && wait_ready(x, n) == -1)
+		return EX_FAIL;
+	if ((p->steps & ST_CNAME) && move_cname(x) == -1)
+		return x->r53->fail == VF_LOST ? EX_REPLAN : EX_FAIL;
+	if (p->steps & ST_REATTACH) {
+		if (reattach(x) == -1)
+			return EX_FAIL;
+	}
+	if (x->change_id && wait_insync(x) == -1)
+		return EX_FAIL;
+	return EX_OK;
+}
+
+/* ------------------------------------------------------------------ status */
+
+static const char *
+names(const struct world *w)
+{
+	if (!w->rec_ok)
+		return "unknown";
+	if (!w->rec_found)
+		return "absent";
+	if (record_names(w, &w->side[0]))
+		return "primary";
+	if (record_names(w, &w->side[1]))
+		return "secondary";
+	return "other";
+}
+
+static long long
+lag(const struct world *w, const struct side *s)
+{
+	const struct side *p = &w->side[s->role ^ 1];
+
+	if (!is_mode(s, "secondary") || !is_mode(p, "primary") ||
+	    s->st.last_remote_wal < 0 || p->st.last_wal < 0)
+		return -1;
+	return p->st.last_wal - s->st.last_remote_wal;
+}
+
+static void
+status_plan(struct run *run, struct world *w, enum dr_cmd cmd, struct plan *p)
+{
+	w->new = &w->side[cmd == DR_FAILOVER ? 1 : 0];
+	w->old = &w->side[cmd == DR_FAILOVER ? 0 : 1];
+	make_plan(run, w, p);
+}
+
+static void
+plan_words(const struct plan *p, char *out, size_t outsz)
+{
+	struct buf b = { 0 };
+
+	if (p->verdict >= 0)
+		buf_printf(&b, "refuse (exit %d): %s", p->verdict, p->why);
+	else if (p->steps == 0 && !p->partial)
+		buf_puts(&b, "nothing (already in that state)");
+	else {
+		if (p->steps & ST_DEMOTE)
+			buf_puts(&b, "demote, ");
+		if (p->steps & ST_PROMOTE)
+			buf_puts(&b, "promote, ");
+		if (p->steps & ST_READY)
+			buf_puts(&b, "wait ready, ");
+		if (p->steps & ST_CNAME)
+			buf_puts(&b, "move CNAME, ");
+		if (p->steps & ST_REATTACH)
+			buf_puts(&b, "re-attach, ");
+		if (p->partial)
+			buf_puts(&b, "leave the unreachable cluster (exit 3), ");
+		if (b.len >= 2)
+			b.data[b.len -= 2] = '\0';
+	}
+	snprintf(out, outsz, "%s", b.data ? b.data : "");
+	buf_free(&b);
+}
+
+static int
+do_status(struct run *run, struct world *w)
+{
+	struct plan pf, pb;
+	char fo[1200], fb[1200];
+	int k;
+
+	status_plan(run, w, DR_FAILOVER, &pf);
+	status_plan(run, w, DR_FAILBACK, &pb);
+	plan_words(&pf, fo, sizeof(fo));
+	plan_words(&pb, fb, sizeof(fb));
+	if (run->o->json) {
+		struct buf b = { 0 };
+		json_line_begin(&b);
+		json_field(&b, "step", "status");
+		json_field(&b, "env", run->c->env);
+		buf_puts(&b, ",\"clusters\":[");
+		for (k = 0; k < 2; k++) {
+			struct side *s = &w->side[k];
+			buf_printf(&b, "%s{\"role\":\"%s\"", k ? "," : "",
+			    k ? "secondary" : "primary");
+			json_field(&b, "url", s->url);
+			json_field(&b, "dns_target", s->target);
+			buf_printf(&b, ",\"reachable\":%s", s->st.reachable &&
+			    s->st.fail == VF_NONE ? "true" : "false");
+			json_field(&b, "mode", s->st.mode[0] ? s->st.mode : NULL);
+			json_field(&b, "state", s->st.state[0] ? s->st.state :
+			    NULL);
+			buf_printf(&b, ",\"health_code\":%d", s->st.health_code);
+			json_field(&b, "version", s->st.version[0] ?
+			    s->st.version : NULL);
+			json_field(&b, "cluster_id", s->st.cluster_id[0] ?
+			    s->st.cluster_id : NULL);
+			json_field(&b, "secondary_id", s->st.secondary_id[0] ?
+			    s->st.secondary_id : NULL);
+			if (lag(w, s) >= 0)
+				buf_printf(&b, ",\"lag_wals\":%lld", lag(w, s));
+			else
+				buf_puts(&b, ",\"lag_wals\":null");
+			json_field(&b, "error", s->st.error[0] ? s->st.error :
+			    NULL);
+			buf_puts(&b, "}");
+		}
+		buf_puts(&b, "],\"record\":{");
+		buf_puts(&b, "\"name\":");
+		json_append_str(&b, run->c->cname);
+		json_field(&b, "value", w->rec_found ? w->rec_value : NULL);
+		json_field(&b, "names", names(w));
+		json_field(&b, "error", w->rec_ok ? NULL : w->rec_error);
+		buf_puts(&b, "}");
+		json_field(&b, "failover_would", fo);
+		json_field(&b, "failback_would", fb);
+		json_emit(&b);
+		return EXIT_DONE;
+	}
+	printf("vaultdr status %s (%s, section [%s])\n", run->c->env,
+	    run->c->path, run->c->section);
+	for (k = 0; k < 2; k++) {
+		struct side *s = &w->side[k];
+		printf("  %-9s %s\n", k ? "secondary" : "primary", s->url);
+		if (!s->st.reachable || s->st.fail != VF_NONE) {
+			char e[600];
+			snprintf(e, sizeof(e), "%s", s->st.error);
+			secret_redact(e);
+			printf("            unreachable: %s\n", e);
+			continue;
+		}
+		printf("            DR mode %s, state %s, health %d, version %s\n",
+		    s->st.mode, s->st.state[0] ? s->st.state : "-",
+		    s->st.health_code, s->st.version[0] ? s->st.version : "?");
+		if (lag(w, s) >= 0)
+			printf("            replication lag %lld WALs "
+			    "(secondary id %s)\n", lag(w, s),
+			    s->st.secondary_id[0] ? s->st.secondary_id : "-");
+		else if (s->st.secondary_id[0])
+			printf("            secondary id %s\n", s->st.secondary_id);
+	}
+	if (w->rec_ok)
+		printf("  CNAME     %s -> %s (%s)\n", run->c->cname,
+		    w->rec_found ? w->rec_value : "(absent)", names(w));
+	else
+		printf("  CNAME     %s: unknown (%s)\n", run->c->cname,
+		    w->rec_error);
+	printf("  failover would: %s\n", fo);
+	printf("  failback would: %s\n", fb);
+	return EXIT_DONE;
+}
+
+/* ----------------------------------------------------------------- driver */
+
+static int
+confirm(const struct run *run)
+{
+	char line[16];
+	int fd, ok = 0;
+	ssize_t n;
+
+	if (run->o->yes || !isatty(STDIN_FILENO) || run->o->json)
+		return 1;
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY)) == -1)
+		return 1;
+	dprintf(fd, "Proceed with %s of %s? [y/N] ",
+	    run->o->cmd == DR_FAILOVER ? "failover" : "failback", run->c->env);
+	n = read(fd, line, sizeof(line) - 1);
+	if (n > 0 && (line[0] == 'y' || line[0] == 'Y'))
+		ok = 1;
+	close(fd);
+	return ok;
+}
+
+static void
+summary(struct run *run, int code, const char *state)
+{
+	static const char *const meaning[] = {
+		"desired state reached", "failed", "usage, config or input error",
+		"failed over; the old primary is not re-attached yet",
+		"refused for safety",
+	};
+	double el = (double)(retry_now_ms() - run->t0) / 1000.0;
+
+	if (run->o->json) {
+		struct buf b = { 0 };
+		json_line_begin(&b);
+		json_field(&b, "step", "summary");
+		json_field(&b, "command", run->o->cmd == DR_FAILOVER ?
+		    "failover" : run->o->cmd == DR_FAILBACK ? "failback" :
+		    "status");
+		json_field(&b, "env", run->c->env);
+		buf_printf(&b, ",\"exit_code\":%d", code);
+		json_field(&b, "result", meaning[code]);
+		json_field(&b, "state", state);
+		if (code != 0)
+			json_field(&b, "error", err_get());
+		buf_printf(&b, ",\"elapsed_ms\":%lld", retry_now_ms() - run->t0);
+		json_emit(&b);
+		return;
+	}
+	log_step("%s %s: %s (exit %d, %.1f s): %s",
+	    run->o->cmd == DR_FAILOVER ? "Failover" : "Failback", run->c->env,
+	    meaning[code], code, el, state);
+}
+
+static void
+tls_from_env(struct tls_config *t, int vault)
+{
+	const char *s;
+
+	memset(t, 0, sizeof(*t));
+	if (vault) {
+		t->ca_file = getenv("VAULT_CACERT");
+		t->ca_dir = getenv("VAULT_CAPATH");
+		t->client_cert = getenv("VAULT_CLIENT_CERT");
+		t->client_key = getenv("VAULT_CLIENT_KEY");
+		t->server_name = getenv("VAULT_TLS_SERVER_NAME");
+		s = getenv("VAULT_SKIP_VERIFY");
+		t->skip_verify = s && *s && strcmp(s, "0") != 0 &&
+		    strcasecmp(s, "false") != 0;
+	} else
+		t->ca_file = getenv("AWS_CA_BUNDLE");
+	if (t->ca_file && !*t->ca_file)
+		t->ca_file = NULL;
+	if (t->ca_dir && !*t->ca_dir)
+		t->ca_dir = NULL;
+	if (t->client_cert && !*t->client_cert)
+		t->client_cert = NULL;
+	if (t->client_key && !*t->client_key)
+		t->client_key = NULL;
+	if (t->server_name && !*t->server_name)
+		t->server_name = NULL;
+}
+
+/* Final state in words, from a fresh observation. */
+static void
+describe(struct world *w, const struct dr_config *c, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "primary cluster %s, secondary cluster %s, CNAME %s "
+	    "-> %s",
+	    w->side[0].st.reachable && w->side[0].st.fail == VF_NONE ?
+	    w->side[0].st.mode : "unreachable",
+	    w->side[1].st.reachable && w->side[1].st.fail == VF_NONE ?
+	    w->side[1].st.mode : "unreachable", c->cname,
+	    w->rec_ok ? (w->rec_found ? w->rec_value : "(absent)") : "?");
+}
+
+int
+dr_run(const struct dr_opts *o, const struct dr_config *c)
+{
+	struct run run = { o, c, retry_now_ms(), 0, "", "" };
+	struct tls_config vt, at;
+	struct tls_client *vtls = NULL, *atls = NULL;
+	struct http_client *vh = NULL, *ah = NULL;
+	struct secret token = { 0 }, akid = { 0 }, skey = { 0 }, stok = { 0 };
+	struct world w;
+	struct r53 r53;
+	struct exec x;
+	struct plan p;
+	char state[1024] = "nothing changed";
+	int code = EXIT_FAILED, k, round, changing = o->cmd != DR_STATUS, rc;
+
+	memset(&w, 0, sizeof(w));
+	memset(&x, 0, sizeof(x));
+	memset(&r53, 0, sizeof(r53));
+	retry_init(c->retry_base, c->max_retries);
+
+	/* Inputs first: a missing one is exit 2 before anything is sent. */
+	if (changing && secret_get(&token, "VAULT_TOKEN", "Vault token") == -1) {
+		code = EXIT_USAGE;
+		goto out;
+	}
+	if (!changing)
+		secret_from_env(&token, "VAULT_TOKEN");
+	if (secret_from_env(&akid, "AWS_ACCESS_KEY_ID") == -1 ||
+	    (secret_from_env(&skey, "AWS_SECRET_ACCESS_KEY") == 0 &&
+	    secret_from_env(&skey, "AWS_SECRET_KEY") == -1) ||
+	    secret_from_env(&stok, "AWS_SESSION_TOKEN") == -1) {
+		code = EXIT_USAGE;
+		goto out;
+	}
+	if (secret_is_set(&akid) != secret_is_set(&skey) ||
+	    (changing && !secret_is_set(&akid))) {
+		err_set("AWS credentials: set both AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY (or AWS_SECRET_KEY)");
+		code = EXIT_USAGE;
+		goto out;
+	}
+	if (changing)
+		secret_from_env(&x.batch, "VAULT_DR_OPERATION_TOKEN");
+
+	tls_from_env(&vt, 1);
+	tls_from_env(&at, 0);
+	if (vt.skip_verify)
+		log_warn("VAULT_SKIP_VERIFY is set: Vault's TLS certificates are "
+		    "NOT verified; anyone on the path can read the Vault token "
+		    "and recovery keys");
+	if ((vtls = tls_client_new(&vt)) == NULL ||
+	    (atls = tls_client_new(&at)) == NULL) {
+		code = EXIT_USAGE;
+		goto out;
+	}
+	{
+		struct http_client_config hc = { vtls,
+			(int)(c->connect_timeout * 1000),
+			(int)(c->io_timeout * 1000), o->verbose };
+		vh = http_client_new(&hc);
+		hc.tls = atls;
+		ah = http_client_new(&hc);
+		if (vh == NULL || ah == NULL)
+			goto out;
+	}
+	for (k = 0; k < 2; k++) {
+		struct side *s = &w.side[k];
+		s->role = k;
+		s->url = c->url[k];
+		s->target = c->dns_target[k];
+		snprintf(s->label, sizeof(s->label), "%s cluster %s",
+		    k ? "secondary" : "primary", s->url);
+		s->v = (struct vault){ s->label, s->url, vh, &token,
+			o->dry_run || !changing };
+	}
+	r53 = (struct r53){ c->r53_endpoint, ah, &akid, &skey, &stok,
+		c->zone_id, "us-east-1", o->dry_run || !changing, VF_NONE };
+	x.run = &run;
+	x.w = &w;
+	x.r53 = &r53;
+
+	if (o->cmd == DR_STATUS) {
+		observe(&run, &w, &r53);
+		code = do_status(&run, &w);
+		goto out;
+	}
+	w.new = &w.side[o->cmd == DR_FAILOVER ? 1 : 0];
+	w.old = &w.side[o->cmd == DR_FAILOVER ? 0 : 1];
+
+	for (round = 0; round < 4; round++) {
+		snprintf(run.step, sizeof(run.step), "observe");
+		run.cluster[0] = '\0';
+		run.step_t0 = retry_now_ms();
+		event(&run, "begin", "started", "About to read both clusters and "
+		    "the CNAME %s", c->cname);
+		observe(&run, &w, &r53);
+		for (k = 0; k < 2; k++) {
+			struct side *s = &w.side[k];
+			if (s->st.reachable && s->st.fail == VF_NONE)
+				event(&run, "end", "ok", "%s: DR %s, state %s, "
+				    "health %d%s%s", s->label, s->st.mode,
+				    s->st.state[0] ? s->st.state : "-",
+				    s->st.health_code, s->st.version[0] ?
+				    ", version " : "", s->st.version);
+			else
+				event(&run, "end", "unreachable", "%s: %s",
+				    s->label, s->st.error);
+		}
+		if (w.rec_ok)
+			event(&run, "end", "ok", "CNAME %s -> %s", c->cname,
+			    w.rec_found ? w.rec_value : "(absent)");
+		/* Failing back onto an older Vault: warn before acting. */
+		if (w.new->st.version[0] && w.old->st.version[0] &&
+		    version_cmp(w.new->st.version, w.old->st.version) < 0)
+			log_warn("the new primary runs Vault %s, older than %s on "
+			    "the %s: replication from a newer to an older "
+			    "version is not supported", w.new->st.version,
+			    w.old->st.version, w.old->label);
+		make_plan(&run, &w, &p);
+		if (p.verdict >= 0) {
+			err_set("%s", p.why);
+			code = x.changed ? EXIT_FAILED : p.verdict;
+			goto done;
+		}
+		print_plan(&run, &w, &p, o->dry_run ? "dry run: would " : "plan: ");
+		if (p.steps == 0) {
+			code = p.partial ? EXIT_PARTIAL : EXIT_DONE;
+			if (p.partial)
+				err_set("the %s is unreachable (%s); re-run "
+				    "when it is back to demote and re-attach it",
+				    w.old->label, w.old->st.error);
+			goto done;
+		}
+		if (o->dry_run) {
+			code = EXIT_DONE;
+			snprintf(state, sizeof(state), "dry run: nothing was "
+			    "changed");
+			goto out_summary;
+		}
+		if (round == 0 && !confirm(&run)) {
+			err_set("not confirmed; nothing changed");
+			code = EXIT_USAGE;
+			goto done;
+		}
+		rc = execute(&x, &p);
+		if (rc == EX_REPLAN) {
+			log_warn("%s; reading the clusters again", err_get());
+			continue;
+		}
+		if (rc == EX_INPUT) {
+			code = EXIT_USAGE;
+			goto done;
+		}
+		if (rc == EX_FAIL) {
+			code = EXIT_FAILED;
+			goto done;
+		}
+		cleanup_tokens(&x);
+		if (p.partial) {
+			code = EXIT_PARTIAL;
+			err_set("the %s is unreachable (%s); re-run when it is back "
+			    "to demote and re-attach it", w.old->label,
+			    w.old->st.error);
+			goto done;
+		}
+		code = EXIT_DONE;
+		goto done;
+	}
+	err_set("the clusters kept changing while vaultdr worked; state unknown");
+	code = EXIT_FAILED;
+done:
+	{
+		char saved[2048];
+		snprintf(saved, sizeof(saved), "%s", err_get());
+		if (x.changed)
+			observe(&run, &w, &r53);
+		describe(&w, c, state, sizeof(state));
+		err_set("%s", saved);
+	}
+	if (retry_stop_requested && code != EXIT_DONE)
+		code = EXIT_FAILED;
+out_summary:
+	summary(&run, code, state);
+out:
+	for (k = 0; k < 2; k++)
+		secret_wipe(&x.tok[k]);
+	for (k = 0; k < x.keys.n; k++)
+		secret_wipe(&x.keys.k[k]);
+	secret_wipe(&x.batch);
+	free(x.change_id);
+	world_clear(&w);
+	http_client_free(vh);
+	http_client_free(ah);
+	tls_client_free(vtls);
+	tls_client_free(atls);
+	secret_wipe(&token);
+	secret_wipe(&akid);
+	secret_wipe(&skey);
+	secret_wipe(&stok);
+	return code;
+}

@@ -1,0 +1,168 @@
+/* vaultdr.c - main: options, config and environment into a run, exit code. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dr.h"
+#include "log.h"
+#include "retry.h"
+#include "secret.h"
+
+static const char usage_text[] =
+"usage: vaultdr [options] failover ENV   secondary becomes DR primary\n"
+"       vaultdr [options] failback ENV   primary becomes DR primary again\n"
+"       vaultdr [options] status ENV     read-only report of both clusters and the record\n"
+"       vaultdr --help | --version\n";
+
+static const char help_text[] =
+"\n"
+"Moves the Vault Enterprise DR primary role between the two clusters of\n"
+"[Vault-Cluster-<ENV>] and points the cluster's Route 53 CNAME at it. Every\n"
+"run observes both clusters and the record first and does only the steps\n"
+"still missing: a second run is a no-op, a run after an interruption\n"
+"finishes the job.\n"
+"\n"
+"options:\n"
+"  -c, --config FILE   config file (default $VAULTDR_CONFIG, else ./vault_dr.cfg)\n"
+"  -n, --dry-run       observe and print the plan; send no changing request\n"
+"      --primary-down  the current primary is confirmed down or fenced:\n"
+"                      promote without it (exit 3 until it is re-attached)\n"
+"  -y, --yes           no confirmation prompt on a terminal\n"
+"  -v, --verbose       print each HTTP request line and status (never secrets)\n"
+"      --json          one JSON object per line instead of text\n"
+"  -h, --help          this text\n"
+"  -V, --version       print the version\n"
+"\n"
+"environment:\n"
+"  VAULT_TOKEN                 Vault token with DR policies (prompted on a terminal)\n"
+"  VAULT_RECOVERY_KEY_1..N     recovery key shares (prompted on a terminal)\n"
+"  VAULT_DR_OPERATION_TOKEN    batch DR operation token, used instead of keys\n"
+"  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (or AWS_SECRET_KEY), AWS_SESSION_TOKEN\n"
+"  AWS_ENDPOINT_URL_ROUTE_53, AWS_ENDPOINT_URL   Route 53 endpoint override\n"
+"  VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY,\n"
+"  VAULT_TLS_SERVER_NAME, VAULT_SKIP_VERIFY      Vault TLS, as the Vault CLI\n"
+"  AWS_CA_BUNDLE               CA bundle for Route 53 (default: system bundle)\n"
+"  DNS_PROPAGATION_DELAY       seconds to wait after INSYNC (default 0)\n"
+"  VAULTDR_RETRY_BASE (30), VAULTDR_MAX_RETRIES (10)   backoff: base*2^(n-1)+jitter\n"
+"  VAULTDR_CONNECT_TIMEOUT (10), VAULTDR_TIMEOUT (30)  seconds: connect; each read/write\n"
+"  VAULTDR_POLL_INTERVAL (5), VAULTDR_INSYNC_TIMEOUT (300), VAULTDR_READY_TIMEOUT (120)\n"
+"\n"
+"exit codes:\n"
+"  0  desired state reached (or was already there)\n"
+"  1  failed; the report says what state was left (rolled back where possible)\n"
+"  2  usage, config or missing-input error; nothing was changed\n"
+"  3  failed over, but the old primary is unreachable and not re-attached yet\n"
+"  4  refused: the old primary is unreachable and --primary-down was not given\n";
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	retry_stop_requested = 1;
+}
+
+static int
+usage_error(const char *msg)
+{
+	if (msg)
+		fprintf(stderr, "vaultdr: %s\n", msg);
+	fputs(usage_text, stderr);
+	fputs("Try 'vaultdr --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_PRIMARY_DOWN = 256, OPT_JSON };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "primary-down", no_argument, NULL, OPT_PRIMARY_DOWN },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dr_opts o;
+	struct dr_config c;
+	struct sigaction sa;
+	int ch, code;
+
+	secret_harden_process();
+	memset(&o, 0, sizeof(o));
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+c:nyvhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o.config_path = optarg; break;
+		case 'n': o.dry_run = 1; break;
+		case OPT_PRIMARY_DOWN: o.primary_down = 1; break;
+		case 'y': o.yes = 1; break;
+		case 'v': o.verbose = 1; break;
+		case OPT_JSON: o.json = 1; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
+			return 0;
+		case 'V':
+			printf("vaultdr %s\n", VAULTDR_VERSION);
+			return 0;
+		default: {
+			char msg[128];
+			if (optopt && optopt < 256)
+				snprintf(msg, sizeof(msg), "unknown or incomplete "
+				    "option '-%c'", optopt);
+			else
+				snprintf(msg, sizeof(msg), "unknown or incomplete "
+				    "option '%s'", argv[optind - 1]);
+			return usage_error(msg);
+		}
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error(argc - optind < 2 ? "a command and an "
+		    "environment are required" : "too many arguments");
+	if (strcmp(argv[optind], "failover") == 0)
+		o.cmd = DR_FAILOVER;
+	else if (strcmp(argv[optind], "failback") == 0)
+		o.cmd = DR_FAILBACK;
+	else if (strcmp(argv[optind], "status") == 0)
+		o.cmd = DR_STATUS;
+	else {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "unknown command '%.100s'",
+		    argv[optind]);
+		return usage_error(msg);
+	}
+	o.env = argv[optind + 1];
+	log_init(o.json ? LOG_JSON : LOG_TEXT, o.verbose);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: waits notice at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (dr_load_config(&o, &c) == -1) {
+		char e[2048];
+		snprintf(e, sizeof(e), "%s", err_get());
+		secret_redact(e);
+		fprintf(stderr, "vaultdr: error: %s\n", e);
+		dr_config_free(&c);
+		return EXIT_USAGE;
+	}
+	code = dr_run(&o, &c);
+	if (code != EXIT_DONE && err_get()[0]) {
+		char e[2048];
+		snprintf(e, sizeof(e), "%s", err_get());
+		secret_redact(e);
+		fprintf(stderr, "vaultdr: %s: %s\n", code == EXIT_PARTIAL ?
+		    "incomplete" : "error", e);
+	}
+	dr_config_free(&c);
+	return code;
+}
