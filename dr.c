@@ -31,12 +31,6 @@
 
 /* ---------------------------------------------------------------- config */
 
-static char *
-xstrdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 /* Parses a number of seconds from the environment (decimals allowed). */
 static int
 env_seconds(const char *name, double def, double *out)
@@ -587,7 +581,7 @@ struct plan {
 	unsigned steps;
 	int verdict;          /* exit code if the plan cannot run, else -1 */
 	int partial;          /* old unreachable: exit 3 after the steps */
-	char why[1024];
+	char why[2048];
 };
 
 static void
@@ -1408,7 +1402,7 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 		snprintf(s->label, sizeof(s->label), "%s cluster %s",
 		    k ? "secondary" : "primary", s->url);
 		s->v = (struct vault){ s->label, s->url, vh, &token,
-			o->dry_run || !changing };
+			o->dry_run || !changing, VF_NONE };
 	}
 	r53 = (struct r53){ c->r53_endpoint, ah, &akid, &skey, &stok,
 		c->zone_id, "us-east-1", o->dry_run || !changing, VF_NONE };
