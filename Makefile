@@ -61,9 +61,12 @@ test: all $(B)/unit-tests
 	@scripts/deps.sh test
 	@tests/run.sh $(B)
 
+demo: all
+	@scripts/demo.sh $(B)
+
 clean:
 	rm -rf build build-* vaultdr mock/vaultdr-mock
 
-.PHONY: all test clean
+.PHONY: all test demo clean
 
 -include mock/mock.mk

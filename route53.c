@@ -20,9 +20,13 @@ xml_next(const char *s, size_t n, const char *tag, size_t *pos, size_t *start,
 {
 	size_t tl = strlen(tag), i, depth;
 
-	for (i = *pos; i + tl + 2 <= n; i++) {
+	for (i = *pos; i + tl + 1 <= n; i++) {
 		if (s[i] != '<' || memcmp(s + i + 1, tag, tl) != 0)
 			continue;
+		if (i + tl + 1 == n) {
+			err_set("XML: unterminated <%s> tag at byte %zu", tag, i);
+			return -1;
+		}
 		char c = s[i + 1 + tl];
 		if (c != '>' && c != ' ' && c != '/')
 			continue;
