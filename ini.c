@@ -52,6 +52,7 @@ dupn(const char *s, size_t n)
 	return p;
 }
 
+/* Frees everything (values wiped first) and zeroes ini. NULL-safe. */
 void
 ini_free(struct ini *ini)
 {
@@ -314,6 +315,7 @@ out:
 	return rc;
 }
 
+/* 1 if a section of that name (ASCII case ignored) was seen, else 0. */
 int
 ini_has_section(const struct ini *ini, const char *section)
 {

@@ -411,6 +411,8 @@ fail:
 	return -1;
 }
 
+/* Frees the token array and zeroes j (the borrowed text is untouched).
+ * NULL-safe. */
 void
 json_free(struct json *j)
 {
@@ -508,6 +510,7 @@ json_find(const struct json *j, int at, const char *path)
 	return cur;
 }
 
+/* Type of token idx; JSON_MISSING for idx < 0 or out of range. */
 enum json_type
 json_type_at(const struct json *j, int idx)
 {
@@ -581,7 +584,9 @@ json_tok_str(const struct json *j, int idx, char **out)
 	return *out ? 0 : -1;
 }
 
-/* Typed getters: 0 ok, 1 missing or null, -1 wrong type / bad value. */
+/* String at path, unescaped, into *out (malloc'd, caller frees; NULL unless
+ * 0 is returned).  0 / 1 missing or null / -1 not a string, bad escape or
+ * embedded NUL (err_set names the path). */
 int
 json_get_str(const struct json *j, int at, const char *path, char **out)
 {
@@ -634,6 +639,9 @@ parse_i64(const char *s, size_t n, long long *out)
 	return 0;
 }
 
+/* Integer at path: a JSON number without fraction or exponent, or a string
+ * holding a decimal integer (Vault sends some epochs as "0").  0 / 1 missing
+ * or null / -1 wrong type or out of range (err_set names the path). */
 int
 json_get_i64(const struct json *j, int at, const char *path, long long *out)
 {
@@ -659,6 +667,7 @@ json_get_i64(const struct json *j, int at, const char *path, long long *out)
 	return 0;
 }
 
+/* true/false at path: 0 / 1 missing or null / -1 not a boolean. */
 int
 json_get_bool(const struct json *j, int at, const char *path, int *out)
 {
@@ -678,6 +687,7 @@ json_get_bool(const struct json *j, int at, const char *path, int *out)
 	return 0;
 }
 
+/* Number of elements of array idx, or -1 if idx is not an array. */
 int
 json_array_len(const struct json *j, int idx)
 {
@@ -686,6 +696,7 @@ json_array_len(const struct json *j, int idx)
 	return TOK(j)[idx].size;
 }
 
+/* Token index of element n of array idx, or -1. */
 int
 json_array_elem(const struct json *j, int idx, int n)
 {
@@ -748,6 +759,7 @@ json_append_strn(struct buf *b, const char *s, size_t n)
 	return buf_append(b, "\"", 1);
 }
 
+/* json_append_strn for a NUL-terminated string. 0 / -1. */
 int
 json_append_str(struct buf *b, const char *s)
 {

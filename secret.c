@@ -139,6 +139,7 @@ secret_wipe(struct secret *sec)
 	sec->len = 0;
 }
 
+/* 1 if sec holds a value, else 0. NULL-safe. */
 int
 secret_is_set(const struct secret *sec)
 {
