@@ -1,0 +1,496 @@
+/* test_http.c - http_request against local scripted servers: framing,
+ * keep-alive and reconnects, redirects, timeouts, TLS and client certs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "log.h"
+#include "t.h"
+#include "tsrv.h"
+
+#define OK_CL "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+
+static struct http_client *
+client(struct tls_client *tc, int io_ms)
+{
+	struct http_client_config cfg = { 0 };
+
+	cfg.tls = tc;
+	cfg.connect_timeout_ms = 500;
+	cfg.io_timeout_ms = io_ms;
+	return http_client_new(&cfg);
+}
+
+static char *
+url(const struct tsrv *s, const char *scheme, const char *path)
+{
+	static char b[4][256];
+	static int k;
+	char *p = b[k++ % 4];
+
+	snprintf(p, sizeof(b[0]), "%s://127.0.0.1:%d%s", scheme, s->port, path);
+	return p;
+}
+
+static void
+http_content_length_and_request_headers(void)
+{
+	static const struct tsrv_step st[] = { { OK_CL, TSRV_KEEP } };
+	static const struct http_header h[] = {
+		{ "X-Vault-Token", "s.secret" },
+		{ "Content-Type", "application/json" },
+	};
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s;
+	char want[512];
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
+	c = client(NULL, 1000);
+	CHECK(http_request(c, "PUT", url(&s, "http", "/v1/x?y=1#frag"), h, 2,
+	    NULL, 0, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK_MEMEQ(r.body, r.body_len, "hello", 5);
+	CHECK(http_last_error(c) == CONN_OK);
+	http_response_free(&r);
+	http_client_free(c);
+	tsrv_stop(&s);
+	snprintf(want, sizeof(want), "PUT /v1/x?y=1 HTTP/1.1\r\n"
+	    "Host: 127.0.0.1:%d\r\nUser-Agent: vaultdr/%s\r\n"
+	    "X-Vault-Token: s.secret\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 0\r\nConnection: keep-alive\r\n\r\n", s.port,
+	    VAULTDR_VERSION);
+	CHECK_STREQ(s.req[0], want);
+}
+
+static void
+http_chunked_body(void)
+{
+	static const struct tsrv_step st[] = { { "HTTP/1.1 200 OK\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n4;x=y\r\n{\"a\"\r\n"
+	    "3\r\n:1}\r\n0\r\nT: v\r\n\r\n", TSRV_KEEP } };
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s;
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
+	c = client(NULL, 1000);
+	CHECK(http_request(c, "GET", url(&s, "http", "/"), NULL, 0, NULL, 0,
+	    &r) == 0);
+	CHECK_MEMEQ(r.body, r.body_len, "{\"a\":1}", 7);
+	http_response_free(&r);
+	http_client_free(c);
+	tsrv_stop(&s);
+}
+
+static void
+http_keep_alive_reuses_connection(void)
+{
+	static const struct tsrv_step st[] = { { OK_CL, TSRV_KEEP },
+		{ OK_CL, TSRV_KEEP }, { OK_CL, TSRV_KEEP } };
+	struct http_response r;
+	struct http_client *c;
+	struct http_stats hs[4];
+	struct tsrv s;
+	int i;
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 3) == 0);
+	c = client(NULL, 1000);
+	for (i = 0; i < 3; i++) {
+		CHECK(http_request(c, "GET", url(&s, "http", "/a"), NULL, 0,
+		    NULL, 0, &r) == 0);
+		CHECK(r.status == 200 && r.keep_alive);
+		http_response_free(&r);
+	}
+	CHECK(http_client_stats(c, hs, 4) == 1);
+	CHECK(hs[0].connections == 1);
+	CHECK(hs[0].requests == 3);
+	http_client_free(c);
+	tsrv_stop(&s);
+	CHECK(s.accepts == 1);
+}
+
+static void
+http_reconnect_after_connection_close(void)
+{
+	static const struct tsrv_step st[] = {
+		{ "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1"
+		    "\r\n\r\na", TSRV_CLOSE },
+		{ OK_CL, TSRV_KEEP },
+	};
+	struct http_response r;
+	struct http_client *c;
+	struct http_stats hs[1];
+	struct tsrv s;
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 2) == 0);
+	c = client(NULL, 1000);
+	CHECK(http_request(c, "GET", url(&s, "http", "/1"), NULL, 0, NULL, 0,
+	    &r) == 0);
+	CHECK(!r.keep_alive);
+	http_response_free(&r);
+	CHECK(http_request(c, "GET", url(&s, "http", "/2"), NULL, 0, NULL, 0,
+	    &r) == 0);
+	CHECK(r.status == 200);
+	http_response_free(&r);
+	http_client_stats(c, hs, 1);
+	CHECK(hs[0].connections == 2 && hs[0].requests == 2);
+	http_client_free(c);
+	tsrv_stop(&s);
+}
+
+/* The server says keep-alive but closes the idle connection anyway; the
+ * next request goes out on a fresh connection. */
+static void
+http_reconnect_after_idle_close(void)
+{
+	static const struct tsrv_step st[] = { { OK_CL, TSRV_CLOSE },
+		{ OK_CL, TSRV_ABORT } };
+	struct http_response r;
+	struct http_client *c;
+	struct http_stats hs[1];
+	struct tsrv s;
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 2) == 0);
+	c = client(NULL, 1000);
+	CHECK(http_request(c, "POST", url(&s, "http", "/1"), NULL, 0, "{}", 2,
+	    &r) == 0);
+	http_response_free(&r);
+	usleep(50000); /* let the close arrive */
+	CHECK(http_request(c, "POST", url(&s, "http", "/2"), NULL, 0, "{}", 2,
+	    &r) == 0);
+	CHECK(r.status == 200);
+	http_response_free(&r);
+	http_client_stats(c, hs, 1);
+	CHECK(hs[0].connections == 2 && hs[0].requests == 2);
+	http_client_free(c);
+	tsrv_stop(&s);
+	CHECK(s.nreq == 2);
+}
+
+/* The server reads the request on a reused connection and hangs up without
+ * a byte of reply (it closed while idle): retried once, on a new one. */
+static void
+http_retry_once_on_reused_connection(void)
+{
+	static const struct tsrv_step st[] = { { OK_CL, TSRV_KEEP },
+		{ "", TSRV_ABORT }, { OK_CL, TSRV_KEEP } };
+	struct http_response r;
+	struct http_client *c;
+	struct http_stats hs[1];
+	struct tsrv s;
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 3) == 0);
+	c = client(NULL, 1000);
+	CHECK(http_request(c, "GET", url(&s, "http", "/1"), NULL, 0, NULL, 0,
+	    &r) == 0);
+	http_response_free(&r);
+	CHECK(http_request(c, "GET", url(&s, "http", "/2"), NULL, 0, NULL, 0,
+	    &r) == 0);
+	CHECK(r.status == 200);
+	http_response_free(&r);
+	http_client_stats(c, hs, 1);
+	CHECK(hs[0].connections == 2 && hs[0].requests == 2);
+	http_client_free(c);
+	tsrv_stop(&s);
+	CHECK(s.nreq == 3);
+}
+
+static void
+http_redirect_307_keeps_method_body_headers(void)
+{
+	static const struct tsrv_step st[] = {
+		{ "HTTP/1.1 307 Temporary Redirect\r\nLocation: /v1/active\r\n"
+		    "Content-Length: 0\r\n\r\n", TSRV_KEEP },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", TSRV_KEEP },
+	};
+	static const struct http_header h[] = { { "X-Vault-Token", "tok1" } };
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s;
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 2) == 0);
+	c = client(NULL, 1000);
+	CHECK(http_request(c, "POST", url(&s, "http", "/v1/standby"), h, 1,
+	    "{\"k\":1}", 7, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK_MEMEQ(r.body, r.body_len, "ok", 2);
+	http_response_free(&r);
+	http_client_free(c);
+	tsrv_stop(&s);
+	CHECK(s.nreq == 2);
+	CHECK(strncmp(s.req[1], "POST /v1/active HTTP/1.1\r\n", 26) == 0);
+	CHECK(strstr(s.req[1], "\r\nX-Vault-Token: tok1\r\n") != NULL);
+	CHECK(strstr(s.req[1], "\r\nContent-Length: 7\r\n") != NULL);
+	CHECK(strstr(s.req[1], "\r\n\r\n{\"k\":1}") != NULL);
+}
+
+static void
+http_redirect_limits(void)
+{
+	static const char loop[] = "HTTP/1.1 308 Permanent Redirect\r\n"
+	    "Location: /again\r\nContent-Length: 0\r\n\r\n";
+	static const struct tsrv_step st[] = { { loop, TSRV_KEEP },
+		{ loop, TSRV_KEEP }, { loop, TSRV_KEEP }, { loop, TSRV_KEEP },
+		{ "HTTP/1.1 307 x\r\nLocation: https://127.0.0.1:1/\r\n"
+		    "Content-Length: 0\r\n\r\n", TSRV_KEEP } };
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s;
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 5) == 0);
+	c = client(NULL, 1000);
+	CHECK(http_request(c, "GET", url(&s, "http", "/"), NULL, 0, NULL, 0,
+	    &r) == -1);
+	CHECK(strstr(err_get(), "more than 3 redirects") != NULL);
+	CHECK(http_last_proto_error(c) == 1);
+	CHECK(r.body == NULL);
+	CHECK(http_request(c, "GET", url(&s, "http", "/"), NULL, 0, NULL, 0,
+	    &r) == -1);
+	CHECK(strstr(err_get(), "another scheme") != NULL);
+	http_client_free(c);
+	tsrv_stop(&s);
+}
+
+static void
+http_read_timeout_bounded(void)
+{
+	static const struct tsrv_step st[] = { { "", TSRV_SILENT } };
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s;
+	long t0, dt;
+	char want[200];
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
+	c = client(NULL, 300);
+	t0 = tsrv_now_ms();
+	CHECK(http_request(c, "GET", url(&s, "http", "/v1/sys/health?x=secret"),
+	    NULL, 0, NULL, 0, &r) == -1);
+	dt = tsrv_now_ms() - t0;
+	CHECK(dt >= 290 && dt < 700);
+	CHECK(http_last_error(c) == CONN_E_TIMEOUT);
+	CHECK(http_last_sent(c) == 1);
+	CHECK(http_last_proto_error(c) == 0);
+	snprintf(want, sizeof(want), "GET 127.0.0.1:%d /v1/sys/health: read "
+	    "from 127.0.0.1:%d timed out after 0.3 s", s.port, s.port);
+	CHECK_STREQ(err_get(), want);
+	http_client_free(c);
+	tsrv_stop(&s);
+}
+
+static void
+http_refused_not_sent(void)
+{
+	struct http_response r;
+	struct http_client *c = client(NULL, 300);
+	char u[64];
+
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/", tsrv_free_port());
+	CHECK(http_request(c, "POST", u, NULL, 0, "x", 1, &r) == -1);
+	CHECK(http_last_error(c) == CONN_E_CONNECT);
+	CHECK(http_last_sent(c) == 0);
+	CHECK(strstr(err_get(), "Connection refused") != NULL);
+	http_client_free(c);
+}
+
+static void
+http_malformed_reply_is_proto_error(void)
+{
+	static const struct tsrv_step st[] = { { "HTTP/1.1 200 OK\r\n"
+	    "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab", TSRV_KEEP } };
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s;
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
+	c = client(NULL, 1000);
+	CHECK(http_request(c, "GET", url(&s, "http", "/"), NULL, 0, NULL, 0,
+	    &r) == -1);
+	CHECK(http_last_proto_error(c) == 1);
+	CHECK(http_last_error(c) == CONN_E_IO);
+	CHECK(strstr(err_get(), "duplicate Content-Length") != NULL);
+	http_client_free(c);
+	tsrv_stop(&s);
+}
+
+/* A response cut short on a reused connection is not retried: bytes of
+ * the answer arrived, so the server did act on the request. */
+static void
+http_truncated_reply_not_retried(void)
+{
+	static const struct tsrv_step st[] = { { OK_CL, TSRV_KEEP },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+		    TSRV_ABORT },
+		{ OK_CL, TSRV_KEEP } };
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s;
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 3) == 0);
+	c = client(NULL, 1000);
+	CHECK(http_request(c, "GET", url(&s, "http", "/"), NULL, 0, NULL, 0,
+	    &r) == 0);
+	http_response_free(&r);
+	CHECK(http_request(c, "DELETE", url(&s, "http", "/x"), NULL, 0, NULL,
+	    0, &r) == -1);
+	CHECK(strstr(err_get(), "body truncated after 3 of 10 bytes") != NULL);
+	CHECK(http_last_error(c) == CONN_E_IO);
+	CHECK(http_last_sent(c) == 1);
+	http_client_free(c);
+	tsrv_stop(&s);
+	CHECK(s.nreq == 2);
+}
+
+static void
+http_https_keep_alive_and_bad_url(void)
+{
+	static const struct tsrv_step st[] = { { OK_CL, TSRV_KEEP },
+		{ OK_CL, TSRV_KEEP } };
+	struct tls_config tcfg = { 0 };
+	struct tls_client *tc;
+	struct http_response r;
+	struct http_client *c;
+	struct http_stats hs[2];
+	struct tsrv s;
+	char u[128];
+
+	tcfg.ca_file = tsrv_cert("ca.pem");
+	tc = tls_client_new(&tcfg);
+	CHECK(tc != NULL);
+	CHECK(tsrv_start(&s, tsrv_cert("server.pem"), tsrv_cert("server.key"),
+	    st, 2) == 0);
+	c = client(tc, 1000);
+	snprintf(u, sizeof(u), "https://localhost:%d/v1/a", s.port);
+	CHECK(http_request(c, "GET", u, NULL, 0, NULL, 0, &r) == 0);
+	CHECK_MEMEQ(r.body, r.body_len, "hello", 5);
+	http_response_free(&r);
+	CHECK(http_request(c, "GET", u, NULL, 0, NULL, 0, &r) == 0);
+	http_response_free(&r);
+	CHECK(http_client_stats(c, hs, 2) == 1);
+	CHECK(hs[0].connections == 1 && hs[0].requests == 2);
+	snprintf(u, sizeof(u), "localhost:%d", s.port);
+	CHECK_STREQ(hs[0].hostport, u);
+	CHECK(http_request(c, "GET", "https://user@h/", NULL, 0, NULL, 0,
+	    &r) == -1);
+	CHECK(http_last_error(c) == CONN_E_CONFIG);
+	http_client_free(c);
+	tsrv_stop(&s);
+	CHECK_STREQ(s.sni[0], "localhost");
+	/* https without a TLS client is refused. */
+	c = client(NULL, 1000);
+	CHECK(http_request(c, "GET", "https://localhost:1/", NULL, 0, NULL, 0,
+	    &r) == -1);
+	CHECK(strstr(err_get(), "https is not configured") != NULL);
+	http_client_free(c);
+	tls_client_free(tc);
+}
+
+static void
+http_https_errors_carry_tls_message(void)
+{
+	static const struct tsrv_step st[] = { { OK_CL, TSRV_KEEP } };
+	struct tls_config tcfg = { 0 };
+	struct tls_client *tc;
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s;
+	char u[128], want[256];
+
+	tcfg.ca_file = tsrv_cert("ca.pem");
+	tc = tls_client_new(&tcfg);
+	CHECK(tsrv_start(&s, tsrv_cert("wronghost.pem"),
+	    tsrv_cert("wronghost.key"), st, 1) == 0);
+	c = client(tc, 1000);
+	snprintf(u, sizeof(u), "https://localhost:%d/v1/sys/health", s.port);
+	CHECK(http_request(c, "GET", u, NULL, 0, NULL, 0, &r) == -1);
+	CHECK(http_last_error(c) == CONN_E_TLS);
+	CHECK(http_last_sent(c) == 0);
+	snprintf(want, sizeof(want), "GET localhost:%d /v1/sys/health: TLS: "
+	    "certificate does not match host name localhost "
+	    "(BR_ERR_X509_BAD_SERVER_NAME)", s.port);
+	CHECK_STREQ(err_get(), want);
+	http_client_free(c);
+	tsrv_stop(&s);
+	tls_client_free(tc);
+}
+
+static void
+http_client_cert_via_openssl(void)
+{
+	static const char *extra[] = { "-tls1_2", "-Verify", "1", "-CAfile",
+		NULL, NULL };
+	static const char *const pairs[][2] = {
+		{ "client.pem", "client.key" },
+		{ "client-rsa.pem", "client-rsa.key" },
+	};
+	struct tls_config tcfg = { 0 };
+	struct tls_client *tc;
+	struct http_response r;
+	struct http_client *c;
+	char u[64], ca[512];
+	int port = tsrv_free_port(), i;
+	pid_t pid;
+
+	snprintf(ca, sizeof(ca), "%s", tsrv_cert("ca.pem"));
+	extra[4] = ca;
+	pid = tsrv_openssl(port, tsrv_cert("server-rsa.pem"),
+	    tsrv_cert("server-rsa.key"), extra);
+	CHECK(pid > 0);
+	snprintf(u, sizeof(u), "https://localhost:%d/", port);
+	tcfg.ca_file = ca;
+	for (i = 0; i < 2; i++) {
+		tcfg.client_cert = tsrv_cert(pairs[i][0]);
+		tcfg.client_key = tsrv_cert(pairs[i][1]);
+		tc = tls_client_new(&tcfg);
+		CHECK(tc != NULL);
+		c = client(tc, 2000);
+		CHECK(http_request(c, "GET", u, NULL, 0, NULL, 0, &r) == 0);
+		CHECK(r.status == 200);
+		CHECK(r.keep_alive == 0); /* HTTP/1.0, read until close */
+		CHECK(r.body_len > 0);
+		http_response_free(&r);
+		http_client_free(c);
+		tls_client_free(tc);
+	}
+	tsrv_openssl_stop(pid);
+}
+
+static void
+http_rejects_header_injection(void)
+{
+	static const struct http_header h[] = { { "X-A", "b\r\nX-Evil: 1" } };
+	struct http_response r;
+	struct http_client *c = client(NULL, 300);
+
+	CHECK(http_request(c, "GET", "http://127.0.0.1:1/", h, 1, NULL, 0,
+	    &r) == -1);
+	CHECK(http_last_error(c) == CONN_E_CONFIG);
+	CHECK(http_last_sent(c) == 0);
+	http_client_free(c);
+	http_client_free(NULL);
+	http_response_free(NULL);
+}
+
+void
+suite_http(void)
+{
+	T_RUN(http_content_length_and_request_headers);
+	T_RUN(http_chunked_body);
+	T_RUN(http_keep_alive_reuses_connection);
+	T_RUN(http_reconnect_after_connection_close);
+	T_RUN(http_reconnect_after_idle_close);
+	T_RUN(http_retry_once_on_reused_connection);
+	T_RUN(http_redirect_307_keeps_method_body_headers);
+	T_RUN(http_redirect_limits);
+	T_RUN(http_read_timeout_bounded);
+	T_RUN(http_refused_not_sent);
+	T_RUN(http_malformed_reply_is_proto_error);
+	T_RUN(http_truncated_reply_not_retried);
+	T_RUN(http_https_keep_alive_and_bad_url);
+	T_RUN(http_https_errors_carry_tls_message);
+	T_RUN(http_client_cert_via_openssl);
+	T_RUN(http_rejects_header_injection);
+}
