@@ -121,6 +121,8 @@ r53_valid_hostname(const char *s)
 {
 	size_t i, n = strlen(s), label = 0;
 
+	if (n > 1 && s[n - 1] == '.')
+		n--; /* a fully qualified name */
 	if (n == 0 || n > 253)
 		return 0;
 	for (i = 0; i < n; i++) {
@@ -136,7 +138,11 @@ r53_valid_hostname(const char *s)
 		if (++label > 63)
 			return 0;
 	}
-	return 1;
+	/* An all-numeric last label is an IPv4 literal, not a host name. */
+	for (i = n; i > 0 && s[i - 1] != '.'; i--)
+		if (!isdigit((unsigned char)s[i - 1]))
+			return label > 0;
+	return 0;
 }
 
 static const char *

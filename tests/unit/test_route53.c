@@ -82,6 +82,10 @@ hostname_check(void)
 	CHECK(!r53_valid_hostname(""));
 	CHECK(!r53_valid_hostname("a..b"));
 	CHECK(!r53_valid_hostname("has space.example"));
+	CHECK(!r53_valid_hostname("10.0.0.5"));
+	CHECK(r53_valid_hostname("vault.example."));
+	CHECK(!r53_valid_hostname("vault.example.."));
+	CHECK(r53_valid_hostname("vault1.example2"));
 }
 
 void
