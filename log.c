@@ -36,6 +36,9 @@ log_timestamp(char *out, size_t outsz)
 		snprintf(out, outsz, "?");
 }
 
+static void vemit(FILE *f, const char *pre, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vemit(FILE *f, const char *pre, const char *fmt, va_list ap)
 {
