@@ -70,3 +70,4 @@ clean:
 .PHONY: all test demo clean
 
 -include mock/mock.mk
+-include $(wildcard mk/*.mk)
