@@ -34,6 +34,7 @@ is_hostchar(int ch)
 	return isalnum(ch) || ch == '-' || ch == '.' || ch == '_';
 }
 
+/* Fills u; u->target is owned (url_free). 0 / -1 with err_set. */
 int
 url_parse(const char *s, struct url *u)
 {
@@ -599,6 +600,8 @@ fail:
 	return -1;
 }
 
+/* Reads one response through rd; r's fields are owned by the caller
+ * (http_response_free). 0 / -1 with err_set; r is zeroed on failure. */
 int
 http_parse_response(http_read_fn rd, void *ctx, int is_head,
     struct http_response *r)
@@ -630,6 +633,7 @@ http_resp_header(const struct http_response *r, const char *name)
 	return NULL;
 }
 
+/* Wipes the body, frees headers and body, zeroes r. NULL-safe. */
 void
 http_response_free(struct http_response *r)
 {
@@ -662,6 +666,7 @@ struct http_client {
 	int last_sent;
 };
 
+/* cfg is copied; cfg->tls stays borrowed. Caller frees. NULL on ENOMEM. */
 struct http_client *
 http_client_new(const struct http_client_config *cfg)
 {
@@ -675,6 +680,7 @@ http_client_new(const struct http_client_config *cfg)
 	return c;
 }
 
+/* Closes every kept connection and frees. NULL-safe. */
 void
 http_client_free(struct http_client *c)
 {
@@ -930,6 +936,9 @@ path_only(const struct url *u, char *out, size_t outsz)
 	snprintf(out, outsz, "%.*s", (int)n, u->target);
 }
 
+/* One request with redirects; resp owned by the caller on success (0).
+ * -1: err_set "METHOD host path: why", last_* describe the failure. The
+ * request buffer (it may hold a token) is wiped once sent. */
 int
 http_request(struct http_client *c, const char *method, const char *url,
     const struct http_header *hdrs, size_t nhdrs, const void *body,

@@ -89,6 +89,7 @@ struct conn {
 	int sock_eof;     /* peer closed TCP */
 	int sock_errno;
 	int dead;         /* TLS engine unusable */
+	int no_client_cert; /* client side, none configured (for hints) */
 	enum conn_err err;
 	char where[300];  /* "host:port" for messages */
 	char vname[256];  /* name verified, for messages */
@@ -139,6 +140,7 @@ arm(struct conn *c)
 	c->deadline = now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : 0);
 }
 
+/* Fills buf from getrandom(), retrying short reads and EINTR. 0 / -1. */
 int
 tls_random(void *buf, size_t n)
 {
@@ -258,6 +260,8 @@ alert_name(int n)
 	return "unknown alert";
 }
 
+/* Static name of a BearSSL code; alerts and unknown codes are formatted
+ * into a thread-local buffer valid until the next call in that thread. */
 const char *
 tls_error_name(int err)
 {
@@ -805,6 +809,9 @@ out:
 	return rc;
 }
 
+/* Loads anchors and the client credentials now. Owned by the caller
+ * (tls_client_free); cfg strings are only read here except server_name,
+ * which is borrowed. NULL with err_set. */
 struct tls_client *
 tls_client_new(const struct tls_config *cfg)
 {
@@ -837,6 +844,7 @@ fail:
 	return NULL;
 }
 
+/* Frees anchors and wipes the client key. NULL-safe. */
 void
 tls_client_free(struct tls_client *tc)
 {
@@ -848,6 +856,8 @@ tls_client_free(struct tls_client *tc)
 	free(tc);
 }
 
+/* Chain + key for the mock; caller frees with tls_server_free. NULL with
+ * err_set naming the file. */
 struct tls_server *
 tls_server_load(const char *cert_file, const char *key_file)
 {
@@ -865,6 +875,7 @@ tls_server_load(const char *cert_file, const char *key_file)
 	return ts;
 }
 
+/* Wipes the key and frees. NULL-safe; no conn may still use ts. */
 void
 tls_server_free(struct tls_server *ts)
 {
@@ -1291,6 +1302,7 @@ tls_run(struct conn *c, unsigned want)
 	unsigned st;
 	size_t len;
 	ssize_t n;
+	int flushed = 0;
 
 	if (c->dead)
 		return -1;
@@ -1305,6 +1317,7 @@ tls_run(struct conn *c, unsigned want)
 				return -1;
 			}
 			br_ssl_engine_sendrec_ack(c->eng, (size_t)n);
+			flushed = 0;
 			continue;
 		}
 		if (st & want)
@@ -1318,8 +1331,14 @@ tls_run(struct conn *c, unsigned want)
 				return -1;
 			}
 			br_ssl_engine_recvrec_ack(c->eng, (size_t)n);
+			flushed = 0;
 			continue;
 		}
+		if (flushed) {
+			c->dead = 1; /* no way forward; never spin */
+			return -1;
+		}
+		flushed = 1;
 		br_ssl_engine_flush(c->eng, 0);
 	}
 }
@@ -1362,9 +1381,13 @@ tls_fail(struct conn *c, const char *op)
 		break;
 	}
 	if (e >= BR_ERR_RECV_FATAL_ALERT && e < BR_ERR_SEND_FATAL_ALERT)
-		err_set("%s %s failed: %s (alert %d received)", op, c->where,
+		err_set("%s %s failed: %s (alert %d received)%s", op, c->where,
 		    alert_name(e - BR_ERR_RECV_FATAL_ALERT),
-		    e - BR_ERR_RECV_FATAL_ALERT);
+		    e - BR_ERR_RECV_FATAL_ALERT, c->no_client_cert &&
+		    (e == BR_ERR_RECV_FATAL_ALERT + 40 ||
+		    e == BR_ERR_RECV_FATAL_ALERT + 42 ||
+		    e == BR_ERR_RECV_FATAL_ALERT + 116) ?
+		    "; the server may require a client certificate" : "");
 	else if (e >= BR_ERR_SEND_FATAL_ALERT)
 		err_set("%s %s failed: %s (alert %d sent)", op, c->where,
 		    alert_name(e - BR_ERR_SEND_FATAL_ALERT),
@@ -1407,6 +1430,7 @@ tls_handshake(struct conn *c, const char *host, struct tls_client *tc)
 		name[len - 1] = '\0';
 	snprintf(c->vname, sizeof(c->vname), "%s", name);
 
+	c->no_client_cert = tc->key.type == 0;
 	c->eng = &c->u.cc.eng;
 	br_ssl_client_init_full(&c->u.cc, &c->xc, tc->tas, tc->ntas);
 	br_ssl_engine_set_versions(c->eng, BR_TLS12, BR_TLS12);
@@ -1448,6 +1472,7 @@ tls_handshake(struct conn *c, const char *host, struct tls_client *tc)
 	return 0;
 }
 
+/* Caller owns the conn (conn_close). NULL with err_set and *err. */
 struct conn *
 conn_connect(const char *host, int port, struct tls_client *tc,
     int connect_timeout_ms, int io_timeout_ms, enum conn_err *err)
@@ -1512,6 +1537,8 @@ conn_connect(const char *host, int port, struct tls_client *tc,
 	return c;
 }
 
+/* Takes fd; the conn (own contexts and buffer, usable from one thread)
+ * is owned by the caller. NULL on allocation failure (fd closed). */
 struct conn *
 conn_accept(int fd, struct tls_server *ts, int io_timeout_ms)
 {
@@ -1569,6 +1596,8 @@ conn_accept(int fd, struct tls_server *ts, int io_timeout_ms)
 	return c;
 }
 
+/* >0 bytes, 0 EOF (close_notify or TCP close), -1 error/timeout with
+ * err_set and conn_error(). One io timeout per call. */
 ssize_t
 conn_read(struct conn *c, void *buf, size_t n)
 {
@@ -1607,6 +1636,7 @@ conn_read(struct conn *c, void *buf, size_t n)
 	return (ssize_t)len;
 }
 
+/* Sends and flushes all n bytes within one io timeout. 0 / -1 (err_set). */
 int
 conn_write(struct conn *c, const void *buf, size_t n)
 {
@@ -1695,6 +1725,7 @@ conn_server_name(const struct conn *c)
 	return br_ssl_engine_get_server_name(c->eng);
 }
 
+/* close_notify without waiting, close, wipe, free. NULL-safe. */
 void
 conn_close(struct conn *c)
 {
@@ -1719,6 +1750,7 @@ conn_close(struct conn *c)
 	conn_free(c);
 }
 
+/* Close without close_notify, wipe, free. NULL-safe. */
 void
 conn_abort(struct conn *c)
 {

@@ -459,6 +459,46 @@ http_client_cert_via_openssl(void)
 }
 
 static void
+http_verbose_line_without_query(void)
+{
+	static const struct tsrv_step st[] = { { OK_CL, TSRV_KEEP } };
+	struct http_client_config cfg = { 0 };
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s;
+	char out[512] = "", want[128];
+	FILE *tmp = tmpfile();
+	int saved;
+	size_t n;
+
+	CHECK(tmp != NULL);
+	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
+	cfg.connect_timeout_ms = cfg.io_timeout_ms = 1000;
+	cfg.verbose = 1;
+	c = http_client_new(&cfg);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(tmp), 2);
+	log_init(LOG_TEXT, 1);
+	CHECK(http_request(c, "GET", url(&s, "http", "/v1/x?token=abc"), NULL,
+	    0, NULL, 0, &r) == 0);
+	log_init(LOG_TEXT, 0);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	n = fread(out, 1, sizeof(out) - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+	snprintf(want, sizeof(want), "vaultdr: GET http://127.0.0.1:%d/v1/x -> "
+	    "200\n", s.port);
+	CHECK_STREQ(out, want);
+	http_response_free(&r);
+	http_client_free(c);
+	tsrv_stop(&s);
+}
+
+static void
 http_rejects_header_injection(void)
 {
 	static const struct http_header h[] = { { "X-A", "b\r\nX-Evil: 1" } };
@@ -492,5 +532,6 @@ suite_http(void)
 	T_RUN(http_https_keep_alive_and_bad_url);
 	T_RUN(http_https_errors_carry_tls_message);
 	T_RUN(http_client_cert_via_openssl);
+	T_RUN(http_verbose_line_without_query);
 	T_RUN(http_rejects_header_injection);
 }
