@@ -18,6 +18,9 @@ COMPAT :=
 endif
 BEARSSL_A ?= $(firstword $(wildcard /usr/lib/*/libbearssl.a /usr/lib/libbearssl.a))
 B ?= build
+# Output paths (make asan builds into build-asan/ by overriding these).
+VAULTDR_BIN ?= vaultdr
+MOCK_BIN ?= mock/vaultdr-mock
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
 # Diagnostics are cut to fixed buffers on purpose; gcc's truncation warning
@@ -38,7 +41,7 @@ APP_O := $(APP:%.c=$(B)/%.o)
 MOCK_O := $(MOCKSRC:%.c=$(B)/%.o)
 TEST_O := $(TESTSRC:%.c=$(B)/%.o)
 
-all: vaultdr mock/vaultdr-mock
+all: $(VAULTDR_BIN) $(MOCK_BIN)
 
 $(B)/include/jsmn.h: /usr/include/jsmn.h
 	@mkdir -p $(@D)
@@ -48,10 +51,10 @@ $(B)/%.o: %.c $(B)/include/jsmn.h $(wildcard *.h mock/*.h tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-vaultdr: $(B)/vaultdr.o $(APP_O) $(CORE_O)
+$(VAULTDR_BIN): $(B)/vaultdr.o $(APP_O) $(CORE_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
 
-mock/vaultdr-mock: $(MOCK_O) $(CORE_O)
+$(MOCK_BIN): $(MOCK_O) $(CORE_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
 
 $(B)/unit-tests: $(TEST_O) $(APP_O) $(CORE_O)
