@@ -1,0 +1,250 @@
+/* main.c - vaultdr-mock: options, scenario, listeners, ready file. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mock.h"
+#include "tls.h"
+
+static const char usage[] =
+"usage: vaultdr-mock [--cert FILE --key FILE | --plain] [options]\n"
+"\n"
+"Serves two Vault Enterprise DR clusters (A and B) and Route 53 on loopback\n"
+"listeners, with fault injection, so that a DR failover/failback runbook\n"
+"(vaultdr or your own) can be rehearsed offline.\n"
+"\n"
+"Options:\n"
+"  --cert FILE, --key FILE  TLS certificate chain and private key (PEM, RSA\n"
+"                       or EC) for the Vault and Route 53 listeners\n"
+"  --plain              plain HTTP instead of TLS\n"
+"  --bind ADDR          listen address (default 127.0.0.1)\n"
+"  --host NAME          host name used in the URLs of the ready file\n"
+"                       (default localhost)\n"
+"  --port-a N, --port-b N, --port-r53 N, --port-control N\n"
+"                       ports (0 or absent: ephemeral)\n"
+"  --ready-file FILE    written atomically once every listener is bound\n"
+"  --scenario FILE      JSON scenario (below); a bad file exits with 2\n"
+"  --log FILE           JSON lines, one per Vault/Route 53 request\n"
+"  --state-file FILE    state JSON, rewritten atomically after each change\n"
+"  -h, --help           this text\n"
+"\n"
+"Ready: stdout gets one line 'READY {\"pid\":N,\"vault_a\":\"https://localhost:PA\",\n"
+"  \"vault_b\":...,\"route53\":...,\"control\":\"http://127.0.0.1:PC\"}' and the\n"
+"  same JSON goes to --ready-file. SIGTERM/SIGINT stop the mock (exit 0).\n"
+"\n"
+"Scenario file (every key optional):\n"
+"  {\"vault_tokens\": [\"mock-root-token\"],   accepted X-Vault-Token values\n"
+"   \"generate_requires_token\": false,       Vault 2.x: generate-operation-token\n"
+"                                            needs a valid X-Vault-Token\n"
+"   \"recovery_keys\": [\"mock-recovery-key-1\", \"...-2\", \"...-3\"],\n"
+"   \"recovery_threshold\": 2,\n"
+"   \"batch_dr_tokens\": [],                  DR operation tokens valid on both\n"
+"   \"cluster_id\": \"...\", \"cname\": \"vault.test.example.test\",\n"
+"   \"clusters\": {\"a\": {\"mode\": \"primary\", \"otp\": \"modern\"|\"legacy\",\n"
+"       \"otp_length\": 28, \"version\": \"1.15.2+ent\",\n"
+"       \"dns_name\": \"vault-a.lb.example.test\", \"promote_delay_ms\": 0,\n"
+"       \"demote_delay_ms\": 0, \"last_wal\": 1200},\n"
+"     \"b\": {\"mode\": \"secondary\", \"dns_name\": \"vault-b.lb.example.test\"}},\n"
+"   \"route53\": {\"access_key\": \"AKIDMOCKEXAMPLE\",\n"
+"     \"secret_key\": \"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\",\n"
+"     \"session_token\": null, \"zone_id\": \"Z0MOCK1234\",\n"
+"     \"zone_name\": \"example.test.\", \"insync_delay_ms\": 600,\n"
+"     \"region\": \"us-east-1\", \"records\": [{\"name\": \"vault.test.example.test.\",\n"
+"       \"type\": \"CNAME\", \"ttl\": 60, \"value\": \"vault-a.lb.example.test\"}]},\n"
+"   \"faults\": [RULE, ...],\n"
+"   \"listeners\": {\"a\": \"up\"|\"down\"|\"blackhole\", \"b\": ..., \"route53\": ...}}\n"
+"  A secondary starts attached to the primary (state stream-wals, secondary_id\n"
+"  \"initial-<name>\"). The default record points the cname at the primary.\n"
+"  Unknown keys are errors.\n"
+"\n"
+"Fault RULE: {\"listener\": \"a\"|\"b\"|\"route53\"|\"*\", \"method\": \"POST\"|\"*\",\n"
+"  \"path\": \"/v1/sys/...\" (prefix of the path without query; \"/\" = all),\n"
+"  \"action\": \"status\"|\"latency\"|\"hangup\"|\"blackhole\"|\"garbage\",\n"
+"  \"status\": 500, \"body\": \"...\", \"aws_code\": \"Throttling\" (Route 53 error\n"
+"  code; status then defaults to 400), \"skip\": K (let K matching requests\n"
+"  pass first), \"count\": N (then apply N times; 0 = forever),\n"
+"  \"latency_ms\": 1000}. Rules are checked in order; the first matching rule\n"
+"  with budget left applies (a rule still skipping lets later rules look).\n"
+"  latency: wait, then serve; hangup: close without an answer; blackhole:\n"
+"  never answer; garbage: send non-HTTP bytes and close.\n"
+"\n"
+"Control API (plain HTTP on the control port; never logged or faulted):\n"
+"  GET  /health      200 {\"ok\":true}\n"
+"  GET  /state       clusters (mode, state, known_secondaries, primary,\n"
+"                    secondary_id, attempt_active, dr_tokens, listener, ...),\n"
+"                    route53 records and changes, max_primaries_up,\n"
+"                    two_primaries_up, requests\n"
+"  GET  /faults      the rules with their remaining budgets\n"
+"  POST /faults      body: a JSON array of rules; replaces them\n"
+"  POST /listener    body: {\"name\": \"a\"|\"b\"|\"route53\",\n"
+"                           \"state\": \"up\"|\"down\"|\"blackhole\"}\n"
+"  down = listening socket closed (refused) and connections cut;\n"
+"  blackhole = connections wait in the kernel backlog, never answered.\n"
+"\n"
+"Defaults: X-Vault-Token mock-root-token; recovery keys mock-recovery-key-1..3\n"
+"(threshold 2); Route 53 key AKIDMOCKEXAMPLE with the AWS documentation\n"
+"secret key above, zone Z0MOCK1234 (example.test.).\n";
+
+static int
+port_arg(const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end || v < 0 || v > 65535)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
+write_atomic(const char *file, const char *text)
+{
+	char tmp[4096];
+	FILE *f;
+	int ok;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", file, (long)getpid());
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -1;
+	ok = fputs(text, f) >= 0;
+	if (fclose(f) != 0)
+		ok = 0;
+	if (!ok || rename(tmp, file) == -1) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+url_host(const char *bind)
+{
+	if (strcmp(bind, "0.0.0.0") == 0 || strcmp(bind, "::") == 0)
+		return "127.0.0.1";
+	return bind;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cert = NULL, *key = NULL, *ready = NULL, *scen = NULL;
+	const char *logfile = NULL;
+	int ports[L_N] = { 0 }, i;
+	struct tls_server *ts = NULL;
+	struct buf rj = { 0 };
+	char why[600];
+	static const char *pflag[] = { "--port-a", "--port-b", "--port-r53",
+		"--port-control" };
+
+	M.bind = "127.0.0.1";
+	M.host = "localhost";
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int k, matched = 0;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (strcmp(a, "--plain") == 0) {
+			M.plain = 1;
+			continue;
+		}
+		if (v == NULL) {
+			fprintf(stderr, "vaultdr-mock: %s: unknown option or "
+			    "missing value (see --help)\n", a);
+			return 2;
+		}
+		for (k = 0; k < L_N; k++)
+			if (strcmp(a, pflag[k]) == 0) {
+				if (port_arg(v, &ports[k]) == -1) {
+					fprintf(stderr, "vaultdr-mock: %s: bad "
+					    "port '%s'\n", a, v);
+					return 2;
+				}
+				matched = 1;
+			}
+		if (matched)
+			;
+		else if (strcmp(a, "--cert") == 0)
+			cert = v;
+		else if (strcmp(a, "--key") == 0)
+			key = v;
+		else if (strcmp(a, "--bind") == 0)
+			M.bind = v;
+		else if (strcmp(a, "--host") == 0)
+			M.host = v;
+		else if (strcmp(a, "--ready-file") == 0)
+			ready = v;
+		else if (strcmp(a, "--scenario") == 0)
+			scen = v;
+		else if (strcmp(a, "--log") == 0)
+			logfile = v;
+		else if (strcmp(a, "--state-file") == 0)
+			M.state_file = v;
+		else {
+			fprintf(stderr, "vaultdr-mock: %s: unknown option (see "
+			    "--help)\n", a);
+			return 2;
+		}
+		i++;
+	}
+	if (M.plain == (cert != NULL) || (cert == NULL) != (key == NULL)) {
+		fprintf(stderr, "vaultdr-mock: give --cert FILE and --key FILE, "
+		    "or --plain (see --help)\n");
+		return 2;
+	}
+	if (state_load(scen, why, sizeof(why)) == -1) {
+		fprintf(stderr, "vaultdr-mock: scenario %s: %s\n",
+		    scen ? scen : "", why);
+		return 2;
+	}
+	if (!M.plain && (ts = tls_server_load(cert, key)) == NULL) {
+		fprintf(stderr, "vaultdr-mock: %s\n", err_get());
+		return 2;
+	}
+	for (i = 0; i < L_N; i++) {
+		if (srv_listen(i, ports[i]) == -1) {
+			fprintf(stderr, "vaultdr-mock: %s\n", err_get());
+			return 1;
+		}
+		if (M.lst[i].st == LS_DOWN) {
+			close(M.lst[i].fd);
+			M.lst[i].fd = -1;
+		}
+	}
+	pthread_mutex_lock(&M.mu);
+	state_changed();
+	state_save();
+	pthread_mutex_unlock(&M.mu);
+	{
+		const char *sch = M.plain ? "http" : "https";
+		const char *ch = url_host(M.bind);
+		int v6 = strchr(ch, ':') != NULL;
+
+		buf_printf(&rj, "{\"pid\":%ld,\"vault_a\":\"%s://%s:%d\","
+		    "\"vault_b\":\"%s://%s:%d\",\"route53\":\"%s://%s:%d\","
+		    "\"control\":\"http://%s%s%s:%d\"}", (long)getpid(), sch,
+		    M.host, M.lst[L_A].port, sch, M.host, M.lst[L_B].port, sch,
+		    M.host, M.lst[L_R53].port, v6 ? "[" : "", ch, v6 ? "]" : "",
+		    M.lst[L_CONTROL].port);
+	}
+	if (ready && write_atomic(ready, rj.data) == -1) {
+		fprintf(stderr, "vaultdr-mock: ready file %s: %s\n", ready,
+		    strerror(errno));
+		return 1;
+	}
+	printf("READY %s\n", rj.data);
+	fflush(stdout);
+	buf_free(&rj);
+	if (srv_run(ts, logfile) == -1) {
+		fprintf(stderr, "vaultdr-mock: %s\n", err_get());
+		return 1;
+	}
+	tls_server_free(ts);
+	return 0;
+}

@@ -1,0 +1,1146 @@
+/* mvault.c - one Vault Enterprise cluster's DR replication API, as the
+ * reference describes it: health, replication status, DR operation token
+ * generation (modern and legacy OTP), promote, demote, secondary-token,
+ * revoke-secondary, update-primary (unwrapping through primary_api_addr or
+ * through the mock's own Route 53 record), operation-token/delete.
+ * Runs with M.mu held. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "b64.h"
+#include "json.h"
+#include "mock.h"
+
+#define PROMOTE_WARNING "This cluster is being promoted to a replication " \
+	"primary. Vault will be unavailable for a brief period and will " \
+	"resume service shortly."
+#define DEMOTE_WARNING "This cluster is being demoted to a replication " \
+	"secondary. Vault will be unavailable for a brief period and will " \
+	"resume service shortly."
+#define UPDATE_WARNING "This cluster is being updated to a new replication " \
+	"primary. Vault will be unavailable for a brief period and will " \
+	"resume service shortly."
+#define UNWRAP_ERR "error response unwrapping secondary token; "
+#define PATH_DISABLED "path disabled in replication DR secondary mode"
+
+/* ---- responses ---- */
+
+void
+mresp_vault_error(struct mresp *r, int status, const char *msg)
+{
+	r->status = status;
+	r->ctype = "application/json";
+	buf_free(&r->body);
+	buf_puts(&r->body, "{\"errors\":[");
+	if (msg)
+		json_append_str(&r->body, msg);
+	buf_puts(&r->body, "]}");
+}
+
+void
+mresp_vault_ok(struct mresp *r, const char *data_json, const char *wrap_json,
+    const char *warning)
+{
+	char id[37];
+
+	rand_uuid(id);
+	r->status = 200;
+	r->ctype = "application/json";
+	buf_free(&r->body);
+	buf_printf(&r->body, "{\"request_id\":\"%s\",\"lease_id\":\"\","
+	    "\"renewable\":false,\"lease_duration\":0,\"data\":%s,"
+	    "\"wrap_info\":%s,\"warnings\":", id, data_json,
+	    wrap_json ? wrap_json : "null");
+	if (warning) {
+		buf_puts(&r->body, "[");
+		json_append_str(&r->body, warning);
+		buf_puts(&r->body, "]");
+	} else
+		buf_puts(&r->body, "null");
+	buf_puts(&r->body, ",\"auth\":null}");
+}
+
+static void
+no_content(struct mresp *r)
+{
+	r->status = 204;
+	r->ctype = NULL;
+	buf_free(&r->body);
+}
+
+static void
+raw_json(struct mresp *r, int status, struct buf *b)
+{
+	r->status = status;
+	r->ctype = "application/json";
+	buf_free(&r->body);
+	r->body = *b;
+	memset(b, 0, sizeof(*b));
+}
+
+/* ---- helpers ---- */
+
+static void
+cluster_url(int i, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%s://%s:%d", M.plain ? "http" : "https", M.host,
+	    M.lst[i].port);
+}
+
+static void
+cluster_addr(int i, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "https://%s:8201", M.cl[i].dns_name);
+}
+
+/* Query parameter name=value (first occurrence, percent-decoded) into out.
+ * 1 found, 0 absent. */
+static int
+query_param(const char *q, const char *name, char *out, size_t outsz)
+{
+	size_t nl = strlen(name);
+
+	while (*q) {
+		const char *amp = strchr(q, '&'), *end = amp ? amp : q + strlen(q);
+
+		if ((size_t)(end - q) >= nl && strncmp(q, name, nl) == 0 &&
+		    (q[nl] == '=' || q + nl == end)) {
+			const char *v = q[nl] == '=' ? q + nl + 1 : end;
+			size_t o = 0;
+
+			while (v < end && o + 1 < outsz) {
+				if (*v == '%' && end - v >= 3 &&
+				    isxdigit((unsigned char)v[1]) &&
+				    isxdigit((unsigned char)v[2])) {
+					char h[3] = { v[1], v[2], 0 };
+					out[o++] = (char)strtol(h, NULL, 16);
+					v += 3;
+				} else {
+					out[o++] = *v == '+' ? ' ' : *v;
+					v++;
+				}
+			}
+			out[o] = '\0';
+			return 1;
+		}
+		q = amp ? amp + 1 : end;
+	}
+	return 0;
+}
+
+static int
+parse_go_bool(const char *s, int *out)
+{
+	static const char *t[] = { "1", "t", "T", "TRUE", "true", "True", 0 };
+	static const char *f[] = { "0", "f", "F", "FALSE", "false", "False", 0 };
+	int i;
+
+	for (i = 0; t[i]; i++)
+		if (strcmp(s, t[i]) == 0)
+			return *out = 1, 0;
+	for (i = 0; f[i]; i++)
+		if (strcmp(s, f[i]) == 0)
+			return *out = 0, 0;
+	return -1;
+}
+
+/* Go's strconv.Atoi, limited to what net/http accepts as a status. */
+static int
+parse_code(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	if (*s == '\0')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < 100 || v > 999)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* Go-style duration ("30m", "1h30m", "90s") or plain seconds. -1 bad. */
+static long long
+parse_ttl(const char *s)
+{
+	long long total = 0;
+	const char *p = s;
+
+	if (*s == '\0')
+		return -1;
+	if (strspn(s, "0123456789") == strlen(s))
+		return strlen(s) > 9 ? -1 : atoll(s);
+	while (*p) {
+		long long v = 0;
+		int nd = 0;
+
+		while (isdigit((unsigned char)*p) && nd < 9)
+			v = v * 10 + (*p++ - '0'), nd++;
+		if (nd == 0)
+			return -1;
+		if (*p == 'h')
+			total += v * 3600;
+		else if (*p == 'm' && p[1] == 's') {
+			total += v / 1000;
+			p++;
+		} else if (*p == 'm')
+			total += v * 60;
+		else if (*p == 's')
+			total += v;
+		else
+			return -1;
+		p++;
+	}
+	return total;
+}
+
+static const char *
+vault_token(const struct mreq *q)
+{
+	const char *t = mreq_header(q, "x-vault-token"), *a;
+
+	if (t && *t)
+		return t;
+	a = mreq_header(q, "authorization");
+	if (a && strncasecmp(a, "Bearer ", 7) == 0)
+		return a + 7;
+	return NULL;
+}
+
+static int
+token_ok(const struct mreq *q)
+{
+	const char *t = vault_token(q);
+
+	return t != NULL && strv_has(&M.vault_tokens, t);
+}
+
+/* Parses the request body as a JSON object (empty body = {}). 0 / -1
+ * (response set). */
+static int
+body_json(const struct mreq *q, struct json *j, struct mresp *r)
+{
+	const char *s = q->body.data ? q->body.data : "";
+	size_t n = q->body.len, i;
+
+	for (i = 0; i < n && isspace((unsigned char)s[i]); i++)
+		;
+	if (i == n) {
+		s = "{}";
+		n = 2;
+	}
+	if (json_parse(j, s, n) == -1 || json_type_at(j, 0) != JSON_OBJECT) {
+		json_free(j);
+		mresp_vault_error(r, 400, "failed to parse JSON input");
+		return -1;
+	}
+	return 0;
+}
+
+/* String field or NULL (also NULL when it has another type). */
+static char *
+body_str(const struct json *j, const char *key)
+{
+	char *s = NULL;
+
+	if (json_get_str(j, 0, key, &s) != 0)
+		return NULL;
+	return s;
+}
+
+/* Is tok a DR operation token valid on cluster i? 1 generated, 2 batch. */
+static int
+dr_token_kind(int i, const char *tok)
+{
+	if (tok == NULL || *tok == '\0')
+		return 0;
+	if (strv_has(&M.cl[i].dr_tokens, tok))
+		return 1;
+	if (strv_has(&M.batch_tokens, tok))
+		return 2;
+	return 0;
+}
+
+static void
+clear_attempt(struct cluster *c)
+{
+	c->attempt = 0;
+	c->nonce[0] = '\0';
+	free(c->otp);
+	c->otp = NULL;
+	strv_free(&c->given);
+}
+
+/* ---- status endpoints ---- */
+
+static void
+health(int i, const struct mreq *q, struct mresp *r)
+{
+	static const char *codes[] = { "activecode", "standbycode",
+		"drsecondarycode", "performancestandbycode", "sealedcode",
+		"uninitcode" };
+	int val[6] = { 200, 429, 472, 473, 503, 501 }, k, b;
+	const struct cluster *c = &M.cl[i];
+	char v[64], msg[96];
+	struct buf out = { 0 };
+	long long now = wall_ms() / 1000;
+
+	for (k = 0; k < 2; k++) {
+		const char *nm = k ? "perfstandbyok" : "standbyok";
+
+		if (query_param(q->query, nm, v, sizeof(v)) && v[0] &&
+		    parse_go_bool(v, &b) == -1) {
+			snprintf(msg, sizeof(msg), "bad value for %s parameter",
+			    nm);
+			mresp_vault_error(r, 400, msg);
+			return;
+		}
+	}
+	for (k = 0; k < 6; k++)
+		if (query_param(q->query, codes[k], v, sizeof(v)) &&
+		    parse_code(v, &val[k]) == -1) {
+			snprintf(msg, sizeof(msg), "bad value for %s parameter",
+			    codes[k]);
+			mresp_vault_error(r, 400, msg);
+			return;
+		}
+	if (c->transition) {
+		buf_printf(&out, "{\"initialized\":true,\"sealed\":true,"
+		    "\"standby\":true,\"performance_standby\":false,"
+		    "\"replication_performance_mode\":\"unknown\","
+		    "\"replication_dr_mode\":\"unknown\","
+		    "\"server_time_utc\":%lld,\"version\":", now);
+		json_append_str(&out, c->version);
+		buf_puts(&out, "}");
+		raw_json(r, val[4], &out);
+		return;
+	}
+	buf_printf(&out, "{\"initialized\":true,\"sealed\":false,"
+	    "\"standby\":false,\"performance_standby\":false,"
+	    "\"replication_performance_mode\":\"disabled\","
+	    "\"replication_dr_mode\":\"%s\",\"server_time_utc\":%lld,"
+	    "\"version\":", c->primary ? "primary" : "secondary", now);
+	json_append_str(&out, c->version);
+	buf_printf(&out, ",\"cluster_name\":\"vault-cluster-%s\","
+	    "\"cluster_id\":", c->name);
+	json_append_str(&out, M.cluster_id);
+	if (c->primary)
+		buf_printf(&out, ",\"last_wal\":%lld", c->last_wal);
+	buf_puts(&out, "}");
+	raw_json(r, c->primary ? val[0] : val[2], &out);
+}
+
+/* The DR status object of cluster i. */
+static void
+dr_status(int i, struct buf *b)
+{
+	const struct cluster *c = &M.cl[i];
+	char ts[40], url[300], addr[300];
+	size_t k;
+
+	iso8601_ms(wall_ms(), ts, sizeof(ts));
+	buf_puts(b, "{\"cluster_id\":");
+	json_append_str(b, M.cluster_id);
+	if (c->primary) {
+		buf_puts(b, ",\"corrupted_merkle_tree\":false,"
+		    "\"known_secondaries\":[");
+		for (k = 0; k < c->known.n; k++) {
+			if (k)
+				buf_puts(b, ",");
+			json_append_str(b, c->known.v[k]);
+		}
+		buf_printf(b, "],\"last_corruption_check_epoch\":"
+		    "\"-62135596800\",\"last_dr_wal\":%lld,"
+		    "\"last_reindex_epoch\":\"0\",\"last_wal\":%lld,"
+		    "\"merkle_root\":\"5c3f0e6b9f2a1d4c8b7e6a5f4d3c2b1a09f8e7d6\","
+		    "\"mode\":\"primary\",\"primary_cluster_addr\":\"\","
+		    "\"secondaries\":[", c->last_wal, c->last_wal);
+		for (k = 0; k < c->known.n; k++) {
+			int o = 1 - i, conn;
+			const struct cluster *oc = &M.cl[o];
+			int is_o = oc->secondary_id &&
+			    strcmp(oc->secondary_id, c->known.v[k]) == 0;
+
+			conn = is_o && oc->upstream == i &&
+			    strcmp(cluster_state(o), "stream-wals") == 0;
+			url[0] = addr[0] = '\0';
+			if (is_o) {
+				cluster_url(o, url, sizeof(url));
+				cluster_addr(o, addr, sizeof(addr));
+			}
+			buf_printf(b, "%s{\"api_address\":", k ? "," : "");
+			json_append_str(b, url);
+			buf_puts(b, ",\"clock_skew_ms\":\"0\",\"cluster_address\":");
+			json_append_str(b, addr);
+			buf_printf(b, ",\"connection_status\":\"%s\","
+			    "\"last_heartbeat\":\"%s\","
+			    "\"last_heartbeat_duration_ms\":\"0\",\"node_id\":",
+			    conn ? "connected" : "disconnected", ts);
+			json_append_str(b, c->known.v[k]);
+			buf_puts(b, ",\"replication_primary_canary_age_ms\":"
+			    "\"0\"}");
+		}
+		buf_puts(b, "],\"ssct_generation_counter\":0,"
+		    "\"state\":\"running\"}");
+		return;
+	}
+	{
+		const char *st = cluster_state(i);
+		int up = c->upstream, streaming = strcmp(st, "stream-wals") == 0;
+		long long rwal = streaming ? M.cl[up].last_wal : c->last_remote_wal;
+
+		buf_printf(b, ",\"connection_state\":\"%s\","
+		    "\"corrupted_merkle_tree\":false,"
+		    "\"known_primary_cluster_addrs\":[",
+		    streaming ? "ready" : up >= 0 ? "connecting" : "idle");
+		addr[0] = url[0] = '\0';
+		if (up >= 0) {
+			cluster_addr(up, addr, sizeof(addr));
+			cluster_url(up, url, sizeof(url));
+			json_append_str(b, addr);
+		}
+		buf_printf(b, "],\"last_remote_wal\":%lld,"
+		    "\"last_reindex_epoch\":\"0\",\"last_start\":\"%s\","
+		    "\"merkle_root\":\"5c3f0e6b9f2a1d4c8b7e6a5f4d3c2b1a09f8e7d6\","
+		    "\"mode\":\"secondary\",\"primaries\":[", rwal, ts);
+		if (up >= 0) {
+			buf_puts(b, "{\"api_address\":");
+			json_append_str(b, url);
+			buf_puts(b, ",\"clock_skew_ms\":\"0\",\"cluster_address\":");
+			json_append_str(b, addr);
+			buf_printf(b, ",\"connection_status\":\"%s\","
+			    "\"last_heartbeat\":\"%s\"}",
+			    streaming ? "connected" : "disconnected", ts);
+		}
+		buf_puts(b, "],\"primary_cluster_addr\":");
+		json_append_str(b, addr);
+		buf_puts(b, ",\"secondary_id\":");
+		json_append_str(b, c->secondary_id ? c->secondary_id : "");
+		buf_printf(b, ",\"ssct_generation_counter\":0,\"state\":\"%s\"}",
+		    st);
+	}
+}
+
+static void
+repl_status(int i, int dr_only, struct mresp *r)
+{
+	struct buf d = { 0 };
+
+	if (dr_only)
+		dr_status(i, &d);
+	else {
+		buf_puts(&d, "{\"dr\":");
+		dr_status(i, &d);
+		buf_puts(&d, ",\"performance\":{\"mode\":\"disabled\"}}");
+	}
+	mresp_vault_ok(r, d.data ? d.data : "null", NULL, NULL);
+	buf_free(&d);
+}
+
+/* ---- operation token generation ---- */
+
+static void
+attempt_status(int i, struct buf *b, const char *otp, int otp_length,
+    int complete, const char *encoded)
+{
+	const struct cluster *c = &M.cl[i];
+
+	buf_puts(b, "{\"nonce\":");
+	json_append_str(b, c->nonce);
+	buf_printf(b, ",\"started\":%s,\"progress\":%zu,\"required\":%ld,"
+	    "\"complete\":%s,\"encoded_token\":", c->attempt || complete ?
+	    "true" : "false", c->given.n, M.recovery_threshold,
+	    complete ? "true" : "false");
+	json_append_str(b, encoded ? encoded : "");
+	buf_puts(b, ",\"encoded_root_token\":\"\",\"pgp_fingerprint\":\"\","
+	    "\"otp\":");
+	json_append_str(b, otp ? otp : "");
+	buf_printf(b, ",\"otp_length\":%d}", otp_length);
+}
+
+static void
+gen_attempt(int i, const struct mreq *q, struct mresp *r)
+{
+	struct cluster *c = &M.cl[i];
+	struct buf out = { 0 };
+	struct json j = { 0 };
+	char *otp = NULL, *pgp = NULL;
+	int otplen = c->legacy ? 0 : c->otp_length;
+
+	if (strcmp(q->method, "GET") == 0) {
+		attempt_status(i, &out, NULL, otplen, 0, NULL);
+		raw_json(r, 200, &out);
+		return;
+	}
+	if (strcmp(q->method, "DELETE") == 0) {
+		if (c->attempt) {
+			clear_attempt(c);
+			state_changed();
+		}
+		no_content(r);
+		return;
+	}
+	if (body_json(q, &j, r) == -1)
+		return;
+	otp = body_str(&j, "otp");
+	pgp = body_str(&j, "pgp_key");
+	json_free(&j);
+	if (c->attempt) {
+		mresp_vault_error(r, 400, "root generation already in progress");
+		goto out;
+	}
+	if (pgp && *pgp) {
+		mresp_vault_error(r, 400, "pgp_key is not supported by "
+		    "vaultdr-mock; use an OTP");
+		goto out;
+	}
+	if (c->legacy) {
+		unsigned char raw[64];
+		size_t n;
+
+		if (otp == NULL || b64_decode(otp, strlen(otp), raw,
+		    sizeof(raw), &n) == -1 || n != 16) {
+			mresp_vault_error(r, 400, "decoded OTP value is "
+			    "invalid or wrong length");
+			goto out;
+		}
+		c->otp = strdup(otp);
+	} else if (otp && *otp) {
+		if ((int)strlen(otp) != c->otp_length) {
+			mresp_vault_error(r, 400, "OTP string is wrong length");
+			goto out;
+		}
+		c->otp = strdup(otp);
+	} else {
+		if ((c->otp = malloc((size_t)c->otp_length + 1)) != NULL)
+			rand_base62(c->otp, (size_t)c->otp_length);
+	}
+	if (c->otp == NULL) {
+		mresp_vault_error(r, 500, "out of memory");
+		goto out;
+	}
+	c->attempt = 1;
+	rand_uuid(c->nonce);
+	state_changed();
+	attempt_status(i, &out, c->legacy || (otp && *otp) ? NULL : c->otp,
+	    otplen, 0, NULL);
+	raw_json(r, 200, &out);
+out:
+	free(otp);
+	free(pgp);
+}
+
+/* Makes a new DR operation token for cluster i and its encoding with the
+ * attempt's OTP into enc. 0 / -1. */
+static int
+make_token(int i, char *tok, size_t toksz, char *enc, size_t encsz)
+{
+	struct cluster *c = &M.cl[i];
+	unsigned char x[160];
+	size_t k, n;
+
+	if (c->legacy) {
+		unsigned char o[64], u[16];
+		char uuid[37], h[3] = { 0 };
+
+		if (b64_decode(c->otp, strlen(c->otp), o, sizeof(o), &n) == -1 ||
+		    n != 16)
+			return -1;
+		rand_uuid(uuid);
+		for (k = 0, n = 0; uuid[k] && n < 16; k++) {
+			if (uuid[k] == '-')
+				continue;
+			h[0] = uuid[k];
+			h[1] = uuid[++k];
+			u[n++] = (unsigned char)strtol(h, NULL, 16);
+		}
+		for (k = 0; k < 16; k++)
+			x[k] = u[k] ^ o[k];
+		snprintf(tok, toksz, "%s", uuid);
+		return b64_encode(x, 16, enc, encsz, 1);
+	}
+	n = strlen(c->otp);
+	if (n < 5 || n + 1 > toksz || n > sizeof(x))
+		return -1;
+	memcpy(tok, "hvs.", 4);
+	rand_base62(tok + 4, n - 4);
+	for (k = 0; k < n; k++)
+		x[k] = (unsigned char)(tok[k] ^ c->otp[k]);
+	return b64_encode(x, n, enc, encsz, 0);
+}
+
+static void
+gen_update(int i, const struct mreq *q, struct mresp *r)
+{
+	struct cluster *c = &M.cl[i];
+	struct buf out = { 0 };
+	struct json j = { 0 };
+	char *key = NULL, *nonce = NULL, msg[160], tok[160], enc[256];
+	size_t k;
+
+	if (body_json(q, &j, r) == -1)
+		return;
+	key = body_str(&j, "key");
+	nonce = body_str(&j, "nonce");
+	json_free(&j);
+	if (key == NULL || *key == '\0') {
+		mresp_vault_error(r, 400,
+		    "'key' must be specified in request body as JSON");
+		goto out;
+	}
+	if (!c->attempt) {
+		mresp_vault_error(r, 400, "no root generation in progress");
+		goto out;
+	}
+	if (nonce == NULL || strcmp(nonce, c->nonce) != 0) {
+		snprintf(msg, sizeof(msg), "incorrect nonce supplied; nonce "
+		    "for this root generation operation is \"%s\"", c->nonce);
+		mresp_vault_error(r, 400, msg);
+		goto out;
+	}
+	if (strv_has(&c->given, key)) {
+		mresp_vault_error(r, 400, "given key has already been provided "
+		    "during this generation operation");
+		goto out;
+	}
+	strv_add(&c->given, key);
+	state_changed();
+	if ((long)c->given.n < M.recovery_threshold) {
+		attempt_status(i, &out, NULL, 0, 0, NULL);
+		raw_json(r, 200, &out);
+		goto out;
+	}
+	for (k = 0; k < c->given.n; k++)
+		if (!strv_has(&M.recovery_keys, c->given.v[k]))
+			break;
+	if (k < c->given.n) {
+		clear_attempt(c);
+		mresp_vault_error(r, 400, "root generation aborted: recovery "
+		    "key verification failed");
+		goto out;
+	}
+	if (make_token(i, tok, sizeof(tok), enc, sizeof(enc)) == -1) {
+		clear_attempt(c);
+		mresp_vault_error(r, 500, "could not generate the token");
+		goto out;
+	}
+	strv_add(&c->dr_tokens, tok);
+	attempt_status(i, &out, NULL, 0, 1, enc);
+	clear_attempt(c);
+	raw_json(r, 200, &out);
+out:
+	free(key);
+	free(nonce);
+}
+
+/* ---- role changes ---- */
+
+static void
+promote(int i, const struct mreq *q, struct mresp *r)
+{
+	struct cluster *c = &M.cl[i];
+	struct json j = { 0 };
+	char *tok;
+	int force = 0;
+
+	if (body_json(q, &j, r) == -1)
+		return;
+	tok = body_str(&j, "dr_operation_token");
+	if (json_get_bool(&j, 0, "force", &force) == -1) {
+		json_free(&j);
+		free(tok);
+		mresp_vault_error(r, 400, "'force' must be a boolean");
+		return;
+	}
+	json_free(&j);
+	if (!dr_token_kind(i, tok)) {
+		free(tok);
+		mresp_vault_error(r, 400, "invalid DR operation token");
+		return;
+	}
+	free(tok);
+	if (c->upstream >= 0 && strcmp(cluster_state(i), "stream-wals") == 0)
+		c->last_wal = M.cl[c->upstream].last_wal;
+	else if (c->last_remote_wal > 0)
+		c->last_wal = c->last_remote_wal;
+	c->primary = 1;
+	c->upstream = -1;
+	free(c->secondary_id);
+	c->secondary_id = NULL;
+	strv_free(&c->known);
+	clear_attempt(c);
+	if (c->promote_delay_ms > 0) {
+		c->transition = 1;
+		c->transition_until = mono_ms() + c->promote_delay_ms;
+	}
+	state_changed();
+	mresp_vault_ok(r, "null", NULL, PROMOTE_WARNING);
+}
+
+static void
+demote(int i, struct mresp *r)
+{
+	struct cluster *c = &M.cl[i];
+
+	c->primary = 0;
+	c->upstream = -1;
+	free(c->secondary_id);
+	c->secondary_id = NULL;
+	c->last_remote_wal = c->last_wal;
+	strv_free(&c->known);
+	if (c->demote_delay_ms > 0) {
+		c->transition = 2;
+		c->transition_until = mono_ms() + c->demote_delay_ms;
+	}
+	state_changed();
+	mresp_vault_ok(r, "null", NULL, DEMOTE_WARNING);
+}
+
+static int
+pending_token(int i, const char *id)
+{
+	long long now = wall_ms();
+	size_t k;
+
+	for (k = 0; k < M.nwt; k++) {
+		const struct wraptok *w = &M.wt[k];
+		if (w->issuer == i && !w->used && !w->revoked &&
+		    w->expires_ms > now && strcmp(w->id, id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+secondary_token(int i, const struct mreq *q, struct mresp *r)
+{
+	struct json j = { 0 };
+	char *id = NULL, *ttls = NULL, *pub = NULL, tok[200], acc[40];
+	char ts[40], wacc[40];
+	unsigned char rnd[96];
+	long long ttl = 1800, num;
+	struct buf w = { 0 };
+	struct wraptok *nw;
+	int idx;
+
+	if (body_json(q, &j, r) == -1)
+		return;
+	id = body_str(&j, "id");
+	pub = body_str(&j, "secondary_public_key");
+	idx = json_find(&j, 0, "ttl");
+	if (json_type_at(&j, idx) == JSON_NUMBER &&
+	    json_get_i64(&j, 0, "ttl", &num) == 0)
+		ttl = num;
+	else if (json_type_at(&j, idx) == JSON_STRING) {
+		ttls = body_str(&j, "ttl");
+		ttl = ttls ? parse_ttl(ttls) : -1;
+	} else if (idx >= 0 && json_type_at(&j, idx) != JSON_NULL)
+		ttl = -1;
+	json_free(&j);
+	if (id == NULL || *id == '\0') {
+		mresp_vault_error(r, 400, "missing required 'id' parameter");
+		goto out;
+	}
+	if (ttl <= 0) {
+		mresp_vault_error(r, 400, "invalid 'ttl' value");
+		goto out;
+	}
+	if (pub && *pub) {
+		mresp_vault_error(r, 400, "secondary_public_key is not "
+		    "supported by vaultdr-mock");
+		goto out;
+	}
+	if (strv_has(&M.cl[i].known, id) || pending_token(i, id)) {
+		mresp_vault_error(r, 400,
+		    "a secondary with the given id already exists");
+		goto out;
+	}
+	/* A fake JWT: fixed ES512 header, random claims and signature. */
+	rand_bytes(rnd, sizeof(rnd));
+	memcpy(tok, "eyJhbGciOiJFUzUxMiIsInR5cCI6IkpXVCJ9.", 37);
+	if (b64_encode(rnd, 48, tok + 37, sizeof(tok) - 37, 0) == -1) {
+		mresp_vault_error(r, 500, "token encoding failed");
+		goto out;
+	}
+	for (char *p = tok + 37; *p; p++)
+		*p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+	rand_base62(acc, 24);
+	rand_base62(wacc, 24);
+	if ((nw = realloc(M.wt, (M.nwt + 1) * sizeof(*M.wt))) == NULL) {
+		mresp_vault_error(r, 500, "out of memory");
+		goto out;
+	}
+	M.wt = nw;
+	memset(&M.wt[M.nwt], 0, sizeof(*M.wt));
+	M.wt[M.nwt].token = strdup(tok);
+	M.wt[M.nwt].id = strdup(id);
+	M.wt[M.nwt].issuer = i;
+	M.wt[M.nwt].expires_ms = wall_ms() + ttl * 1000;
+	M.nwt++;
+	iso8601_ms(wall_ms(), ts, sizeof(ts));
+	buf_puts(&w, "{\"token\":");
+	json_append_str(&w, tok);
+	buf_printf(&w, ",\"accessor\":\"%s\",\"ttl\":%lld,"
+	    "\"creation_time\":\"%s\",\"creation_path\":"
+	    "\"sys/replication/dr/primary/secondary-token\","
+	    "\"wrapped_accessor\":\"%s\"}", acc, ttl, ts, wacc);
+	state_changed();
+	mresp_vault_ok(r, "null", w.data, NULL);
+	buf_free(&w);
+out:
+	free(id);
+	free(ttls);
+	free(pub);
+}
+
+static void
+revoke_secondary(int i, const struct mreq *q, struct mresp *r)
+{
+	struct json j = { 0 };
+	struct cluster *o = &M.cl[1 - i];
+	char *id;
+	size_t k;
+
+	if (body_json(q, &j, r) == -1)
+		return;
+	id = body_str(&j, "id");
+	json_free(&j);
+	if (id == NULL || *id == '\0') {
+		free(id);
+		mresp_vault_error(r, 400, "missing required 'id' parameter");
+		return;
+	}
+	strv_del(&M.cl[i].known, id);
+	for (k = 0; k < M.nwt; k++)
+		if (M.wt[k].issuer == i && strcmp(M.wt[k].id, id) == 0)
+			M.wt[k].revoked = 1;
+	if (o->upstream == i && o->secondary_id &&
+	    strcmp(o->secondary_id, id) == 0) {
+		o->upstream = -1;
+		free(o->secondary_id);
+		o->secondary_id = NULL;
+	}
+	free(id);
+	state_changed();
+	no_content(r);
+}
+
+static void
+unwrap_error(struct mresp *r, const char *detail)
+{
+	char msg[700];
+
+	snprintf(msg, sizeof(msg), UNWRAP_ERR "%s", detail);
+	mresp_vault_error(r, 500, msg);
+}
+
+/* Port of an http(s) URL (default by scheme), or -1. */
+static int
+url_port(const char *u)
+{
+	const char *h, *e, *c;
+	int def;
+
+	if (strncasecmp(u, "https://", 8) == 0)
+		def = 443, h = u + 8;
+	else if (strncasecmp(u, "http://", 7) == 0)
+		def = 80, h = u + 7;
+	else
+		return -1;
+	e = h + strcspn(h, "/?#");
+	if (*h == '[') {
+		const char *rb = memchr(h, ']', (size_t)(e - h));
+		if (rb == NULL)
+			return -1;
+		c = rb + 1 < e && rb[1] == ':' ? rb + 1 : NULL;
+	} else
+		c = memchr(h, ':', (size_t)(e - h));
+	if (c == NULL)
+		return def;
+	if (c + 1 == e || (size_t)(e - c - 1) > 5)
+		return -1;
+	for (const char *p = c + 1; p < e; p++)
+		if (!isdigit((unsigned char)*p))
+			return -1;
+	return atoi(c + 1);
+}
+
+static int
+same_host(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la && a[la - 1] == '.')
+		la--;
+	if (lb && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+static void
+update_primary(int i, const struct mreq *q, struct mresp *r)
+{
+	struct cluster *c = &M.cl[i];
+	struct json j = { 0 };
+	char *dtok, *tok, *api, detail[600], base[400];
+	struct wraptok *w = NULL;
+	int t = -1;
+	size_t k;
+
+	if (body_json(q, &j, r) == -1)
+		return;
+	dtok = body_str(&j, "dr_operation_token");
+	tok = body_str(&j, "token");
+	api = body_str(&j, "primary_api_addr");
+	json_free(&j);
+	if (!dr_token_kind(i, dtok)) {
+		mresp_vault_error(r, 400, "invalid DR operation token");
+		goto out;
+	}
+	if (tok == NULL || *tok == '\0') {
+		/* token "" forgets the primary and stops reconnecting. */
+		c->upstream = -1;
+		free(c->secondary_id);
+		c->secondary_id = NULL;
+		state_changed();
+		mresp_vault_ok(r, "null", NULL, UPDATE_WARNING);
+		goto out;
+	}
+	if (api && *api) {
+		int port = url_port(api);
+
+		snprintf(base, sizeof(base), "%s", api);
+		base[strcspn(base, "?#")] = '\0';
+		if (strlen(base) > 8 && base[strlen(base) - 1] == '/')
+			base[strlen(base) - 1] = '\0';
+		for (k = 0; k < 2; k++)
+			if (M.lst[k].port == port)
+				t = (int)k;
+		if (t < 0 || M.lst[t].st == LS_DOWN) {
+			snprintf(detail, sizeof(detail), "Put \"%s/v1/sys/"
+			    "wrapping/unwrap\": dial tcp: connection refused",
+			    base);
+			unwrap_error(r, detail);
+			goto out;
+		}
+	} else {
+		const char *dns = dns_resolved();
+
+		for (k = 0; dns && k < 2; k++)
+			if (same_host(dns, M.cl[k].dns_name))
+				t = (int)k;
+		snprintf(base, sizeof(base), "https://%s:8200",
+		    dns ? dns : M.cname);
+		if (t < 0) {
+			snprintf(detail, sizeof(detail), "Put \"%s/v1/sys/"
+			    "wrapping/unwrap\": dial tcp: lookup %s: no such "
+			    "host", base, dns ? dns : M.cname);
+			unwrap_error(r, detail);
+			goto out;
+		}
+		if (M.lst[t].st == LS_DOWN) {
+			snprintf(detail, sizeof(detail), "Put \"%s/v1/sys/"
+			    "wrapping/unwrap\": dial tcp: connection refused",
+			    base);
+			unwrap_error(r, detail);
+			goto out;
+		}
+	}
+	if (M.lst[t].st == LS_BLACKHOLE) {
+		snprintf(detail, sizeof(detail), "Put \"%s/v1/sys/wrapping/"
+		    "unwrap\": context deadline exceeded", base);
+		unwrap_error(r, detail);
+		goto out;
+	}
+	if (M.cl[t].transition) {
+		unwrap_error(r, "status code is 503, message is "
+		    "\"Vault is sealed\"");
+		goto out;
+	}
+	for (k = 0; k < M.nwt; k++)
+		if (strcmp(M.wt[k].token, tok) == 0)
+			w = &M.wt[k];
+	if (t == i || w == NULL || w->issuer != t || !M.cl[t].primary ||
+	    w->used || w->revoked || w->expires_ms <= wall_ms()) {
+		unwrap_error(r, "status code is 400, message is \"wrapping "
+		    "token is not valid or does not exist\"");
+		goto out;
+	}
+	w->used = 1;
+	c->primary = 0;
+	c->upstream = t;
+	free(c->secondary_id);
+	c->secondary_id = strdup(w->id);
+	c->last_remote_wal = M.cl[t].last_wal;
+	if (!strv_has(&M.cl[t].known, w->id))
+		strv_add(&M.cl[t].known, w->id);
+	state_changed();
+	mresp_vault_ok(r, "null", NULL, UPDATE_WARNING);
+out:
+	free(dtok);
+	free(tok);
+	free(api);
+}
+
+static void
+op_token_delete(int i, const struct mreq *q, struct mresp *r)
+{
+	struct json j = { 0 };
+	char *tok;
+	int kind;
+
+	if (body_json(q, &j, r) == -1)
+		return;
+	tok = body_str(&j, "dr_operation_token");
+	json_free(&j);
+	kind = dr_token_kind(i, tok);
+	if (kind == 1) {
+		strv_del(&M.cl[i].dr_tokens, tok);
+		state_changed();
+		no_content(r);
+	} else if (kind == 2)
+		mresp_vault_error(r, 400, "batch tokens cannot be revoked");
+	else
+		mresp_vault_error(r, 400, "invalid DR operation token");
+	free(tok);
+}
+
+/* ---- routing ---- */
+
+enum ep { EP_HEALTH, EP_STATUS, EP_DRSTATUS, EP_ATTEMPT, EP_UPDATE,
+	EP_PROMOTE, EP_UPDPRIM, EP_OPDEL, EP_DEMOTE, EP_SECTOK, EP_REVOKE,
+	EP_NONE };
+
+static const struct {
+	const char *path;
+	const char *methods; /* space separated; PUT == POST */
+	int unauth;          /* no token anywhere */
+	int secondary;       /* a dr/secondary/ endpoint */
+} eps[] = {
+	{ "sys/health", "GET HEAD", 1, 0 },
+	{ "sys/replication/status", "GET", 1, 0 },
+	{ "sys/replication/dr/status", "GET", 1, 0 },
+	{ "sys/replication/dr/secondary/generate-operation-token/attempt",
+	    "GET POST DELETE", 0, 1 },
+	{ "sys/replication/dr/secondary/generate-operation-token/update",
+	    "POST", 0, 1 },
+	{ "sys/replication/dr/secondary/promote", "POST", 0, 1 },
+	{ "sys/replication/dr/secondary/update-primary", "POST", 0, 1 },
+	{ "sys/replication/dr/secondary/operation-token/delete", "POST", 0, 1 },
+	{ "sys/replication/dr/primary/demote", "POST", 0, 0 },
+	{ "sys/replication/dr/primary/secondary-token", "POST", 0, 0 },
+	{ "sys/replication/dr/primary/revoke-secondary", "POST", 0, 0 },
+};
+
+static int
+method_ok(const char *methods, const char *m)
+{
+	size_t n = strlen(m);
+	const char *p = methods;
+
+	while ((p = strstr(p, m)) != NULL) {
+		if ((p == methods || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+void
+mvault_handle(int i, const struct mreq *q, struct mresp *r)
+{
+	struct cluster *c = &M.cl[i];
+	const char *p = q->path, *m = q->method;
+	char meth[16];
+	int e;
+
+	snprintf(meth, sizeof(meth), "%s", strcmp(m, "PUT") == 0 ? "POST" : m);
+	if (strncmp(p, "/v1/", 4) != 0) {
+		mresp_vault_error(r, 404, NULL);
+		return;
+	}
+	p += 4;
+	for (e = 0; e < EP_NONE; e++)
+		if (strcmp(p, eps[e].path) == 0)
+			break;
+	if (c->transition && e != EP_HEALTH) {
+		mresp_vault_error(r, 503, "Vault is sealed");
+		return;
+	}
+	if (!c->primary) {
+		int disabled = e == EP_NONE ? strncmp(p,
+		    "sys/replication/dr/secondary/", 29) != 0 :
+		    !eps[e].unauth && !eps[e].secondary;
+		if (disabled) {
+			mresp_vault_error(r, 400, PATH_DISABLED);
+			return;
+		}
+		if (e == EP_NONE) {
+			mresp_vault_error(r, 404, NULL);
+			return;
+		}
+		if ((e == EP_ATTEMPT || e == EP_UPDATE) &&
+		    M.generate_requires_token && !token_ok(q)) {
+			mresp_vault_error(r, 403, "permission denied");
+			return;
+		}
+	} else if (e == EP_NONE || !eps[e].unauth) {
+		if (!token_ok(q)) {
+			mresp_vault_error(r, 403, "permission denied");
+			return;
+		}
+		if (e == EP_NONE) {
+			mresp_vault_error(r, 404, NULL);
+			return;
+		}
+	}
+	if (!method_ok(eps[e].methods, meth)) {
+		mresp_vault_error(r, 405, "unsupported operation");
+		return;
+	}
+	if (c->primary && eps[e].secondary) {
+		mresp_vault_error(r, 400, e == EP_PROMOTE ?
+		    "this cluster is already a DR primary" :
+		    "this cluster is not a DR secondary");
+		return;
+	}
+	switch (e) {
+	case EP_HEALTH:
+		health(i, q, r);
+		break;
+	case EP_STATUS:
+	case EP_DRSTATUS:
+		repl_status(i, e == EP_DRSTATUS, r);
+		break;
+	case EP_ATTEMPT:
+		gen_attempt(i, q, r);
+		break;
+	case EP_UPDATE:
+		gen_update(i, q, r);
+		break;
+	case EP_PROMOTE:
+		promote(i, q, r);
+		break;
+	case EP_UPDPRIM:
+		update_primary(i, q, r);
+		break;
+	case EP_OPDEL:
+		op_token_delete(i, q, r);
+		break;
+	case EP_DEMOTE:
+		demote(i, r);
+		break;
+	case EP_SECTOK:
+		secondary_token(i, q, r);
+		break;
+	case EP_REVOKE:
+		revoke_secondary(i, q, r);
+		break;
+	default:
+		mresp_vault_error(r, 404, NULL);
+	}
+}

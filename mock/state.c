@@ -1,0 +1,1016 @@
+/* state.c - the mock's world: scenario loading with defaults, clusters,
+ * Route 53 records and changes, fault rules, the state JSON and the state
+ * file, timed transitions. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "log.h"
+#include "mock.h"
+#include "tls.h"
+
+struct mock M = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* ---- small helpers ---- */
+
+int
+strv_add(struct strv *s, const char *str)
+{
+	char **v, *c;
+
+	if ((c = strdup(str)) == NULL)
+		return -1;
+	if ((v = realloc(s->v, (s->n + 1) * sizeof(*v))) == NULL) {
+		free(c);
+		return -1;
+	}
+	s->v = v;
+	s->v[s->n++] = c;
+	return 0;
+}
+
+int
+strv_has(const struct strv *s, const char *str)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], str) == 0)
+			return 1;
+	return 0;
+}
+
+int
+strv_del(struct strv *s, const char *str)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], str) == 0) {
+			free(s->v[i]);
+			memmove(&s->v[i], &s->v[i + 1],
+			    (s->n - i - 1) * sizeof(*s->v));
+			s->n--;
+			return 1;
+		}
+	return 0;
+}
+
+void
+strv_free(struct strv *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+iso8601_ms(long long wall, char *out, size_t outsz)
+{
+	time_t t = (time_t)(wall / 1000);
+	struct tm tm;
+	char s[32];
+
+	gmtime_r(&t, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, outsz, "%s.%03dZ", s, (int)(wall % 1000));
+}
+
+void
+rand_bytes(void *p, size_t n)
+{
+	/* getrandom never fails for small requests after boot; if it does,
+	 * the mock has no business continuing with predictable tokens. */
+	if (tls_random(p, n) == -1)
+		abort();
+}
+
+void
+rand_base62(char *out, size_t n)
+{
+	static const char al[] =
+	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	size_t i;
+	unsigned char c;
+
+	for (i = 0; i < n;) {
+		rand_bytes(&c, 1);
+		if (c >= 248) /* keep the distribution uniform */
+			continue;
+		out[i++] = al[c % 62];
+	}
+	out[n] = '\0';
+}
+
+void
+rand_uuid(char out[37])
+{
+	unsigned char u[16];
+
+	rand_bytes(u, sizeof(u));
+	u[6] = (u[6] & 0x0f) | 0x40;
+	u[8] = (u[8] & 0x3f) | 0x80;
+	snprintf(out, 37,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x",
+	    u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
+	    u[11], u[12], u[13], u[14], u[15]);
+}
+
+/* ---- scenario ---- */
+
+struct ld {
+	struct json *j;
+	char *why;
+	size_t whysz;
+};
+
+static int
+bad(struct ld *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+bad(struct ld *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->why, l->whysz, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Optional string at path: replaces *dst when present. */
+static int
+get_str(struct ld *l, int at, const char *path, const char *key, char **dst)
+{
+	char *s;
+	int rc = json_get_str(l->j, at, path, &s);
+
+	if (rc == -1)
+		return bad(l, "%s: must be a string", key);
+	if (rc == 0) {
+		free(*dst);
+		*dst = s;
+	}
+	return 0;
+}
+
+static int
+get_int(struct ld *l, int at, const char *path, const char *key, long long lo,
+    long long hi, long long *dst)
+{
+	long long v;
+	int idx = json_find(l->j, at, path), rc;
+
+	if (json_type_at(l->j, idx) == JSON_STRING)
+		return bad(l, "%s: must be a number", key);
+	rc = json_get_i64(l->j, at, path, &v);
+	if (rc == -1 || (rc == 0 && (v < lo || v > hi)))
+		return bad(l, "%s: must be an integer from %lld to %lld", key,
+		    lo, hi);
+	if (rc == 0)
+		*dst = v;
+	return 0;
+}
+
+static int
+get_bool(struct ld *l, int at, const char *path, const char *key, int *dst)
+{
+	int v, rc = json_get_bool(l->j, at, path, &v);
+
+	if (rc == -1)
+		return bad(l, "%s: must be true or false", key);
+	if (rc == 0)
+		*dst = v;
+	return 0;
+}
+
+static int
+get_strv(struct ld *l, int at, const char *path, const char *key,
+    struct strv *dst, int nonempty)
+{
+	int idx = json_find(l->j, at, path), n, i;
+	enum json_type ty = json_type_at(l->j, idx);
+
+	if (ty == JSON_MISSING)
+		return 0;
+	if (ty != JSON_ARRAY)
+		return bad(l, "%s: must be an array of strings", key);
+	n = json_array_len(l->j, idx);
+	if (nonempty && n == 0)
+		return bad(l, "%s: must not be empty", key);
+	strv_free(dst);
+	for (i = 0; i < n; i++) {
+		char *s;
+		int e = json_array_elem(l->j, idx, i);
+
+		if (json_type_at(l->j, e) != JSON_STRING ||
+		    json_tok_str(l->j, e, &s) == -1)
+			return bad(l, "%s[%d]: must be a string", key, i);
+		if (s[0] == '\0') {
+			free(s);
+			return bad(l, "%s[%d]: must not be empty", key, i);
+		}
+		if (strv_add(dst, s) == -1) {
+			free(s);
+			return bad(l, "out of memory");
+		}
+		free(s);
+	}
+	return 0;
+}
+
+static int
+load_cluster(struct ld *l, int i, const char *nm)
+{
+	struct cluster *c = &M.cl[i];
+	char key[64], *mode = NULL, *otp = NULL;
+	long long v;
+	int at;
+
+	snprintf(key, sizeof(key), "clusters.%s", nm);
+	at = json_find(l->j, 0, key);
+	if (at < 0)
+		return 0;
+	if (json_type_at(l->j, at) != JSON_OBJECT)
+		return bad(l, "%s: must be an object", key);
+#define K(sub) (snprintf(key, sizeof(key), "clusters.%s.%s", nm, sub), key)
+	if (get_str(l, at, "mode", K("mode"), &mode) == -1)
+		return -1;
+	if (mode) {
+		if (strcmp(mode, "primary") != 0 && strcmp(mode, "secondary"))
+			return free(mode),
+			    bad(l, "%s: must be \"primary\" or \"secondary\"",
+			    K("mode"));
+		c->primary = strcmp(mode, "primary") == 0;
+		free(mode);
+	}
+	if (get_str(l, at, "otp", K("otp"), &otp) == -1)
+		return -1;
+	if (otp) {
+		if (strcmp(otp, "modern") != 0 && strcmp(otp, "legacy") != 0)
+			return free(otp),
+			    bad(l, "%s: must be \"modern\" or \"legacy\"",
+			    K("otp"));
+		c->legacy = strcmp(otp, "legacy") == 0;
+		free(otp);
+	}
+	v = c->otp_length;
+	if (get_int(l, at, "otp_length", K("otp_length"), 8, 128, &v) == -1)
+		return -1;
+	c->otp_length = (int)v;
+	if (get_str(l, at, "version", K("version"), &c->version) == -1 ||
+	    get_str(l, at, "dns_name", K("dns_name"), &c->dns_name) == -1)
+		return -1;
+	v = c->promote_delay_ms;
+	if (get_int(l, at, "promote_delay_ms", K("promote_delay_ms"), 0,
+	    3600000, &v) == -1)
+		return -1;
+	c->promote_delay_ms = (long)v;
+	v = c->demote_delay_ms;
+	if (get_int(l, at, "demote_delay_ms", K("demote_delay_ms"), 0,
+	    3600000, &v) == -1)
+		return -1;
+	c->demote_delay_ms = (long)v;
+	if (get_int(l, at, "last_wal", K("last_wal"), 0, 1LL << 52,
+	    &c->last_wal) == -1)
+		return -1;
+#undef K
+	return 0;
+}
+
+static int
+load_records(struct ld *l)
+{
+	int at = json_find(l->j, 0, "route53.records"), n, i;
+
+	if (at < 0)
+		return 0;
+	if (json_type_at(l->j, at) != JSON_ARRAY)
+		return bad(l, "route53.records: must be an array");
+	n = json_array_len(l->j, at);
+	if ((M.rr = calloc((size_t)n + 1, sizeof(*M.rr))) == NULL)
+		return bad(l, "out of memory");
+	for (i = 0; i < n; i++) {
+		int e = json_array_elem(l->j, at, i);
+		struct rrset *r = &M.rr[M.nrr];
+		char key[64], *name = NULL, *val = NULL;
+		long long ttl = 300;
+
+		snprintf(key, sizeof(key), "route53.records[%d]", i);
+		if (json_type_at(l->j, e) != JSON_OBJECT)
+			return bad(l, "%s: must be an object", key);
+		if (get_str(l, e, "name", key, &name) == -1 ||
+		    get_str(l, e, "type", key, &r->type) == -1 ||
+		    get_str(l, e, "value", key, &val) == -1 ||
+		    get_int(l, e, "ttl", key, 0, 2147483647, &ttl) == -1) {
+			free(name);
+			free(val);
+			return -1;
+		}
+		if (name == NULL || r->type == NULL || val == NULL) {
+			free(name);
+			free(val);
+			return bad(l, "%s: needs \"name\", \"type\" and "
+			    "\"value\"", key);
+		}
+		r->name = r53_norm_name(name);
+		free(name);
+		for (char *p = r->type; *p; p++)
+			if (*p >= 'a' && *p <= 'z')
+				*p = (char)(*p - 32);
+		r->ttl = ttl;
+		strv_add(&r->values, val);
+		free(val);
+		M.nrr++;
+	}
+	return 0;
+}
+
+static int
+load_listeners(struct ld *l)
+{
+	static const char *names[] = { "a", "b", "route53" };
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		char key[64], *s = NULL;
+
+		snprintf(key, sizeof(key), "listeners.%s", names[i]);
+		if (get_str(l, 0, key, key, &s) == -1)
+			return -1;
+		if (s == NULL)
+			continue;
+		if (strcmp(s, "up") == 0)
+			M.lst[i].st = LS_UP;
+		else if (strcmp(s, "down") == 0)
+			M.lst[i].st = LS_DOWN;
+		else if (strcmp(s, "blackhole") == 0)
+			M.lst[i].st = LS_BLACKHOLE;
+		else {
+			free(s);
+			return bad(l, "%s: must be \"up\", \"down\" or "
+			    "\"blackhole\"", key);
+		}
+		free(s);
+	}
+	return 0;
+}
+
+/* Walks valid JSON text and reports every object member's dotted path
+ * (array elements as "[]") to check, so that typos in a scenario are errors
+ * rather than silently ignored keys. */
+static const char *
+ws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static const char *
+skip_str(const char *p, const char *e)
+{
+	for (p++; p < e && *p != '"'; p++)
+		if (*p == '\\')
+			p++;
+	return p < e ? p + 1 : e;
+}
+
+static const char *walk_value(const char *p, const char *e, char *path,
+    size_t plen, const char **unknown, int depth);
+
+static int
+key_allowed(const char *path)
+{
+	static const char *ok[] = { "vault_tokens", "generate_requires_token",
+		"recovery_keys", "recovery_threshold", "batch_dr_tokens",
+		"cluster_id", "cname", "clusters", "clusters.a", "clusters.b",
+		"route53", "route53.access_key", "route53.secret_key",
+		"route53.session_token", "route53.zone_id", "route53.zone_name",
+		"route53.insync_delay_ms", "route53.region", "route53.records",
+		"route53.records[].name", "route53.records[].type",
+		"route53.records[].ttl", "route53.records[].value", "faults",
+		"faults[].listener", "faults[].method", "faults[].path",
+		"faults[].action", "faults[].status", "faults[].body",
+		"faults[].aws_code", "faults[].skip", "faults[].count",
+		"faults[].latency_ms", "listeners", "listeners.a",
+		"listeners.b", "listeners.route53", NULL };
+	static const char *csub[] = { "mode", "otp", "otp_length", "version",
+		"dns_name", "promote_delay_ms", "demote_delay_ms", "last_wal",
+		NULL };
+	int i;
+
+	for (i = 0; ok[i]; i++)
+		if (strcmp(path, ok[i]) == 0)
+			return 1;
+	if (strncmp(path, "clusters.a.", 11) == 0 ||
+	    strncmp(path, "clusters.b.", 11) == 0)
+		for (i = 0; csub[i]; i++)
+			if (strcmp(path + 11, csub[i]) == 0)
+				return 1;
+	return 0;
+}
+
+static const char *
+walk_value(const char *p, const char *e, char *path, size_t plen,
+    const char **unknown, int depth)
+{
+	size_t base = strlen(path);
+
+	p = ws(p, e);
+	if (p >= e || depth > 40)
+		return e;
+	if (*p == '{') {
+		p = ws(p + 1, e);
+		while (p < e && *p != '}') {
+			const char *ks = p + 1, *ke;
+
+			p = skip_str(p, e);
+			ke = p - 1;
+			snprintf(path + base, plen - base, "%s%.*s",
+			    base ? "." : "", (int)(ke - ks), ks);
+			if (*unknown == NULL && !key_allowed(path))
+				*unknown = strdup(path);
+			p = ws(p, e);
+			p = walk_value(p + 1, e, path, plen, unknown, depth + 1);
+			path[base] = '\0';
+			p = ws(p, e);
+			if (p < e && *p == ',')
+				p = ws(p + 1, e);
+		}
+		return p < e ? p + 1 : e;
+	}
+	if (*p == '[') {
+		snprintf(path + base, plen - base, "[]");
+		p = ws(p + 1, e);
+		while (p < e && *p != ']') {
+			p = walk_value(p, e, path, plen, unknown, depth + 1);
+			p = ws(p, e);
+			if (p < e && *p == ',')
+				p = ws(p + 1, e);
+		}
+		path[base] = '\0';
+		return p < e ? p + 1 : e;
+	}
+	if (*p == '"')
+		return skip_str(p, e);
+	while (p < e && !strchr(",}] \t\r\n", *p))
+		p++;
+	return p;
+}
+
+static int
+check_keys(struct ld *l, const char *js, size_t len)
+{
+	char path[512] = "";
+	const char *unknown = NULL;
+
+	walk_value(js, js + len, path, sizeof(path), &unknown, 0);
+	if (unknown) {
+		bad(l, "%s: unknown key", unknown);
+		free((void *)unknown);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+set_defaults(void)
+{
+	static const char *names[] = { "a", "b" };
+	int i;
+
+	strv_add(&M.vault_tokens, "mock-root-token");
+	strv_add(&M.recovery_keys, "mock-recovery-key-1");
+	strv_add(&M.recovery_keys, "mock-recovery-key-2");
+	strv_add(&M.recovery_keys, "mock-recovery-key-3");
+	M.recovery_threshold = 2;
+	M.cluster_id = strdup("0a8b3c1d-5e6f-4a7b-8c9d-0e1f2a3b4c5d");
+	M.cname = strdup("vault.test.example.test");
+	for (i = 0; i < 2; i++) {
+		struct cluster *c = &M.cl[i];
+		char dns[64];
+
+		c->name[0] = names[i][0];
+		c->primary = i == 0;
+		c->upstream = -1;
+		c->otp_length = 28;
+		c->version = strdup("1.15.2+ent");
+		snprintf(dns, sizeof(dns), "vault-%s.lb.example.test", names[i]);
+		c->dns_name = strdup(dns);
+		c->last_wal = 1200;
+	}
+	M.r53_access_key = strdup("AKIDMOCKEXAMPLE");
+	M.r53_secret_key = strdup("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+	M.r53_zone_id = strdup("Z0MOCK1234");
+	M.r53_zone_name = strdup("example.test.");
+	M.r53_region = strdup("us-east-1");
+	M.r53_insync_delay_ms = 600;
+	for (i = 0; i < L_N; i++) {
+		M.lst[i].fd = -1;
+		M.lst[i].st = LS_UP;
+	}
+}
+
+int
+state_load(const char *file, char *why, size_t whysz)
+{
+	struct json j = { 0 };
+	struct ld l = { &j, why, whysz };
+	char *text = NULL, *zn;
+	size_t len = 0;
+	long long v;
+	int rc = -1, i, at;
+
+	set_defaults();
+	M.start_mono = mono_ms();
+	if (file != NULL) {
+		FILE *f = fopen(file, "rb");
+		struct buf b = { 0 };
+		char chunk[4096];
+		size_t n;
+
+		if (f == NULL) {
+			snprintf(why, whysz, "%s: %s", file, strerror(errno));
+			return -1;
+		}
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			buf_append(&b, chunk, n);
+		fclose(f);
+		len = b.len;
+		text = buf_take(&b);
+		if (text == NULL || json_parse(&j, text, len) == -1) {
+			snprintf(why, whysz, "%s: %s", file, err_get());
+			free(text);
+			return -1;
+		}
+		if (json_type_at(&j, 0) != JSON_OBJECT) {
+			snprintf(why, whysz, "%s: must be a JSON object", file);
+			goto out;
+		}
+		if (check_keys(&l, text, len) == -1 ||
+		    get_strv(&l, 0, "vault_tokens", "vault_tokens",
+		    &M.vault_tokens, 0) == -1 ||
+		    get_bool(&l, 0, "generate_requires_token",
+		    "generate_requires_token", &M.generate_requires_token) == -1 ||
+		    get_strv(&l, 0, "recovery_keys", "recovery_keys",
+		    &M.recovery_keys, 1) == -1 ||
+		    get_strv(&l, 0, "batch_dr_tokens", "batch_dr_tokens",
+		    &M.batch_tokens, 0) == -1 ||
+		    get_str(&l, 0, "cluster_id", "cluster_id", &M.cluster_id) == -1 ||
+		    get_str(&l, 0, "cname", "cname", &M.cname) == -1)
+			goto out;
+		at = json_find(&j, 0, "clusters");
+		if (at >= 0 && json_type_at(&j, at) != JSON_OBJECT) {
+			bad(&l, "clusters: must be an object");
+			goto out;
+		}
+		if (load_cluster(&l, 0, "a") == -1 ||
+		    load_cluster(&l, 1, "b") == -1)
+			goto out;
+		v = M.recovery_threshold;
+		if (get_int(&l, 0, "recovery_threshold", "recovery_threshold", 1,
+		    (long long)M.recovery_keys.n, &v) == -1)
+			goto out;
+		M.recovery_threshold = (long)v;
+		at = json_find(&j, 0, "route53");
+		if (at >= 0 && json_type_at(&j, at) != JSON_OBJECT) {
+			bad(&l, "route53: must be an object");
+			goto out;
+		}
+		if (get_str(&l, 0, "route53.access_key", "route53.access_key",
+		    &M.r53_access_key) == -1 ||
+		    get_str(&l, 0, "route53.secret_key", "route53.secret_key",
+		    &M.r53_secret_key) == -1 ||
+		    get_str(&l, 0, "route53.session_token",
+		    "route53.session_token", &M.r53_session_token) == -1 ||
+		    get_str(&l, 0, "route53.zone_id", "route53.zone_id",
+		    &M.r53_zone_id) == -1 ||
+		    get_str(&l, 0, "route53.zone_name", "route53.zone_name",
+		    &M.r53_zone_name) == -1 ||
+		    get_str(&l, 0, "route53.region", "route53.region",
+		    &M.r53_region) == -1)
+			goto out;
+		v = M.r53_insync_delay_ms;
+		if (get_int(&l, 0, "route53.insync_delay_ms",
+		    "route53.insync_delay_ms", 0, 3600000, &v) == -1)
+			goto out;
+		M.r53_insync_delay_ms = (long)v;
+		if (load_records(&l) == -1 || load_listeners(&l) == -1)
+			goto out;
+		at = json_find(&j, 0, "faults");
+		if (at >= 0 && faults_parse_at(&j, at, &M.faults, &M.nfaults,
+		    why, whysz) == -1)
+			goto out;
+	}
+	if (M.recovery_threshold > (long)M.recovery_keys.n) {
+		snprintf(why, whysz, "recovery_threshold: larger than the "
+		    "number of recovery_keys");
+		goto out;
+	}
+	if (M.r53_session_token && M.r53_session_token[0] == '\0') {
+		free(M.r53_session_token);
+		M.r53_session_token = NULL;
+	}
+	zn = r53_norm_name(M.r53_zone_name);
+	free(M.r53_zone_name);
+	M.r53_zone_name = zn;
+	if (M.rr == NULL && (j.tok == NULL || json_find(&j, 0,
+	    "route53.records") < 0)) {
+		/* Default record: the CNAME points at the initial primary. */
+		int p = M.cl[0].primary ? 0 : M.cl[1].primary ? 1 : 0;
+
+		M.rr = calloc(1, sizeof(*M.rr));
+		M.rr[0].name = r53_norm_name(M.cname);
+		M.rr[0].type = strdup("CNAME");
+		M.rr[0].ttl = 60;
+		strv_add(&M.rr[0].values, M.cl[p].dns_name);
+		M.nrr = 1;
+	}
+	{
+		char *cn = r53_norm_name(M.cname);
+		size_t k;
+
+		for (k = 0; k < M.nrr; k++)
+			if (strcmp(M.rr[k].name, cn) == 0 &&
+			    strcmp(M.rr[k].type, "CNAME") == 0 &&
+			    M.rr[k].values.n > 0)
+				M.dns_initial = strdup(M.rr[k].values.v[0]);
+		free(cn);
+	}
+	/* Initial attachment: a secondary replicates from the one primary. */
+	for (i = 0; i < 2; i++) {
+		struct cluster *c = &M.cl[i], *o = &M.cl[1 - i];
+		char id[32];
+
+		if (c->primary || !o->primary)
+			continue;
+		snprintf(id, sizeof(id), "initial-%s", c->name);
+		c->upstream = 1 - i;
+		c->secondary_id = strdup(id);
+		c->last_remote_wal = o->last_wal;
+		strv_add(&o->known, id);
+	}
+	rc = 0;
+out:
+	json_free(&j);
+	free(text);
+	return rc;
+}
+
+/* ---- fault rules ---- */
+
+void
+faults_free(struct fault *f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(f[i].path);
+		free(f[i].body);
+		free(f[i].aws_code);
+	}
+	free(f);
+}
+
+int
+faults_parse_at(const struct json *j, int idx, struct fault **out, size_t *n,
+    char *why, size_t whysz)
+{
+	static const char *acts[] = { "status", "latency", "hangup",
+		"blackhole", "garbage", NULL };
+	struct ld l = { (struct json *)j, why, whysz };
+	struct fault *f = NULL;
+	int cnt, i, k;
+
+	if (json_type_at(j, idx) != JSON_ARRAY)
+		return bad(&l, "faults: must be an array");
+	cnt = json_array_len(j, idx);
+	if ((f = calloc((size_t)cnt + 1, sizeof(*f))) == NULL)
+		return bad(&l, "out of memory");
+	for (i = 0; i < cnt; i++) {
+		int e = json_array_elem(j, idx, i);
+		struct fault *r = &f[i];
+		char key[64], *lst = NULL, *meth = NULL, *act = NULL;
+		long long st = 0, skip = 0, count = 0, lat = 1000;
+
+		snprintf(key, sizeof(key), "faults[%d]", i);
+		r->listener = -1;
+		snprintf(r->method, sizeof(r->method), "*");
+		if (json_type_at(j, e) != JSON_OBJECT) {
+			bad(&l, "%s: must be an object", key);
+			goto fail;
+		}
+#define K(sub) (snprintf(key, sizeof(key), "faults[%d].%s", i, sub), key)
+		if (get_str(&l, e, "listener", K("listener"), &lst) == -1)
+			goto fail;
+		if (lst) {
+			if (strcmp(lst, "a") == 0)
+				r->listener = L_A;
+			else if (strcmp(lst, "b") == 0)
+				r->listener = L_B;
+			else if (strcmp(lst, "route53") == 0)
+				r->listener = L_R53;
+			else if (strcmp(lst, "*") != 0) {
+				free(lst);
+				bad(&l, "%s: must be \"a\", \"b\", \"route53\" "
+				    "or \"*\"", key);
+				goto fail;
+			}
+			free(lst);
+		}
+		if (get_str(&l, e, "method", K("method"), &meth) == -1)
+			goto fail;
+		if (meth) {
+			size_t m;
+
+			if (meth[0] == '\0' || strlen(meth) >= sizeof(r->method)) {
+				free(meth);
+				bad(&l, "%s: bad method", key);
+				goto fail;
+			}
+			for (m = 0; meth[m]; m++)
+				r->method[m] = (char)(meth[m] >= 'a' &&
+				    meth[m] <= 'z' ? meth[m] - 32 : meth[m]);
+			r->method[m] = '\0';
+			free(meth);
+		}
+		if (get_str(&l, e, "path", K("path"), &r->path) == -1)
+			goto fail;
+		if (r->path == NULL)
+			r->path = strdup("/");
+		if (r->path == NULL || r->path[0] != '/') {
+			bad(&l, "%s: must start with '/'", key);
+			goto fail;
+		}
+		if (get_str(&l, e, "action", K("action"), &act) == -1)
+			goto fail;
+		r->action = FA_STATUS;
+		if (act) {
+			for (k = 0; acts[k]; k++)
+				if (strcmp(act, acts[k]) == 0)
+					break;
+			free(act);
+			if (acts[k] == NULL) {
+				bad(&l, "%s: must be one of status, latency, "
+				    "hangup, blackhole, garbage", key);
+				goto fail;
+			}
+			r->action = (enum fault_action)k;
+		}
+		if (get_str(&l, e, "body", K("body"), &r->body) == -1 ||
+		    get_str(&l, e, "aws_code", K("aws_code"), &r->aws_code) == -1 ||
+		    get_int(&l, e, "status", K("status"), 100, 599, &st) == -1 ||
+		    get_int(&l, e, "skip", K("skip"), 0, 1000000000, &skip) == -1 ||
+		    get_int(&l, e, "count", K("count"), 0, 1000000000, &count) == -1 ||
+		    get_int(&l, e, "latency_ms", K("latency_ms"), 0, 3600000,
+		    &lat) == -1)
+			goto fail;
+#undef K
+		r->status = st ? (int)st : r->aws_code ? 400 : 500;
+		r->skip = (long)skip;
+		r->count = count ? (long)count : -1;
+		r->latency_ms = (long)lat;
+	}
+	*out = f;
+	*n = (size_t)cnt;
+	return 0;
+fail:
+	faults_free(f, (size_t)cnt);
+	return -1;
+}
+
+int
+faults_parse(const char *js, size_t len, struct fault **out, size_t *n,
+    char *why, size_t whysz)
+{
+	struct json j = { 0 };
+	int rc;
+
+	if (json_parse(&j, js, len) == -1) {
+		snprintf(why, whysz, "%s", err_get());
+		return -1;
+	}
+	rc = faults_parse_at(&j, 0, out, n, why, whysz);
+	json_free(&j);
+	return rc;
+}
+
+/* ---- derived state ---- */
+
+const char *
+cluster_state(int i)
+{
+	const struct cluster *c = &M.cl[i], *u;
+
+	if (c->primary)
+		return "running";
+	if (c->upstream < 0)
+		return "idle";
+	u = &M.cl[c->upstream];
+	if (u->primary && u->transition == 0 && M.lst[c->upstream].st == LS_UP &&
+	    c->secondary_id && strv_has(&u->known, c->secondary_id))
+		return "stream-wals";
+	return "connecting";
+}
+
+const char *
+dns_resolved(void)
+{
+	size_t i;
+
+	for (i = M.nch; i-- > 0;) {
+		if (!M.ch[i].insync || M.ch[i].cname_effect == 0)
+			continue;
+		return M.ch[i].cname_effect == 1 ? M.ch[i].cname_value : NULL;
+	}
+	return M.dns_initial;
+}
+
+void
+state_changed(void)
+{
+	int i, up = 0;
+
+	for (i = 0; i < 2; i++)
+		if (M.cl[i].primary && M.lst[i].st == LS_UP)
+			up++;
+	if (up > M.max_primaries_up)
+		M.max_primaries_up = up;
+	M.dirty = 1;
+}
+
+int
+state_tick(void)
+{
+	long long now = mono_ms();
+	int changed = 0;
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (M.cl[i].transition && now >= M.cl[i].transition_until) {
+			M.cl[i].transition = 0;
+			changed = 1;
+		}
+	for (i = 0; i < M.nch; i++)
+		if (!M.ch[i].insync && now >= M.ch[i].insync_at) {
+			M.ch[i].insync = 1;
+			changed = 1;
+		}
+	if (changed)
+		state_changed();
+	return changed;
+}
+
+static void
+append_strv(struct buf *b, const struct strv *s)
+{
+	size_t i;
+
+	buf_puts(b, "[");
+	for (i = 0; i < s->n; i++) {
+		if (i)
+			buf_puts(b, ",");
+		json_append_str(b, s->v[i]);
+	}
+	buf_puts(b, "]");
+}
+
+static const char *
+lstate_name(enum lstate s)
+{
+	return s == LS_UP ? "up" : s == LS_DOWN ? "down" : "blackhole";
+}
+
+void
+state_json(struct buf *b)
+{
+	size_t i, k;
+
+	buf_puts(b, "{\"clusters\":{");
+	for (i = 0; i < 2; i++) {
+		const struct cluster *c = &M.cl[i];
+
+		buf_printf(b, "%s\"%s\":{\"mode\":\"%s\",\"state\":\"%s\","
+		    "\"cluster_id\":", i ? "," : "", c->name,
+		    c->primary ? "primary" : "secondary", cluster_state((int)i));
+		json_append_str(b, M.cluster_id);
+		buf_puts(b, ",\"known_secondaries\":");
+		append_strv(b, &c->known);
+		if (c->upstream >= 0)
+			buf_printf(b, ",\"primary\":\"%s\"",
+			    M.cl[c->upstream].name);
+		else
+			buf_puts(b, ",\"primary\":null");
+		buf_puts(b, ",\"secondary_id\":");
+		if (c->secondary_id)
+			json_append_str(b, c->secondary_id);
+		else
+			buf_puts(b, "null");
+		buf_printf(b, ",\"attempt_active\":%s,\"dr_tokens\":%zu,"
+		    "\"listener\":\"%s\",\"version\":",
+		    c->attempt ? "true" : "false", c->dr_tokens.n,
+		    lstate_name(M.lst[i].st));
+		json_append_str(b, c->version);
+		buf_printf(b, ",\"transition\":%s,\"port\":%d}",
+		    c->transition == 1 ? "\"promoting\"" :
+		    c->transition == 2 ? "\"demoting\"" : "null", M.lst[i].port);
+	}
+	buf_puts(b, "},\"route53\":{\"records\":[");
+	for (i = 0; i < M.nrr; i++) {
+		const struct rrset *r = &M.rr[i];
+
+		buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+		json_append_str(b, r->name);
+		buf_puts(b, ",\"type\":");
+		json_append_str(b, r->type);
+		buf_printf(b, ",\"ttl\":%lld,\"value\":", r->ttl);
+		json_append_str(b, r->values.n ? r->values.v[0] : "");
+		if (r->values.n > 1) {
+			buf_puts(b, ",\"values\":");
+			append_strv(b, &r->values);
+		}
+		buf_puts(b, "}");
+	}
+	buf_puts(b, "],\"changes\":[");
+	for (i = 0; i < M.nch; i++) {
+		char ts[40];
+
+		iso8601_ms(M.ch[i].submitted_ms, ts, sizeof(ts));
+		buf_printf(b, "%s{\"id\":\"%s\",\"status\":\"%s\","
+		    "\"submitted_at\":\"%s\"}", i ? "," : "", M.ch[i].id,
+		    M.ch[i].insync ? "INSYNC" : "PENDING", ts);
+	}
+	buf_puts(b, "],\"resolved\":");
+	if (dns_resolved())
+		json_append_str(b, dns_resolved());
+	else
+		buf_puts(b, "null");
+	buf_printf(b, "},\"max_primaries_up\":%d,\"two_primaries_up\":%s,"
+	    "\"requests\":%lld,\"listeners\":{", M.max_primaries_up,
+	    M.max_primaries_up >= 2 ? "true" : "false", M.requests);
+	for (k = 0; k < L_N; k++) {
+		static const char *ln[] = { "a", "b", "route53", "control" };
+
+		buf_printf(b, "%s\"%s\":{\"state\":\"%s\",\"port\":%d}",
+		    k ? "," : "", ln[k], lstate_name(M.lst[k].st),
+		    M.lst[k].port);
+	}
+	buf_puts(b, "}}");
+}
+
+void
+state_save(void)
+{
+	struct buf b = { 0 }, tmp = { 0 };
+	FILE *f;
+
+	if (!M.dirty || M.state_file == NULL)
+		return;
+	M.dirty = 0;
+	state_json(&b);
+	buf_puts(&b, "\n");
+	buf_printf(&tmp, "%s.tmp.%ld", M.state_file, (long)getpid());
+	if (b.data == NULL || tmp.data == NULL)
+		goto out;
+	if ((f = fopen(tmp.data, "wb")) == NULL)
+		goto out;
+	if (fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0) {
+		unlink(tmp.data);
+		goto out;
+	}
+	if (rename(tmp.data, M.state_file) == -1)
+		unlink(tmp.data);
+out:
+	buf_free(&b);
+	buf_free(&tmp);
+}
