@@ -312,6 +312,11 @@ tls_connect_refused_is_fast(void)
 	snprintf(want, sizeof(want), "connect to 127.0.0.1:%d: Connection "
 	    "refused", port);
 	CHECK_STREQ(err_get(), want);
+	/* IPv6 literal: bracketed in messages (refused, or no IPv6 here). */
+	CHECK(conn_connect("::1", port, NULL, CT, IOT, &e) == NULL);
+	CHECK(e == CONN_E_CONNECT);
+	snprintf(want, sizeof(want), "connect to [::1]:%d: ", port);
+	CHECK(strncmp(err_get(), want, strlen(want)) == 0);
 }
 
 static void
