@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,6 +351,70 @@ struct run {
 	char cluster[256];
 };
 
+static int audit_fd = -1;
+
+/* Opens the audit log: append-only, created 0600, never through a symlink. */
+static int
+audit_open(const char *path)
+{
+	struct stat sb;
+
+	audit_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (audit_fd == -1) {
+		err_set("--log %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(audit_fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (sb.st_mode & 077) != 0) {
+		err_set("--log %s: must be a regular file readable only by its "
+		    "owner (mode 0600)", path);
+		close(audit_fd);
+		audit_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+audit_write(const char *line)
+{
+	size_t n = strlen(line), off = 0;
+	ssize_t w;
+
+	if (audit_fd == -1)
+		return;
+	while (off < n) {
+		w = write(audit_fd, line + off, n - off);
+		if (w <= 0) {
+			if (w == -1 && errno == EINTR)
+				continue;
+			return;
+		}
+		off += (size_t)w;
+	}
+	(void)!write(audit_fd, "\n", 1);
+}
+
+static void json_line_begin(struct buf *b);
+static void json_field(struct buf *b, const char *k, const char *v);
+
+static void
+audit_warning(const char *msg)
+{
+	struct buf b = { 0 };
+
+	if (audit_fd == -1)
+		return;
+	json_line_begin(&b);
+	json_field(&b, "step", "warning");
+	json_field(&b, "message", msg);
+	buf_puts(&b, "}");
+	if (b.data)
+		audit_write(b.data);
+	buf_free(&b);
+}
+
 static void
 json_line_begin(struct buf *b)
 {
@@ -372,14 +437,18 @@ json_field(struct buf *b, const char *k, const char *v)
 		buf_puts(b, "null");
 }
 
+/* Finishes a JSON line: to stdout with --json, and to the audit log. */
 static void
-json_emit(struct buf *b)
+json_emit(struct buf *b, int to_stdout)
 {
 	buf_puts(b, "}");
 	if (b->data) {
 		secret_redact(b->data);
-		printf("%s\n", b->data);
-		fflush(stdout);
+		if (to_stdout) {
+			printf("%s\n", b->data);
+			fflush(stdout);
+		}
+		audit_write(b->data);
 	}
 	buf_free(b);
 }
@@ -399,10 +468,10 @@ event(struct run *run, const char *action, const char *result,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (!run->o->json) {
+	if (!run->o->json)
 		log_step("%s", msg);
+	if (!run->o->json && audit_fd == -1)
 		return;
-	}
 	struct buf b = { 0 };
 	json_line_begin(&b);
 	json_field(&b, "step", run->step);
@@ -412,7 +481,7 @@ event(struct run *run, const char *action, const char *result,
 	buf_printf(&b, ",\"elapsed_ms\":%lld", strcmp(action, "begin") == 0 ?
 	    0 : retry_now_ms() - run->step_t0);
 	json_field(&b, "message", msg);
-	json_emit(&b);
+	json_emit(&b, run->o->json);
 }
 
 static void
@@ -1207,7 +1276,7 @@ do_status(struct run *run, struct world *w)
 		buf_puts(&b, "}");
 		json_field(&b, "failover_would", fo);
 		json_field(&b, "failback_would", fb);
-		json_emit(&b);
+		json_emit(&b, 1);
 		return EXIT_DONE;
 	}
 	printf("vaultdr status %s (%s, section [%s])\n", run->c->env,
@@ -1275,7 +1344,7 @@ summary(struct run *run, int code, const char *state)
 	};
 	double el = (double)(retry_now_ms() - run->t0) / 1000.0;
 
-	if (run->o->json) {
+	if (run->o->json || audit_fd != -1) {
 		struct buf b = { 0 };
 		json_line_begin(&b);
 		json_field(&b, "step", "summary");
@@ -1289,8 +1358,9 @@ summary(struct run *run, int code, const char *state)
 		if (code != 0)
 			json_field(&b, "error", err_get());
 		buf_printf(&b, ",\"elapsed_ms\":%lld", retry_now_ms() - run->t0);
-		json_emit(&b);
-		return;
+		json_emit(&b, run->o->json);
+		if (run->o->json)
+			return;
 	}
 	log_step("%s %s: %s (exit %d, %.1f s): %s",
 	    run->o->cmd == DR_FAILOVER ? "Failover" : "Failback", run->c->env,
@@ -1339,6 +1409,24 @@ describe(struct world *w, const struct dr_config *c, char *out, size_t outsz)
 	    w->rec_ok ? (w->rec_found ? w->rec_value : "(absent)") : "?");
 }
 
+/* --verbose: connections and requests per server (make bench reads these). */
+static void
+print_stats(struct http_client *vh, struct http_client *ah)
+{
+	struct http_stats st[8];
+	struct http_client *hc[2] = { vh, ah };
+	size_t n, i, k;
+
+	for (k = 0; k < 2; k++) {
+		if (hc[k] == NULL)
+			continue;
+		n = http_client_stats(hc[k], st, 8);
+		for (i = 0; i < n && i < 8; i++)
+			log_verbose("stats %s connections %d requests %d",
+			    st[i].hostport, st[i].connections, st[i].requests);
+	}
+}
+
 int
 dr_run(const struct dr_opts *o, const struct dr_config *c)
 {
@@ -1358,6 +1446,23 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	memset(&x, 0, sizeof(x));
 	memset(&r53, 0, sizeof(r53));
 	retry_init(c->retry_base, c->max_retries);
+	if (o->audit_path) {
+		if (audit_open(o->audit_path) == -1)
+			return EXIT_USAGE;
+		log_set_warn_hook(audit_warning);
+		struct buf b = { 0 };
+		json_line_begin(&b);
+		json_field(&b, "step", "run");
+		json_field(&b, "command", o->cmd == DR_FAILOVER ? "failover" :
+		    o->cmd == DR_FAILBACK ? "failback" : "status");
+		json_field(&b, "env", c->env);
+		json_field(&b, "config", c->path);
+		json_field(&b, "version", VAULTDR_VERSION);
+		buf_printf(&b, ",\"dry_run\":%s,\"primary_down\":%s,\"pid\":%ld",
+		    o->dry_run ? "true" : "false",
+		    o->primary_down ? "true" : "false", (long)getpid());
+		json_emit(&b, 0);
+	}
 
 	/* Inputs first: a missing one is exit 2 before anything is sent. */
 	if (changing && secret_get(&token, "VAULT_TOKEN", "Vault token") == -1) {
@@ -1523,6 +1628,8 @@ done:
 out_summary:
 	summary(&run, code, state);
 out:
+	if (o->verbose)
+		print_stats(vh, ah);
 	for (k = 0; k < 2; k++)
 		secret_wipe(&x.tok[k]);
 	for (k = 0; k < x.keys.n; k++)
@@ -1538,5 +1645,10 @@ out:
 	secret_wipe(&akid);
 	secret_wipe(&skey);
 	secret_wipe(&stok);
+	if (audit_fd != -1) {
+		log_set_warn_hook(NULL);
+		close(audit_fd);
+		audit_fd = -1;
+	}
 	return code;
 }

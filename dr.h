@@ -17,6 +17,7 @@ struct dr_opts {
 	const char *env;
 	const char *config_path; /* NULL: $VAULTDR_CONFIG, else ./vault_dr.cfg */
 	int dry_run, primary_down, yes, verbose, json;
+	const char *audit_path; /* --log FILE: append-only JSON lines, mode 0600 */
 };
 
 struct dr_config {

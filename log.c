@@ -9,6 +9,7 @@
 #include "secret.h"
 
 static enum log_mode mode = LOG_TEXT;
+static void (*warn_hook)(const char *);
 static int verbose;
 static _Thread_local char errbuf[2048]; /* the mock is threaded */
 
@@ -66,13 +67,25 @@ log_step(const char *fmt, ...)
 }
 
 void
+log_set_warn_hook(void (*hook)(const char *msg))
+{
+	warn_hook = hook;
+}
+
+void
 log_warn(const char *fmt, ...)
 {
+	char line[4096];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vemit(stderr, "vaultdr: warning: ", fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	secret_redact(line);
+	fprintf(stderr, "vaultdr: warning: %s\n", line);
+	fflush(stderr);
+	if (warn_hook)
+		warn_hook(line);
 }
 
 void

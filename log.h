@@ -16,6 +16,8 @@ int log_verbose_on(void);
 void log_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "vaultdr: warning: <msg>" on stderr. */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Called with every warning after redaction (the audit log mirrors them). */
+void log_set_warn_hook(void (*hook)(const char *msg));
 /* "vaultdr: <msg>" on stderr, only with --verbose. */
 void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Formats the seed's timestamp "Wed, 18 Sep 2019 17:02:15" (local time) into out. */

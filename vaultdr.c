@@ -32,6 +32,7 @@ static const char help_text[] =
 "  -y, --yes           no confirmation prompt on a terminal\n"
 "  -v, --verbose       print each HTTP request line and status (never secrets)\n"
 "      --json          one JSON object per line instead of text\n"
+"      --log FILE      append an audit record of the run to FILE (JSON lines, mode 0600)\n"
 "  -h, --help          this text\n"
 "  -V, --version       print the version\n"
 "\n"
@@ -76,7 +77,7 @@ usage_error(const char *msg)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_PRIMARY_DOWN = 256, OPT_JSON };
+	enum { OPT_PRIMARY_DOWN = 256, OPT_JSON, OPT_LOG };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -84,6 +85,7 @@ main(int argc, char **argv)
 		{ "yes", no_argument, NULL, 'y' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "log", required_argument, NULL, OPT_LOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -104,6 +106,7 @@ main(int argc, char **argv)
 		case 'y': o.yes = 1; break;
 		case 'v': o.verbose = 1; break;
 		case OPT_JSON: o.json = 1; break;
+		case OPT_LOG: o.audit_path = optarg; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(help_text, stdout);
