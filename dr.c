@@ -1068,14 +1068,16 @@ cleanup_tokens(struct exec *x)
 		step_begin(x->run, "token-delete", s->url, "delete the DR "
 		    "operation token generated on the %s", s->label);
 		if (vault_delete_dr_token(&s->v, &x->tok[k]) == 0)
-			step_end(x->run, "ok", "deleted");
+			step_end(x->run, "ok", "deleted the DR operation token "
+			    "generated on the %s", s->label);
 		else {
 			log_warn("the DR operation token generated on the %s "
 			    "could not be deleted (%s); it does not expire: "
 			    "revoke it with sys/replication/dr/secondary/"
 			    "operation-token/delete while that cluster is a DR "
 			    "secondary", s->label, err_get());
-			step_end(x->run, "warning", "not deleted");
+			step_end(x->run, "warning", "the DR operation token "
+			    "generated on the %s is not deleted", s->label);
 		}
 		secret_wipe(&x->tok[k]);
 	}

@@ -22,7 +22,10 @@ trap cleanup EXIT INT TERM
 mock_pid=$!
 i=0
 while [ ! -s "$work/ready.json" ]; do
-	i=$((i + 1)); [ $i -gt 100 ] && { echo "demo: the mock did not start" >&2; exit 1; }
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 "$mock_pid" 2>/dev/null; then
+		echo "demo: the mock did not start" >&2; exit 1
+	fi
 	sleep 0.05
 done
 url() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$work/ready.json"; }
