@@ -56,20 +56,17 @@ r53_error(struct mresp *r, int status, const char *code, const char *msg)
 	    "</ErrorResponse>\n", id);
 }
 
+/* InvalidChangeBatch as the service sends it today: an ErrorResponse whose
+ * Message lists the problems in brackets (botocore and the AWS CLI parse
+ * this shape; the older <InvalidChangeBatch><Messages> root is not used). */
 static void
 invalid_batch(struct mresp *r, const char *msg)
 {
-	char id[37];
+	struct buf m = { 0 };
 
-	r->status = 400;
-	r->ctype = "text/xml";
-	buf_free(&r->body);
-	request_id(r, id);
-	buf_puts(&r->body, XHDR "<InvalidChangeBatch xmlns=\"" NS "\">"
-	    "<Messages><Message>");
-	xml_text(&r->body, msg);
-	buf_printf(&r->body, "</Message></Messages><RequestId>%s</RequestId>"
-	    "</InvalidChangeBatch>\n", id);
+	buf_printf(&m, "[%s]", msg);
+	r53_error(r, 400, "InvalidChangeBatch", m.data ? m.data : msg);
+	buf_free(&m);
 }
 
 char *
