@@ -1536,6 +1536,8 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	w.old = &w.side[o->cmd == DR_FAILOVER ? 0 : 1];
 
 	for (round = 0; round < 4; round++) {
+		if (retry_stop_requested)
+			break;
 		snprintf(run.step, sizeof(run.step), "observe");
 		run.cluster[0] = '\0';
 		run.step_t0 = retry_now_ms();
@@ -1591,7 +1593,10 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 			goto done;
 		}
 		rc = execute(&x, &p);
+		if (retry_stop_requested)
+			break;
 		if (rc == EX_REPLAN) {
+			x.changed = 1; /* a changing request may have acted */
 			log_warn("%s; reading the clusters again", err_get());
 			continue;
 		}
@@ -1614,9 +1619,26 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 		code = EXIT_DONE;
 		goto done;
 	}
+	if (retry_stop_requested) {
+		err_set("stopped by signal (%s); vaultdr is safe to re-run: it "
+		    "continues from the state it finds", err_get()[0] ? err_get() :
+		    "between steps");
+		snprintf(state, sizeof(state), "interrupted; the state was "
+		    "not read again");
+		code = EXIT_FAILED;
+		goto out_summary;
+	}
 	err_set("the clusters kept changing while vaultdr worked; state unknown");
 	code = EXIT_FAILED;
 done:
+	if (retry_stop_requested) {
+		err_prefix("stopped by signal; vaultdr is safe to re-run: it "
+		    "continues from the state it finds");
+		snprintf(state, sizeof(state), "interrupted; the state was not "
+		    "read again");
+		code = EXIT_FAILED;
+		goto out_summary;
+	}
 	{
 		char saved[2048];
 		snprintf(saved, sizeof(saved), "%s", err_get());
@@ -1625,8 +1647,6 @@ done:
 		describe(&w, c, state, sizeof(state));
 		err_set("%s", saved);
 	}
-	if (retry_stop_requested && code != EXIT_DONE)
-		code = EXIT_FAILED;
 out_summary:
 	summary(&run, code, state);
 out:

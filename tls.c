@@ -1105,8 +1105,22 @@ static const br_x509_class xw_vtable = {
 
 /* ---- sockets ----------------------------------------------------------- */
 
+static volatile sig_atomic_t *intr_flag;
+
+void
+conn_set_interrupt(volatile sig_atomic_t *flag)
+{
+	intr_flag = flag;
+}
+
+static int
+interrupted(void)
+{
+	return intr_flag != NULL && *intr_flag != 0;
+}
+
 /* Waits for events on fd until the call's deadline: 1 ready, 0 timeout,
- * -1 error (errno). */
+ * -1 error (errno; EINTR when a stop was requested). */
 static int
 wait_fd(struct conn *c, short events)
 {
@@ -1118,6 +1132,8 @@ wait_fd(struct conn *c, short events)
 		pfd.events = events;
 		pfd.revents = 0;
 		r = poll(&pfd, 1, remaining(c));
+		if (r < 0 && errno == EINTR && interrupted())
+			return -1;
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -1245,6 +1261,8 @@ connect_one(const struct addrinfo *ai, int64_t deadline, int *timed_out)
 		pfd.events = POLLOUT;
 		pfd.revents = 0;
 		r = poll(&pfd, 1, left);
+		if (r < 0 && errno == EINTR && interrupted())
+			goto fail;
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)

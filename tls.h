@@ -6,6 +6,7 @@
 #ifndef VAULTDR_TLS_H
 #define VAULTDR_TLS_H
 #include <stddef.h>
+#include <signal.h>
 #include <sys/types.h>
 
 /* Why a connection operation failed; decides whether a retry can help. */
@@ -64,6 +65,10 @@ const char *conn_server_name(const struct conn *c);
 void conn_close(struct conn *c);
 /* Closes without close_notify (abrupt hang-up; used by the mock). */
 void conn_abort(struct conn *c);
+
+/* When *flag becomes non-zero (a signal handler sets it), a wait that a
+ * signal interrupts fails with EINTR instead of waiting on. */
+void conn_set_interrupt(volatile sig_atomic_t *flag);
 
 /* Name of a BearSSL error code, e.g. "BR_ERR_X509_NOT_TRUSTED". */
 const char *tls_error_name(int err);

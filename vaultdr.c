@@ -9,6 +9,7 @@
 #include "log.h"
 #include "retry.h"
 #include "secret.h"
+#include "tls.h"
 
 static const char usage_text[] =
 "usage: vaultdr [options] failover ENV   secondary becomes DR primary\n"
@@ -149,6 +150,7 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	conn_set_interrupt(&retry_stop_requested);
 
 	if (dr_load_config(&o, &c) == -1) {
 		char e[2048];

@@ -564,6 +564,33 @@ def skip_verify_warns(c):
     check("VAULT_SKIP_VERIFY" in r.err, "skip verify warns", r)
 
 
+@case
+def sigint_stops_cleanly(c):
+    c.mock.faults([{"listener": "b", "method": "POST",
+                    "path": "/v1/sys/replication/dr/secondary/promote",
+                    "action": "blackhole", "count": 1}])
+    argv = (WRAP.split() if WRAP else []) + [VAULTDR, "-c", c.cfg, "failover", "test"]
+    p = subprocess.Popen(argv, env=c.env(VAULTDR_TIMEOUT="30"), cwd=c.dir,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 10
+    while not requests(c.mock.log(), "POST", "b", "/secondary/promote"):
+        check(time.time() < deadline and p.poll() is None, "promote never sent")
+        time.sleep(0.02)
+    t0 = time.time()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=10)
+    r = Result(p.returncode, out, err, time.time() - t0)
+    c.outputs.append(r)
+    check(r.code == 1, "SIGINT must stop with exit 1", r)
+    check(r.secs < 3, "SIGINT must not wait for the I/O timeout", r)
+    check("stopped by signal" in r.err and "re-run" in r.err, "report", r)
+    c.mock.faults([])
+    r2 = c.run("failover", "test")
+    check(r2.code == 0, "a re-run after SIGINT converges", r2)
+    assert_failed_over(c, r2)
+
+
 def main():
     only = sys.argv[1] if len(sys.argv) > 1 else None
     passed = failed = 0
