@@ -993,6 +993,7 @@ state_save(void)
 {
 	struct buf b = { 0 }, tmp = { 0 };
 	FILE *f;
+	int ok;
 
 	if (!M.dirty || M.state_file == NULL)
 		return;
@@ -1004,7 +1005,8 @@ state_save(void)
 		goto out;
 	if ((f = fopen(tmp.data, "wb")) == NULL)
 		goto out;
-	if (fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0) {
+	ok = fwrite(b.data, 1, b.len, f) == b.len;
+	if (fclose(f) != 0 || !ok) {
 		unlink(tmp.data);
 		goto out;
 	}
