@@ -707,6 +707,24 @@ make_plan(const struct run *run, const struct world *w, struct plan *p)
 			return;
 		}
 		if (is_mode(n, "primary")) {
+			if (is_mode(o, "primary") && !record_names(w, n)) {
+				/* Two primaries (an unplanned failover, then the
+				 * old one came back). Only the one clients were
+				 * sent to may stay: demoting the other loses
+				 * nothing it was trusted with. */
+				p->verdict = EXIT_FAILED;
+				snprintf(p->why, sizeof(p->why), "both clusters "
+				    "are DR primaries and %s names %s, not the %s: "
+				    "demoting the cluster clients were sent to "
+				    "would lose its writes. Finish the move to "
+				    "the cluster the CNAME names first (run the "
+				    "other command), then switch back; nothing "
+				    "was changed", run->c->cname,
+				    w->rec_ok ? (w->rec_found ? w->rec_value :
+				    "nothing") : "an unreadable record",
+				    n->label);
+				return;
+			}
 			if (is_mode(o, "primary"))
 				p->steps |= ST_DEMOTE | ST_READY | ST_REATTACH;
 			else if (!attached(w))

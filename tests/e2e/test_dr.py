@@ -397,7 +397,12 @@ def primary_down_then_back(c):
     # The old primary comes back, still believing it is primary.
     c.mock.listener("a", "up")
     check(c.mock.state()["clusters"]["a"]["mode"] == "primary", "a back as primary")
+    # Failing back now would demote the cluster clients were sent to.
     n = len(c.mock.log())
+    rb = c.run("failback", "test")
+    check(rb.code == 1 and "both clusters are DR primaries" in rb.err,
+          "failback with two primaries must refuse", rb)
+    check(not changing(c.mock.log()[n:]), "the refusal changes nothing")
     r2 = c.run("failover", "test")
     check(r2.code == 0, "re-run after the primary returns exits 0", r2)
     log = c.mock.log()[n:]
