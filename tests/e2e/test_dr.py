@@ -570,6 +570,20 @@ def skip_verify_warns(c):
 
 
 @case
+def lost_answers_are_reread(c):
+    c.mock.faults([{"listener": "b", "method": "POST",
+                    "path": "/v1/sys/replication/dr/secondary/promote",
+                    "action": "hangup", "count": 1},
+                   {"listener": "a", "method": "POST",
+                    "path": "/v1/sys/replication/dr/primary/demote",
+                    "action": "garbage", "count": 1}])
+    r = c.run("failover", "test")
+    check(r.code == 0, "lost answers must be re-read, not fatal", r)
+    check("reading the clusters again" in r.err, "the re-read is reported", r)
+    assert_failed_over(c, r)
+
+
+@case
 def sigint_stops_cleanly(c):
     c.mock.faults([{"listener": "b", "method": "POST",
                     "path": "/v1/sys/replication/dr/secondary/promote",
