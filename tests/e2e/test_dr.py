@@ -534,6 +534,52 @@ def missing_vault_token(c):
 
 
 @case
+def missing_recovery_key(c):
+    r = c.run("failover", "test", env=c.env(VAULT_RECOVERY_KEY_2=None))
+    check(r.code == 2, "a missing key share without a terminal: exit 2", r)
+    check("VAULT_RECOVERY_KEY_2" in r.err, "message names the variable", r)
+    check(not changing(c.mock.log()), "nothing may be changed", c.mock.log())
+
+
+@case
+def terminal_prompts(c):
+    import pty
+    argv = [VAULTDR, "-c", c.cfg, "failover", "test"]
+    env = c.env(VAULT_RECOVERY_KEY_2=None)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(c.dir)
+        os.execve(VAULTDR, argv, env)
+    seen = b""
+
+    def until(want, timeout=15):
+        nonlocal seen
+        deadline = time.time() + timeout
+        while want not in seen:
+            check(time.time() < deadline, "no %r on the terminal: %r" % (want, seen))
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                check(want in seen, "terminal closed before %r: %r" % (want, seen))
+                break
+            seen += chunk
+    until(b"[y/N]")
+    os.write(fd, b"y\n")
+    until(b"Recovery key 2 of 2")
+    os.write(fd, KEYS[1].encode() + b"\n")
+    until(b"desired state reached")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    txt = seen.decode(errors="replace")
+    c.outputs.append(Result(os.waitstatus_to_exitcode(status), txt, "", 0))
+    check(os.waitstatus_to_exitcode(status) == 0, "prompted failover exits 0", txt)
+    check(KEYS[1] not in txt, "the typed key must not be echoed", txt)
+    assert_failed_over(c, None)
+
+
+@case
 def bad_config_and_env(c):
     with open(c.cfg, "a") as f:
         f.write("this line is garbage\n")
