@@ -1,0 +1,93 @@
+# mk/hardening.mk - included by the Makefile (issue 5):
+#   make fuzz [FUZZ_SECONDS=20] [FUZZ_TARGETS="json http"]
+#                   libFuzzer targets (clang, glibc) in build-fuzz/; replays
+#                   tests/fuzz/regressions/, then fuzzes each target
+#   make asan       vaultdr, the mock, the unit tests and the fuzz replayers
+#                   with clang -fsanitize=address,undefined in build-asan/;
+#                   runs the unit and e2e suites and the fuzz regressions
+#   make valgrind   e2e failover and failback under valgrind (static build)
+#   make lint       cppcheck and clang-tidy (.clang-tidy) on our own code
+
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS ?= json ini http xml url b64 sigv4
+FUZZ_B := build-fuzz
+ASAN_B := build-asan
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -g -O1
+HARD_WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+HARD_CPPFLAGS = -D_DEFAULT_SOURCE -DVAULTDR_VERSION='"$(VERSION)"' -I. \
+	-I/usr/include/bearssl
+# Everything but main(), the musl-only compat shim and the mock.
+HARD_SRC := $(filter-out compat.c,$(CORE) $(APP))
+
+# ---- fuzz ------------------------------------------------------------------
+FUZZ_O := $(HARD_SRC:%.c=$(FUZZ_B)/%.o)
+FUZZ_CFLAGS := -std=c11 $(HARD_WARN) -pthread -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+
+$(FUZZ_B)/include/jsmn.h: /usr/include/jsmn.h
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(FUZZ_B)/%.o: %.c $(FUZZ_B)/include/jsmn.h $(wildcard *.h tests/fuzz/*.h)
+	@mkdir -p $(@D)
+	clang $(HARD_CPPFLAGS) -I$(FUZZ_B)/include $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_B)/fuzz_%: $(FUZZ_B)/tests/fuzz/fuzz_%.o $(FUZZ_O)
+	clang -fsanitize=fuzzer,address,undefined -pthread -o $@ $^ $(BEARSSL_A)
+
+# Keep the objects that pattern chains would delete as intermediates.
+.PRECIOUS: $(FUZZ_B)/%.o $(B)/tests/fuzz/%.o
+
+fuzz-deps:
+	@scripts/deps.sh fuzz
+
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
+	@tests/fuzz/run.sh $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# ---- asan ------------------------------------------------------------------
+# Replayers: a fuzz target linked with tests/fuzz/replay.c instead of
+# libFuzzer (built by the sub-make below, with its CC and flags).
+$(B)/replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay.o $(APP_O) $(CORE_O)
+	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
+
+asan: fuzz-deps
+	@CFLAGS="$(SAN_FLAGS)" $(MAKE) --no-print-directory CC=clang COMPAT= \
+	    B=$(ASAN_B) LDFLAGS="-pthread $(SAN_FLAGS)" \
+	    VAULTDR_BIN=$(ASAN_B)/vaultdr MOCK_BIN=$(ASAN_B)/vaultdr-mock \
+	    $(ASAN_B)/vaultdr $(ASAN_B)/vaultdr-mock $(ASAN_B)/unit-tests \
+	    $(FUZZ_TARGETS:%=$(ASAN_B)/replay_%)
+	@scripts/deps.sh test
+	@scripts/sanitize.sh $(ASAN_B) $(FUZZ_TARGETS)
+
+# ---- valgrind --------------------------------------------------------------
+# The static musl build: --soname-synonyms=somalloc=NONE makes memcheck
+# replace the malloc linked into the binary (no libc.so to hook otherwise).
+VALGRIND := valgrind --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite --soname-synonyms=somalloc=NONE -q
+
+valgrind: $(VAULTDR_BIN) $(MOCK_BIN)
+	@scripts/deps.sh test
+	@tests/gen-certs.sh $(B)/certs >/dev/null
+	@VAULTDR_WRAP="$(VALGRIND)" VAULTDR_CERTS=$(B)/certs \
+	    VAULTDR_BIN=$(abspath $(VAULTDR_BIN)) \
+	    VAULTDR_MOCK_BIN=$(abspath $(MOCK_BIN)) \
+	    scripts/valgrind-e2e.sh failover_planned failback_after_failover
+
+# ---- lint ------------------------------------------------------------------
+LINT_SRC = $(wildcard *.c mock/*.c tests/unit/*.c tests/fuzz/*.c)
+
+lint: $(FUZZ_B)/include/jsmn.h
+	@scripts/deps.sh lint
+	cppcheck -q --std=c11 --enable=warning,portability,performance \
+	    --error-exitcode=1 --inline-suppr --suppress=missingIncludeSystem \
+	    -D__linux__ -D__GNUC__ -D_DEFAULT_SOURCE -DVAULTDR_VERSION='"x"' \
+	    -I. -Imock -Itests/unit -Itests/fuzz $(LINT_SRC)
+	clang-tidy --quiet $(LINT_SRC) -- $(HARD_CPPFLAGS) -I$(FUZZ_B)/include \
+	    -Imock -Itests/unit -Itests/fuzz -std=c11 -pthread 2>&1 \
+	    | grep -v '^[0-9]* warnings* generated\.$$' ; \
+	    exit $${PIPESTATUS[0]}
+
+.PHONY: fuzz fuzz-deps asan valgrind lint
