@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages vaultdr needs to build and test, if missing.
-# Idempotent: does nothing when everything is present. Usage: scripts/deps.sh [build|test|interop|lint|fuzz]
+# Idempotent: does nothing when everything is present. Usage: scripts/deps.sh [build|test|interop|lint|fuzz|man]
 set -eu
 want="libbearssl-dev libjsmn-dev musl-tools openssl python3 make gcc"
 case "${1:-build}" in
@@ -9,6 +9,7 @@ case "${1:-build}" in
   interop) want="$want awscli python3-hvac" ;;
   lint) want="$want cppcheck clang-tidy clang" ;;
   fuzz) want="$want clang libclang-rt-14-dev" ;;
+  man) want="$want mandoc" ;;
   *) echo "deps.sh: unknown profile '$1'" >&2; exit 2 ;;
 esac
 missing=""

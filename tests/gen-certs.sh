@@ -1,6 +1,8 @@
 #!/bin/sh
 # Generates the test PKI into DIR (never committed; DIR lives under build*/).
 # Usage: tests/gen-certs.sh DIR
+# VAULTDR_CERT_DAYS sets the leaf certificates' validity (default 30; make kit
+# uses 3650 so that a kit's selftest keeps working on the shelf).
 # Idempotent: does nothing when DIR/.done exists and the certificates are
 # still valid for more than a day.
 #
@@ -15,6 +17,7 @@
 #   client-rsa.pem .key        RSA 2048, by ca, clientAuth (PKCS#8 key)
 set -eu
 D=${1:?usage: gen-certs.sh DIR}
+days=${VAULTDR_CERT_DAYS:-30}
 mkdir -p "$D"
 cd "$D"
 
@@ -97,7 +100,7 @@ leaf() {
 	openssl req -new -config ext.cnf -key "$1.key" -subj "/CN=$2" -out "$1.csr"
 	openssl x509 -req -in "$1.csr" -CA "${4:-ca}.pem" -CAkey "${4:-ca}.key" \
 	    -set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" \
-	    -days 30 -sha256 -extfile ext.cnf -extensions "$3" -out "$1.pem" 2>/dev/null
+	    -days "$days" -sha256 -extfile ext.cnf -extensions "$3" -out "$1.pem" 2>/dev/null
 	rm -f "$1.csr"
 }
 
