@@ -125,6 +125,9 @@ canonical_uri(struct buf *out, const char *path, size_t n)
 		while (i < n && path[i] != '/')
 			i++;
 		len = i - start;
+		/* "." and an empty last segment both just leave a trailing
+		 * '/': the same body on purpose.
+		 * NOLINTNEXTLINE(bugprone-branch-clone) */
 		if (len == 1 && path[start] == '.') {
 			trailing = 1;
 		} else if (len == 2 && path[start] == '.' &&
