@@ -81,13 +81,6 @@ LINT_SRC = $(wildcard *.c mock/*.c tests/unit/*.c tests/fuzz/*.c)
 
 lint: $(FUZZ_B)/include/jsmn.h
 	@scripts/deps.sh lint
-	cppcheck -q --std=c11 --enable=warning,portability,performance \
-	    --error-exitcode=1 --inline-suppr --suppress=missingIncludeSystem \
-	    -D__linux__ -D__GNUC__ -D_DEFAULT_SOURCE -DVAULTDR_VERSION='"x"' \
-	    -I. -Imock -Itests/unit -Itests/fuzz $(LINT_SRC)
-	clang-tidy --quiet $(LINT_SRC) -- $(HARD_CPPFLAGS) -I$(FUZZ_B)/include \
-	    -Imock -Itests/unit -Itests/fuzz -std=c11 -pthread 2>&1 \
-	    | grep -v '^[0-9]* warnings* generated\.$$' ; \
-	    exit $${PIPESTATUS[0]}
+	@scripts/lint.sh $(FUZZ_B)/include $(LINT_SRC)
 
 .PHONY: fuzz fuzz-deps asan valgrind lint
