@@ -12,9 +12,9 @@
 static const char usage[] =
 "usage: vaultdr-mock [--cert FILE --key FILE | --plain] [options]\n"
 "\n"
-"Serves two Vault Enterprise DR clusters (A and B) and Route 53 on loopback\n"
-"listeners, with fault injection, so that a DR failover/failback runbook\n"
-"(vaultdr or your own) can be rehearsed offline.\n"
+"Serves two Vault Enterprise DR clusters (A and B), Route 53 and EC2 instance\n"
+"metadata (IMDSv2) on loopback listeners, with fault injection, so that a DR\n"
+"failover/failback runbook (vaultdr or your own) can be rehearsed offline.\n"
 "\n"
 "Options:\n"
 "  --cert FILE, --key FILE  TLS certificate chain and private key (PEM, RSA\n"
@@ -23,17 +23,18 @@ static const char usage[] =
 "  --bind ADDR          listen address (default 127.0.0.1)\n"
 "  --host NAME          host name used in the URLs of the ready file\n"
 "                       (default localhost)\n"
-"  --port-a N, --port-b N, --port-r53 N, --port-control N\n"
+"  --port-a N, --port-b N, --port-r53 N, --port-control N, --port-imds N\n"
 "                       ports (0 or absent: ephemeral)\n"
 "  --ready-file FILE    written atomically once every listener is bound\n"
 "  --scenario FILE      JSON scenario (below); a bad file exits with 2\n"
-"  --log FILE           JSON lines, one per Vault/Route 53 request\n"
+"  --log FILE           JSON lines, one per Vault/Route 53/IMDS request\n"
 "  --state-file FILE    state JSON, rewritten atomically after each change\n"
 "  -h, --help           this text\n"
 "\n"
 "Ready: stdout gets one line 'READY {\"pid\":N,\"vault_a\":\"https://localhost:PA\",\n"
-"  \"vault_b\":...,\"route53\":...,\"control\":\"http://127.0.0.1:PC\"}' and the\n"
-"  same JSON goes to --ready-file. SIGTERM/SIGINT stop the mock (exit 0).\n"
+"  \"vault_b\":...,\"route53\":...,\"control\":\"http://127.0.0.1:PC\",\n"
+"  \"imds\":\"http://127.0.0.1:PI\"}' and the same JSON goes to --ready-file.\n"
+"  SIGTERM/SIGINT stop the mock (exit 0).\n"
 "\n"
 "Scenario file (every key optional):\n"
 "  {\"vault_tokens\": [\"mock-root-token\"],   accepted X-Vault-Token values\n"
@@ -54,13 +55,23 @@ static const char usage[] =
 "     \"zone_name\": \"example.test.\", \"insync_delay_ms\": 600,\n"
 "     \"region\": \"us-east-1\", \"records\": [{\"name\": \"vault.test.example.test.\",\n"
 "       \"type\": \"CNAME\", \"ttl\": 60, \"value\": \"vault-a.lb.example.test\"}]},\n"
+"   \"imds\": {\"role\": \"vaultdr-dr-role\", \"access_key\": ..., \"secret_key\": ...,\n"
+"     \"token\": ..., \"expiration\": \"2030-01-01T00:00:00Z\", \"require_v2\": true},\n"
 "   \"faults\": [RULE, ...],\n"
-"   \"listeners\": {\"a\": \"up\"|\"down\"|\"blackhole\", \"b\": ..., \"route53\": ...}}\n"
+"   \"listeners\": {\"a\": \"up\"|\"down\"|\"blackhole\", \"b\": ..., \"route53\": ...,\n"
+"     \"imds\": ...}}\n"
 "  A secondary starts attached to the primary (state stream-wals, secondary_id\n"
 "  \"initial-<name>\"). The default record points the cname at the primary.\n"
-"  Unknown keys are errors.\n"
+"  imds: the instance role's credentials default to route53's access_key,\n"
+"  secret_key and session_token (token \"mock-imds-session-token\" when\n"
+"  route53 has none; Route 53 then ignores it), so that a client whose only\n"
+"  credential source is IMDS is accepted by Route 53; expiration defaults to\n"
+"  LastUpdated + 6 h, LastUpdated moving to the present an hour before that\n"
+"  (as EC2 rotates role credentials); require_v2 false also serves requests\n"
+"  without a session token (IMDSv1). Unknown keys are errors.\n"
 "\n"
-"Fault RULE: {\"listener\": \"a\"|\"b\"|\"route53\"|\"*\", \"method\": \"POST\"|\"*\",\n"
+"Fault RULE: {\"listener\": \"a\"|\"b\"|\"route53\"|\"imds\"|\"*\",\n"
+"  \"method\": \"POST\"|\"*\",\n"
 "  \"path\": \"/v1/sys/...\" (prefix of the path without query; \"/\" = all),\n"
 "  \"action\": \"status\"|\"latency\"|\"hangup\"|\"blackhole\"|\"garbage\",\n"
 "  \"status\": 500, \"body\": \"...\", \"aws_code\": \"Throttling\" (Route 53 error\n"
@@ -71,22 +82,37 @@ static const char usage[] =
 "  latency: wait, then serve; hangup: close without an answer; blackhole:\n"
 "  never answer; garbage: send non-HTTP bytes and close.\n"
 "\n"
+"Instance metadata (plain HTTP, always on 127.0.0.1; logged and faultable):\n"
+"  PUT /latest/api/token   header X-aws-ec2-metadata-token-ttl-seconds: 1..21600\n"
+"                          (else 400); 200 with a new session token\n"
+"  GET /latest/meta-data/iam/security-credentials/         the role name\n"
+"  GET /latest/meta-data/iam/security-credentials/<role>   credentials JSON\n"
+"                          {\"Code\":\"Success\",\"LastUpdated\",\"Type\":\"AWS-HMAC\",\n"
+"                          \"AccessKeyId\",\"SecretAccessKey\",\"Token\",\n"
+"                          \"Expiration\"}\n"
+"  The GETs need header X-aws-ec2-metadata-token with a live session token\n"
+"  (401 otherwise; without require_v2 a request with no token is served).\n"
+"  Unknown role or path: 404; other methods: 405. Point an AWS SDK at it\n"
+"  with AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:PI/.\n"
+"\n"
 "Control API (plain HTTP on the control port; never logged or faulted):\n"
 "  GET  /health      200 {\"ok\":true}\n"
 "  GET  /state       clusters (mode, state, known_secondaries, primary,\n"
 "                    secondary_id, attempt_active, dr_tokens, listener, ...),\n"
 "                    route53 records and changes, max_primaries_up,\n"
-"                    two_primaries_up, requests\n"
+"                    two_primaries_up, requests, listeners (a, b, route53,\n"
+"                    control, imds: state and port)\n"
 "  GET  /faults      the rules with their remaining budgets\n"
 "  POST /faults      body: a JSON array of rules; replaces them\n"
-"  POST /listener    body: {\"name\": \"a\"|\"b\"|\"route53\",\n"
+"  POST /listener    body: {\"name\": \"a\"|\"b\"|\"route53\"|\"imds\",\n"
 "                           \"state\": \"up\"|\"down\"|\"blackhole\"}\n"
 "  down = listening socket closed (refused) and connections cut;\n"
 "  blackhole = connections wait in the kernel backlog, never answered.\n"
 "\n"
 "Defaults: X-Vault-Token mock-root-token; recovery keys mock-recovery-key-1..3\n"
 "(threshold 2); Route 53 key AKIDMOCKEXAMPLE with the AWS documentation\n"
-"secret key above, zone Z0MOCK1234 (example.test.).\n";
+"secret key above, zone Z0MOCK1234 (example.test.); instance role\n"
+"vaultdr-dr-role.\n";
 
 static int
 port_arg(const char *s, int *out)
@@ -138,7 +164,7 @@ main(int argc, char **argv)
 	struct buf rj = { 0 };
 	char why[600];
 	static const char *pflag[] = { "--port-a", "--port-b", "--port-r53",
-		"--port-control" };
+		"--port-control", "--port-imds" };
 
 	M.bind = "127.0.0.1";
 	M.host = "localhost";
@@ -228,10 +254,11 @@ main(int argc, char **argv)
 
 		buf_printf(&rj, "{\"pid\":%ld,\"vault_a\":\"%s://%s:%d\","
 		    "\"vault_b\":\"%s://%s:%d\",\"route53\":\"%s://%s:%d\","
-		    "\"control\":\"http://%s%s%s:%d\"}", (long)getpid(), sch,
+		    "\"control\":\"http://%s%s%s:%d\","
+		    "\"imds\":\"http://127.0.0.1:%d\"}", (long)getpid(), sch,
 		    M.host, M.lst[L_A].port, sch, M.host, M.lst[L_B].port, sch,
 		    M.host, M.lst[L_R53].port, v6 ? "[" : "", ch, v6 ? "]" : "",
-		    M.lst[L_CONTROL].port);
+		    M.lst[L_CONTROL].port, M.lst[L_IMDS].port);
 	}
 	if (ready && write_atomic(ready, rj.data) == -1) {
 		fprintf(stderr, "vaultdr-mock: ready file %s: %s\n", ready,

@@ -1,7 +1,8 @@
-/* mock.h - vaultdr-mock: two Vault Enterprise DR clusters and Route 53 in
- * one process. Shared state lives in `M` and is guarded by M.mu; every
- * handler (mvault_handle, r53_handle, control) runs with M.mu held and never
- * sleeps. Connection threads read and write outside the lock. */
+/* mock.h - vaultdr-mock: two Vault Enterprise DR clusters, Route 53 and EC2
+ * instance metadata in one process. Shared state lives in `M` and is guarded
+ * by M.mu; every handler (mvault_handle, r53_handle, imds_handle, control)
+ * runs with M.mu held and never sleeps. Connection threads read and write
+ * outside the lock. */
 #ifndef VAULTDR_MOCK_H
 #define VAULTDR_MOCK_H
 #include <pthread.h>
@@ -10,7 +11,8 @@
 #include "buf.h"
 #include "http.h"
 
-enum mlistener { L_A = 0, L_B = 1, L_R53 = 2, L_CONTROL = 3, L_N = 4 };
+enum mlistener { L_A = 0, L_B = 1, L_R53 = 2, L_CONTROL = 3, L_IMDS = 4,
+	L_N = 5 };
 enum lstate { LS_UP, LS_DOWN, LS_BLACKHOLE };
 
 /* A list of owned strings. */
@@ -128,6 +130,12 @@ struct fault {
 	long latency_ms;
 };
 
+/* An IMDSv2 session token handed out by PUT /latest/api/token. */
+struct imdstok {
+	char tok[57];
+	long long until; /* monotonic ms */
+};
+
 struct listener {
 	int fd;          /* -1 when closed */
 	int port;
@@ -157,6 +165,13 @@ struct mock {
 	size_t nfaults;
 	struct wraptok *wt;
 	size_t nwt;
+	/* EC2 instance metadata (mock/imds.c) */
+	char *imds_role, *imds_access_key, *imds_secret_key, *imds_token;
+	char *imds_expiration;  /* ISO 8601; NULL = now + 6 h per answer */
+	int imds_require_v2;
+	long long imds_updated_ms; /* wall clock, LastUpdated */
+	struct imdstok *itok;
+	size_t nitok;
 	struct listener lst[L_N];
 	/* evidence */
 	long long requests;
@@ -204,6 +219,9 @@ void faults_free(struct fault *f, size_t n);
 /* --- handlers, lock held --- */
 void mvault_handle(int cluster, const struct mreq *q, struct mresp *r);
 void r53_handle(const struct mreq *q, struct mresp *r);
+void imds_handle(const struct mreq *q, struct mresp *r);
+/* Plain text IMDS error body for status. */
+void imds_error(struct mresp *r, int status);
 /* Route 53 error XML (ErrorResponse shape). */
 void r53_error(struct mresp *r, int status, const char *code, const char *msg);
 

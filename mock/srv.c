@@ -71,6 +71,8 @@ srv_listen(int which, int port)
 	struct addrinfo hints = { 0 }, *ai = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
+	/* Instance metadata is link-local on EC2: always loopback here. */
+	const char *addr = which == L_IMDS ? "127.0.0.1" : M.bind;
 	char ps[16];
 	int fd, one = 1, rc;
 
@@ -78,8 +80,8 @@ srv_listen(int which, int port)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
 	snprintf(ps, sizeof(ps), "%d", port);
-	if ((rc = getaddrinfo(M.bind, ps, &hints, &ai)) != 0) {
-		err_set("bind address %s: %s", M.bind, gai_strerror(rc));
+	if ((rc = getaddrinfo(addr, ps, &hints, &ai)) != 0) {
+		err_set("bind address %s: %s", addr, gai_strerror(rc));
 		return -1;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM, 0);
@@ -92,7 +94,7 @@ srv_listen(int which, int port)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
 	    listen(fd, 128) == -1) {
-		err_set("listen on %s port %d: %s", M.bind, port,
+		err_set("listen on %s port %d: %s", addr, port,
 		    strerror(errno));
 		close(fd);
 		freeaddrinfo(ai);
@@ -163,7 +165,7 @@ append_utf8_str(struct buf *b, const char *s, size_t n)
 	buf_free(&clean);
 }
 
-static const char *lnames[] = { "a", "b", "route53", "control" };
+static const char *lnames[] = { "a", "b", "route53", "control", "imds" };
 static const char *anames[] = { "status", "latency", "hangup", "blackhole",
 	"garbage", "served" };
 
@@ -243,6 +245,7 @@ reason(int s)
 	case 200: return "OK";
 	case 204: return "No Content";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
@@ -255,6 +258,7 @@ reason(int s)
 	case 501: return "Not Implemented";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
 	case 505: return "HTTP Version Not Supported";
 	default: return "Status";
 	}
@@ -339,6 +343,14 @@ fault_response(int which, const struct fault *f, struct mresp *r)
 			    f->aws_code && strcmp(f->aws_code, "Throttling") == 0 ?
 			    "Rate exceeded" : "injected fault");
 		r->status = f->status;
+		return;
+	}
+	if (which == L_IMDS) {
+		imds_error(r, f->status);
+		if (f->body) {
+			buf_free(&r->body);
+			buf_puts(&r->body, f->body);
+		}
 		return;
 	}
 	if (f->body) {
@@ -457,6 +469,8 @@ control(const struct mreq *q, struct mresp *r)
 			which = L_B;
 		else if (name && strcmp(name, "route53") == 0)
 			which = L_R53;
+		else if (name && strcmp(name, "imds") == 0)
+			which = L_IMDS;
 		if (st && strcmp(st, "down") == 0)
 			ls = LS_DOWN;
 		else if (st && strcmp(st, "blackhole") == 0)
@@ -468,7 +482,7 @@ control(const struct mreq *q, struct mresp *r)
 		if (which < 0) {
 			r->status = 400;
 			buf_puts(&r->body, "{\"error\":\"want {\\\"name\\\":"
-			    "\\\"a|b|route53\\\",\\\"state\\\":"
+			    "\\\"a|b|route53|imds\\\",\\\"state\\\":"
 			    "\\\"up|down|blackhole\\\"}\"}");
 			return;
 		}
@@ -512,6 +526,8 @@ bad_request(struct cx *x, int status, const char *why)
 
 	if (x->which == L_R53)
 		r53_error(&r, status, "InvalidInput", why);
+	else if (x->which == L_IMDS)
+		imds_error(&r, status);
 	else
 		mresp_vault_error(&r, status, why);
 	r.status = status;
@@ -581,6 +597,8 @@ serve(struct cx *x, struct mreq *q)
 		}
 		if (x->which == L_R53)
 			r53_handle(q, &r);
+		else if (x->which == L_IMDS)
+			imds_handle(q, &r);
 		else
 			mvault_handle(x->which, q, &r);
 		state_save();
@@ -658,7 +676,8 @@ accept_one(int which)
 	}
 	x->fd = fd;
 	x->which = which;
-	x->c = conn_accept(fd, which == L_CONTROL ? NULL : tls, IO_TIMEOUT_MS);
+	x->c = conn_accept(fd, which == L_CONTROL || which == L_IMDS ? NULL :
+	    tls, IO_TIMEOUT_MS);
 	if (x->c == NULL) {
 		close(fd);
 		free(x);

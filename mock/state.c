@@ -1,6 +1,6 @@
 /* state.c - the mock's world: scenario loading with defaults, clusters,
- * Route 53 records and changes, fault rules, the state JSON and the state
- * file, timed transitions. */
+ * Route 53 records and changes, instance metadata credentials, fault rules,
+ * the state JSON and the state file, timed transitions. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -355,16 +355,78 @@ load_records(struct ld *l)
 	return 0;
 }
 
+/* "YYYY-MM-DDTHH:MM:SS" with optional fraction, then "Z" or "+HH:MM". */
+static int
+iso8601_ok(const char *s)
+{
+	static const char pat[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i;
+
+	for (i = 0; pat[i]; i++)
+		if (pat[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != pat[i])
+			return 0;
+	s += i;
+	if (*s == '.') {
+		if (s[1] < '0' || s[1] > '9')
+			return 0;
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			;
+	}
+	if (strcmp(s, "Z") == 0)
+		return 1;
+	return (s[0] == '+' || s[0] == '-') && s[1] >= '0' && s[1] <= '9' &&
+	    s[2] >= '0' && s[2] <= '9' && s[3] == ':' && s[4] >= '0' &&
+	    s[4] <= '9' && s[5] >= '0' && s[5] <= '9' && s[6] == '\0';
+}
+
+static int
+load_imds(struct ld *l)
+{
+	int at = json_find(l->j, 0, "imds");
+
+	if (at < 0)
+		return 0;
+	if (json_type_at(l->j, at) != JSON_OBJECT)
+		return bad(l, "imds: must be an object");
+	if (get_str(l, at, "role", "imds.role", &M.imds_role) == -1 ||
+	    get_str(l, at, "access_key", "imds.access_key",
+	    &M.imds_access_key) == -1 ||
+	    get_str(l, at, "secret_key", "imds.secret_key",
+	    &M.imds_secret_key) == -1 ||
+	    get_str(l, at, "token", "imds.token", &M.imds_token) == -1 ||
+	    get_str(l, at, "expiration", "imds.expiration",
+	    &M.imds_expiration) == -1 ||
+	    get_bool(l, at, "require_v2", "imds.require_v2",
+	    &M.imds_require_v2) == -1)
+		return -1;
+	if (M.imds_role == NULL || M.imds_role[0] == '\0' ||
+	    strchr(M.imds_role, '/') != NULL)
+		return bad(l, "imds.role: must be a non-empty name without '/'");
+	if (M.imds_access_key && M.imds_access_key[0] == '\0')
+		return bad(l, "imds.access_key: must not be empty");
+	if (M.imds_secret_key && M.imds_secret_key[0] == '\0')
+		return bad(l, "imds.secret_key: must not be empty");
+	if (M.imds_expiration && !iso8601_ok(M.imds_expiration))
+		return bad(l, "imds.expiration: must be an ISO 8601 time such "
+		    "as 2030-01-01T00:00:00Z");
+	return 0;
+}
+
 static int
 load_listeners(struct ld *l)
 {
-	static const char *names[] = { "a", "b", "route53" };
-	int i;
+	static const struct {
+		const char *name;
+		int which;
+	} names[] = { { "a", L_A }, { "b", L_B }, { "route53", L_R53 },
+		{ "imds", L_IMDS } };
+	size_t n;
 
-	for (i = 0; i < 3; i++) {
+	for (n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
 		char key[64], *s = NULL;
+		int i = names[n].which;
 
-		snprintf(key, sizeof(key), "listeners.%s", names[i]);
+		snprintf(key, sizeof(key), "listeners.%s", names[n].name);
 		if (get_str(l, 0, key, key, &s) == -1)
 			return -1;
 		if (s == NULL)
@@ -423,7 +485,9 @@ key_allowed(const char *path)
 		"faults[].action", "faults[].status", "faults[].body",
 		"faults[].aws_code", "faults[].skip", "faults[].count",
 		"faults[].latency_ms", "listeners", "listeners.a",
-		"listeners.b", "listeners.route53", NULL };
+		"listeners.b", "listeners.route53", "listeners.imds", "imds",
+		"imds.role", "imds.access_key", "imds.secret_key", "imds.token",
+		"imds.expiration", "imds.require_v2", NULL };
 	static const char *csub[] = { "mode", "otp", "otp_length", "version",
 		"dns_name", "promote_delay_ms", "demote_delay_ms", "last_wal",
 		NULL };
@@ -535,6 +599,8 @@ set_defaults(void)
 	M.r53_zone_name = strdup("example.test.");
 	M.r53_region = strdup("us-east-1");
 	M.r53_insync_delay_ms = 600;
+	M.imds_role = strdup("vaultdr-dr-role");
+	M.imds_require_v2 = 1;
 	for (i = 0; i < L_N; i++) {
 		M.lst[i].fd = -1;
 		M.lst[i].st = LS_UP;
@@ -625,7 +691,8 @@ state_load(const char *file, char *why, size_t whysz)
 		    "route53.insync_delay_ms", 0, 3600000, &v) == -1)
 			goto out;
 		M.r53_insync_delay_ms = (long)v;
-		if (load_records(&l) == -1 || load_listeners(&l) == -1)
+		if (load_records(&l) == -1 || load_listeners(&l) == -1 ||
+		    load_imds(&l) == -1)
 			goto out;
 		at = json_find(&j, 0, "faults");
 		if (at >= 0 && faults_parse_at(&j, at, &M.faults, &M.nfaults,
@@ -641,6 +708,15 @@ state_load(const char *file, char *why, size_t whysz)
 		free(M.r53_session_token);
 		M.r53_session_token = NULL;
 	}
+	/* Instance role credentials default to the ones Route 53 accepts. */
+	if (M.imds_access_key == NULL)
+		M.imds_access_key = strdup(M.r53_access_key);
+	if (M.imds_secret_key == NULL)
+		M.imds_secret_key = strdup(M.r53_secret_key);
+	if (M.imds_token == NULL)
+		M.imds_token = strdup(M.r53_session_token ?
+		    M.r53_session_token : "mock-imds-session-token");
+	M.imds_updated_ms = wall_ms();
 	zn = r53_norm_name(M.r53_zone_name);
 	free(M.r53_zone_name);
 	M.r53_zone_name = zn;
@@ -740,10 +816,12 @@ faults_parse_at(const struct json *j, int idx, struct fault **out, size_t *n,
 				r->listener = L_B;
 			else if (strcmp(lst, "route53") == 0)
 				r->listener = L_R53;
+			else if (strcmp(lst, "imds") == 0)
+				r->listener = L_IMDS;
 			else if (strcmp(lst, "*") != 0) {
 				free(lst);
-				bad(&l, "%s: must be \"a\", \"b\", \"route53\" "
-				    "or \"*\"", key);
+				bad(&l, "%s: must be \"a\", \"b\", \"route53\", "
+				    "\"imds\" or \"*\"", key);
 				goto fail;
 			}
 			free(lst);
@@ -979,7 +1057,8 @@ state_json(struct buf *b)
 	    "\"requests\":%lld,\"listeners\":{", M.max_primaries_up,
 	    M.max_primaries_up >= 2 ? "true" : "false", M.requests);
 	for (k = 0; k < L_N; k++) {
-		static const char *ln[] = { "a", "b", "route53", "control" };
+		static const char *ln[] = { "a", "b", "route53", "control",
+			"imds" };
 
 		buf_printf(b, "%s\"%s\":{\"state\":\"%s\",\"port\":%d}",
 		    k ? "," : "", ln[k], lstate_name(M.lst[k].st),

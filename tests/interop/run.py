@@ -3,8 +3,9 @@
 
 The Debian AWS CLI (Route 53 XML shapes and SigV4 as AWS computes it), hvac
 (Vault health, replication status, DR operation token generation, promote,
-secondary-token), and a few checks of the mock's own fault injection with
-urllib. Prints ok/FAIL per check and ends with "N passed, N failed".
+secondary-token), botocore's EC2 instance metadata fetcher (IMDSv2), and a
+few checks of the mock's own fault injection and IMDS listener with urllib.
+Prints ok/FAIL per check and ends with "N passed, N failed".
 
 Usage: /usr/bin/python3 tests/interop/run.py BUILD_DIR MOCK_BIN
 """
@@ -283,6 +284,157 @@ def hvac_checks(m):
               "wrapping token is not valid or does not exist" in str(e), e)
 
 
+IMDS_CREDS = "/latest/meta-data/iam/security-credentials/"
+TTL_HDR = "X-aws-ec2-metadata-token-ttl-seconds"
+TOK_HDR = "X-aws-ec2-metadata-token"
+
+
+def imds(m, method, path, headers=None):
+    req = urllib.request.Request(m.urls["imds"] + path, method=method,
+                                 headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def imds_checks(m):
+    check("ready file has the imds listener (plain HTTP, loopback)",
+          m.urls.get("imds", "").startswith("http://127.0.0.1:") and
+          m.state()["listeners"]["imds"]["state"] == "up", m.urls)
+    st, _ = imds(m, "PUT", "/latest/api/token")
+    check("imds token PUT without the TTL header -> 400", st == 400, st)
+    st, _ = imds(m, "PUT", "/latest/api/token", {TTL_HDR: "21601"})
+    check("imds token PUT with TTL 21601 -> 400", st == 400, st)
+    st, tok = imds(m, "PUT", "/latest/api/token", {TTL_HDR: "21600"})
+    check("imds token PUT with the TTL header -> token",
+          st == 200 and len(tok) >= 32 and tok.isalnum(), (st, tok))
+    st, _ = imds(m, "GET", "/latest/api/token")
+    check("imds GET on the token path -> 405", st == 405, st)
+    st, _ = imds(m, "GET", IMDS_CREDS)
+    check("imds role listing without a token -> 401 (IMDSv2 required)",
+          st == 401, st)
+    st, _ = imds(m, "GET", IMDS_CREDS, {TOK_HDR: "not-a-token"})
+    check("imds role listing with an unknown token -> 401", st == 401, st)
+    st, role = imds(m, "GET", IMDS_CREDS, {TOK_HDR: tok})
+    check("imds role listing with the token -> role name",
+          st == 200 and role == "vaultdr-dr-role", (st, role))
+    st, body = imds(m, "GET", IMDS_CREDS + role, {TOK_HDR: tok})
+    cr = json.loads(body) if st == 200 else {}
+    exp = cr.get("Expiration", "")
+    check("imds credentials JSON (route53 keys by default)",
+          cr.get("Code") == "Success" and cr.get("Type") == "AWS-HMAC" and
+          cr.get("AccessKeyId") == "AKIDMOCKEXAMPLE" and
+          cr.get("SecretAccessKey") == SECRET and cr.get("Token") and
+          cr.get("LastUpdated", "").endswith("Z") and
+          exp.endswith("Z") and exp > time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                   time.gmtime()), (st, body))
+    st, _ = imds(m, "GET", IMDS_CREDS + "some-other-role", {TOK_HDR: tok})
+    check("imds unknown role -> 404", st == 404, st)
+    st, _ = imds(m, "GET", "/latest/meta-data/nope", {TOK_HDR: tok})
+    check("imds unknown path -> 404", st == 404, st)
+    st, _ = imds(m, "POST", IMDS_CREDS, {TOK_HDR: tok})
+    check("imds POST on the role listing -> 405", st == 405, st)
+
+    try:
+        from botocore.utils import InstanceMetadataFetcher
+    except ImportError:  # Debian's awscli 2 carries its own botocore
+        from awscli.botocore.utils import InstanceMetadataFetcher
+    f = InstanceMetadataFetcher(timeout=1, num_attempts=1, env={},
+                                base_url=m.urls["imds"] + "/")
+    c = f.retrieve_iam_role_credentials()
+    check("botocore InstanceMetadataFetcher gets the role credentials",
+          c.get("role_name") == "vaultdr-dr-role" and
+          c.get("access_key") == "AKIDMOCKEXAMPLE" and
+          c.get("secret_key") == SECRET and c.get("token") == cr.get("Token")
+          and c.get("expiry_time") == exp, c)
+
+    # The AWS CLI with IMDS as its only credential source reaches Route 53.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_CONFIG_FILE": "/dev/null",
+                "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+                "AWS_EC2_METADATA_SERVICE_ENDPOINT": m.urls["imds"] + "/",
+                "AWS_MAX_ATTEMPTS": "1", "AWS_PAGER": ""})
+    p = subprocess.run(["/usr/bin/python3", "/usr/bin/aws",
+                        "--endpoint-url", m.urls["route53"],
+                        "--ca-bundle", CA, "--output", "json", "route53",
+                        "list-resource-record-sets", "--hosted-zone-id",
+                        "Z0MOCK1234"], env=env, capture_output=True,
+                       text=True, timeout=60)
+    # The mock logs a request after answering it: give the line a moment.
+    deadline = time.monotonic() + 3
+    while True:
+        with open(m.log) as fl:
+            seen = [json.loads(line) for line in fl]
+        r53 = [x for x in seen if x["listener"] == "route53" and
+               x["path"].endswith("/hostedzone/Z0MOCK1234/rrset")]
+        if (r53 and r53[-1]["headers"].get("x-amz-security-token") ==
+                cr.get("Token")) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    check("aws route53 with IMDS credentials only",
+          p.returncode == 0 and "ResourceRecordSets" in p.stdout and r53 and
+          r53[-1]["headers"].get("x-amz-security-token") == cr.get("Token"),
+          p.stderr or p.stdout)
+    check("imds requests in the request log as listener imds",
+          any(x["listener"] == "imds" and x["method"] == "PUT" and
+              x["path"] == "/latest/api/token" and x["status"] == 200
+              for x in seen), seen[-3:])
+
+    m.control("POST", "/faults", [{"listener": "imds", "method": "PUT",
+                                   "path": "/latest/api/token",
+                                   "status": 503, "count": 1}])
+    st1, _ = imds(m, "PUT", "/latest/api/token", {TTL_HDR: "60"})
+    st2, _ = imds(m, "PUT", "/latest/api/token", {TTL_HDR: "60"})
+    check("fault on the imds listener: 503 once, then served",
+          (st1, st2) == (503, 200), (st1, st2))
+    m.control("POST", "/listener", {"name": "imds", "state": "down"})
+    try:
+        imds(m, "PUT", "/latest/api/token", {TTL_HDR: "60"})
+        check("imds listener down: connection refused", False, "answered")
+    except Exception as e:
+        check("imds listener down: connection refused", "refused" in str(e),
+              e)
+    m.control("POST", "/listener", {"name": "imds", "state": "up"})
+    st, _ = imds(m, "GET", IMDS_CREDS, {TOK_HDR: tok})
+    check("imds listener up again, token still valid", st == 200, st)
+
+
+def imds_v1_checks(tmp):
+    d = os.path.join(tmp, "imds-v1")
+    os.mkdir(d)
+    m = Mock(d, {"imds": {"role": "other-role", "access_key": "ASIAMOCK",
+                          "secret_key": "imds-secret", "token": "imds-tok",
+                          "expiration": "2030-01-01T00:00:00Z",
+                          "require_v2": False}})
+    try:
+        st, role = imds(m, "GET", IMDS_CREDS)
+        check("imds require_v2 false: IMDSv1 role listing without a token",
+              st == 200 and role == "other-role", (st, role))
+        st, body = imds(m, "GET", IMDS_CREDS + "other-role")
+        cr = json.loads(body) if st == 200 else {}
+        check("imds scenario credentials and expiration",
+              cr.get("AccessKeyId") == "ASIAMOCK" and
+              cr.get("SecretAccessKey") == "imds-secret" and
+              cr.get("Token") == "imds-tok" and
+              cr.get("Expiration") == "2030-01-01T00:00:00Z", body)
+        st, _ = imds(m, "GET", IMDS_CREDS, {TOK_HDR: "expired-or-bogus"})
+        check("imds IMDSv1 mode still rejects a bad token -> 401",
+              st == 401, st)
+    finally:
+        m.stop()
+    bad = os.path.join(d, "bad.json")
+    with open(bad, "w") as f:
+        json.dump({"imds": {"rol": "x"}}, f)
+    p = subprocess.run([MOCK, "--plain", "--scenario", bad],
+                       capture_output=True, text=True, timeout=10)
+    check("unknown imds scenario key is an error naming it",
+          p.returncode == 2 and "imds.rol: unknown key" in p.stderr,
+          p.stderr)
+
+
 def tls_ctx():
     return ssl.create_default_context(cafile=CA)
 
@@ -378,10 +530,12 @@ def main():
               m.urls["vault_a"].startswith("https://localhost:"), m.urls)
         run_check("route53", lambda: route53_checks(m, tmp))
         run_check("hvac", lambda: hvac_checks(m))
+        run_check("imds", lambda: imds_checks(m))
         run_check("mock self-tests", lambda: mock_checks(m))
     finally:
         rc = m.stop()
     check("SIGTERM stops the mock cleanly (exit 0)", rc == 0, rc)
+    run_check("imds v1", lambda: imds_v1_checks(tmp))
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 
