@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "awscreds.h"
 #include "buf.h"
 #include "dr.h"
 #include "http.h"
@@ -641,7 +642,7 @@ observe(struct run *run, struct world *w, struct r53 *r53)
 		else
 			snprintf(w->rec_error, sizeof(w->rec_error), "%s",
 			    err_get());
-	} else
+	} else if (w->rec_error[0] == '\0')
 		snprintf(w->rec_error, sizeof(w->rec_error),
 		    "no AWS credentials");
 }
@@ -1454,7 +1455,8 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	struct tls_config vt, at;
 	struct tls_client *vtls = NULL, *atls = NULL;
 	struct http_client *vh = NULL, *ah = NULL;
-	struct secret token = { 0 }, akid = { 0 }, skey = { 0 }, stok = { 0 };
+	struct secret token = { 0 };
+	struct aws_creds ac;
 	struct world w;
 	struct r53 r53;
 	struct exec x;
@@ -1465,6 +1467,7 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	memset(&w, 0, sizeof(w));
 	memset(&x, 0, sizeof(x));
 	memset(&r53, 0, sizeof(r53));
+	memset(&ac, 0, sizeof(ac));
 	retry_init(c->retry_base, c->max_retries);
 	if (o->audit_path) {
 		if (audit_open(o->audit_path) == -1)
@@ -1491,19 +1494,21 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	}
 	if (!changing)
 		secret_from_env(&token, "VAULT_TOKEN");
-	if (secret_from_env(&akid, "AWS_ACCESS_KEY_ID") == -1 ||
-	    (secret_from_env(&skey, "AWS_SECRET_ACCESS_KEY") == 0 &&
-	    secret_from_env(&skey, "AWS_SECRET_KEY") == -1) ||
-	    secret_from_env(&stok, "AWS_SESSION_TOKEN") == -1) {
-		code = EXIT_USAGE;
-		goto out;
-	}
-	if (secret_is_set(&akid) != secret_is_set(&skey) ||
-	    (changing && !secret_is_set(&akid))) {
-		err_set("AWS credentials: set both AWS_ACCESS_KEY_ID and "
-		    "AWS_SECRET_ACCESS_KEY (or AWS_SECRET_KEY)");
-		code = EXIT_USAGE;
-		goto out;
+	/* AWS credentials as the SDKs find them: environment, shared files,
+	 * instance metadata. status goes on without them. */
+	if (awscreds_resolve(&ac) == -1) {
+		if (changing) {
+			code = EXIT_USAGE;
+			goto out;
+		}
+		snprintf(w.rec_error, sizeof(w.rec_error), "%s", err_get());
+		log_warn("%s", err_get());
+	} else {
+		log_verbose("AWS credentials from %s", ac.source);
+		if (ac.expiration > 0 && ac.expiration - (long long)time(NULL) <
+		    15 * 60)
+			log_warn("the AWS credentials from %s expire in %lld s",
+			    ac.source, ac.expiration - (long long)time(NULL));
 	}
 	if (changing)
 		secret_from_env(&x.batch, "VAULT_DR_OPERATION_TOKEN");
@@ -1539,7 +1544,8 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 		s->v = (struct vault){ s->label, s->url, vh, &token,
 			o->dry_run || !changing, VF_NONE };
 	}
-	r53 = (struct r53){ c->r53_endpoint, ah, &akid, &skey, &stok,
+	r53 = (struct r53){ c->r53_endpoint, ah, &ac.access_key,
+		&ac.secret_key, &ac.session_token,
 		c->zone_id, "us-east-1", o->dry_run || !changing, VF_NONE };
 	x.run = &run;
 	x.w = &w;
@@ -1682,9 +1688,7 @@ out:
 	tls_client_free(vtls);
 	tls_client_free(atls);
 	secret_wipe(&token);
-	secret_wipe(&akid);
-	secret_wipe(&skey);
-	secret_wipe(&stok);
+	awscreds_free(&ac);
 	if (audit_fd != -1) {
 		log_set_warn_hook(NULL);
 		close(audit_fd);

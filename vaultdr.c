@@ -42,6 +42,8 @@ static const char help_text[] =
 "  VAULT_RECOVERY_KEY_1..N     recovery key shares (prompted on a terminal)\n"
 "  VAULT_DR_OPERATION_TOKEN    batch DR operation token, used instead of keys\n"
 "  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (or AWS_SECRET_KEY), AWS_SESSION_TOKEN\n"
+"  AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE   profile in ~/.aws files\n"
+"  AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_DISABLED  EC2 role (IMDSv2)\n"
 "  AWS_ENDPOINT_URL_ROUTE_53, AWS_ENDPOINT_URL   Route 53 endpoint override\n"
 "  VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY,\n"
 "  VAULT_TLS_SERVER_NAME, VAULT_SKIP_VERIFY      Vault TLS, as the Vault CLI\n"

@@ -177,6 +177,7 @@ class Case:
             "VAULTDR_READY_TIMEOUT": "10",
             "VAULTDR_INSYNC_TIMEOUT": "10",
             "DNS_PROPAGATION_DELAY": "0",
+            "AWS_EC2_METADATA_DISABLED": "true",  # never look for 169.254.169.254
             "HOME": self.dir,
         })
         for k, v in over.items():
@@ -458,6 +459,51 @@ def aws_session_token(c):
     r2 = c.run("status", "test", env=c.env(AWS_SESSION_TOKEN=None))
     check("InvalidClientTokenId" in r2.out + r2.err or "403" in r2.out + r2.err,
           "without the token Route 53 refuses", r2)
+
+
+@case
+def aws_profile_file(c):
+    os.makedirs(os.path.join(c.dir, ".aws"))
+    with open(os.path.join(c.dir, ".aws", "credentials"), "w") as f:
+        f.write("[default]\naws_access_key_id = AKIDWRONGDEFAULT\n"
+                "aws_secret_access_key = wrong\n\n[ci]\n"
+                "aws_access_key_id = %s\naws_secret_access_key = %s\n"
+                % (AWS_AKID, AWS_SECRET))
+    env = c.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_PROFILE="ci")
+    r = c.run("failover", "test", env=env)
+    check(r.code == 0, "credentials from the [ci] profile", r)
+    assert_failed_over(c, r)
+
+
+@case
+def aws_imds_credentials(c):
+    env = c.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None,
+                AWS_EC2_METADATA_DISABLED=None,
+                AWS_EC2_METADATA_SERVICE_ENDPOINT=c.mock.urls["imds"] + "/")
+    r = c.run("failover", "test", env=env)
+    check(r.code == 0, "credentials from IMDSv2", r)
+    assert_failed_over(c, r)
+    imds = requests(c.mock.log(), listener="imds")
+    check(imds and imds[0]["method"] == "PUT" and
+          imds[0]["headers"].get("x-aws-ec2-metadata-token-ttl-seconds"),
+          "IMDSv2 token first, with a TTL", imds)
+    check(all(e["headers"].get("x-aws-ec2-metadata-token") for e in imds[1:]),
+          "every metadata GET carries the token", imds)
+    for e in requests(c.mock.log(), listener="route53"):
+        check(e["headers"].get("x-amz-security-token"),
+              "the role's session token goes with every Route 53 request")
+
+
+@case
+def aws_no_credentials(c):
+    env = c.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None)
+    r = c.run("failover", "test", env=env)
+    check(r.code == 2, "no AWS credentials: exit 2", r)
+    for want in ("AWS_ACCESS_KEY_ID", "credentials", "config", "metadata"):
+        check(want in r.err, "error names %s" % want, r)
+    check(not changing(c.mock.log()), "nothing changed")
+    r = c.run("failover", "test", env=c.env(AWS_SECRET_ACCESS_KEY=None))
+    check(r.code == 2, "a lone access key is an error", r)
 
 
 @case
