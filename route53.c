@@ -249,8 +249,11 @@ r53_call(struct r53 *r, const char *method, const char *target,
 		} else {
 			int st = resp->status;
 			r53_error(resp, code, sizeof(code), msg, sizeof(msg));
-			snprintf(why, sizeof(why), "Route 53 %s %s HTTP %d %s: %s",
-			    method, target, st, code, msg);
+			snprintf(why, sizeof(why), "Route 53 %s (%s %s HTTP %d "
+			    "%s: %s)", st < 500 && strcmp(code, "Throttling") &&
+			    strcmp(code, "PriorRequestNotComplete") ?
+			    "refused the request" : "could not complete the "
+			    "request", method, target, st, code, msg);
 			http_response_free(resp);
 			if (st < 500 && strcmp(code, "Throttling") &&
 			    strcmp(code, "PriorRequestNotComplete")) {

@@ -146,7 +146,11 @@ vault_call(struct vault *v, const char *method, const char *path,
 			}
 			char msg[768];
 			vault_errors(r, msg, sizeof(msg));
-			snprintf(why, sizeof(why), "%s %s HTTP %d: %s",
+			snprintf(why, sizeof(why), "%s (%s %s HTTP %d: %s)",
+			    r->status == 403 ? "Vault denied permission" :
+			    r->status < 500 && r->status != 412 ?
+			    "Vault refused the request" :
+			    "Vault could not complete the request",
 			    url_hostpart(v->url), plain_path, r->status, msg);
 			err_set("%s", why);
 			if (r->status < 500 && r->status != 412) {
