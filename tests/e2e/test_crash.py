@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Crash-anywhere convergence: vaultdr killed at any request of a failover.
+
+A clean failover against a fresh mock counts its requests: N. Then, for
+every k = 1..N, a fresh mock black-holes the k-th request (whatever it is),
+the test waits until that request has arrived, SIGKILLs vaultdr, clears the
+fault and runs `failover` again: it must exit 0, reach the desired state
+(test_dr.assert_failed_over) and two primaries must never have existed. The
+same for SIGINT at a few k: vaultdr stops by itself with exit 1 and a report
+on stderr, and a re-run converges. Ends with "N passed, N failed".
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_dr  # noqa: E402
+from test_dr import Case, Result, check, scenario  # noqa: E402
+
+
+def blackhole_kth(k):
+    return [{"listener": "*", "method": "*", "path": "/", "action": "blackhole",
+             "skip": k - 1, "count": 1}]
+
+
+# The k-th request is served, but only after vaultdr is gone: the change
+# happens while its answer is lost.
+LATE_MS = 300
+
+
+def late_kth(k):
+    return [{"listener": "*", "method": "*", "path": "/", "action": "latency",
+             "latency_ms": LATE_MS, "skip": k - 1, "count": 1}]
+
+
+def clean_request_count():
+    c = Case("crash_count", scenario())
+    try:
+        r = c.run("failover", "test")
+        check(r.code == 0, "clean failover", r)
+        test_dr.assert_failed_over(c, r)
+        log = sorted(c.mock.log(), key=lambda e: e["seq"])
+        return c.mock.state()["requests"], [
+            (e["listener"], e["method"], e["path"]) for e in log]
+    finally:
+        c.close()
+
+
+def interrupted_at(c, k, sig, rules=None):
+    """Runs failover with the k-th request black-holed; sends sig once the
+    request has arrived. Returns the Result and whether request k was
+    reached (a run may finish in fewer requests than the clean count, e.g.
+    one INSYNC poll less)."""
+    c.mock.faults(rules if rules is not None else blackhole_kth(k))
+    argv = (test_dr.WRAP.split() if test_dr.WRAP else []) + [
+        test_dr.VAULTDR, "-c", c.cfg, "failover", "test"]
+    # A long I/O timeout: vaultdr must still be waiting on request k when
+    # the signal comes, not retrying it.
+    p = subprocess.Popen(argv, env=c.env(VAULTDR_TIMEOUT="30"), cwd=c.dir,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    reached = False
+    deadline = time.time() + 20
+    try:
+        while p.poll() is None:
+            if c.mock.state()["requests"] >= k:
+                reached = True
+                break
+            check(time.time() < deadline, "request %d never arrived" % k)
+            time.sleep(0.01)
+        t0 = time.time()
+        if reached:
+            p.send_signal(sig)
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    r = Result(p.returncode, out, err, time.time() - t0)
+    c.outputs.append(r)
+    return r, reached
+
+
+def kth_request(c, k):
+    for e in c.mock.log():
+        if e.get("seq") == k:
+            return "%s %s %s" % (e["listener"], e["method"], e["path"])
+    return "?"
+
+
+def converge(c, k, what):
+    c.mock.faults([])
+    r2 = c.run("failover", "test")
+    check(r2.code == 0, "re-run after %s at request %d (%s) must exit 0"
+          % (what, k, kth_request(c, k)), r2)
+    test_dr.assert_failed_over(c, r2)
+
+
+def kill_case(k):
+    def fn(c):
+        r, reached = interrupted_at(c, k, signal.SIGKILL)
+        if reached:
+            check(r.code == -signal.SIGKILL, "vaultdr was killed", r)
+        else:
+            check(r.code == 0, "a run that never reached request %d" % k, r)
+        converge(c, k, "SIGKILL")
+    fn.__name__ = "crash_kill_at_%02d" % k
+    return fn
+
+
+def late_kill_case(k):
+    def fn(c):
+        r, reached = interrupted_at(c, k, signal.SIGKILL, late_kth(k))
+        if reached:
+            time.sleep(LATE_MS / 1000.0 + 0.2)  # the mock applies request k
+        converge(c, k, "SIGKILL with request %d applied late" % k)
+    fn.__name__ = "crash_kill_answer_lost_at_%02d" % k
+    return fn
+
+
+def sigint_case(k):
+    def fn(c):
+        r, reached = interrupted_at(c, k, signal.SIGINT)
+        if reached:
+            check(r.code == 1, "SIGINT at request %d (%s) must exit 1"
+                  % (k, kth_request(c, k)), r)
+            check(r.secs < 5, "SIGINT must not wait for the I/O timeout", r)
+            check("stopped by signal" in r.err and "re-run" in r.err,
+                  "SIGINT report on stderr", r)
+        else:
+            check(r.code == 0, "a run that never reached request %d" % k, r)
+        converge(c, k, "SIGINT")
+    fn.__name__ = "crash_sigint_at_%02d" % k
+    return fn
+
+
+def run_case(fn):
+    c = None
+    t0 = time.time()
+    try:
+        c = Case(fn.__name__, scenario())
+        fn(c)
+        secrets = test_dr.SECRETS + sorted(c.generated_secrets())
+        for r in c.outputs:
+            for s in secrets:
+                check(s not in r.out and s not in r.err,
+                      "a secret (%s...) appeared in vaultdr's output" % s[:6], r)
+        print("ok   %s (%.1fs)" % (fn.__name__, time.time() - t0))
+        return True
+    except Exception:
+        print("FAIL %s (%.1fs)" % (fn.__name__, time.time() - t0))
+        traceback.print_exc(file=sys.stdout)
+        return False
+    finally:
+        if c:
+            c.close()
+        sys.stdout.flush()
+
+
+def main():
+    only = sys.argv[1] if len(sys.argv) > 1 else None
+    t0 = time.time()
+    passed = failed = 0
+    try:
+        n, seq = clean_request_count()
+    except Exception:
+        traceback.print_exc(file=sys.stdout)
+        print("0 passed, 1 failed")
+        return 1
+    print("# a clean failover makes N = %d requests:" % n)
+    for i, e in enumerate(seq, 1):
+        print("#   %2d %s %s %s" % ((i,) + e))
+    cases = [kill_case(k) for k in range(1, n + 1)]
+    # Changing requests once more, now applied after vaultdr died.
+    cases += [late_kill_case(k) for k, e in enumerate(seq, 1)
+              if e[1] not in ("GET", "HEAD")]
+    # SIGINT while steps are still to do (the last changing request at
+    # the latest: see the report for SIGINT during the final read).
+    last = max([k for k, e in enumerate(seq, 1) if e[1] not in ("GET", "HEAD")]
+               or [n])
+    cases += [sigint_case(k) for k in sorted({2, last // 3, last // 2,
+                                              2 * last // 3, last}) if k >= 1]
+    for fn in cases:
+        if only and only not in fn.__name__:
+            continue
+        if run_case(fn):
+            passed += 1
+        else:
+            failed += 1
+    print("# crash-anywhere: N = %d, %.1fs" % (n, time.time() - t0))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
