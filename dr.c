@@ -766,8 +766,8 @@ print_plan(struct run *run, const struct world *w, const struct plan *p,
     const char *prefix)
 {
 	const struct side *o = w->old, *n = w->new;
-	const char *tok = getenv("VAULT_DR_OPERATION_TOKEN") &&
-	    *getenv("VAULT_DR_OPERATION_TOKEN") ? "the batch DR operation "
+	const char *batch = getenv("VAULT_DR_OPERATION_TOKEN");
+	const char *tok = batch && *batch ? "the batch DR operation "
 	    "token (VAULT_DR_OPERATION_TOKEN)" : "a DR operation token "
 	    "generated from recovery keys";
 	int i = 1;
@@ -1668,6 +1668,18 @@ done:
 		snprintf(saved, sizeof(saved), "%s", err_get());
 		if (x.changed)
 			observe(&run, &w, &r53);
+		if (retry_stop_requested) {
+			/* Interrupted while re-reading the final state. */
+			err_set("stopped by signal while reading the final state"
+			    "%s%s; vaultdr is safe to re-run: it continues from "
+			    "the state it finds", code == EXIT_DONE ? " (every "
+			    "step had completed)" : "; before that: ",
+			    code == EXIT_DONE ? "" : saved);
+			snprintf(state, sizeof(state), "interrupted; the final "
+			    "state was not read");
+			code = EXIT_FAILED;
+			goto out_summary;
+		}
 		describe(&w, c, state, sizeof(state));
 		err_set("%s", saved);
 	}

@@ -17,7 +17,6 @@ arrayIndexOutOfBoundsCond:mock/mvault.c
 "
 #   clang-tidy: FILE CHECK[,CHECK...]
 tidy_known="
-dr.c clang-analyzer-core.NullDereference
 mock/hreq.c clang-analyzer-core.uninitialized.ArraySubscript
 mock/mvault.c cert-err34-c,clang-analyzer-core.UndefinedBinaryOperatorResult,bugprone-not-null-terminated-result
 mock/r53.c clang-analyzer-core.CallAndMessage,cert-err34-c

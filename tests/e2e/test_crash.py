@@ -178,12 +178,13 @@ def main():
     # Changing requests once more, now applied after vaultdr died.
     cases += [late_kill_case(k) for k, e in enumerate(seq, 1)
               if e[1] not in ("GET", "HEAD")]
-    # SIGINT while steps are still to do (the last changing request at
-    # the latest: see the report for SIGINT during the final read).
+    # SIGINT while steps are still to do, and at every request after the
+    # last change (the final read of the state).
     last = max([k for k, e in enumerate(seq, 1) if e[1] not in ("GET", "HEAD")]
                or [n])
     cases += [sigint_case(k) for k in sorted({2, last // 3, last // 2,
-                                              2 * last // 3, last}) if k >= 1]
+                                              2 * last // 3} |
+                                             set(range(last, n + 1))) if k >= 1]
     for fn in cases:
         if only and only not in fn.__name__:
             continue
