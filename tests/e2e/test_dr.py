@@ -558,6 +558,45 @@ def status_report(c):
 
 
 @case
+def version_skew_warns(c):
+    c.close()
+    s = scenario()
+    s["clusters"]["a"]["version"] = "1.14.9+ent"
+    c.__init__(c.name, s)
+    r = c.run("failover", "test")
+    check(r.code == 0 and "older than" not in r.err, "failover to a newer Vault", r)
+    r = c.run("status", "test")
+    check("1.14.9+ent" in r.out and "1.15.2+ent" in r.out, "status shows versions", r)
+    r = c.run("failback", "test")
+    check(r.code == 0, "failback still runs", r)
+    check("1.14.9+ent, older than 1.15.2+ent" in r.err, "failback onto an older "
+          "Vault warns before acting", r)
+
+
+@case
+def audit_log(c):
+    path = os.path.join(c.dir, "audit.jsonl")
+    r = c.run("--log", path, "failover", "test")
+    check(r.code == 0, "failover with --log", r)
+    check(os.stat(path).st_mode & 0o777 == 0o600, "audit log is mode 0600")
+    r2 = c.run("--log", path, "failover", "test")
+    check(r2.code == 0, "second run appends", r2)
+    with open(path) as f:
+        txt = f.read()
+    lines = [json.loads(x) for x in txt.splitlines()]
+    runs = [x for x in lines if x["step"] == "run"]
+    sums = [x for x in lines if x["step"] == "summary"]
+    check(len(runs) == 2 and len(sums) == 2, "one record per run, appended", lines)
+    check(sums[0]["exit_code"] == 0, "summary recorded", sums)
+    check(any(x["step"] == "promote" for x in lines), "steps recorded")
+    # The file vaultdr writes must hold no secret either.
+    c.outputs.append(Result(0, txt, "", 0))
+    os.chmod(path, 0o644)
+    r3 = c.run("--log", path, "status", "test")
+    check(r3.code == 2 and "0600" in r3.err, "a readable audit log is refused", r3)
+
+
+@case
 def json_output(c):
     r = c.run("--json", "failover", "test")
     check(r.code == 0, "json failover", r)
