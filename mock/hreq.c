@@ -482,3 +482,39 @@ mreq_free(struct mreq *q)
 	buf_free(&q->body);
 	memset(q, 0, sizeof(*q));
 }
+
+int
+mreq_query_param(const struct mreq *q, const char *name, char *out,
+    size_t outsz, int plus_space)
+{
+	const char *p = q->query ? q->query : "";
+	size_t nl = strlen(name);
+
+	while (*p) {
+		const char *amp = strchr(p, '&'), *end = amp ? amp : p + strlen(p);
+
+		if ((size_t)(end - p) >= nl && strncmp(p, name, nl) == 0 &&
+		    (p[nl] == '=' || p + nl == end)) {
+			const char *v = p[nl] == '=' ? p + nl + 1 : end;
+			size_t o = 0;
+
+			while (v < end && o + 1 < outsz) {
+				if (*v == '%' && end - v >= 3 &&
+				    isxdigit((unsigned char)v[1]) &&
+				    isxdigit((unsigned char)v[2])) {
+					char h[3] = { v[1], v[2], 0 };
+					out[o++] = (char)strtol(h, NULL, 16);
+					v += 3;
+				} else {
+					out[o++] = plus_space && *v == '+' ? ' ' :
+					    *v;
+					v++;
+				}
+			}
+			out[o] = '\0';
+			return 1;
+		}
+		p = amp ? amp + 1 : end;
+	}
+	return 0;
+}

@@ -39,6 +39,11 @@ struct mreq {
 	int keep_alive;
 };
 const char *mreq_header(const struct mreq *q, const char *name);
+/* First query parameter `name`, percent-decoded into out (truncated to
+ * outsz); plus_space: '+' means ' ' (Go form decoding, as Vault does) rather
+ * than itself (AWS). 1 found, 0 absent. */
+int mreq_query_param(const struct mreq *q, const char *name, char *out,
+    size_t outsz, int plus_space);
 void mreq_free(struct mreq *q);
 
 /* Buffered reader over a connection (or any byte source, for fuzzing). */

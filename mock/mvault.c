@@ -96,41 +96,6 @@ cluster_addr(int i, char *out, size_t outsz)
 	snprintf(out, outsz, "https://%s:8201", M.cl[i].dns_name);
 }
 
-/* Query parameter name=value (first occurrence, percent-decoded) into out.
- * 1 found, 0 absent. */
-static int
-query_param(const char *q, const char *name, char *out, size_t outsz)
-{
-	size_t nl = strlen(name);
-
-	while (*q) {
-		const char *amp = strchr(q, '&'), *end = amp ? amp : q + strlen(q);
-
-		if ((size_t)(end - q) >= nl && strncmp(q, name, nl) == 0 &&
-		    (q[nl] == '=' || q + nl == end)) {
-			const char *v = q[nl] == '=' ? q + nl + 1 : end;
-			size_t o = 0;
-
-			while (v < end && o + 1 < outsz) {
-				if (*v == '%' && end - v >= 3 &&
-				    isxdigit((unsigned char)v[1]) &&
-				    isxdigit((unsigned char)v[2])) {
-					char h[3] = { v[1], v[2], 0 };
-					out[o++] = (char)strtol(h, NULL, 16);
-					v += 3;
-				} else {
-					out[o++] = *v == '+' ? ' ' : *v;
-					v++;
-				}
-			}
-			out[o] = '\0';
-			return 1;
-		}
-		q = amp ? amp + 1 : end;
-	}
-	return 0;
-}
-
 static int
 parse_go_bool(const char *s, int *out)
 {
@@ -292,7 +257,7 @@ health(int i, const struct mreq *q, struct mresp *r)
 	for (k = 0; k < 2; k++) {
 		const char *nm = k ? "perfstandbyok" : "standbyok";
 
-		if (query_param(q->query, nm, v, sizeof(v)) && v[0] &&
+		if (mreq_query_param(q, nm, v, sizeof(v), 1) && v[0] &&
 		    parse_go_bool(v, &b) == -1) {
 			snprintf(msg, sizeof(msg), "bad value for %s parameter",
 			    nm);
@@ -301,7 +266,7 @@ health(int i, const struct mreq *q, struct mresp *r)
 		}
 	}
 	for (k = 0; k < 6; k++)
-		if (query_param(q->query, codes[k], v, sizeof(v)) &&
+		if (mreq_query_param(q, codes[k], v, sizeof(v), 1) &&
 		    parse_code(v, &val[k]) == -1) {
 			snprintf(msg, sizeof(msg), "bad value for %s parameter",
 			    codes[k]);

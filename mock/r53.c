@@ -750,38 +750,6 @@ get_change(const char *id, struct mresp *r)
 	r53_error(r, 404, "NoSuchChange", msg);
 }
 
-/* Percent-decoded query parameter; 1 found, 0 absent. */
-static int
-qparam(const char *q, const char *name, char *out, size_t outsz)
-{
-	size_t nl = strlen(name);
-
-	while (*q) {
-		const char *amp = strchr(q, '&'), *end = amp ? amp : q + strlen(q);
-
-		if ((size_t)(end - q) >= nl && strncmp(q, name, nl) == 0 &&
-		    (q[nl] == '=' || q + nl == end)) {
-			const char *v = q[nl] == '=' ? q + nl + 1 : end;
-			size_t o = 0;
-
-			for (; v < end && o + 1 < outsz; v++) {
-				if (*v == '%' && end - v >= 3 &&
-				    isxdigit((unsigned char)v[1]) &&
-				    isxdigit((unsigned char)v[2])) {
-					char h[3] = { v[1], v[2], 0 };
-					out[o++] = (char)strtol(h, NULL, 16);
-					v += 2;
-				} else
-					out[o++] = *v;
-			}
-			out[o] = '\0';
-			return 1;
-		}
-		q = amp ? amp + 1 : end;
-	}
-	return 0;
-}
-
 static void
 list_rrsets(const struct mreq *q, struct mresp *r)
 {
@@ -790,8 +758,8 @@ list_rrsets(const struct mreq *q, struct mresp *r)
 	long max = 300, shown = 0;
 	size_t i;
 
-	has_name = qparam(q->query, "name", name, sizeof(name));
-	has_type = qparam(q->query, "type", type, sizeof(type));
+	has_name = mreq_query_param(q, "name", name, sizeof(name), 0);
+	has_type = mreq_query_param(q, "type", type, sizeof(type), 0);
 	if (has_type && !has_name) {
 		r53_error(r, 400, "InvalidInput", "The input is not valid: "
 		    "type requires name");
@@ -801,7 +769,7 @@ list_rrsets(const struct mreq *q, struct mresp *r)
 		r53_error(r, 400, "InvalidInput", "Invalid type");
 		return;
 	}
-	if (qparam(q->query, "maxitems", mx, sizeof(mx))) {
+	if (mreq_query_param(q, "maxitems", mx, sizeof(mx), 0)) {
 		max = strtol(mx, &end, 10);
 		if (mx[0] == '\0' || *end || max < 1 || max > 300) {
 			r53_error(r, 400, "InvalidInput", "maxitems must be an "
