@@ -584,12 +584,14 @@ version_cmp(const char *a, const char *b)
 	return 0;
 }
 
-/* old is attached to new: a DR secondary whose id new knows. */
+/* old is attached to new: a DR secondary whose id new knows and that is
+ * not idle (a demoted cluster is idle until update-primary; a stale id from
+ * an earlier life must not pass for an attachment). */
 static int
 attached(const struct world *w)
 {
 	return is_mode(w->old, "secondary") && is_mode(w->new, "primary") &&
-	    w->old->st.secondary_id[0] &&
+	    w->old->st.secondary_id[0] && strcmp(w->old->st.state, "idle") != 0 &&
 	    vault_status_knows(&w->new->st, w->old->st.secondary_id);
 }
 
