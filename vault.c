@@ -135,10 +135,11 @@ vault_call(struct vault *v, const char *method, const char *path,
 			r->body_len = resp.body_len;
 			resp.body = NULL;
 			http_response_free(&resp);
-			if (r->body_len > 0 && (r->body[0] == '{' ||
-			    r->body[0] == '[') &&
-			    json_parse(&r->j, r->body, r->body_len) == -1)
+			if (r->body_len > 0 &&
+			    json_parse(&r->j, r->body, r->body_len) == -1) {
 				memset(&r->j, 0, sizeof(r->j));
+				err_clear();
+			}
 			if ((r->status >= 200 && r->status < 300) ||
 			    (flags & VC_ANY_STATUS)) {
 				rc = 0;
@@ -218,7 +219,19 @@ vault_observe(struct vault *v, struct vault_status *st)
 		return -1;
 	}
 	st->reachable = 1;
-	if (r.j.ntok == 0 || (d = json_find(&r.j, 0, "data")) < 0 ||
+	if (r.j.ntok == 0) {
+		struct json j2;
+		if (r.body_len == 0)
+			err_set("empty body");
+		else if (json_parse(&j2, r.body, r.body_len) == 0)
+			json_free(&j2);
+		snprintf(st->error, sizeof(st->error), "%s: sys/replication/dr/"
+		    "status: reply is not a JSON object (%s)", v->url, err_get());
+		st->fail = VF_BAD_REPLY;
+		vault_reply_free(&r);
+		return -1;
+	}
+	if ((d = json_find(&r.j, 0, "data")) < 0 ||
 	    json_type_at(&r.j, d) != JSON_OBJECT) {
 		snprintf(st->error, sizeof(st->error),
 		    "%s: sys/replication/dr/status: reply has no data object",
