@@ -715,6 +715,27 @@ def lost_answers_are_reread(c):
 
 
 @case
+def malformed_replies(c):
+    c.mock.faults([{"listener": "b", "method": "GET",
+                    "path": "/v1/sys/replication/dr/status", "action": "status",
+                    "status": 200, "body": "{\"data\":{\"mode\":", "count": 0}])
+    r = c.run("failover", "test")
+    check(r.code == 1 and "not a JSON object" in r.err, "truncated JSON", r)
+    c.mock.faults([{"listener": "route53", "method": "GET", "path": "/2013-04-01/",
+                    "action": "status", "status": 200, "count": 0,
+                    "body": "<ListResourceRecordSetsResponse><ResourceRecordSets>"
+                            "<ResourceRecordSet><Name>x"}])
+    r = c.run("failover", "test")
+    check(r.code == 1 and "XML" in r.err, "truncated XML", r)
+    c.mock.faults([{"listener": "a", "method": "*", "path": "/", "action": "garbage",
+                    "count": 0}])
+    r = c.run("failover", "test")
+    check(r.code == 1 and "cannot be read" in r.err, "garbage bytes", r)
+    check(not changing(c.mock.log()), "nothing may be changed", c.mock.log())
+    assert_unchanged(c, r)
+
+
+@case
 def sigint_stops_cleanly(c):
     c.mock.faults([{"listener": "b", "method": "POST",
                     "path": "/v1/sys/replication/dr/secondary/promote",
