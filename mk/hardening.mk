@@ -10,7 +10,10 @@
 #   make lint       cppcheck and clang-tidy (.clang-tidy) on our own code
 
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS ?= json ini http xml url b64 sigv4
+FUZZ_TARGETS ?= json ini http xml url b64 sigv4 mockreq mockxml
+# Mock sources a target links besides HARD_SRC (never mock/main.c).
+FUZZ_MOCK_mockreq := mock/hreq.c
+FUZZ_MOCK_mockxml := mock/xml.c
 FUZZ_B := build-fuzz
 ASAN_B := build-asan
 
@@ -38,6 +41,13 @@ $(FUZZ_B)/%.o: %.c $(FUZZ_B)/include/jsmn.h $(wildcard *.h tests/fuzz/*.h)
 $(FUZZ_B)/fuzz_%: $(FUZZ_B)/tests/fuzz/fuzz_%.o $(FUZZ_O)
 	clang -fsanitize=fuzzer,address,undefined -pthread -o $@ $^ $(BEARSSL_A)
 
+# The mock targets: their mock objects, rebuilt when a mock header changes.
+$(FUZZ_B)/fuzz_mockreq: $(FUZZ_MOCK_mockreq:%.c=$(FUZZ_B)/%.o)
+$(FUZZ_B)/fuzz_mockxml: $(FUZZ_MOCK_mockxml:%.c=$(FUZZ_B)/%.o)
+$(FUZZ_MOCK_mockreq:%.c=$(FUZZ_B)/%.o) $(FUZZ_MOCK_mockxml:%.c=$(FUZZ_B)/%.o) \
+    $(FUZZ_B)/tests/fuzz/fuzz_mockreq.o $(FUZZ_B)/tests/fuzz/fuzz_mockxml.o: \
+    $(wildcard mock/*.h)
+
 # Keep the objects that pattern chains would delete as intermediates.
 .PRECIOUS: $(FUZZ_B)/%.o $(B)/tests/fuzz/%.o
 
@@ -53,6 +63,9 @@ fuzz: fuzz-deps
 # libFuzzer (built by the sub-make below, with its CC and flags).
 $(B)/replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay.o $(APP_O) $(CORE_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
+
+$(B)/replay_mockreq: $(FUZZ_MOCK_mockreq:%.c=$(B)/%.o)
+$(B)/replay_mockxml: $(FUZZ_MOCK_mockxml:%.c=$(B)/%.o)
 
 asan: fuzz-deps
 	@CFLAGS="$(SAN_FLAGS)" $(MAKE) --no-print-directory CC=clang COMPAT= \

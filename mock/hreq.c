@@ -258,7 +258,8 @@ read_chunked(struct hreader *r, struct mreq *q, struct bad *b)
 			return -2;
 		if (rc == -2)
 			return fail(b, 400, "bad chunk size line");
-		for (i = 0; isxdigit((unsigned char)line[i]); i++, nd++) {
+		for (i = 0; line[i] != '\0' && isxdigit((unsigned char)line[i]);
+		    i++, nd++) {
 			if (nd >= 15)
 				return fail(b, 413, "chunk too large");
 			size = size * 16 + (unsigned long long)(isdigit(

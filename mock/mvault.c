@@ -137,8 +137,15 @@ parse_ttl(const char *s)
 
 	if (*s == '\0')
 		return -1;
-	if (strspn(s, "0123456789") == strlen(s))
-		return strlen(s) > 9 ? -1 : atoll(s);
+	if (strspn(s, "0123456789") == strlen(s)) {
+		char *end;
+		long long v;
+
+		if (strlen(s) > 9)
+			return -1;
+		v = strtoll(s, &end, 10);
+		return *end == '\0' ? v : -1;
+	}
 	while (*p) {
 		long long v = 0;
 		int nd = 0;
@@ -355,7 +362,8 @@ dr_status(int i, struct buf *b)
 	}
 	{
 		const char *st = cluster_state(i);
-		int up = c->upstream, streaming = strcmp(st, "stream-wals") == 0;
+		int up = c->upstream;
+		int streaming = up >= 0 && strcmp(st, "stream-wals") == 0;
 		long long rwal = streaming ? M.cl[up].last_wal : c->last_remote_wal;
 
 		buf_printf(b, ",\"connection_state\":\"%s\","
@@ -509,7 +517,7 @@ make_token(int i, char *tok, size_t toksz, char *enc, size_t encsz)
 	size_t k, n;
 
 	if (c->legacy) {
-		unsigned char o[64], u[16];
+		unsigned char o[64], u[16] = { 0 };
 		char uuid[37], h[3] = { 0 };
 
 		if (b64_decode(c->otp, strlen(c->otp), o, sizeof(o), &n) == -1 ||
@@ -523,6 +531,8 @@ make_token(int i, char *tok, size_t toksz, char *enc, size_t encsz)
 			h[1] = uuid[++k];
 			u[n++] = (unsigned char)strtol(h, NULL, 16);
 		}
+		if (n != 16)
+			return -1;
 		for (k = 0; k < 16; k++)
 			x[k] = u[k] ^ o[k];
 		snprintf(tok, toksz, "%s", uuid);
@@ -531,7 +541,7 @@ make_token(int i, char *tok, size_t toksz, char *enc, size_t encsz)
 	n = strlen(c->otp);
 	if (n < 5 || n + 1 > toksz || n > sizeof(x))
 		return -1;
-	memcpy(tok, "hvs.", 4);
+	memcpy(tok, "hvs.", sizeof("hvs.")); /* rand_base62 overwrites the NUL */
 	rand_base62(tok + 4, n - 4);
 	for (k = 0; k < n; k++)
 		x[k] = (unsigned char)(tok[k] ^ c->otp[k]);
@@ -725,8 +735,9 @@ secondary_token(int i, const struct mreq *q, struct mresp *r)
 		goto out;
 	}
 	/* A fake JWT: fixed ES512 header, random claims and signature. */
+#define JWT_HEADER "eyJhbGciOiJFUzUxMiIsInR5cCI6IkpXVCJ9."
 	rand_bytes(rnd, sizeof(rnd));
-	memcpy(tok, "eyJhbGciOiJFUzUxMiIsInR5cCI6IkpXVCJ9.", 37);
+	memcpy(tok, JWT_HEADER, sizeof(JWT_HEADER)); /* 37 chars and NUL */
 	if (b64_encode(rnd, 48, tok + 37, sizeof(tok) - 37, 0) == -1) {
 		mresp_vault_error(r, 500, "token encoding failed");
 		goto out;
@@ -808,6 +819,8 @@ static int
 url_port(const char *u)
 {
 	const char *h, *e, *c;
+	char *end;
+	long port;
 	int def;
 
 	if (strncasecmp(u, "https://", 8) == 0)
@@ -831,7 +844,8 @@ url_port(const char *u)
 	for (const char *p = c + 1; p < e; p++)
 		if (!isdigit((unsigned char)*p))
 			return -1;
-	return atoi(c + 1);
+	port = strtol(c + 1, &end, 10);
+	return end == e && port <= 65535 ? (int)port : -1;
 }
 
 static int
@@ -1063,7 +1077,8 @@ mvault_handle(int i, const struct mreq *q, struct mresp *r)
 			return;
 		}
 	}
-	if (!method_ok(eps[e].methods, meth)) {
+	/* Both branches above have answered EP_NONE already. */
+	if (e == EP_NONE || !method_ok(eps[e].methods, meth)) {
 		mresp_vault_error(r, 405, "unsupported operation");
 		return;
 	}

@@ -87,6 +87,17 @@ r53_norm_name(const char *s)
 
 /* ---- SigV4 ---- */
 
+/* Value of the n decimal digits at s (the caller checked they are). */
+static int
+dec(const char *s, int n)
+{
+	int v = 0;
+
+	while (n-- > 0)
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
 /* "20150830T123600Z" -> ms since the epoch, or -1. */
 static long long
 amz_time(const char *s)
@@ -99,11 +110,12 @@ amz_time(const char *s)
 	for (i = 0; i < 15; i++)
 		if (i != 8 && !isdigit((unsigned char)s[i]))
 			return -1;
-	if (sscanf(s, "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
+	tm.tm_year = dec(s, 4) - 1900;
+	tm.tm_mon = dec(s + 4, 2) - 1;
+	tm.tm_mday = dec(s + 6, 2);
+	tm.tm_hour = dec(s + 9, 2);
+	tm.tm_min = dec(s + 11, 2);
+	tm.tm_sec = dec(s + 13, 2);
 	return (long long)timegm(&tm) * 1000;
 }
 

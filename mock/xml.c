@@ -79,6 +79,7 @@ static int
 read_name(struct xp *x, const char **start, size_t *len)
 {
 	*start = x->p;
+	*len = 0;
 	if (x->p >= x->e || !name_start((unsigned char)*x->p))
 		return xfail(x, "expected a name");
 	while (x->p < x->e && name_char((unsigned char)*x->p))
@@ -277,11 +278,17 @@ element(struct xp *x, int parent, int depth)
 	x->p++; /* '<' */
 	if (read_name(x, &nm, &nl) == -1)
 		return -1;
-	if ((me = new_node(x, parent)) < 0)
-		return -1;
+	/* A name is "local" or "prefix:local", both parts non-empty. */
 	local = memchr(nm, ':', nl);
 	local = local ? local + 1 : nm;
+	if (local != nm && (local == nm + 1 || local == nm + nl ||
+	    memchr(local, ':', nl - (size_t)(local - nm)) != NULL))
+		return xfail(x, "bad element name");
+	if ((me = new_node(x, parent)) < 0)
+		return -1;
 	x->d->n[me].name = strndup(local, nl - (size_t)(local - nm));
+	if (x->d->n[me].name == NULL)
+		return xfail(x, "out of memory");
 	for (;;) {
 		const char *an;
 		size_t al;
@@ -332,7 +339,7 @@ element(struct xp *x, int parent, int depth)
 	if (*x->p == '/') {
 		x->p += 2;
 		x->d->n[me].text = strdup("");
-		return 0;
+		return x->d->n[me].text ? 0 : xfail(x, "out of memory");
 	}
 	x->p++;
 	if (content(x, me, depth) == -1)

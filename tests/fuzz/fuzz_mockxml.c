@@ -1,0 +1,65 @@
+/* fuzz_mockxml.c - the mock's strict XML reader (mock/xml.c): xml_parse
+ * over the input, the shape of the node tree it returns, and xml_child
+ * for every node and the Route 53 request element names. */
+#include "fuzz.h"
+#include "mock/xml.h"
+
+static const char *names[] = {
+	"ChangeBatch", "Comment", "Changes", "Change", "Action",
+	"ResourceRecordSet", "Name", "Type", "TTL", "ResourceRecords",
+	"ResourceRecord", "Value", "",
+};
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct xdoc d;
+	char why[160];
+	int i, c, k, depth, nchild;
+	size_t j;
+
+	memset(why, 'x', sizeof(why));
+	memset(&d, 0xa5, sizeof(d)); /* xml_parse must not trust *d */
+	if (xml_parse((const char *)data, size, &d, why, sizeof(why)) == -1) {
+		FUZZ_ASSERT(d.n == NULL && d.nn == 0);
+		FUZZ_ASSERT(memchr(why, '\0', sizeof(why)) != NULL);
+		FUZZ_ASSERT(strncmp(why, "line ", 5) == 0);
+		xml_free(&d);
+		return 0;
+	}
+	FUZZ_ASSERT(d.n != NULL && d.nn >= 1 && d.nn <= XML_MAX_NODES);
+	FUZZ_ASSERT(d.n[0].parent == -1 && d.n[0].next == -1);
+	for (i = 0; i < d.nn; i++) {
+		const struct xnode *n = &d.n[i];
+
+		FUZZ_ASSERT(n->name != NULL && n->text != NULL);
+		FUZZ_ASSERT(n->name[0] != '\0' && strchr(n->name, ':') == NULL);
+		FUZZ_ASSERT(n->parent >= -1 && n->parent < i);
+		FUZZ_ASSERT(i == 0 || n->parent >= 0);
+		/* children follow their parent, siblings follow each other */
+		nchild = 0;
+		for (c = n->first; c >= 0; c = d.n[c].next) {
+			FUZZ_ASSERT(c > i && c < d.nn);
+			FUZZ_ASSERT(d.n[c].parent == i);
+			FUZZ_ASSERT(d.n[c].next == -1 || d.n[c].next > c);
+			FUZZ_ASSERT(xml_child(&d, i, d.n[c].name) >= 0);
+			FUZZ_ASSERT(++nchild <= d.nn);
+		}
+		/* an element with children has no text */
+		if (n->first >= 0)
+			FUZZ_ASSERT(n->text[0] == '\0');
+		for (depth = 0, c = i; c > 0; c = d.n[c].parent)
+			FUZZ_ASSERT(++depth <= XML_MAX_DEPTH + 1);
+		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++) {
+			k = xml_child(&d, i, names[j]);
+			FUZZ_ASSERT(k == -1 || (k > i && k < d.nn &&
+			    d.n[k].parent == i &&
+			    strcmp(d.n[k].name, names[j]) == 0));
+		}
+	}
+	FUZZ_ASSERT(xml_child(&d, -1, "ChangeBatch") == -1);
+	FUZZ_ASSERT(xml_child(&d, d.nn, "ChangeBatch") == -1);
+	xml_free(&d);
+	xml_free(&d);
+	return 0;
+}
