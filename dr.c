@@ -765,11 +765,10 @@ make_plan(const struct run *run, const struct world *w, struct plan *p)
 
 static void
 print_plan(struct run *run, const struct world *w, const struct plan *p,
-    const char *prefix)
+    const char *prefix, int batch)
 {
 	const struct side *o = w->old, *n = w->new;
-	const char *batch = getenv("VAULT_DR_OPERATION_TOKEN");
-	const char *tok = batch && *batch ? "the batch DR operation "
+	const char *tok = batch ? "the batch DR operation "
 	    "token (VAULT_DR_OPERATION_TOKEN)" : "a DR operation token "
 	    "generated from recovery keys";
 	int i = 1;
@@ -851,6 +850,7 @@ load_keys(struct exec *x, struct side *s)
 			err_prefix("%d recovery key shares are needed", required);
 			return -1;
 		}
+		secret_scrub_env(var);
 		x->keys.n = i + 1;
 	}
 	x->keys_loaded = 1;
@@ -1514,6 +1514,17 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	}
 	if (changing)
 		secret_from_env(&x.batch, "VAULT_DR_OPERATION_TOKEN");
+	/* Copied into wiped buffers: nothing else needs the environment's
+	 * copies, which /proc/PID/environ would show for the whole run. */
+	{
+		static const char *const vars[] = { "VAULT_TOKEN",
+			"VAULT_DR_OPERATION_TOKEN", "AWS_SECRET_ACCESS_KEY",
+			"AWS_SECRET_KEY", "AWS_SESSION_TOKEN",
+			"AWS_SECURITY_TOKEN", NULL };
+		for (k = 0; vars[k]; k++)
+			if (changing || strcmp(vars[k], "VAULT_DR_OPERATION_TOKEN"))
+				secret_scrub_env(vars[k]);
+	}
 
 	tls_from_env(&vt, 1);
 	tls_from_env(&at, 0);
@@ -1598,7 +1609,8 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 			code = x.changed ? EXIT_FAILED : p.verdict;
 			goto done;
 		}
-		print_plan(&run, &w, &p, o->dry_run ? "dry run: would " : "plan: ");
+		print_plan(&run, &w, &p, o->dry_run ? "dry run: would " : "plan: ",
+		    secret_is_set(&x.batch));
 		if (p.steps == 0) {
 			code = p.partial ? EXIT_PARTIAL : EXIT_DONE;
 			if (p.partial)

@@ -181,6 +181,15 @@ secret_from_env(struct secret *sec, const char *var)
 	return 1;
 }
 
+void
+secret_scrub_env(const char *var)
+{
+	char *v = getenv(var);
+
+	if (v != NULL)
+		explicit_bzero(v, strlen(v));
+}
+
 /* The terminal whose echo is off, for the signal handler. */
 static volatile sig_atomic_t tty_fd = -1;
 static struct termios tty_saved;

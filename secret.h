@@ -19,6 +19,10 @@ int secret_from_env(struct secret *sec, const char *var);
  * "<prompt>: " with echo off. 0 = have value; -1 = missing and no terminal, or
  * error (err_set names var). */
 int secret_get(struct secret *sec, const char *var, const char *prompt);
+/* Overwrites the value of environment variable var in place with NUL bytes,
+ * so /proc/PID/environ no longer shows it once it has been copied into a
+ * struct secret; getenv(var) then returns "". No-op when unset. */
+void secret_scrub_env(const char *var);
 /* Wipes, unregisters and frees. NULL-safe; safe on an unset secret. */
 void secret_wipe(struct secret *sec);
 int secret_is_set(const struct secret *sec);

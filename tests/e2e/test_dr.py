@@ -736,6 +736,34 @@ def malformed_replies(c):
 
 
 @case
+def environment_scrubbed(c):
+    # While vaultdr runs, /proc/PID/environ must no longer show the secrets
+    # it was given (it copies them into wiped buffers, then clears them).
+    c.mock.faults([{"listener": "b", "method": "POST",
+                    "path": "/v1/sys/replication/dr/secondary/promote",
+                    "action": "blackhole", "count": 1}])
+    env = c.env(VAULTDR_TIMEOUT="30", AWS_SESSION_TOKEN=AWS_SESSION)
+    p = subprocess.Popen([VAULTDR, "-c", c.cfg, "failover", "test"], env=env,
+                         cwd=c.dir, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, start_new_session=True)
+    try:
+        deadline = time.time() + 10
+        while not requests(c.mock.log(), "POST", "b", "/secondary/promote"):
+            check(time.time() < deadline and p.poll() is None, "promote never sent")
+            time.sleep(0.02)
+        with open("/proc/%d/environ" % p.pid, "rb") as f:
+            environ = f.read().decode(errors="replace")
+        check("VAULT_TOKEN=" in environ, "environ readable", environ[:200])
+        for sec in [VAULT_TOKEN, AWS_SECRET, AWS_SESSION] + KEYS[:2]:
+            check(sec not in environ,
+                  "a secret (%s...) is still in /proc/PID/environ" % sec[:6])
+    finally:
+        p.kill()
+        p.communicate()
+
+
+@case
 def sigint_stops_cleanly(c):
     c.mock.faults([{"listener": "b", "method": "POST",
                     "path": "/v1/sys/replication/dr/secondary/promote",
