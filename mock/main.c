@@ -251,13 +251,17 @@ main(int argc, char **argv)
 		const char *sch = M.plain ? "http" : "https";
 		const char *ch = url_host(M.bind);
 		int v6 = strchr(ch, ':') != NULL;
+		char h[300];
 
+		/* An IPv6 literal --host goes in brackets in a URL. */
+		snprintf(h, sizeof(h), strchr(M.host, ':') ? "[%s]" : "%s",
+		    M.host);
 		buf_printf(&rj, "{\"pid\":%ld,\"vault_a\":\"%s://%s:%d\","
 		    "\"vault_b\":\"%s://%s:%d\",\"route53\":\"%s://%s:%d\","
 		    "\"control\":\"http://%s%s%s:%d\","
 		    "\"imds\":\"http://127.0.0.1:%d\"}", (long)getpid(), sch,
-		    M.host, M.lst[L_A].port, sch, M.host, M.lst[L_B].port, sch,
-		    M.host, M.lst[L_R53].port, v6 ? "[" : "", ch, v6 ? "]" : "",
+		    h, M.lst[L_A].port, sch, h, M.lst[L_B].port, sch,
+		    h, M.lst[L_R53].port, v6 ? "[" : "", ch, v6 ? "]" : "",
 		    M.lst[L_CONTROL].port, M.lst[L_IMDS].port);
 	}
 	if (ready && write_atomic(ready, rj.data) == -1) {
