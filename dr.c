@@ -1344,7 +1344,8 @@ confirm(const struct run *run)
 	int fd, ok = 0;
 	ssize_t n;
 
-	if (run->o->yes || !isatty(STDIN_FILENO) || run->o->json)
+	/* The prompt goes to the terminal, so --json output stays clean. */
+	if (run->o->yes || !isatty(STDIN_FILENO))
 		return 1;
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY)) == -1)
 		return 1;
