@@ -818,6 +818,7 @@ struct exec {
 	int keys_loaded;
 	struct secret tok[2];    /* generated DR operation token per side */
 	int demoted_old;         /* this run demoted the old primary */
+	int batch_refused;       /* Vault refused the batch token: use keys */
 	char *change_id;
 	int changed;             /* any changing request succeeded */
 };
@@ -865,7 +866,7 @@ dr_token_for(struct exec *x, struct side *s, int *input_error)
 	int k = s->role;
 
 	*input_error = 0;
-	if (secret_is_set(&x->batch))
+	if (secret_is_set(&x->batch) && !x->batch_refused)
 		return &x->batch;
 	if (secret_is_set(&x->tok[k]))
 		return &x->tok[k];
@@ -883,6 +884,41 @@ dr_token_for(struct exec *x, struct side *s, int *input_error)
 	}
 	step_end(x->run, "ok", "DR operation token ready for the %s", s->label);
 	return &x->tok[k];
+}
+
+/* Promotes s as step `step`. When Vault refuses the batch DR operation
+ * token, falls back once to a token generated from recovery keys (from the
+ * environment or the terminal). 0 / -1 (err_set; s->v.last_fail). */
+static int
+promote_side(struct exec *x, struct side *s, const char *step,
+    const char *what)
+{
+	const struct secret *t;
+	char first[2048];
+	int input_error;
+
+	for (;;) {
+		if ((t = dr_token_for(x, s, &input_error)) == NULL)
+			return -1;
+		step_begin(x->run, step, s->url, "%s", what);
+		if (vault_promote(&s->v, t) == 0) {
+			step_end(x->run, "ok", "promoted the %s", s->label);
+			return 0;
+		}
+		err_prefix("promote the %s", s->label);
+		step_end(x->run, "failed", "not promoted");
+		if (t != &x->batch || s->v.last_fail != VF_REJECTED)
+			return -1;
+		/* A stale or revoked batch token: recovery keys still work. */
+		snprintf(first, sizeof(first), "%s", err_get());
+		x->batch_refused = 1;
+		log_warn("%s; trying a DR operation token generated from "
+		    "recovery keys instead of VAULT_DR_OPERATION_TOKEN", first);
+		if (dr_token_for(x, s, &input_error) == NULL) {
+			err_prefix("%s; and no fallback", first);
+			return -1;
+		}
+	}
 }
 
 static int
@@ -971,6 +1007,19 @@ reattach(struct exec *x)
 		if (vault_update_primary(&o->v, drt, &act, n->url, &fail) == 0)
 			break;
 		secret_wipe(&act);
+		if (fail == VF_REJECTED && drt == &x->batch) {
+			/* The batch token was refused: recovery keys. */
+			x->batch_refused = 1;
+			log_warn("update-primary on the %s: %s; trying a DR "
+			    "operation token generated from recovery keys",
+			    o->label, err_get());
+			step_end(x->run, "failed", "batch token refused");
+			if ((drt = dr_token_for(x, o, &input_error)) == NULL)
+				return -1;
+			step_begin(x->run, "reattach", o->url, "re-attach the "
+			    "%s with the generated token", o->label);
+			continue;
+		}
 		if (fail == VF_LOST) {
 			/* Re-read: it may have worked. */
 			struct vault_status so, sn;
@@ -1135,40 +1184,31 @@ execute(struct exec *x, const struct plan *p)
 		step_end(x->run, "ok", "demoted the %s", o->label);
 	}
 	if (p->steps & ST_PROMOTE) {
-		t = dr_token_for(x, n, &input_error);
-		step_begin(x->run, "promote", n->url, "promote the %s", n->label);
-		if (t == NULL || vault_promote(&n->v, t) == -1) {
+		char what[400];
+
+		snprintf(what, sizeof(what), "promote the %s", n->label);
+		if (promote_side(x, n, "promote", what) == -1) {
 			char why[2048];
-			int lost = t && n->v.last_fail == VF_LOST;
-			err_prefix("promote the %s", n->label);
-			step_end(x->run, "failed", "not promoted");
-			if (lost)
+			if (n->v.last_fail == VF_LOST)
 				return EX_REPLAN;
 			snprintf(why, sizeof(why), "%s", err_get());
 			if (x->demoted_old) {
 				/* Roll back: the old primary takes the role again. */
-				step_begin(x->run, "rollback", o->url, "roll back: "
-				    "promote the %s again", o->label);
-				t = dr_token_for(x, o, &input_error);
-				if (t && vault_promote(&o->v, t) == 0) {
-					step_end(x->run, "ok", "the %s is DR "
-					    "primary again; nothing else changed",
-					    o->label);
+				snprintf(what, sizeof(what), "roll back: promote "
+				    "the %s again", o->label);
+				if (promote_side(x, o, "rollback", what) == 0)
 					err_set("%s; rolled back: the %s is DR "
-					    "primary again", why, o->label);
-				} else {
-					step_end(x->run, "failed", "rollback "
-					    "failed");
+					    "primary again; nothing else changed",
+					    why, o->label);
+				else
 					err_set("%s; ROLLBACK FAILED: %s. Both "
 					    "clusters are DR secondaries now: "
 					    "promote one of them by hand", why,
 					    err_get());
-				}
 			}
 			return EX_FAIL;
 		}
 		x->changed = 1;
-		step_end(x->run, "ok", "promoted the %s", n->label);
 	}
 	if ((p->steps & ST_READY) && wait_ready(x, n) == -1)
 		return EX_FAIL;

@@ -31,11 +31,12 @@ AWS_AKID = "AKIDE2EMOCKEXAMPLE"
 AWS_SECRET = "e2eSECRET/awsSecretKey+9q8w7e6r5t"
 AWS_SESSION = "E2Esecret-SessionToken-FwoGZXIvYXdzEBYaDHSESSION"
 BATCH = "hvb.E2Esecret-BatchDrToken-5d4c3b2a"
+STALE_BATCH = "hvb.E2Esecret-StaleBatchToken-99e1"
 ZONE = "Z0MOCK1234"
 CNAME = "vault.test.example.test"
 A_DNS = "vault-a.lb.example.test"
 B_DNS = "vault-b.lb.example.test"
-SECRETS = [VAULT_TOKEN, AWS_SECRET, AWS_SESSION, BATCH] + KEYS
+SECRETS = [VAULT_TOKEN, AWS_SECRET, AWS_SESSION, BATCH, STALE_BATCH] + KEYS
 
 
 def scenario(**over):
@@ -522,6 +523,23 @@ def batch_dr_token(c):
           "no key-share flow with a batch token")
     pr = requests(log, "POST", "b", "/secondary/promote")
     check(json.loads(pr[0]["body"])["dr_operation_token"] == BATCH, "batch used")
+
+
+@case
+def stale_batch_token_falls_back_to_keys(c):
+    r = c.run("failover", "test", env=c.env(VAULT_DR_OPERATION_TOKEN=STALE_BATCH))
+    check(r.code == 0, "a refused batch token falls back to recovery keys", r)
+    check("instead of VAULT_DR_OPERATION_TOKEN" in r.err, "the fallback warns", r)
+    assert_failed_over(c, r)
+    log = c.mock.log()
+    pr = requests(log, "POST", "b", "/secondary/promote")
+    check(len(pr) == 2 and
+          json.loads(pr[0]["body"])["dr_operation_token"] == STALE_BATCH and
+          json.loads(pr[1]["body"])["dr_operation_token"] != STALE_BATCH,
+          "stale batch token first, then a generated one", pr)
+    up = requests(log, "POST", "a", "update-primary")
+    check(up and json.loads(up[-1]["body"])["dr_operation_token"] != STALE_BATCH,
+          "the stale token is not used again", up)
 
 
 @case
