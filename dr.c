@@ -1191,6 +1191,8 @@ execute(struct exec *x, const struct plan *p)
 			char why[2048];
 			if (n->v.last_fail == VF_LOST)
 				return EX_REPLAN;
+			if (retry_stop_requested)
+				return EX_FAIL; /* a re-run continues from here */
 			snprintf(why, sizeof(why), "%s", err_get());
 			if (x->demoted_old) {
 				/* Roll back: the old primary takes the role again. */
