@@ -37,4 +37,35 @@ fuzz_strndup(const uint8_t *d, size_t n, size_t max)
 	return s;
 }
 
+/* Input handed over in pieces of varying size, as a socket would: 1..64
+ * bytes, now and then all that fits; rng seeds the sizes (xorshift). */
+struct fuzz_pieces {
+	const uint8_t *p;
+	size_t n, off;
+	uint32_t rng;
+};
+
+/* A read callback over a struct fuzz_pieces: bytes read, 0 at the end. */
+static inline long
+fuzz_pieces_read(void *ctx, void *buf, size_t n)
+{
+	struct fuzz_pieces *m = ctx;
+	size_t k;
+
+	FUZZ_ASSERT(n > 0);
+	if (m->off >= m->n)
+		return 0;
+	m->rng ^= m->rng << 13;
+	m->rng ^= m->rng >> 17;
+	m->rng ^= m->rng << 5;
+	k = (m->rng & 7) == 0 ? n : 1 + (m->rng >> 8) % 64;
+	if (k > n)
+		k = n;
+	if (k > m->n - m->off)
+		k = m->n - m->off;
+	memcpy(buf, m->p + m->off, k);
+	m->off += k;
+	return (long)k;
+}
+
 #endif

@@ -8,35 +8,10 @@
 #include "mock/mock.h"
 
 struct mem {
-	const uint8_t *p;
-	size_t n, off;
-	uint32_t rng;
+	struct fuzz_pieces in; /* first: the read callback's context */
 	int wr_fail;
 	size_t continues;
 };
-
-static long
-mem_read(void *ctx, void *buf, size_t n)
-{
-	struct mem *m = ctx;
-	size_t k;
-
-	FUZZ_ASSERT(n > 0);
-	if (m->off >= m->n)
-		return 0;
-	/* xorshift: piece sizes 1..64, now and then all that fits */
-	m->rng ^= m->rng << 13;
-	m->rng ^= m->rng >> 17;
-	m->rng ^= m->rng << 5;
-	k = (m->rng & 7) == 0 ? n : 1 + (m->rng >> 8) % 64;
-	if (k > n)
-		k = n;
-	if (k > m->n - m->off)
-		k = m->n - m->off;
-	memcpy(buf, m->p + m->off, k);
-	m->off += k;
-	return (long)k;
-}
 
 static int
 mem_write(void *ctx, const void *buf, size_t n)
@@ -129,13 +104,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	memset(&m, 0, sizeof(m));
-	m.p = data + 2;
-	m.n = size - 2;
-	m.rng = 0x9e3779b9u ^ data[0];
+	m.in.p = data + 2;
+	m.in.n = size - 2;
+	m.in.rng = 0x9e3779b9u ^ data[0];
 	m.wr_fail = (data[1] & 2) != 0;
 	plus_space = (data[1] & 4) != 0;
 	outsz = 1 + (data[1] >> 3); /* 1..32 */
-	r.rd = mem_read;
+	r.rd = fuzz_pieces_read;
 	r.wr = (data[1] & 1) ? NULL : mem_write;
 	r.ctx = &m;
 	for (k = 0; k < 10000; k++) {
@@ -148,7 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc == 1)
 			check_request(&q, outsz, plus_space);
 		else if (rc == 0)
-			FUZZ_ASSERT(q.method == NULL && m.off == m.n);
+			FUZZ_ASSERT(q.method == NULL && m.in.off == m.in.n);
 		else if (rc == -1)
 			FUZZ_ASSERT(why[0] != '\0' && status >= 400 &&
 			    status <= 505);
