@@ -77,15 +77,6 @@ env_int(const char *name, int def, int lo, int hi, int *out)
 	return 0;
 }
 
-static void
-strip_dot(char *s)
-{
-	size_t n = strlen(s);
-
-	if (n > 1 && s[n - 1] == '.')
-		s[n - 1] = '\0';
-}
-
 static const char *const known_suffixes[] = {
 	"primary_vault_cluster_domain", "secondary_vault_cluster_domain",
 	"cluster_cname", "primary_dns_target", "secondary_dns_target",
@@ -196,7 +187,7 @@ dr_load_config(const struct dr_opts *o, struct dr_config *c)
 		c->dns_target[k] = strdup(e ? e->value : host[k]);
 		if (c->dns_target[k] == NULL)
 			goto out;
-		strip_dot(c->dns_target[k]);
+		r53_strip_dot(c->dns_target[k]);
 		if (!r53_valid_hostname(c->dns_target[k])) {
 			if (e)
 				err_set("%s:%d: %s: '%s' is not a host name "

@@ -286,10 +286,11 @@ out:
 	return rc;
 }
 
-static void
-strip_dot(char *s)
+void
+r53_strip_dot(char *s)
 {
 	size_t n = strlen(s);
+
 	if (n > 1 && s[n - 1] == '.')
 		s[n - 1] = '\0';
 }
@@ -361,7 +362,7 @@ r53_get_cname(struct r53 *r, const char *name, int *found, char **value,
 		err_set("Route 53 CNAME %s has no value (alias record?)", name);
 		goto bad;
 	}
-	strip_dot(*value);
+	r53_strip_dot(*value);
 	*found = 1;
 	rc = 0;
 	goto done;

@@ -37,6 +37,8 @@ int xml_text(const char *s, size_t n, const char *tag, char **out);
  * [*start, *end), *pos moved past it. 0 = found, 1 = none, -1 = malformed. */
 int xml_next(const char *s, size_t n, const char *tag, size_t *pos,
     size_t *start, size_t *end);
+/* Removes one trailing dot (a fully qualified name) in place. */
+void r53_strip_dot(char *s);
 /* Host name check for CNAME values: letters, digits, '-', '_', '.', not a URL. */
 int r53_valid_hostname(const char *s);
 
