@@ -832,16 +832,17 @@ def sigint_stops_cleanly(c):
     assert_failed_over(c, r2)
 
 
-def main():
+def main(cases=None, make_scenario=None):
+    """Runs cases (default: this file's CASES); other e2e files reuse it."""
     only = sys.argv[1] if len(sys.argv) > 1 else None
     passed = failed = skipped = 0
-    for fn in CASES:
+    for fn in cases if cases is not None else CASES:
         if only and only not in fn.__name__:
             continue
         c = None
         t0 = time.time()
         try:
-            c = Case(fn.__name__, scenario())
+            c = Case(fn.__name__, (make_scenario or scenario)())
             fn(c)
             # Secret hygiene over every run of the case.
             secrets = SECRETS + sorted(c.generated_secrets())
