@@ -6,7 +6,7 @@ B=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 export VAULTDR_CERTS="$B/certs"
-: "${VAULTDR_VECTORS:=$top/../shared/vectors}"
+: "${VAULTDR_VECTORS:=$top/tests/vectors}"
 export VAULTDR_VECTORS
 tests/gen-certs.sh "$VAULTDR_CERTS" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 pass=0 fail=0 skip=0

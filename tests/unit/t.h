@@ -11,7 +11,8 @@ int t_check_streq(const char *got, const char *want, const char *expr,
     const char *file, int line);
 int t_check_memeq(const void *got, size_t gotlen, const void *want,
     size_t wantlen, const char *expr, const char *file, int line);
-/* Directory holding ../shared-style data: $VAULTDR_VECTORS or ../shared/vectors. */
+/* Directory of the test vectors: $VAULTDR_VECTORS, else tests/vectors (run
+ * from the top of the tree, as tests/run.sh does). */
 const char *t_vectors_dir(void);
 /* Directory of generated test certificates ($VAULTDR_CERTS). */
 const char *t_certs_dir(void);

@@ -119,6 +119,9 @@ otp_vectors(void)
 
 	snprintf(path, sizeof(path), "%s/vault-otp.txt", t_vectors_dir());
 	text = t_read_file(path, NULL);
+	if (!text)
+		fprintf(stderr, "  cannot read %s (set VAULTDR_VECTORS or run from "
+		    "the top of the tree)\n", path);
 	if (!CHECK(text != NULL))
 		return;
 	for (line = strtok_r(text, "\n", &save); line;
