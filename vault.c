@@ -70,6 +70,19 @@ url_hostpart(const char *url)
 	return p ? p + 3 : url;
 }
 
+/* How the last http_request on c ended, for the retry table. */
+static enum retry_transport
+transport_of(const struct http_client *c)
+{
+	enum conn_err e = http_last_error(c);
+
+	if (e == CONN_E_TLS || e == CONN_E_CONFIG)
+		return RT_TLS;
+	if (!http_last_sent(c))
+		return RT_NOT_SENT;
+	return http_last_proto_error(c) ? RT_BAD_REPLY : RT_SENT;
+}
+
 int
 vault_call(struct vault *v, const char *method, const char *path,
     const char *body, size_t body_len, int flags, struct vault_reply *r)
@@ -78,13 +91,16 @@ vault_call(struct vault *v, const char *method, const char *path,
 	    (flags & VC_PROBE) ? &retry_probe : &retry_vault;
 	int changing = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
 	int max = (flags & VC_ONCE) ? 0 : pol->max_retries;
+	struct retry_outcome oc;
 	struct http_header h[3];
 	struct http_response resp;
 	struct buf url = { 0 };
-	char why[1024], plain_path[512];
+	char why[1024], plain_path[512], msg[768];
+	const char *reason;
 	size_t nh = 0;
 	int attempt, rc = -1;
 	enum vault_fail kind = VF_NONE;
+	enum retry_verdict vd;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(plain_path, sizeof(plain_path), "%.*s",
@@ -103,6 +119,9 @@ vault_call(struct vault *v, const char *method, const char *path,
 		h[nh++] = (struct http_header){ "Content-Type",
 			"application/json" };
 
+	memset(&oc, 0, sizeof(oc));
+	oc.kind = changing && !(flags & VC_IDEMPOTENT) ? RK_CHANGING :
+	    RK_REPEATABLE;
 	for (attempt = 0;; attempt++) {
 		if (retry_stop_requested) {
 			err_set("stopped by signal before %s %s", method,
@@ -111,23 +130,14 @@ vault_call(struct vault *v, const char *method, const char *path,
 			goto out;
 		}
 		memset(&resp, 0, sizeof(resp));
+		oc.status = 0;
+		oc.message = NULL;
 		if (http_request(v->http, method, url.data, h, nh, body,
 		    body_len, &resp) == -1) {
-			enum conn_err e = http_last_error(v->http);
-			if (e == CONN_E_TLS || e == CONN_E_CONFIG) {
-				r->fail = VF_TLS;
-				goto out;
-			}
-			if (changing && http_last_sent(v->http) &&
-			    !(flags & VC_IDEMPOTENT)) {
-				err_prefix("the answer to %s %s was lost",
-				    method, plain_path);
-				r->fail = VF_LOST;
-				goto out;
-			}
-			kind = http_last_proto_error(v->http) ? VF_BAD_REPLY :
-			    VF_UNREACHABLE;
+			oc.transport = transport_of(v->http);
 			snprintf(why, sizeof(why), "%s", err_get());
+			kind = oc.transport == RT_BAD_REPLY ? VF_BAD_REPLY :
+			    oc.transport == RT_TLS ? VF_TLS : VF_UNREACHABLE;
 		} else {
 			vault_reply_free(r);
 			r->status = resp.status;
@@ -140,31 +150,42 @@ vault_call(struct vault *v, const char *method, const char *path,
 				memset(&r->j, 0, sizeof(r->j));
 				err_clear();
 			}
-			if ((r->status >= 200 && r->status < 300) ||
-			    (flags & VC_ANY_STATUS)) {
+			if (flags & VC_ANY_STATUS) {
 				rc = 0;
 				goto out;
 			}
-			char msg[768];
+			oc.transport = RT_ANSWER;
+			oc.status = r->status;
 			vault_errors(r, msg, sizeof(msg));
+			oc.message = msg;
 			snprintf(why, sizeof(why), "%s (%s %s HTTP %d: %s)",
 			    r->status == 403 ? "Vault denied permission" :
 			    r->status < 500 && r->status != 412 ?
 			    "Vault refused the request" :
 			    "Vault could not complete the request",
 			    url_hostpart(v->url), plain_path, r->status, msg);
-			err_set("%s", why);
-			if (r->status < 500 && r->status != 412) {
-				r->fail = VF_REJECTED;
-				goto out;
-			}
-			kind = VF_SERVER;
+			kind = r->status >= 500 || r->status == 412 ?
+			    VF_SERVER : VF_REJECTED;
 		}
-		if (attempt >= max) {
+		vd = retry_classify(&oc, &reason);
+		if (vd == RV_OK) {
+			rc = 0;
+			goto out;
+		}
+		if (vd == RV_UNKNOWN) {
+			/* Safety 1: never re-sent; the caller re-reads. */
+			err_set("%s", why);
+			err_prefix("the outcome of %s %s is unknown (%s)",
+			    method, plain_path, reason);
+			r->fail = VF_LOST;
+			goto out;
+		}
+		if (vd == RV_FAIL || attempt >= max) {
 			r->fail = kind;
 			err_set("%s", why);
-			if (max > 0)
-				err_prefix("gave up after %d attempts", attempt + 1);
+			if (vd == RV_RETRY && max > 0)
+				err_prefix("gave up after %d attempts",
+				    attempt + 1);
 			goto out;
 		}
 		double d = retry_delay(pol, attempt + 1);
