@@ -25,6 +25,7 @@
 #include "ini.h"
 #include "json.h"
 #include "log.h"
+#include "plan.h"
 #include "retry.h"
 #include "route53.h"
 #include "secret.h"
@@ -332,7 +333,42 @@ dr_config_free(struct dr_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* VAULTDR_LOCK_TTL (default 900 s), for a config loader that does not set
+ * dr_config.lock_ttl. 0 / -1 (err_set). */
+static int
+lock_ttl_from_env(double *out)
+{
+	const char *s = getenv("VAULTDR_LOCK_TTL");
+	char *end;
+	double d;
+
+	*out = 900;
+	if (s == NULL || *s == '\0')
+		return 0;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !(d >= 1) || d > 1e7) {
+		err_set("VAULTDR_LOCK_TTL: '%s' is not a number of seconds from "
+		    "1 to 10000000", s);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- output */
+
+#ifdef R53_LOCK_PREFIX
+#define HAVE_LOCK 1
+#define R53_LOCKNAME_PREFIX R53_LOCK_PREFIX
+#else
+#define HAVE_LOCK 0
+#define R53_LOCKNAME_PREFIX "_vaultdr-lock."
+#endif
+
+/* Observe-plan-execute rounds before giving up on a world that keeps
+ * changing under vaultdr. */
+#define MAX_ROUNDS 6
 
 struct run {
 	const struct dr_opts *o;
@@ -341,6 +377,15 @@ struct run {
 	long long step_t0;
 	char step[32];
 	char cluster[256];
+	struct vault v[2];        /* per side: [0] configured primary */
+	struct r53 *r53;
+	char aws_error[512];      /* why there are no AWS credentials */
+	double lock_ttl;          /* seconds (VAULTDR_LOCK_TTL) */
+	int lock_taken;           /* this run holds the lock: release it */
+	long long lock_renewed_ms;
+#if HAVE_LOCK
+	struct r53_lock lock;
+#endif
 };
 
 static int audit_fd = -1;
@@ -515,43 +560,11 @@ step_end(struct run *run, const char *result, const char *fmt, ...)
 
 /* ------------------------------------------------------------ observation */
 
-struct side {
-	int role;            /* 0 configured primary, 1 configured secondary */
-	const char *url;
-	const char *target;  /* CNAME value naming this cluster */
-	char label[320];     /* "primary cluster https://..." */
-	struct vault v;
-	struct vault_status st;
-};
-
-struct world {
-	struct side side[2];
-	struct side *old, *new; /* old = current role holder to give up */
-	int rec_ok, rec_found;
-	char *rec_value;
-	long rec_ttl;
-	char rec_error[512];
-};
-
-static int
-is_mode(const struct side *s, const char *m)
+/* The Vault handle of a side. */
+static struct vault *
+V(struct run *run, const struct world_side *s)
 {
-	return s->st.reachable && strcmp(s->st.mode, m) == 0;
-}
-
-/* Status read fine. */
-static int
-readable(const struct side *s)
-{
-	return s->st.reachable && s->st.fail == VF_NONE;
-}
-
-/* Cannot be used: connection failures, or 5xx that did not clear. */
-static int
-down(const struct side *s)
-{
-	return s->st.fail == VF_UNREACHABLE || s->st.fail == VF_SERVER ||
-	    s->st.fail == VF_STOPPED;
+	return &run->v[s->role];
 }
 
 /* Dotted version compare ("1.15.2+ent" < "1.16.0"). */
@@ -575,40 +588,15 @@ version_cmp(const char *a, const char *b)
 	return 0;
 }
 
-/* old is attached to new: a DR secondary whose id new knows and that is
- * not idle (a demoted cluster is idle until update-primary; a stale id from
- * an earlier life must not pass for an attachment). */
-static int
-attached(const struct world *w)
-{
-	return is_mode(w->old, "secondary") && is_mode(w->new, "primary") &&
-	    w->old->st.secondary_id[0] && strcmp(w->old->st.state, "idle") != 0 &&
-	    vault_status_knows(&w->new->st, w->old->st.secondary_id);
-}
+static int lock_keep(struct run *run);
+static void lock_observe(struct run *run, struct world *w);
 
-static int
-record_names(const struct world *w, const struct side *s)
-{
-	return w->rec_ok && w->rec_found &&
-	    strcasecmp(w->rec_value, s->target) == 0;
-}
-
+/* Reads both clusters, the record and (unless this run holds it) the run
+ * lock. settle: a cluster answering 5xx (a promote or demote still
+ * settling) is re-read until ready_timeout; 0 for a final read after a stop
+ * request (one pass, bounded by the request deadlines). */
 static void
-world_clear(struct world *w)
-{
-	int k;
-
-	for (k = 0; k < 2; k++)
-		vault_status_free(&w->side[k].st);
-	free(w->rec_value);
-	w->rec_value = NULL;
-	w->rec_ok = w->rec_found = 0;
-}
-
-/* Reads both clusters and the record. A cluster answering 5xx (a promote or
- * demote still settling) is re-read until ready_timeout. */
-static void
-observe(struct run *run, struct world *w, struct r53 *r53)
+observe(struct run *run, struct world *w, int settle)
 {
 	long long deadline = retry_now_ms() +
 	    (long long)(run->c->ready_timeout * 1000);
@@ -616,149 +604,276 @@ observe(struct run *run, struct world *w, struct r53 *r53)
 
 	world_clear(w);
 	for (k = 0; k < 2; k++) {
-		struct side *s = &w->side[k];
+		struct world_side *s = &w->side[k];
 		for (;;) {
 			vault_status_free(&s->st);
-			if (vault_observe(&s->v, &s->st) == 0 ||
-			    s->st.fail != VF_SERVER || retry_now_ms() > deadline ||
-			    retry_stop_requested)
+			if (vault_observe(V(run, s), &s->st) == 0 ||
+			    s->st.fail != VF_SERVER || !settle ||
+			    retry_now_ms() > deadline || retry_stop_requested)
 				break;
 			log_verbose("%s is not ready yet: %s", s->label,
 			    s->st.error);
+			(void)lock_keep(run);
 			retry_sleep(run->c->poll_interval);
 		}
 	}
-	if (r53 && secret_is_set(r53->access_key)) {
-		if (r53_get_cname(r53, run->c->cname, &w->rec_found,
+	if (run->r53 && secret_is_set(run->r53->access_key)) {
+		if (r53_get_cname(run->r53, run->c->cname, &w->rec_found,
 		    &w->rec_value, &w->rec_ttl) == 0)
 			w->rec_ok = 1;
 		else
 			snprintf(w->rec_error, sizeof(w->rec_error), "%s",
 			    err_get());
-	} else if (w->rec_error[0] == '\0')
-		snprintf(w->rec_error, sizeof(w->rec_error),
-		    "no AWS credentials");
+	} else
+		snprintf(w->rec_error, sizeof(w->rec_error), "%s",
+		    run->aws_error[0] ? run->aws_error : "no AWS credentials");
+	lock_observe(run, w);
 }
 
-/* ------------------------------------------------------------------ plan */
+/* Progress lines for one observation. */
+static void
+report_observation(struct run *run, const struct world *w)
+{
+	int k;
 
-enum {
-	ST_DEMOTE = 1 << 0,
-	ST_PROMOTE = 1 << 1,
-	ST_READY = 1 << 2,
-	ST_CNAME = 1 << 3,
-	ST_REATTACH = 1 << 4,
-};
+	for (k = 0; k < 2; k++) {
+		const struct world_side *s = &w->side[k];
+		if (world_readable(s))
+			event(run, "end", "ok", "%s: DR %s, state %s, health "
+			    "%d%s%s", s->label, s->st.mode, s->st.state[0] ?
+			    s->st.state : "-", s->st.health_code,
+			    s->st.version[0] ? ", version " : "", s->st.version);
+		else
+			event(run, "end", "unreachable", "%s: %s", s->label,
+			    s->st.error);
+	}
+	if (w->rec_ok)
+		event(run, "end", "ok", "CNAME %s -> %s", run->c->cname,
+		    w->rec_found ? w->rec_value : "(absent)");
+	else
+		event(run, "end", "failed", "CNAME %s: %s", run->c->cname,
+		    w->rec_error);
+	if (w->lock == LOCK_HELD || w->lock == LOCK_EXPIRED)
+		event(run, "end", w->lock == LOCK_HELD ? "locked" : "ok",
+		    "run lock %s%s: %s, expires at unix time %lld%s",
+		    R53_LOCKNAME_PREFIX, run->c->cname, w->lock_owner,
+		    w->lock_expires, w->lock == LOCK_EXPIRED ?
+		    " (expired: may be taken over)" : "");
+	else if (w->lock == LOCK_UNREADABLE)
+		event(run, "end", "failed", "run lock %s%s: %s",
+		    R53_LOCKNAME_PREFIX, run->c->cname, w->lock_error);
+}
 
-struct plan {
-	unsigned steps;
-	int verdict;          /* exit code if the plan cannot run, else -1 */
-	int partial;          /* old unreachable: exit 3 after the steps */
-	char why[2048];
-};
+/* ------------------------------------------------------------------ lock */
+
+/* The run lock (DESIGN.md Safety 6): a TXT record _vaultdr-lock.<cname>,
+ * taken before the first changing request, renewed while the run lasts,
+ * released on every exit after it was taken. */
+
+/* Characters a lock field may hold: the rest become '_'. */
+static void
+lock_field(char *dst, size_t dstsz, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src && src[i] && i + 1 < dstsz; i++) {
+		unsigned char ch = (unsigned char)src[i];
+		dst[i] = isalnum(ch) || ch == '.' || ch == '-' || ch == '_' ?
+		    (char)ch : '_';
+	}
+	dst[i] = '\0';
+	if (i == 0 && dstsz > 1)
+		snprintf(dst, dstsz, "unknown");
+}
+
+static long long
+lock_expiry_from_now(const struct run *run)
+{
+	double t = run->lock_ttl;
+
+	return (long long)time(NULL) + (long long)(t < 1 ? 1 : t + 0.999);
+}
+
+#if HAVE_LOCK
+static void
+lock_observe(struct run *run, struct world *w)
+{
+	struct r53_lock l;
+	int held = 0;
+
+	w->lock = LOCK_UNREAD;
+	w->lock_owner[0] = w->lock_error[0] = '\0';
+	w->lock_expires = 0;
+	if (run->o->no_lock || run->r53 == NULL ||
+	    !secret_is_set(run->r53->access_key))
+		return;
+	if (run->lock_taken) {
+		w->lock = LOCK_OURS;
+		return;
+	}
+	memset(&l, 0, sizeof(l));
+	if (r53_lock_read(run->r53, run->c->cname, &held, &l) == -1) {
+		w->lock = LOCK_UNREADABLE;
+		snprintf(w->lock_error, sizeof(w->lock_error), "%s", err_get());
+		return;
+	}
+	if (!held) {
+		w->lock = LOCK_FREE;
+		return;
+	}
+	snprintf(w->lock_owner, sizeof(w->lock_owner), "owner=%s pid=%ld "
+	    "cmd=%s env=%s", l.owner, l.pid, l.cmd, l.env);
+	w->lock_expires = l.expires;
+	w->lock = l.expires <= (long long)time(NULL) ? LOCK_EXPIRED : LOCK_HELD;
+}
+
+/* Takes the lock. EXIT_DONE when taken; EXIT_REFUSED when another run holds
+ * it; EXIT_USAGE when the credentials may not create it; EXIT_FAILED
+ * otherwise. err_set on failure. */
+static int
+lock_take(struct run *run)
+{
+	struct r53_lock other;
+	char user[64], host[128], name[256];
+	const char *u = getenv("USER");
+	int rc;
+
+	memset(&run->lock, 0, sizeof(run->lock));
+	memset(&other, 0, sizeof(other));
+	if (u == NULL || *u == '\0')
+		u = getenv("LOGNAME");
+	lock_field(user, sizeof(user), u);
+	if (gethostname(name, sizeof(name)) == -1)
+		name[0] = '\0';
+	name[sizeof(name) - 1] = '\0';
+	lock_field(host, sizeof(host), name);
+	snprintf(run->lock.owner, sizeof(run->lock.owner), "%s@%s", user, host);
+	run->lock.pid = (long)getpid();
+	snprintf(run->lock.cmd, sizeof(run->lock.cmd), "%s",
+	    run->o->cmd == DR_FAILOVER ? "failover" : "failback");
+	lock_field(run->lock.env, sizeof(run->lock.env), run->c->env);
+	run->lock.expires = lock_expiry_from_now(run);
+	if (r53_lock_format(&run->lock) == -1)
+		return EXIT_FAILED;
+	step_begin(run, "lock", NULL, "take the run lock %s%s (expires at unix "
+	    "time %lld)", R53_LOCKNAME_PREFIX, run->c->cname,
+	    run->lock.expires);
+	rc = r53_lock_take(run->r53, run->c->cname, &run->lock, &other);
+	if (rc == 0) {
+		run->lock_taken = 1;
+		run->lock_renewed_ms = retry_now_ms();
+		step_end(run, "ok", "took the run lock");
+		return EXIT_DONE;
+	}
+	if (rc == 1) {
+		err_set("another vaultdr run holds the lock %s%s (owner=%s "
+		    "pid=%ld cmd=%s env=%s, expires at unix time %lld); nothing "
+		    "was changed. Wait for it to finish, or for the lock to "
+		    "expire", R53_LOCKNAME_PREFIX, run->c->cname, other.owner,
+		    other.pid, other.cmd, other.env, other.expires);
+		step_end(run, "refused", "the lock is held by another run");
+		return EXIT_REFUSED;
+	}
+	if (strcmp(run->r53->aws_code, "AccessDenied") == 0) {
+		err_prefix("Route 53 refused to create the run lock %s%s: allow "
+		    "route53:ChangeResourceRecordSets on it, or run with "
+		    "--no-lock (no protection against a concurrent run)",
+		    R53_LOCKNAME_PREFIX, run->c->cname);
+		step_end(run, "failed", "no run lock");
+		return EXIT_USAGE;
+	}
+	err_prefix("cannot take the run lock %s%s", R53_LOCKNAME_PREFIX,
+	    run->c->cname);
+	step_end(run, "failed", "no run lock");
+	return EXIT_FAILED;
+}
+
+/* Renews the lock once more than a third of its TTL has passed since the
+ * last renewal. -1 (err_set) only when the lock could not be renewed and has
+ * expired: the run must not change anything more. */
+static int
+lock_keep(struct run *run)
+{
+	long long now = retry_now_ms();
+
+	if (!run->lock_taken || retry_stop_requested ||
+	    (double)(now - run->lock_renewed_ms) < run->lock_ttl * 1000 / 3)
+		return 0;
+	if (r53_lock_renew(run->r53, run->c->cname, &run->lock,
+	    lock_expiry_from_now(run)) == 0) {
+		run->lock_renewed_ms = now;
+		log_verbose("renewed the run lock until unix time %lld",
+		    run->lock.expires);
+		return 0;
+	}
+	if ((long long)time(NULL) < run->lock.expires) {
+		log_warn("could not renew the run lock (%s); retrying before "
+		    "it expires at unix time %lld", err_get(), run->lock.expires);
+		return 0;
+	}
+	err_prefix("the run lock expired and could not be renewed; stopping "
+	    "before another run can take it");
+	return -1;
+}
+
+/* Deletes the lock if this run holds it (every exit path). */
+static void
+lock_release(struct run *run)
+{
+	if (!run->lock_taken)
+		return;
+	step_begin(run, "unlock", NULL, "release the run lock %s%s",
+	    R53_LOCKNAME_PREFIX, run->c->cname);
+	if (r53_lock_release(run->r53, run->c->cname, &run->lock) == 0) {
+		run->lock_taken = 0;
+		step_end(run, "ok", "released the run lock");
+		return;
+	}
+	log_warn("the run lock %s%s could not be deleted (%s); it expires at "
+	    "unix time %lld, when another run may take it over",
+	    R53_LOCKNAME_PREFIX, run->c->cname, err_get(), run->lock.expires);
+	step_end(run, "warning", "the run lock is left until it expires");
+}
+#else
+/* route53.c has no lock primitives yet: nothing to read or take. */
+static void
+lock_observe(struct run *run, struct world *w)
+{
+	(void)run;
+	w->lock = LOCK_UNREAD;
+}
+
+static int
+lock_take(struct run *run)
+{
+	(void)run;
+	(void)lock_expiry_from_now;
+	(void)lock_field;
+	return EXIT_DONE;
+}
+
+static int
+lock_keep(struct run *run)
+{
+	(void)run;
+	return 0;
+}
 
 static void
-make_plan(const struct run *run, const struct world *w, struct plan *p)
+lock_release(struct run *run)
 {
-	const struct side *o = w->old, *n = w->new;
-
-	memset(p, 0, sizeof(*p));
-	p->verdict = -1;
-	if (!readable(n)) {
-		p->verdict = EXIT_FAILED;
-		snprintf(p->why, sizeof(p->why), "the %s cannot be read: %s",
-		    n->label, n->st.error);
-		return;
-	}
-	if (!is_mode(n, "primary") && !is_mode(n, "secondary")) {
-		p->verdict = EXIT_FAILED;
-		snprintf(p->why, sizeof(p->why), "the %s is in DR mode '%s'; "
-		    "vaultdr only moves the primary role within an existing DR "
-		    "pair", n->label, n->st.mode[0] ? n->st.mode : "unknown");
-		return;
-	}
-	if (!readable(o) && !down(o)) {
-		p->verdict = EXIT_FAILED;
-		snprintf(p->why, sizeof(p->why), "the %s cannot be read: %s",
-		    o->label, o->st.error);
-		return;
-	}
-	if (readable(o)) {
-		if (!is_mode(o, "primary") && !is_mode(o, "secondary")) {
-			p->verdict = EXIT_FAILED;
-			snprintf(p->why, sizeof(p->why), "the %s is in DR mode "
-			    "'%s'; vaultdr only moves the primary role within "
-			    "an existing DR pair", o->label,
-			    o->st.mode[0] ? o->st.mode : "unknown");
-			return;
-		}
-		if (o->st.cluster_id[0] && n->st.cluster_id[0] &&
-		    strcmp(o->st.cluster_id, n->st.cluster_id) != 0) {
-			p->verdict = EXIT_FAILED;
-			snprintf(p->why, sizeof(p->why), "the two clusters are "
-			    "not one DR set (cluster_id %s vs %s)",
-			    o->st.cluster_id, n->st.cluster_id);
-			return;
-		}
-		if (is_mode(n, "primary")) {
-			if (is_mode(o, "primary") && !record_names(w, n)) {
-				/* Two primaries (an unplanned failover, then the
-				 * old one came back). Only the one clients were
-				 * sent to may stay: demoting the other loses
-				 * nothing it was trusted with. */
-				p->verdict = EXIT_FAILED;
-				snprintf(p->why, sizeof(p->why), "both clusters "
-				    "are DR primaries and %s names %s, not the %s: "
-				    "demoting the cluster clients were sent to "
-				    "would lose its writes. Finish the move to "
-				    "the cluster the CNAME names first (run the "
-				    "other command), then switch back; nothing "
-				    "was changed", run->c->cname,
-				    w->rec_ok ? (w->rec_found ? w->rec_value :
-				    "nothing") : "an unreadable record",
-				    n->label);
-				return;
-			}
-			if (is_mode(o, "primary"))
-				p->steps |= ST_DEMOTE | ST_READY | ST_REATTACH;
-			else if (!attached(w))
-				p->steps |= ST_READY | ST_REATTACH;
-		} else {
-			if (is_mode(o, "primary"))
-				p->steps |= ST_DEMOTE;
-			p->steps |= ST_PROMOTE | ST_READY | ST_REATTACH;
-		}
-	} else {
-		/* The old primary cannot be reached. */
-		if (is_mode(n, "secondary")) {
-			if (!run->o->primary_down) {
-				p->verdict = EXIT_REFUSED;
-				snprintf(p->why, sizeof(p->why), "the %s is "
-				    "unreachable (%s); promoting the %s now "
-				    "could leave two primaries. If it is "
-				    "confirmed down or fenced, re-run with "
-				    "--primary-down", o->label, o->st.error,
-				    n->label);
-				return;
-			}
-			p->steps |= ST_PROMOTE | ST_READY;
-		}
-		p->partial = 1;
-	}
-	if (!record_names(w, n))
-		p->steps |= ST_CNAME | (p->steps & ST_PROMOTE ? 0 : ST_READY);
-	if (p->steps & ST_CNAME && !w->rec_ok) {
-		p->verdict = EXIT_FAILED;
-		snprintf(p->why, sizeof(p->why), "cannot read the Route 53 "
-		    "record %s: %s", run->c->cname, w->rec_error);
-	}
+	(void)run;
 }
+#endif
+
+/* ------------------------------------------------------------------ plan */
 
 static void
 print_plan(struct run *run, const struct world *w, const struct plan *p,
     const char *prefix, int batch)
 {
-	const struct side *o = w->old, *n = w->new;
+	const struct world_side *o = world_old(w, run->o->cmd);
+	const struct world_side *n = world_new(w, run->o->cmd);
 	const char *tok = batch ? "the batch DR operation "
 	    "token (VAULT_DR_OPERATION_TOKEN)" : "a DR operation token "
 	    "generated from recovery keys";
@@ -772,6 +887,9 @@ print_plan(struct run *run, const struct world *w, const struct plan *p,
 		    prefix, n->label, o->label, run->c->cname, n->target);
 		return;
 	}
+	if ((p->steps & ST_CHANGING) && !run->o->no_lock && !run->lock_taken)
+		event(run, "plan", "planned", "%s%d. take the run lock %s%s",
+		    prefix, i++, R53_LOCKNAME_PREFIX, run->c->cname);
 	if (p->steps & ST_PROMOTE)
 		event(run, "plan", "planned", "%s%d. obtain %s for the %s", prefix,
 		    i++, tok, n->label);
@@ -793,6 +911,9 @@ print_plan(struct run *run, const struct world *w, const struct plan *p,
 		    "secondary of the %s (revoke-secondary, secondary-token, "
 		    "%s, update-primary)", prefix, i++, o->label, n->label,
 		    tok);
+	if (p->steps & (ST_REATTACH | ST_STREAM))
+		event(run, "plan", "planned", "%s%d. wait until the %s streams "
+		    "from the %s", prefix, i++, o->label, n->label);
 	if (p->partial)
 		event(run, "plan", "planned", "%s%d. leave the unreachable %s "
 		    "to a later run (exit 3)", prefix, i++, o->label);
@@ -803,27 +924,41 @@ print_plan(struct run *run, const struct world *w, const struct plan *p,
 struct exec {
 	struct run *run;
 	struct world *w;
+	struct world_side *old, *new;
 	struct r53 *r53;
 	struct secret batch;     /* VAULT_DR_OPERATION_TOKEN */
 	struct vault_keys keys;  /* collected once, used for both clusters */
 	int keys_loaded;
 	struct secret tok[2];    /* generated DR operation token per side */
-	int demoted_old;         /* this run demoted the old primary */
 	int batch_refused;       /* Vault refused the batch token: use keys */
 	char *change_id;
-	int changed;             /* any changing request succeeded */
+	int attempted;           /* a changing request was (maybe) sent */
+	int rollback;            /* a rollback promotion was attempted */
+	char promote_error[1024];/* why the promotion failed (rollback case) */
 };
+
+/* Execution outcomes. */
+enum { EX_OK, EX_FAIL, EX_REPLAN, EX_INPUT };
+
+/* After a failed changing request: outcome unknown -> re-read and plan
+ * again (Safety 1), else a failure. */
+static int
+after_failure(enum vault_fail f)
+{
+	return f == VF_LOST ? EX_REPLAN : EX_FAIL;
+}
 
 /* Reads the key shares: VAULT_RECOVERY_KEY_1..required, prompting on a
  * terminal for missing ones. */
 static int
-load_keys(struct exec *x, struct side *s)
+load_keys(struct exec *x, struct world_side *s)
 {
 	int required = 0, otp_len = 0, started = 0, i;
 
 	if (x->keys_loaded)
 		return 0;
-	if (vault_attempt_info(&s->v, &required, &otp_len, &started) == -1) {
+	if (vault_attempt_info(V(x->run, s), &required, &otp_len,
+	    &started) == -1) {
 		err_prefix("reading the operation token status on the %s",
 		    s->label);
 		return -1;
@@ -850,13 +985,14 @@ load_keys(struct exec *x, struct side *s)
 }
 
 /* A DR operation token valid on side s: the batch token, or one generated on
- * s (which must be a DR secondary now). */
+ * s (which must be a DR secondary now). NULL with *outcome EX_INPUT (keys
+ * missing), EX_REPLAN (the generation's outcome is unknown) or EX_FAIL. */
 static const struct secret *
-dr_token_for(struct exec *x, struct side *s, int *input_error)
+dr_token_for(struct exec *x, struct world_side *s, int *outcome)
 {
 	int k = s->role;
 
-	*input_error = 0;
+	*outcome = EX_OK;
 	if (secret_is_set(&x->batch) && !x->batch_refused)
 		return &x->batch;
 	if (secret_is_set(&x->tok[k]))
@@ -864,11 +1000,13 @@ dr_token_for(struct exec *x, struct side *s, int *input_error)
 	step_begin(x->run, "dr-token", s->url, "generate a DR operation token "
 	    "on the %s from recovery keys", s->label);
 	if (load_keys(x, s) == -1) {
-		*input_error = 1;
+		*outcome = EX_INPUT;
 		step_end(x->run, "failed", "no DR operation token");
 		return NULL;
 	}
-	if (vault_generate_dr_token(&s->v, &x->keys, &x->tok[k]) == -1) {
+	x->attempted = 1;
+	if (vault_generate_dr_token(V(x->run, s), &x->keys, &x->tok[k]) == -1) {
+		*outcome = after_failure(V(x->run, s)->last_fail);
 		err_prefix("generate a DR operation token on the %s", s->label);
 		step_end(x->run, "failed", "no DR operation token");
 		return NULL;
@@ -879,41 +1017,44 @@ dr_token_for(struct exec *x, struct side *s, int *input_error)
 
 /* Promotes s as step `step`. When Vault refuses the batch DR operation
  * token, falls back once to a token generated from recovery keys (from the
- * environment or the terminal). 0 / -1 (err_set; s->v.last_fail). */
+ * environment or the terminal). EX_OK, or EX_FAIL / EX_REPLAN / EX_INPUT
+ * (err_set; V(s)->last_fail tells how the promote failed). */
 static int
-promote_side(struct exec *x, struct side *s, const char *step,
+promote_side(struct exec *x, struct world_side *s, const char *step,
     const char *what)
 {
 	const struct secret *t;
 	char first[2048];
-	int input_error;
+	int outcome;
 
 	for (;;) {
-		if ((t = dr_token_for(x, s, &input_error)) == NULL)
-			return -1;
+		if ((t = dr_token_for(x, s, &outcome)) == NULL)
+			return outcome;
 		step_begin(x->run, step, s->url, "%s", what);
-		if (vault_promote(&s->v, t) == 0) {
+		x->attempted = 1;
+		if (vault_promote(V(x->run, s), t) == 0) {
 			step_end(x->run, "ok", "promoted the %s", s->label);
-			return 0;
+			return EX_OK;
 		}
 		err_prefix("promote the %s", s->label);
-		step_end(x->run, "failed", "not promoted");
-		if (t != &x->batch || s->v.last_fail != VF_REJECTED)
-			return -1;
+		step_end(x->run, "failed", V(x->run, s)->last_fail == VF_LOST ?
+		    "outcome unknown: reading the state again" : "not promoted");
+		if (t != &x->batch || V(x->run, s)->last_fail != VF_REJECTED)
+			return after_failure(V(x->run, s)->last_fail);
 		/* A stale or revoked batch token: recovery keys still work. */
 		snprintf(first, sizeof(first), "%s", err_get());
 		x->batch_refused = 1;
 		log_warn("%s; trying a DR operation token generated from "
 		    "recovery keys instead of VAULT_DR_OPERATION_TOKEN", first);
-		if (dr_token_for(x, s, &input_error) == NULL) {
+		if (dr_token_for(x, s, &outcome) == NULL) {
 			err_prefix("%s; and no fallback", first);
-			return -1;
+			return outcome;
 		}
 	}
 }
 
 static int
-wait_ready(struct exec *x, struct side *s)
+wait_ready(struct exec *x, struct world_side *s)
 {
 	const struct dr_config *c = x->run->c;
 	long long deadline = retry_now_ms() + (long long)(c->ready_timeout * 1000);
@@ -925,7 +1066,7 @@ wait_ready(struct exec *x, struct side *s)
 	    "active DR primary", s->label);
 	for (;;) {
 		int health = 0;
-		if (vault_call(&s->v, "GET", "/v1/sys/health", NULL, 0,
+		if (vault_call(V(x->run, s), "GET", "/v1/sys/health", NULL, 0,
 		    VC_ONCE | VC_ANY_STATUS, &r) == 0)
 			health = r.status;
 		else
@@ -933,7 +1074,7 @@ wait_ready(struct exec *x, struct side *s)
 		vault_reply_free(&r);
 		if (health == 200) {
 			memset(&st, 0, sizeof(st));
-			if (vault_observe(&s->v, &st) == 0 &&
+			if (vault_observe(V(x->run, s), &st) == 0 &&
 			    strcmp(st.mode, "primary") == 0 &&
 			    (st.state[0] == '\0' ||
 			    strcmp(st.state, "running") == 0)) {
@@ -954,9 +1095,71 @@ wait_ready(struct exec *x, struct side *s)
 			step_end(x->run, "failed", "not ready");
 			return -1;
 		}
-		if (retry_sleep(c->poll_interval) == -1) {
-			err_set("stopped by signal while waiting for the %s",
-			    s->label);
+		if (lock_keep(x->run) == -1 ||
+		    retry_sleep(c->poll_interval) == -1) {
+			if (retry_stop_requested)
+				err_set("stopped by signal while waiting for the "
+				    "%s", s->label);
+			step_end(x->run, "failed", "interrupted");
+			return -1;
+		}
+	}
+}
+
+/* Reads old and new: 1 when old is a DR secondary of new (attached; with
+ * streaming, also in state stream-wals), 0 when not, -1 when either could
+ * not be read. *state gets old's state. */
+static int
+read_attachment(struct exec *x, int streaming, char *state, size_t statesz)
+{
+	struct world_side o = *x->old, n = *x->new;
+	int rc = -1;
+
+	memset(&o.st, 0, sizeof(o.st));
+	memset(&n.st, 0, sizeof(n.st));
+	snprintf(state, statesz, "unknown");
+	if (vault_observe(V(x->run, &o), &o.st) == 0 &&
+	    vault_observe(V(x->run, &n), &n.st) == 0) {
+		snprintf(state, statesz, "DR %s, state %s", o.st.mode,
+		    o.st.state[0] ? o.st.state : "-");
+		rc = streaming ? world_streaming(&o, &n) :
+		    world_attached(&o, &n);
+	} else
+		snprintf(state, statesz, "%s", err_get());
+	vault_status_free(&o.st);
+	vault_status_free(&n.st);
+	return rc;
+}
+
+/* Waits until old streams from new (Safety 7): state stream-wals, its id
+ * known to new. 0 / -1. */
+static int
+wait_stream(struct exec *x)
+{
+	const struct dr_config *c = x->run->c;
+	long long deadline = retry_now_ms() + (long long)(c->ready_timeout * 1000);
+	char last[512];
+
+	step_begin(x->run, "wait-stream", x->old->url, "wait until the %s "
+	    "streams from the %s", x->old->label, x->new->label);
+	for (;;) {
+		if (read_attachment(x, 1, last, sizeof(last)) == 1) {
+			step_end(x->run, "ok", "the %s streams from the %s",
+			    x->old->label, x->new->label);
+			return 0;
+		}
+		if (retry_now_ms() >= deadline) {
+			err_set("the %s does not stream from the %s after %.0f s "
+			    "(%s)", x->old->label, x->new->label,
+			    c->ready_timeout, last);
+			step_end(x->run, "failed", "not streaming");
+			return -1;
+		}
+		if (lock_keep(x->run) == -1 ||
+		    retry_sleep(c->poll_interval) == -1) {
+			if (retry_stop_requested)
+				err_set("stopped by signal while waiting for the "
+				    "%s to stream", x->old->label);
 			step_end(x->run, "failed", "interrupted");
 			return -1;
 		}
@@ -964,38 +1167,43 @@ wait_ready(struct exec *x, struct side *s)
 }
 
 /* Re-attaches old to new: revoke-secondary (stable id), secondary-token,
- * update-primary with primary_api_addr = new's URL. A 5xx is retried with
- * backoff, each retry with a fresh activation token. */
+ * update-primary with primary_api_addr = new's URL, then waits until old
+ * streams. An update-primary that fails before it reached Vault is retried
+ * with backoff, each time with a fresh activation token; one whose outcome
+ * is unknown is decided by reading both clusters. EX_*. */
 static int
 reattach(struct exec *x)
 {
-	struct world *w = x->w;
-	struct side *o = w->old, *n = w->new;
+	struct world_side *o = x->old, *n = x->new;
 	const struct secret *drt;
 	struct secret act = { 0 };
-	char id[160];
-	int attempt, input_error;
+	char id[160], state[512];
+	int attempt, outcome, rc = EX_FAIL;
 	enum vault_fail fail;
 
 	snprintf(id, sizeof(id), "vaultdr-%s-%s", x->run->c->env,
 	    o->role == 0 ? "primary" : "secondary");
-	if ((drt = dr_token_for(x, o, &input_error)) == NULL)
-		return -1;
+	if ((drt = dr_token_for(x, o, &outcome)) == NULL)
+		return outcome;
 	step_begin(x->run, "reattach", o->url, "re-attach the %s as DR "
 	    "secondary of the %s (secondary id %s)", o->label, n->label, id);
 	for (attempt = 0;; attempt++) {
-		if (vault_revoke_secondary(&n->v, id) == -1) {
-			if (n->v.read_only || retry_stop_requested)
+		if (lock_keep(x->run) == -1)
+			goto fail;
+		x->attempted = 1;
+		if (vault_revoke_secondary(V(x->run, n), id) == -1) {
+			if (V(x->run, n)->read_only || retry_stop_requested)
 				goto fail;
 			log_warn("revoke-secondary %s on the %s: %s", id,
 			    n->label, err_get());
 		}
-		if (vault_secondary_token(&n->v, id, "10m", &act) == -1) {
+		if (vault_secondary_token(V(x->run, n), id, "10m", &act) == -1) {
 			err_prefix("secondary-token on the %s", n->label);
+			rc = after_failure(V(x->run, n)->last_fail);
 			goto fail;
 		}
-		x->changed = 1;
-		if (vault_update_primary(&o->v, drt, &act, n->url, &fail) == 0)
+		if (vault_update_primary(V(x->run, o), drt, &act, n->url,
+		    &fail) == 0)
 			break;
 		secret_wipe(&act);
 		if (fail == VF_REJECTED && drt == &x->batch) {
@@ -1005,25 +1213,28 @@ reattach(struct exec *x)
 			    "operation token generated from recovery keys",
 			    o->label, err_get());
 			step_end(x->run, "failed", "batch token refused");
-			if ((drt = dr_token_for(x, o, &input_error)) == NULL)
-				return -1;
+			if ((drt = dr_token_for(x, o, &outcome)) == NULL)
+				return outcome;
 			step_begin(x->run, "reattach", o->url, "re-attach the "
 			    "%s with the generated token", o->label);
 			continue;
 		}
 		if (fail == VF_LOST) {
-			/* Re-read: it may have worked. */
-			struct vault_status so, sn;
-			int ok = vault_observe(&o->v, &so) == 0 &&
-			    vault_observe(&n->v, &sn) == 0 &&
-			    strcmp(so.mode, "secondary") == 0 &&
-			    vault_status_knows(&sn, so.secondary_id);
-			vault_status_free(&so);
-			vault_status_free(&sn);
-			if (ok)
+			/* Outcome unknown: read both clusters (Safety 1). */
+			char why[2048];
+			snprintf(why, sizeof(why), "%s", err_get());
+			int seen = read_attachment(x, 0, state, sizeof(state));
+			if (seen == 1)
 				break;
-		} else if (fail != VF_SERVER && fail != VF_UNREACHABLE &&
-		    fail != VF_BAD_REPLY) {
+			if (seen == -1) {
+				err_set("%s; and the clusters cannot be read: %s",
+				    why, state);
+				rc = EX_REPLAN;
+				goto fail;
+			}
+			err_set("%s; the %s is not attached (%s)", why, o->label,
+			    state);
+		} else if (fail != VF_UNREACHABLE) {
 			err_prefix("update-primary on the %s", o->label);
 			goto fail;
 		}
@@ -1043,34 +1254,34 @@ reattach(struct exec *x)
 		}
 	}
 	secret_wipe(&act);
-	step_end(x->run, "ok", "the %s is a DR secondary of the %s", o->label,
-	    n->label);
-	return 0;
+	step_end(x->run, "ok", "update-primary accepted by the %s", o->label);
+	return wait_stream(x) == 0 ? EX_OK : EX_FAIL;
 fail:
 	secret_wipe(&act);
 	step_end(x->run, "failed", "the %s is not re-attached", o->label);
-	return -1;
+	return rc;
 }
 
 static int
 move_cname(struct exec *x)
 {
 	const struct dr_config *c = x->run->c;
-	struct side *n = x->w->new;
+	struct world_side *n = x->new;
 
 	step_begin(x->run, "cname", NULL, "UPSERT CNAME %s -> %s in zone %s",
 	    c->cname, n->target, c->zone_id);
 	free(x->change_id);
 	x->change_id = NULL;
+	x->attempted = 1;
 	if (r53_upsert_cname(x->r53, c->cname, n->target, c->ttl,
 	    &x->change_id) == -1) {
-		step_end(x->run, "failed", "CNAME not changed");
-		return -1;
+		step_end(x->run, "failed", x->r53->fail == VF_LOST ? "outcome "
+		    "unknown: reading the state again" : "CNAME not changed");
+		return after_failure(x->r53->fail);
 	}
-	x->changed = 1;
 	step_end(x->run, "ok", "CNAME %s -> %s submitted (change %s)", c->cname,
 	    n->target, x->change_id);
-	return 0;
+	return EX_OK;
 }
 
 static int
@@ -1096,13 +1307,18 @@ wait_insync(struct exec *x)
 			step_end(x->run, "failed", "not INSYNC");
 			return -1;
 		}
-		if (retry_sleep(c->poll_interval) == -1) {
-			err_set("stopped by signal while waiting for Route 53");
+		if (lock_keep(x->run) == -1 ||
+		    retry_sleep(c->poll_interval) == -1) {
+			if (retry_stop_requested)
+				err_set("stopped by signal while waiting for "
+				    "Route 53");
 			step_end(x->run, "failed", "interrupted");
 			return -1;
 		}
 	}
 	step_end(x->run, "ok", "Route 53 change %s is INSYNC", x->change_id);
+	free(x->change_id);
+	x->change_id = NULL;
 	if (c->dns_delay > 0) {
 		step_begin(x->run, "dns-delay", NULL, "wait DNS_PROPAGATION_DELAY "
 		    "%.1f s", c->dns_delay);
@@ -1116,19 +1332,30 @@ wait_insync(struct exec *x)
 	return 0;
 }
 
-/* Deletes the DR operation tokens this run generated, where Vault allows. */
+/* Deletes the DR operation tokens this run generated on clusters the last
+ * read shows as DR secondaries (Safety 9). One generated on a cluster that
+ * is DR primary now cannot be deleted there: noted once, not a warning. */
 static void
 cleanup_tokens(struct exec *x)
 {
 	int k;
 
 	for (k = 0; k < 2; k++) {
-		struct side *s = &x->w->side[k];
+		struct world_side *s = &x->w->side[k];
 		if (!secret_is_set(&x->tok[k]))
 			continue;
+		if (world_is_mode(s, "primary")) {
+			snprintf(x->run->step, sizeof(x->run->step),
+			    "token-delete");
+			event(x->run, "end", "skipped", "the DR operation token "
+			    "generated on the %s cannot be deleted: that cluster "
+			    "is DR primary now", s->label);
+			secret_wipe(&x->tok[k]);
+			continue;
+		}
 		step_begin(x->run, "token-delete", s->url, "delete the DR "
 		    "operation token generated on the %s", s->label);
-		if (vault_delete_dr_token(&s->v, &x->tok[k]) == 0)
+		if (vault_delete_dr_token(V(x->run, s), &x->tok[k]) == 0)
 			step_end(x->run, "ok", "deleted the DR operation token "
 			    "generated on the %s", s->label);
 		else {
@@ -1144,73 +1371,90 @@ cleanup_tokens(struct exec *x)
 	}
 }
 
-enum { EX_OK, EX_FAIL, EX_REPLAN, EX_INPUT };
+/* After a promotion of new failed for certain: read again and roll back
+ * only when the read shows new still a DR secondary and old demoted
+ * (Safety 2). The caller's final read says what came of it. */
+static void
+roll_back(struct exec *x)
+{
+	char why[1024], what[400];
+	enum rollback rb;
+
+	snprintf(x->promote_error, sizeof(x->promote_error), "%s", err_get());
+	observe(x->run, x->w, 1);
+	if (retry_stop_requested)
+		return;
+	rb = plan_rollback(x->w, x->run->o->cmd, why, sizeof(why));
+	snprintf(x->run->step, sizeof(x->run->step), "rollback");
+	event(x->run, "plan", rb == RB_PROMOTE_OLD ? "planned" : "skipped",
+	    "rollback: %s", why);
+	if (rb != RB_PROMOTE_OLD) {
+		err_set("%s; no rollback: %s", x->promote_error, why);
+		return;
+	}
+	x->rollback = 1;
+	snprintf(what, sizeof(what), "roll back: promote the %s again",
+	    x->old->label);
+	if (promote_side(x, x->old, "rollback", what) != EX_OK)
+		err_set("%s; the rollback promotion of the %s failed: %s",
+		    x->promote_error, x->old->label, err_get());
+	else
+		err_set("%s", x->promote_error);
+}
 
 static int
 execute(struct exec *x, const struct plan *p)
 {
-	struct world *w = x->w;
-	struct side *o = w->old, *n = w->new;
+	struct world_side *o = x->old, *n = x->new;
 	const struct secret *t;
-	int input_error;
+	int outcome;
 
 	if (p->steps & ST_PROMOTE) {
-		if ((t = dr_token_for(x, n, &input_error)) == NULL)
-			return input_error && !x->changed ? EX_INPUT : EX_FAIL;
-		/* Both DR secondaries: an earlier run demoted the old primary,
-		 * so a failed promotion rolls back to it. */
-		if (is_mode(o, "secondary"))
-			x->demoted_old = 1;
+		/* The token first: without one nothing is changed. */
+		if ((t = dr_token_for(x, n, &outcome)) == NULL)
+			return outcome;
 	}
 	if (p->steps & ST_DEMOTE) {
+		if (lock_keep(x->run) == -1)
+			return EX_FAIL;
 		step_begin(x->run, "demote", o->url, "demote the %s", o->label);
-		if (vault_demote(&o->v) == -1) {
-			int lost = o->v.last_fail == VF_LOST;
+		x->attempted = 1;
+		if (vault_demote(V(x->run, o)) == -1) {
 			err_prefix("demote the %s", o->label);
-			step_end(x->run, "failed", "not demoted");
-			return lost ? EX_REPLAN : EX_FAIL;
+			step_end(x->run, "failed", V(x->run, o)->last_fail ==
+			    VF_LOST ? "outcome unknown: reading the state "
+			    "again" : "not demoted");
+			return after_failure(V(x->run, o)->last_fail);
 		}
-		x->changed = 1;
-		x->demoted_old = 1;
 		step_end(x->run, "ok", "demoted the %s", o->label);
 	}
 	if (p->steps & ST_PROMOTE) {
 		char what[400];
 
-		snprintf(what, sizeof(what), "promote the %s", n->label);
-		if (promote_side(x, n, "promote", what) == -1) {
-			char why[2048];
-			if (n->v.last_fail == VF_LOST)
-				return EX_REPLAN;
-			if (retry_stop_requested)
-				return EX_FAIL; /* a re-run continues from here */
-			snprintf(why, sizeof(why), "%s", err_get());
-			if (x->demoted_old) {
-				/* Roll back: the old primary takes the role again. */
-				snprintf(what, sizeof(what), "roll back: promote "
-				    "the %s again", o->label);
-				if (promote_side(x, o, "rollback", what) == 0)
-					err_set("%s; rolled back: the %s is DR "
-					    "primary again; nothing else changed",
-					    why, o->label);
-				else
-					err_set("%s; ROLLBACK FAILED: %s. Both "
-					    "clusters are DR secondaries now: "
-					    "promote one of them by hand", why,
-					    err_get());
-			}
+		if (lock_keep(x->run) == -1)
 			return EX_FAIL;
-		}
-		x->changed = 1;
+		snprintf(what, sizeof(what), "promote the %s", n->label);
+		outcome = promote_side(x, n, "promote", what);
+		/* A definite failure (an unknown outcome re-plans). */
+		if ((outcome == EX_FAIL || outcome == EX_INPUT) &&
+		    !retry_stop_requested)
+			roll_back(x);
+		if (outcome != EX_OK)
+			return outcome;
 	}
 	if ((p->steps & ST_READY) && wait_ready(x, n) == -1)
 		return EX_FAIL;
-	if ((p->steps & ST_CNAME) && move_cname(x) == -1)
-		return x->r53->fail == VF_LOST ? EX_REPLAN : EX_FAIL;
-	if (p->steps & ST_REATTACH) {
-		if (reattach(x) == -1)
+	if (p->steps & ST_CNAME) {
+		if (lock_keep(x->run) == -1)
 			return EX_FAIL;
+		if ((outcome = move_cname(x)) != EX_OK)
+			return outcome;
 	}
+	if (p->steps & ST_REATTACH) {
+		if ((outcome = reattach(x)) != EX_OK)
+			return outcome;
+	} else if ((p->steps & ST_STREAM) && wait_stream(x) == -1)
+		return EX_FAIL;
 	if (x->change_id && wait_insync(x) == -1)
 		return EX_FAIL;
 	return EX_OK;
@@ -1225,19 +1469,19 @@ names(const struct world *w)
 		return "unknown";
 	if (!w->rec_found)
 		return "absent";
-	if (record_names(w, &w->side[0]))
+	if (world_names(w, &w->side[0]))
 		return "primary";
-	if (record_names(w, &w->side[1]))
+	if (world_names(w, &w->side[1]))
 		return "secondary";
 	return "other";
 }
 
 static long long
-lag(const struct world *w, const struct side *s)
+lag(const struct world *w, const struct world_side *s)
 {
-	const struct side *p = &w->side[s->role ^ 1];
+	const struct world_side *p = &w->side[s->role ^ 1];
 
-	if (!is_mode(s, "secondary") || !is_mode(p, "primary") ||
+	if (!world_is_mode(s, "secondary") || !world_is_mode(p, "primary") ||
 	    s->st.last_remote_wal < 0 || p->st.last_wal < 0)
 		return -1;
 	return p->st.last_wal - s->st.last_remote_wal;
@@ -1246,9 +1490,19 @@ lag(const struct world *w, const struct side *s)
 static void
 status_plan(struct run *run, struct world *w, enum dr_cmd cmd, struct plan *p)
 {
-	w->new = &w->side[cmd == DR_FAILOVER ? 1 : 0];
-	w->old = &w->side[cmd == DR_FAILOVER ? 0 : 1];
-	make_plan(run, w, p);
+	struct plan_opts po = { run->o->primary_down, run->o->no_lock,
+		run->c->cname };
+
+	plan_make(w, cmd, &po, p);
+}
+
+static const char *
+lock_words(enum lock_seen l)
+{
+	static const char *const words[] = { "not read", "free", "held",
+		"expired", "ours", "unreadable" };
+
+	return (unsigned)l < 6 ? words[l] : "?";
 }
 
 static void
@@ -1271,6 +1525,8 @@ plan_words(const struct plan *p, char *out, size_t outsz)
 			buf_puts(&b, "move CNAME, ");
 		if (p->steps & ST_REATTACH)
 			buf_puts(&b, "re-attach, ");
+		if (p->steps & ST_STREAM)
+			buf_puts(&b, "wait for streaming, ");
 		if (p->partial)
 			buf_puts(&b, "leave the unreachable cluster (exit 3), ");
 		if (b.len >= 2)
@@ -1285,12 +1541,17 @@ do_status(struct run *run, struct world *w)
 {
 	struct plan pf, pb;
 	char fo[1200], fb[1200];
-	int k;
+	int k, code;
 
 	status_plan(run, w, DR_FAILOVER, &pf);
 	status_plan(run, w, DR_FAILBACK, &pb);
 	plan_words(&pf, fo, sizeof(fo));
 	plan_words(&pb, fb, sizeof(fb));
+	/* 0 only when one cluster is DR primary with the other its attached,
+	 * streaming DR secondary and the CNAME naming the primary. */
+	code = (pf.verdict < 0 && pf.steps == 0 && !pf.partial) ||
+	    (pb.verdict < 0 && pb.steps == 0 && !pb.partial) ? EXIT_DONE :
+	    EXIT_FAILED;
 	if (run->o->json) {
 		struct buf b = { 0 };
 		json_line_begin(&b);
@@ -1298,7 +1559,7 @@ do_status(struct run *run, struct world *w)
 		json_field(&b, "env", run->c->env);
 		buf_puts(&b, ",\"clusters\":[");
 		for (k = 0; k < 2; k++) {
-			struct side *s = &w->side[k];
+			struct world_side *s = &w->side[k];
 			buf_printf(&b, "%s{\"role\":\"%s\"", k ? "," : "",
 			    k ? "secondary" : "primary");
 			json_field(&b, "url", s->url);
@@ -1329,16 +1590,25 @@ do_status(struct run *run, struct world *w)
 		json_field(&b, "value", w->rec_found ? w->rec_value : NULL);
 		json_field(&b, "names", names(w));
 		json_field(&b, "error", w->rec_ok ? NULL : w->rec_error);
+		buf_puts(&b, "},\"lock\":{");
+		buf_puts(&b, "\"state\":");
+		json_append_str(&b, lock_words(w->lock));
+		json_field(&b, "holder", w->lock_owner[0] ? w->lock_owner :
+		    NULL);
+		if (w->lock_expires > 0)
+			buf_printf(&b, ",\"expires\":%lld", w->lock_expires);
+		json_field(&b, "error", w->lock == LOCK_UNREADABLE ?
+		    w->lock_error : NULL);
 		buf_puts(&b, "}");
 		json_field(&b, "failover_would", fo);
 		json_field(&b, "failback_would", fb);
 		json_emit(&b, 1);
-		return EXIT_DONE;
+		return code;
 	}
 	printf("vaultdr status %s (%s, section [%s])\n", run->c->env,
 	    run->c->path, run->c->section);
 	for (k = 0; k < 2; k++) {
-		struct side *s = &w->side[k];
+		struct world_side *s = &w->side[k];
 		printf("  %-9s %s\n", k ? "secondary" : "primary", s->url);
 		if (!s->st.reachable || s->st.fail != VF_NONE) {
 			char e[600];
@@ -1363,9 +1633,18 @@ do_status(struct run *run, struct world *w)
 	else
 		printf("  CNAME     %s: unknown (%s)\n", run->c->cname,
 		    w->rec_error);
+	if (w->lock == LOCK_HELD || w->lock == LOCK_EXPIRED)
+		printf("  lock      %s%s held: %s, expires at unix time %lld%s\n",
+		    R53_LOCKNAME_PREFIX, run->c->cname, w->lock_owner,
+		    w->lock_expires, w->lock == LOCK_EXPIRED ? " (expired)" : "");
+	else if (w->lock == LOCK_UNREADABLE)
+		printf("  lock      %s%s: unknown (%s)\n", R53_LOCKNAME_PREFIX,
+		    run->c->cname, w->lock_error);
+	else if (w->lock == LOCK_FREE)
+		printf("  lock      free\n");
 	printf("  failover would: %s\n", fo);
 	printf("  failback would: %s\n", fb);
-	return EXIT_DONE;
+	return code;
 }
 
 /* ----------------------------------------------------------------- driver */
@@ -1453,19 +1732,6 @@ tls_from_env(struct tls_config *t, int vault)
 		t->server_name = NULL;
 }
 
-/* Final state in words, from a fresh observation. */
-static void
-describe(struct world *w, const struct dr_config *c, char *out, size_t outsz)
-{
-	snprintf(out, outsz, "primary cluster %s, secondary cluster %s, CNAME %s "
-	    "-> %s",
-	    w->side[0].st.reachable && w->side[0].st.fail == VF_NONE ?
-	    w->side[0].st.mode : "unreachable",
-	    w->side[1].st.reachable && w->side[1].st.fail == VF_NONE ?
-	    w->side[1].st.mode : "unreachable", c->cname,
-	    w->rec_ok ? (w->rec_found ? w->rec_value : "(absent)") : "?");
-}
-
 /* --verbose: connections and requests per server (make bench reads these). */
 static void
 print_stats(struct http_client *vh, struct http_client *ah)
@@ -1484,10 +1750,26 @@ print_stats(struct http_client *vh, struct http_client *ah)
 	}
 }
 
+/* The first stop request (SIGHUP, SIGINT, SIGTERM): notes it, keeps the
+ * error it interrupted in saved, and clears the flag so that the final
+ * read, token deletion and lock release still run (bounded by the request
+ * deadlines). A second request sets the flag again and cuts them short.
+ * 1 when a first stop request was taken now. */
+static int
+take_stop(int *stopped, char *saved, size_t savedsz)
+{
+	if (!retry_stop_requested || *stopped)
+		return 0;
+	*stopped = 1;
+	snprintf(saved, savedsz, "%s", err_get());
+	retry_stop_requested = 0;
+	return 1;
+}
+
 int
 dr_run(const struct dr_opts *o, const struct dr_config *c)
 {
-	struct run run = { o, c, retry_now_ms(), 0, "", "" };
+	struct run run;
 	struct tls_config vt, at;
 	struct tls_client *vtls = NULL, *atls = NULL;
 	struct http_client *vh = NULL, *ah = NULL;
@@ -1497,14 +1779,23 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	struct r53 r53;
 	struct exec x;
 	struct plan p;
-	char state[1024] = "nothing changed";
+	struct plan_opts po = { o->primary_down, o->no_lock, c->cname };
+	char state[1024] = "nothing changed", saved[2048] = "";
 	int code = EXIT_FAILED, k, round, changing = o->cmd != DR_STATUS, rc;
+	int fresh = 0, stopped = 0, dry = 0;
 
+	memset(&run, 0, sizeof(run));
+	run.o = o;
+	run.c = c;
+	run.t0 = retry_now_ms();
 	memset(&w, 0, sizeof(w));
 	memset(&x, 0, sizeof(x));
 	memset(&r53, 0, sizeof(r53));
 	memset(&ac, 0, sizeof(ac));
 	retry_init(c->retry_base, c->max_retries);
+	run.lock_ttl = c->lock_ttl;
+	if (run.lock_ttl <= 0 && lock_ttl_from_env(&run.lock_ttl) == -1)
+		return EXIT_USAGE;
 	if (o->audit_path) {
 		if (audit_open(o->audit_path) == -1)
 			return EXIT_USAGE;
@@ -1537,7 +1828,7 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 			code = EXIT_USAGE;
 			goto out;
 		}
-		snprintf(w.rec_error, sizeof(w.rec_error), "%s", err_get());
+		snprintf(run.aws_error, sizeof(run.aws_error), "%s", err_get());
 		log_warn("%s", err_get());
 	} else {
 		log_verbose("AWS credentials from %s", ac.source);
@@ -1582,156 +1873,203 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 			goto out;
 	}
 	for (k = 0; k < 2; k++) {
-		struct side *s = &w.side[k];
+		struct world_side *s = &w.side[k];
 		s->role = k;
 		s->url = c->url[k];
 		s->target = c->dns_target[k];
 		snprintf(s->label, sizeof(s->label), "%s cluster %s",
 		    k ? "secondary" : "primary", s->url);
-		s->v = (struct vault){ s->label, s->url, vh, &token,
+		run.v[k] = (struct vault){ s->label, s->url, vh, &token,
 			o->dry_run || !changing, VF_NONE };
 	}
 	r53 = (struct r53){ c->r53_endpoint, ah, &ac.access_key,
 		&ac.secret_key, &ac.session_token,
 		c->zone_id, "us-east-1", o->dry_run || !changing, VF_NONE };
+	run.r53 = &r53;
 	x.run = &run;
 	x.w = &w;
 	x.r53 = &r53;
+	x.old = &w.side[o->cmd == DR_FAILBACK ? 1 : 0];
+	x.new = &w.side[o->cmd == DR_FAILBACK ? 0 : 1];
+	if (changing && o->no_lock)
+		log_warn("--no-lock: no run lock is taken; nothing stops another "
+		    "vaultdr run from changing the same clusters at the same "
+		    "time");
 
 	if (o->cmd == DR_STATUS) {
-		observe(&run, &w, &r53);
+		observe(&run, &w, 1);
 		code = do_status(&run, &w);
 		goto out;
 	}
-	w.new = &w.side[o->cmd == DR_FAILOVER ? 1 : 0];
-	w.old = &w.side[o->cmd == DR_FAILOVER ? 0 : 1];
 
-	for (round = 0; round < 4; round++) {
+	err_clear();
+	for (round = 0;; round++) {
 		if (retry_stop_requested)
-			break;
+			goto finish;
+		if (round == MAX_ROUNDS) {
+			snprintf(saved, sizeof(saved), "%s", err_get());
+			err_set("the clusters kept changing while vaultdr worked "
+			    "(%d rounds); the last error: %s", MAX_ROUNDS,
+			    saved[0] ? saved : "none");
+			saved[0] = '\0';
+			code = EXIT_FAILED;
+			goto finish;
+		}
+		if (lock_keep(&run) == -1) {
+			code = EXIT_FAILED;
+			goto finish;
+		}
 		snprintf(run.step, sizeof(run.step), "observe");
 		run.cluster[0] = '\0';
 		run.step_t0 = retry_now_ms();
 		event(&run, "begin", "started", "About to read both clusters and "
 		    "the CNAME %s", c->cname);
-		observe(&run, &w, &r53);
-		for (k = 0; k < 2; k++) {
-			struct side *s = &w.side[k];
-			if (s->st.reachable && s->st.fail == VF_NONE)
-				event(&run, "end", "ok", "%s: DR %s, state %s, "
-				    "health %d%s%s", s->label, s->st.mode,
-				    s->st.state[0] ? s->st.state : "-",
-				    s->st.health_code, s->st.version[0] ?
-				    ", version " : "", s->st.version);
-			else
-				event(&run, "end", "unreachable", "%s: %s",
-				    s->label, s->st.error);
-		}
-		if (w.rec_ok)
-			event(&run, "end", "ok", "CNAME %s -> %s", c->cname,
-			    w.rec_found ? w.rec_value : "(absent)");
+		observe(&run, &w, 1);
+		if (retry_stop_requested)
+			goto finish;
+		fresh = 1;
+		report_observation(&run, &w);
+		/* --primary-down speaks of a cluster that cannot be reached;
+		 * once this run has read it, it no longer applies. */
+		if (world_readable(x.old))
+			po.primary_down = 0;
 		/* Failing back onto an older Vault: warn before acting. */
-		if (w.new->st.version[0] && w.old->st.version[0] &&
-		    version_cmp(w.new->st.version, w.old->st.version) < 0)
+		if (round == 0 && x.new->st.version[0] && x.old->st.version[0] &&
+		    version_cmp(x.new->st.version, x.old->st.version) < 0)
 			log_warn("the new primary runs Vault %s, older than %s on "
 			    "the %s: replication from a newer to an older "
-			    "version is not supported", w.new->st.version,
-			    w.old->st.version, w.old->label);
-		make_plan(&run, &w, &p);
+			    "version is not supported", x.new->st.version,
+			    x.old->st.version, x.old->label);
+		plan_make(&w, o->cmd, &po, &p);
 		if (p.verdict >= 0) {
 			err_set("%s", p.why);
-			code = x.changed ? EXIT_FAILED : p.verdict;
-			goto done;
+			code = x.attempted ? EXIT_FAILED : p.verdict;
+			goto finish;
 		}
-		print_plan(&run, &w, &p, o->dry_run ? "dry run: would " : "plan: ",
-		    secret_is_set(&x.batch));
+		print_plan(&run, &w, &p, o->dry_run ? "dry run: would " :
+		    "plan: ", secret_is_set(&x.batch) && !x.batch_refused);
 		if (p.steps == 0) {
-			code = p.partial ? EXIT_PARTIAL : EXIT_DONE;
+			/* Safety 3: this read shows the desired state (or, exit
+			 * 3, all of it the unreachable old primary allows). */
+			code = p.exit_code;
 			if (p.partial)
-				err_set("the %s is unreachable (%s); re-run "
-				    "when it is back to demote and re-attach it",
-				    w.old->label, w.old->st.error);
-			goto done;
+				err_set("%s", p.why);
+			else
+				err_clear();
+			goto finish;
 		}
 		if (o->dry_run) {
 			code = EXIT_DONE;
-			snprintf(state, sizeof(state), "dry run: nothing was "
-			    "changed");
-			goto out_summary;
+			dry = 1;
+			goto finish;
 		}
 		if (round == 0 && !confirm(&run)) {
 			err_set("not confirmed; nothing changed");
 			code = EXIT_USAGE;
-			goto done;
+			goto finish;
 		}
+		/* Safety 6: the lock before the first changing request. */
+		if (!run.lock_taken && !o->no_lock && HAVE_LOCK) {
+			rc = lock_take(&run);
+			if (rc != EXIT_DONE) {
+				code = x.attempted ? EXIT_FAILED : rc;
+				goto finish;
+			}
+		}
+		fresh = 0;
 		rc = execute(&x, &p);
 		if (retry_stop_requested)
-			break;
+			goto finish;
 		if (rc == EX_REPLAN) {
-			x.changed = 1; /* a changing request may have acted */
 			log_warn("%s; reading the clusters again", err_get());
 			continue;
 		}
 		if (rc == EX_INPUT) {
-			code = EXIT_USAGE;
-			goto done;
+			code = x.attempted ? EXIT_FAILED : EXIT_USAGE;
+			goto finish;
 		}
 		if (rc == EX_FAIL) {
 			code = EXIT_FAILED;
-			goto done;
+			goto finish;
 		}
+		/* EX_OK: the next read decides whether the desired state is
+		 * there (Safety 3). */
+	}
+
+finish:
+	/* Safety 10: the first stop request ends the run cleanly (final read,
+	 * tokens, lock, summary); a second one cuts that short. */
+	if (take_stop(&stopped, saved, sizeof(saved))) {
+		code = EXIT_FAILED;
+		fresh = 0;
+	}
+	if ((x.attempted || stopped) && !fresh) {
+		char before[2048];
+		int tries;
+		snprintf(before, sizeof(before), "%s", err_get());
+		for (tries = 0; tries < 2 && !fresh; tries++) {
+			snprintf(run.step, sizeof(run.step), "final-read");
+			run.cluster[0] = '\0';
+			run.step_t0 = retry_now_ms();
+			event(&run, "begin", "started", "About to read both "
+			    "clusters and the CNAME %s for the final state",
+			    c->cname);
+			observe(&run, &w, !stopped);
+			fresh = !retry_stop_requested;
+			if (fresh)
+				report_observation(&run, &w);
+			else if (take_stop(&stopped, saved, sizeof(saved)))
+				code = EXIT_FAILED; /* first signal: read again */
+			else
+				break;
+		}
+		err_set("%s", before);
+	}
+	if (!dry) {
 		cleanup_tokens(&x);
-		if (p.partial) {
-			code = EXIT_PARTIAL;
-			err_set("the %s is unreachable (%s); re-run when it is back "
-			    "to demote and re-attach it", w.old->label,
-			    w.old->st.error);
-			goto done;
-		}
-		code = EXIT_DONE;
-		goto done;
-	}
-	if (retry_stop_requested) {
-		err_set("stopped by signal (%s); vaultdr is safe to re-run: it "
-		    "continues from the state it finds", err_get()[0] ? err_get() :
-		    "between steps");
-		snprintf(state, sizeof(state), "interrupted; the state was "
-		    "not read again");
-		code = EXIT_FAILED;
-		goto out_summary;
-	}
-	err_set("the clusters kept changing while vaultdr worked; state unknown");
-	code = EXIT_FAILED;
-done:
-	if (retry_stop_requested) {
-		err_prefix("stopped by signal; vaultdr is safe to re-run: it "
-		    "continues from the state it finds");
-		snprintf(state, sizeof(state), "interrupted; the state was not "
-		    "read again");
-		code = EXIT_FAILED;
-		goto out_summary;
-	}
-	{
-		char saved[2048];
-		snprintf(saved, sizeof(saved), "%s", err_get());
-		if (x.changed)
-			observe(&run, &w, &r53);
-		if (retry_stop_requested) {
-			/* Interrupted while re-reading the final state. */
-			err_set("stopped by signal while reading the final state"
-			    "%s%s; vaultdr is safe to re-run: it continues from "
-			    "the state it finds", code == EXIT_DONE ? " (every "
-			    "step had completed)" : "; before that: ",
-			    code == EXIT_DONE ? "" : saved);
-			snprintf(state, sizeof(state), "interrupted; the final "
-			    "state was not read");
+		if (take_stop(&stopped, saved, sizeof(saved)))
 			code = EXIT_FAILED;
-			goto out_summary;
-		}
-		describe(&w, c, state, sizeof(state));
-		err_set("%s", saved);
+		lock_release(&run);
+		if (take_stop(&stopped, saved, sizeof(saved)))
+			code = EXIT_FAILED;
 	}
-out_summary:
+	if (dry)
+		snprintf(state, sizeof(state), "dry run: nothing was changed");
+	else if ((x.attempted || stopped) && !fresh)
+		snprintf(state, sizeof(state), "interrupted; the final state "
+		    "was not read");
+	else if (fresh) {
+		char d[900];
+		world_describe(&w, c->cname, d, sizeof(d));
+		snprintf(state, sizeof(state), "%s%s", x.attempted ? "" :
+		    "nothing changed; ", d);
+	}
+	if (x.rollback && fresh) {
+		/* Every claim from the final read (Safety 3). */
+		if (world_is_mode(x.old, "primary") &&
+		    world_is_mode(x.new, "secondary"))
+			err_set("%s; rolled back: the %s is DR primary again%s",
+			    x.promote_error, x.old->label, world_names(&w,
+			    x.old) ? " and the CNAME still names it" : "");
+		else if (world_is_mode(x.old, "secondary") &&
+		    world_is_mode(x.new, "secondary"))
+			err_set("%s; ROLLBACK FAILED: both clusters are DR "
+			    "secondaries now: promote one of them by hand",
+			    x.promote_error);
+		else
+			err_set("%s; after the rollback attempt: %s",
+			    x.promote_error, state);
+	} else if (x.rollback)
+		err_set("%s; a rollback was attempted; its outcome is unknown",
+		    x.promote_error);
+	if (stopped && saved[0])
+		err_set("stopped by signal (%s); vaultdr is safe to re-run: it "
+		    "continues from the state it finds", saved);
+	else if (stopped)
+		err_set("stopped by signal; vaultdr is safe to re-run: it "
+		    "continues from the state it finds");
+	if (retry_stop_requested)
+		code = EXIT_FAILED;
 	summary(&run, code, state);
 out:
 	if (o->verbose)

@@ -17,6 +17,7 @@ struct dr_opts {
 	const char *env;
 	const char *config_path; /* NULL: $VAULTDR_CONFIG, else ./vault_dr.cfg */
 	int dry_run, primary_down, yes, verbose, json;
+	int no_lock; /* --no-lock: no Route 53 run lock (warned every run) */
 	const char *audit_path; /* --log FILE: append-only JSON lines, mode 0600 */
 };
 
@@ -34,6 +35,7 @@ struct dr_config {
 	int max_retries;
 	double connect_timeout, io_timeout, poll_interval, insync_timeout,
 	    ready_timeout, dns_delay;
+	double lock_ttl; /* VAULTDR_LOCK_TTL seconds; 0: dr_run reads it */
 };
 
 /* Reads the config file and the numeric environment. 0 / -1 (err_set,
