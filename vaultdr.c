@@ -34,6 +34,7 @@ static const char help_text[] =
 "  -v, --verbose       print each HTTP request line and status (never secrets)\n"
 "      --json          one JSON object per line instead of text\n"
 "      --log FILE      append an audit record of the run to FILE (JSON lines, mode 0600)\n"
+"      --no-lock       do not take the Route 53 run lock (warned every run)\n"
 "  -h, --help          this text\n"
 "  -V, --version       print the version\n"
 "\n"
@@ -52,13 +53,19 @@ static const char help_text[] =
 "  VAULTDR_RETRY_BASE (30), VAULTDR_MAX_RETRIES (10)   backoff: base*2^(n-1)+jitter\n"
 "  VAULTDR_CONNECT_TIMEOUT (10), VAULTDR_TIMEOUT (30)  seconds: connect; each read/write\n"
 "  VAULTDR_POLL_INTERVAL (5), VAULTDR_INSYNC_TIMEOUT (300), VAULTDR_READY_TIMEOUT (120)\n"
+"  VAULTDR_LOCK_TTL (900)      seconds a run lock is valid; the run renews it\n"
 "\n"
 "exit codes:\n"
 "  0  desired state reached (or was already there)\n"
 "  1  failed; the report says what state was left (rolled back where possible)\n"
 "  2  usage, config or missing-input error; nothing was changed\n"
 "  3  failed over, but the old primary is unreachable and not re-attached yet\n"
-"  4  refused: the old primary is unreachable and --primary-down was not given\n";
+"  4  refused: the old primary is unreachable and --primary-down was not given,\n"
+"     or another run holds the lock\n"
+"\n"
+"SIGHUP, SIGINT and SIGTERM stop cleanly: the final state is read, DR\n"
+"operation tokens are deleted where possible, the run lock is released, exit 1.\n"
+"A second signal cuts that short.\n";
 
 static void
 on_signal(int sig)
@@ -80,7 +87,7 @@ usage_error(const char *msg)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_PRIMARY_DOWN = 256, OPT_JSON, OPT_LOG };
+	enum { OPT_PRIMARY_DOWN = 256, OPT_JSON, OPT_LOG, OPT_NO_LOCK };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -89,6 +96,7 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "log", required_argument, NULL, OPT_LOG },
+		{ "no-lock", no_argument, NULL, OPT_NO_LOCK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -110,6 +118,7 @@ main(int argc, char **argv)
 		case 'v': o.verbose = 1; break;
 		case OPT_JSON: o.json = 1; break;
 		case OPT_LOG: o.audit_path = optarg; break;
+		case OPT_NO_LOCK: o.no_lock = 1; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(help_text, stdout);
@@ -149,6 +158,9 @@ main(int argc, char **argv)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: waits notice at once */
+	/* SIGHUP too: the operator's SSH session dropping must not leave the
+	 * lock, tokens and an unreported state behind (Safety 10). */
+	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);

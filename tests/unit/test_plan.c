@@ -1,0 +1,305 @@
+/* test_plan.c - the planner and the rollback decision as tables of
+ * made-up worlds (DESIGN.md "Step order", Safety 2, 3, 6). */
+#include <stdio.h>
+#include <string.h>
+
+#include "plan.h"
+#include "t.h"
+
+#define A_DNS "vault-a.lb.example"
+#define B_DNS "vault-b.lb.example"
+
+/* One cluster: DR mode and state, how its read failed, its secondary_id,
+ * and the one secondary id it knows (as a primary). */
+struct cl {
+	const char *mode, *state;
+	enum vault_fail fail;
+	const char *sid, *knows;
+	const char *cluster_id;
+};
+
+#define PRI(knows) { "primary", "running", VF_NONE, "", knows, NULL }
+#define PRI_SETTLING { "primary", "", VF_NONE, "", NULL, NULL }
+#define SEC(state, id) { "secondary", state, VF_NONE, id, NULL, NULL }
+#define DOWN { "", "", VF_UNREACHABLE, "", NULL, NULL }
+#define GARBLED { "", "", VF_BAD_REPLY, "", NULL, NULL }
+#define DISABLED { "disabled", "", VF_NONE, "", NULL, NULL }
+#define OTHER_SET { "primary", "running", VF_NONE, "", NULL, "other-set" }
+
+/* rec: "a" / "b" names that cluster, "" absent, NULL unreadable, else a
+ * value naming neither. */
+struct world_spec {
+	struct cl a, b;
+	const char *rec;
+	enum lock_seen lock;
+};
+
+static char *known[2][1];
+
+static void
+build(const struct world_spec *ws, struct world *w)
+{
+	const struct cl *cl[2] = { &ws->a, &ws->b };
+	static const char *const urls[2] = { "https://a.example:8200",
+		"https://b.example:8200" };
+	static const char *const targets[2] = { A_DNS, B_DNS };
+	int k;
+
+	memset(w, 0, sizeof(*w));
+	for (k = 0; k < 2; k++) {
+		struct world_side *s = &w->side[k];
+		s->role = k;
+		s->url = urls[k];
+		s->target = targets[k];
+		snprintf(s->label, sizeof(s->label), "%s cluster %s",
+		    k ? "secondary" : "primary", urls[k]);
+		s->st.fail = cl[k]->fail;
+		s->st.reachable = cl[k]->fail == VF_NONE ||
+		    cl[k]->fail == VF_BAD_REPLY;
+		if (cl[k]->fail != VF_NONE)
+			snprintf(s->st.error, sizeof(s->st.error), "injected");
+		snprintf(s->st.mode, sizeof(s->st.mode), "%s", cl[k]->mode);
+		snprintf(s->st.state, sizeof(s->st.state), "%s", cl[k]->state);
+		snprintf(s->st.secondary_id, sizeof(s->st.secondary_id), "%s",
+		    cl[k]->sid);
+		snprintf(s->st.cluster_id, sizeof(s->st.cluster_id), "%s",
+		    cl[k]->cluster_id ? cl[k]->cluster_id : "set-1");
+		if (cl[k]->knows) {
+			known[k][0] = (char *)cl[k]->knows;
+			s->st.known_secondaries = known[k];
+			s->st.nknown = 1;
+		}
+		s->st.last_wal = s->st.last_remote_wal = -1;
+	}
+	if (ws->rec) {
+		w->rec_ok = 1;
+		w->rec_found = ws->rec[0] != '\0';
+		w->rec_value = (char *)(strcmp(ws->rec, "a") == 0 ? A_DNS :
+		    strcmp(ws->rec, "b") == 0 ? B_DNS : ws->rec);
+	} else
+		snprintf(w->rec_error, sizeof(w->rec_error), "injected");
+	w->lock = ws->lock;
+	if (ws->lock == LOCK_HELD || ws->lock == LOCK_EXPIRED) {
+		snprintf(w->lock_owner, sizeof(w->lock_owner), "owner=ops@bastion "
+		    "pid=4242 cmd=failover env=test");
+		w->lock_expires = 1900000000;
+	}
+	if (ws->lock == LOCK_UNREADABLE)
+		snprintf(w->lock_error, sizeof(w->lock_error), "injected");
+}
+
+#define FULL (ST_DEMOTE | ST_PROMOTE | ST_READY | ST_CNAME | ST_REATTACH)
+
+/* The state before a failover: a primary, b its streaming secondary. */
+#define START PRI("sid-b"), SEC("stream-wals", "sid-b")
+/* After a failover: b primary, a its streaming secondary. */
+#define SWITCHED SEC("stream-wals", "sid-a"), PRI("sid-a")
+
+static const struct {
+	const char *name;
+	enum dr_cmd cmd;
+	int primary_down, no_lock;
+	struct world_spec w;
+	unsigned steps;
+	int verdict, exit_code;
+	const char *why; /* substring of p.why, or NULL */
+} plans[] = {
+	{ "planned failover", DR_FAILOVER, 0, 0,
+	  { START, "a", LOCK_FREE }, FULL, -1, EXIT_DONE, NULL },
+	{ "failover done", DR_FAILOVER, 0, 0,
+	  { SWITCHED, "b", LOCK_FREE }, 0, -1, EXIT_DONE, NULL },
+	{ "failover done, lock never read", DR_FAILOVER, 0, 0,
+	  { SWITCHED, "b", LOCK_UNREAD }, 0, -1, EXIT_DONE, NULL },
+	{ "attached, not streaming yet", DR_FAILOVER, 0, 0,
+	  { SEC("merkle-sync", "sid-a"), PRI("sid-a"), "b", LOCK_OURS },
+	  ST_STREAM, -1, EXIT_DONE, NULL },
+	{ "demoted, idle with a stale id", DR_FAILOVER, 0, 0,
+	  { SEC("idle", "sid-a"), PRI("sid-a"), "b", LOCK_OURS },
+	  ST_READY | ST_REATTACH, -1, EXIT_DONE, NULL },
+	{ "demoted, id unknown to the new primary", DR_FAILOVER, 0, 0,
+	  { SEC("connecting", "sid-a"), PRI("sid-x"), "b", LOCK_OURS },
+	  ST_READY | ST_REATTACH, -1, EXIT_DONE, NULL },
+	{ "promoted, CNAME not moved", DR_FAILOVER, 0, 0,
+	  { SEC("idle", ""), PRI(NULL), "a", LOCK_OURS },
+	  ST_READY | ST_CNAME | ST_REATTACH, -1, EXIT_DONE, NULL },
+	{ "new primary still settling", DR_FAILOVER, 0, 0,
+	  { SEC("stream-wals", "sid-a"), PRI_SETTLING, "b", LOCK_OURS },
+	  ST_READY | ST_REATTACH, -1, EXIT_DONE, NULL },
+	{ "both DR secondaries (old demoted)", DR_FAILOVER, 0, 0,
+	  { SEC("idle", "sid-b"), SEC("stream-wals", "sid-b"), "a", LOCK_FREE },
+	  ST_PROMOTE | ST_READY | ST_CNAME | ST_REATTACH, -1, EXIT_DONE, NULL },
+	{ "two primaries, CNAME names new: demote old", DR_FAILOVER, 0, 0,
+	  { PRI(NULL), PRI(NULL), "b", LOCK_FREE },
+	  ST_DEMOTE | ST_READY | ST_REATTACH, -1, EXIT_DONE, NULL },
+	{ "two primaries, CNAME names old: refuse", DR_FAILOVER, 0, 0,
+	  { PRI(NULL), PRI(NULL), "a", LOCK_FREE }, 0, EXIT_FAILED,
+	  EXIT_FAILED, "both clusters are DR primaries" },
+	{ "two primaries, CNAME unreadable: refuse", DR_FAILOVER, 0, 0,
+	  { PRI(NULL), PRI(NULL), NULL, LOCK_FREE }, 0, EXIT_FAILED,
+	  EXIT_FAILED, "an unreadable record" },
+	{ "two primaries, failback, CNAME names a", DR_FAILBACK, 0, 0,
+	  { PRI(NULL), PRI(NULL), "a", LOCK_FREE },
+	  ST_DEMOTE | ST_READY | ST_REATTACH, -1, EXIT_DONE, NULL },
+	{ "old unreachable: refuse without --primary-down", DR_FAILOVER, 0, 0,
+	  { DOWN, SEC("stream-wals", "sid-b"), "a", LOCK_FREE }, 0,
+	  EXIT_REFUSED, EXIT_REFUSED, "--primary-down" },
+	{ "old unreachable, --primary-down", DR_FAILOVER, 1, 0,
+	  { DOWN, SEC("stream-wals", "sid-b"), "a", LOCK_FREE },
+	  ST_PROMOTE | ST_READY | ST_CNAME, -1, EXIT_PARTIAL, "re-run" },
+	{ "old unreachable, new already primary", DR_FAILOVER, 0, 0,
+	  { DOWN, PRI(NULL), "b", LOCK_FREE }, 0, -1, EXIT_PARTIAL, "re-run" },
+	{ "old unreachable, new primary, CNAME old", DR_FAILOVER, 0, 0,
+	  { DOWN, PRI(NULL), "a", LOCK_FREE }, ST_READY | ST_CNAME, -1,
+	  EXIT_PARTIAL, NULL },
+	{ "new unreachable", DR_FAILOVER, 1, 0,
+	  { PRI("sid-b"), DOWN, "a", LOCK_FREE }, 0, EXIT_FAILED, EXIT_FAILED,
+	  "cannot be read" },
+	{ "old answers garbage (not down)", DR_FAILOVER, 1, 0,
+	  { GARBLED, SEC("stream-wals", "sid-b"), "a", LOCK_FREE }, 0,
+	  EXIT_FAILED, EXIT_FAILED, "cannot be read" },
+	{ "new not in a DR pair", DR_FAILOVER, 0, 0,
+	  { PRI(NULL), DISABLED, "a", LOCK_FREE }, 0, EXIT_FAILED,
+	  EXIT_FAILED, "DR mode 'disabled'" },
+	{ "two DR sets", DR_FAILOVER, 0, 0,
+	  { OTHER_SET, SEC("stream-wals", "sid-b"), "a", LOCK_FREE }, 0,
+	  EXIT_FAILED, EXIT_FAILED, "not one DR set" },
+	{ "record unreadable", DR_FAILOVER, 0, 0,
+	  { START, NULL, LOCK_FREE }, 0, EXIT_FAILED, EXIT_FAILED,
+	  "cannot read the Route 53 record" },
+	{ "record unreadable, otherwise done", DR_FAILOVER, 0, 0,
+	  { SWITCHED, NULL, LOCK_FREE }, 0, EXIT_FAILED, EXIT_FAILED,
+	  "cannot read the Route 53 record" },
+	{ "record absent", DR_FAILOVER, 0, 0,
+	  { SWITCHED, "", LOCK_FREE }, ST_CNAME | ST_READY, -1, EXIT_DONE,
+	  NULL },
+	{ "record names neither", DR_FAILOVER, 0, 0,
+	  { SWITCHED, "elsewhere.example", LOCK_FREE }, ST_CNAME | ST_READY,
+	  -1, EXIT_DONE, NULL },
+	{ "lock held: refuse", DR_FAILOVER, 0, 0,
+	  { START, "a", LOCK_HELD }, 0, EXIT_REFUSED, EXIT_REFUSED,
+	  "owner=ops@bastion" },
+	{ "lock held, nothing to do", DR_FAILOVER, 0, 0,
+	  { SWITCHED, "b", LOCK_HELD }, 0, -1, EXIT_DONE, NULL },
+	{ "lock held, --no-lock", DR_FAILOVER, 0, 1,
+	  { START, "a", LOCK_HELD }, FULL, -1, EXIT_DONE, NULL },
+	{ "lock expired: taken over", DR_FAILOVER, 0, 0,
+	  { START, "a", LOCK_EXPIRED }, FULL, -1, EXIT_DONE, NULL },
+	{ "lock unreadable", DR_FAILOVER, 0, 0,
+	  { START, "a", LOCK_UNREADABLE }, 0, EXIT_FAILED, EXIT_FAILED,
+	  "run lock" },
+	{ "lock held, only waiting for streaming", DR_FAILOVER, 0, 0,
+	  { SEC("merkle-sync", "sid-a"), PRI("sid-a"), "b", LOCK_HELD },
+	  ST_STREAM, -1, EXIT_DONE, NULL },
+	{ "failback after failover", DR_FAILBACK, 0, 0,
+	  { SWITCHED, "b", LOCK_FREE }, FULL, -1, EXIT_DONE, NULL },
+	{ "failback already there", DR_FAILBACK, 0, 0,
+	  { START, "a", LOCK_FREE }, 0, -1, EXIT_DONE, NULL },
+	{ "failback, old (b) unreachable", DR_FAILBACK, 0, 0,
+	  { SEC("idle", ""), DOWN, "b", LOCK_FREE }, 0, EXIT_REFUSED,
+	  EXIT_REFUSED, "--primary-down" },
+};
+
+static void
+plan_table(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(plans) / sizeof(plans[0]); i++) {
+		struct plan_opts po = { plans[i].primary_down, plans[i].no_lock,
+			"vault.example" };
+		struct world w;
+		struct plan p;
+		int ok;
+
+		build(&plans[i].w, &w);
+		plan_make(&w, plans[i].cmd, &po, &p);
+		ok = CHECK(p.steps == plans[i].steps);
+		ok &= CHECK(p.verdict == plans[i].verdict);
+		ok &= CHECK(p.exit_code == plans[i].exit_code);
+		if (plans[i].why)
+			ok &= CHECK(strstr(p.why, plans[i].why) != NULL);
+		if (!ok)
+			fprintf(stderr, "  case '%s': steps 0x%x (want 0x%x), "
+			    "verdict %d, exit %d: %s\n", plans[i].name, p.steps,
+			    plans[i].steps, p.verdict, p.exit_code, p.why);
+		/* The planner never promotes while the old primary is one. */
+		if (p.steps & ST_PROMOTE)
+			CHECK(!world_is_mode(world_old(&w, plans[i].cmd),
+			    "primary") || (p.steps & ST_DEMOTE));
+	}
+}
+
+static const struct {
+	const char *name;
+	enum dr_cmd cmd;
+	struct cl a, b;
+	enum rollback want;
+} rollbacks[] = {
+	{ "new still secondary, old demoted", DR_FAILOVER,
+	  SEC("idle", ""), SEC("stream-wals", "sid-b"), RB_PROMOTE_OLD },
+	{ "new unreadable", DR_FAILOVER, SEC("idle", ""), DOWN,
+	  RB_NEW_UNREADABLE },
+	{ "new answers garbage", DR_FAILOVER, SEC("idle", ""), GARBLED,
+	  RB_NEW_UNREADABLE },
+	{ "new is primary after all", DR_FAILOVER, SEC("idle", ""), PRI(NULL),
+	  RB_NEW_PRIMARY },
+	{ "new in another mode", DR_FAILOVER, SEC("idle", ""), DISABLED,
+	  RB_NEW_OTHER },
+	{ "old still primary", DR_FAILOVER, PRI("sid-b"),
+	  SEC("stream-wals", "sid-b"), RB_OLD_NOT_DEMOTED },
+	{ "old unreachable", DR_FAILOVER, DOWN, SEC("stream-wals", "sid-b"),
+	  RB_OLD_NOT_DEMOTED },
+	{ "failback: a still secondary, b demoted", DR_FAILBACK,
+	  SEC("stream-wals", "sid-a"), SEC("idle", ""), RB_PROMOTE_OLD },
+	{ "failback: a primary", DR_FAILBACK, PRI(NULL), SEC("idle", ""),
+	  RB_NEW_PRIMARY },
+};
+
+static void
+rollback_table(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(rollbacks) / sizeof(rollbacks[0]); i++) {
+		struct world_spec ws = { rollbacks[i].a, rollbacks[i].b, "a",
+			LOCK_OURS };
+		struct world w;
+		char why[512] = "";
+		enum rollback rb;
+
+		build(&ws, &w);
+		rb = plan_rollback(&w, rollbacks[i].cmd, why, sizeof(why));
+		if (!CHECK(rb == rollbacks[i].want))
+			fprintf(stderr, "  case '%s': got %d, want %d (%s)\n",
+			    rollbacks[i].name, rb, rollbacks[i].want, why);
+		CHECK(why[0] != '\0');
+	}
+}
+
+static void
+describe_from_read(void)
+{
+	struct world_spec ws = { SWITCHED, "b", LOCK_FREE };
+	struct world w;
+	char out[600];
+
+	build(&ws, &w);
+	world_describe(&w, "vault.example", out, sizeof(out));
+	CHECK_STREQ(out, "primary cluster DR secondary (stream-wals, attached), "
+	    "secondary cluster DR primary (running), CNAME vault.example -> "
+	    B_DNS);
+	ws.a = (struct cl)DOWN;
+	ws.rec = NULL;
+	build(&ws, &w);
+	world_describe(&w, "vault.example", out, sizeof(out));
+	CHECK(strstr(out, "primary cluster unreadable") != NULL);
+	CHECK(strstr(out, "could not be read") != NULL);
+}
+
+void
+suite_plan(void)
+{
+	T_RUN(plan_table);
+	T_RUN(rollback_table);
+	T_RUN(describe_from_read);
+}
