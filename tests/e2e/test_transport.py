@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Transport end-to-end cases: the mock's answer-misbehaving fault kinds
+(apply_status, apply_hangup, apply_delay, drip) and vaultdr's per-request
+deadline against them. Reuses test_dr's harness; ends with "N passed,
+N failed".
+"""
+import http.client
+import json
+import os
+import ssl
+import sys
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+import test_dr as h  # noqa: E402
+
+check = h.check
+DEMOTE = "/v1/sys/replication/dr/primary/demote"
+DR_STATUS = "/v1/sys/replication/dr/status"
+
+
+def raw(c, listener, method, path, timeout=10):
+    """One request straight to a mock listener; (status, headers, body,
+    seconds) or raises when no answer came."""
+    u = urllib.parse.urlsplit(c.mock.urls["vault_" + listener])
+    ctx = ssl.create_default_context(cafile=os.path.join(h.CERTS, "ca.pem"))
+    conn = http.client.HTTPSConnection(u.hostname, u.port, context=ctx,
+                                       timeout=timeout)
+    t0 = time.time()
+    try:
+        conn.request(method, path, body=b"" if method == "POST" else None,
+                     headers={"X-Vault-Token": h.VAULT_TOKEN})
+        r = conn.getresponse()
+        body = r.read()
+        return r.status, dict(r.getheaders()), body, time.time() - t0
+    finally:
+        conn.close()
+
+
+def only_entry(c, path):
+    got = [e for e in c.mock.log() if e["path"] == path]
+    check(len(got) == 1, "one logged request for %s" % path, got)
+    return got[0]
+
+
+CASES = []
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+@case
+def mock_apply_status(c):
+    c.mock.faults([{"listener": "a", "method": "POST", "path": DEMOTE,
+                    "action": "apply_status", "count": 1}])
+    st, hdrs, body, _ = raw(c, "a", "POST", DEMOTE)
+    check(st == 504, "apply_status answers 504 by default", (st, body))
+    check(b"504 Gateway Timeout" in body and b"<html>" in body,
+          "a load balancer's HTML page", body)
+    check(hdrs.get("Content-Type") == "text/html", "HTML content type", hdrs)
+    check(c.mock.state()["clusters"]["a"]["mode"] == "secondary",
+          "the demote was applied", c.mock.state())
+    e = only_entry(c, DEMOTE)
+    check(e["action"] == "apply_status" and e["status"] == 504 and
+          e["applied_status"] == 200, "logged as applied, answered 504", e)
+    # Explicit status and body; the budget (count 1) was spent above.
+    c.mock.faults([{"listener": "b", "method": "GET", "path": DR_STATUS,
+                    "action": "apply_status", "status": 502, "body": "<p>bad</p>"}])
+    st, _, body, _ = raw(c, "b", "GET", DR_STATUS)
+    check(st == 502 and body == b"<p>bad</p>", "given status and body", (st, body))
+
+
+@case
+def mock_apply_hangup(c):
+    c.mock.faults([{"listener": "a", "method": "POST", "path": DEMOTE,
+                    "action": "apply_hangup", "count": 1}])
+    try:
+        st = raw(c, "a", "POST", DEMOTE)
+        check(False, "apply_hangup must not answer", st)
+    except (http.client.HTTPException, ConnectionError, ssl.SSLError, OSError) as e:
+        check(not isinstance(e, TimeoutError), "closed, not held open", e)
+    check(c.mock.state()["clusters"]["a"]["mode"] == "secondary",
+          "the demote was applied", c.mock.state())
+    e = only_entry(c, DEMOTE)
+    check(e["action"] == "apply_hangup" and e["status"] is None and
+          e["applied_status"] == 200, "logged as applied, no answer", e)
+
+
+@case
+def mock_apply_delay(c):
+    c.mock.faults([{"listener": "a", "method": "POST", "path": DEMOTE,
+                    "action": "apply_delay", "latency_ms": 1500, "count": 1}])
+    import threading
+    seen = {}
+
+    def peek():
+        time.sleep(0.7)
+        seen["mode"] = c.mock.state()["clusters"]["a"]["mode"]
+        seen["log"] = [e["path"] for e in c.mock.log()]
+    t = threading.Thread(target=peek)
+    t.start()
+    st, _, body, secs = raw(c, "a", "POST", DEMOTE)
+    t.join()
+    check(st == 200 and secs >= 1.4, "real answer after latency_ms", (st, secs))
+    check(seen.get("mode") == "secondary" and DEMOTE in seen.get("log", []),
+          "applied and logged before the answer was sent", seen)
+    e = only_entry(c, DEMOTE)
+    check(e["action"] == "apply_delay" and e["status"] == 200, "logged", e)
+
+
+@case
+def mock_drip(c):
+    c.mock.faults([{"listener": "b", "method": "GET", "path": DR_STATUS,
+                    "action": "drip", "interval_ms": 1, "count": 1}])
+    st, _, body, secs = raw(c, "b", "GET", DR_STATUS)
+    j = json.loads(body)
+    check(st == 200 and j["data"]["mode"] == "secondary", "the real answer", body)
+    # The status line and headers alone are > 100 bytes: >= 0.1 s at 1 ms each.
+    check(secs >= 0.1, "sent one byte at a time (%.2fs)" % secs)
+    e = only_entry(c, DR_STATUS)
+    check(e["action"] == "drip" and e["status"] == 200 and
+          e["applied_status"] == 200, "logged", e)
+
+
+if __name__ == "__main__":
+    sys.exit(h.main(CASES))
