@@ -2,9 +2,10 @@
  * BearSSL: trust anchors and keys from PEM files, SNI, host name and IP-SAN
  * checks, client certificates, server side for the mock.
  *
- * Every socket operation polls against an absolute CLOCK_MONOTONIC deadline
- * set once per public call (connect, handshake, conn_read, conn_write), so a
- * silent peer costs at most one timeout per call. The BearSSL engine is driven
+ * Every socket operation polls against an absolute CLOCK_MONOTONIC deadline:
+ * by default one set per public call (connect, handshake, conn_read,
+ * conn_write), or one shared by every call of an exchange
+ * (conn_set_deadline), so that a peer dripping bytes cannot stretch it. The BearSSL engine is driven
  * by our own loop (not br_sslio) so that EOF, timeouts and TLS errors can be
  * told apart and reported with host:port context. */
 #include <sys/types.h>
@@ -85,6 +86,8 @@ struct conn {
 	int is_server;
 	int timeout_ms;
 	int64_t deadline; /* ms, CLOCK_MONOTONIC, for the current call */
+	int64_t fixed;    /* >0: deadline shared by every call (exchange) */
+	int fixed_ms;     /* its length, for messages */
 	int timed_out;    /* last socket failure was the deadline */
 	int sock_eof;     /* peer closed TCP */
 	int sock_errno;
@@ -137,7 +140,16 @@ remaining(const struct conn *c)
 static void
 arm(struct conn *c)
 {
-	c->deadline = now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : 0);
+	if (c->fixed > 0)
+		c->deadline = c->fixed;
+	else
+		c->deadline = now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : 0);
+}
+
+int64_t
+conn_now_ms(void)
+{
+	return now_ms();
 }
 
 /* Fills buf from getrandom(), retrying short reads and EINTR. 0 / -1. */
@@ -1213,7 +1225,8 @@ sock_fail(struct conn *c, const char *op)
 	if (c->timed_out) {
 		c->err = CONN_E_TIMEOUT;
 		err_set("%s %s timed out after %s s", op, c->where,
-		    secs(c->timeout_ms, s, sizeof(s)));
+		    secs(c->fixed > 0 ? c->fixed_ms : c->timeout_ms, s,
+		    sizeof(s)));
 	} else if (c->sock_eof) {
 		c->err = CONN_E_IO;
 		err_set("%s %s: connection closed by peer", op, c->where);
@@ -1615,7 +1628,8 @@ conn_accept(int fd, struct tls_server *ts, int io_timeout_ms)
 }
 
 /* >0 bytes, 0 EOF (close_notify or TCP close), -1 error/timeout with
- * err_set and conn_error(). One io timeout per call. */
+ * err_set and conn_error(). One io timeout per call, or the exchange's
+ * deadline. */
 ssize_t
 conn_read(struct conn *c, void *buf, size_t n)
 {
@@ -1654,7 +1668,8 @@ conn_read(struct conn *c, void *buf, size_t n)
 	return (ssize_t)len;
 }
 
-/* Sends and flushes all n bytes within one io timeout. 0 / -1 (err_set). */
+/* Sends and flushes all n bytes within one io timeout (or the exchange's
+ * deadline). 0 / -1 (err_set). */
 int
 conn_write(struct conn *c, const void *buf, size_t n)
 {
@@ -1733,6 +1748,20 @@ void
 conn_set_timeout(struct conn *c, int io_timeout_ms)
 {
 	c->timeout_ms = io_timeout_ms;
+}
+
+void
+conn_set_deadline(struct conn *c, int ms)
+{
+	if (ms < 0) {
+		c->fixed = 0;
+		c->fixed_ms = 0;
+		return;
+	}
+	c->fixed = now_ms() + ms;
+	if (c->fixed <= 0)
+		c->fixed = 1; /* keep "set" distinct from "none" */
+	c->fixed_ms = ms;
 }
 
 const char *
