@@ -154,5 +154,32 @@ def status_drip_bounded(c):
           st["max_primaries_up"] <= 1, "nothing changed", st)
 
 
+PROMOTE = "/v1/sys/replication/dr/secondary/promote"
+
+
+@case
+def promote_answer_lost_on_keepalive_not_resent(c):
+    """The promote reaches Vault over a kept-alive connection and the
+    connection closes before the answer: vaultdr must not send it again
+    (rule 1); it re-reads and finds b promoted."""
+    c.mock.faults([{"listener": "b", "method": "POST", "path": PROMOTE,
+                    "action": "apply_hangup", "count": 1}])
+    r = c.run("failover", "test")
+    log = c.mock.log()
+    promotes = h.requests(log, "POST", "b", PROMOTE)
+    check(len(promotes) == 1, "promote sent exactly once", [
+        (e["seq"], e["action"]) for e in promotes])
+    # It went out on a reused connection: b had answered GETs before.
+    check(any(e["seq"] < promotes[0]["seq"] for e in
+              h.requests(log, "GET", "b")), "b was read before the promote")
+    check(r.code == 0, "re-read finds the promote done", r)
+    st = h.assert_failed_over(c, r)
+    check(st["max_primaries_up"] <= 1, "never two primaries", st)
+    check([(e["listener"], e["method"], e["path"]) for e in h.changing(log)
+           if e["path"] in (PROMOTE, DEMOTE)] ==
+          [("a", "POST", DEMOTE), ("b", "POST", PROMOTE)],
+          "one demote then one promote", h.changing(log))
+
+
 if __name__ == "__main__":
     sys.exit(h.main(CASES))
