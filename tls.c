@@ -821,6 +821,105 @@ out:
 	return rc;
 }
 
+static void dn_ignore(void *ctx, const void *data, size_t len);
+
+/* Skips the leading zero bytes of a big-endian integer. */
+static void
+trim_zeros(const unsigned char **p, size_t *len)
+{
+	while (*len > 0 && **p == 0) {
+		(*p)++;
+		(*len)--;
+	}
+}
+
+/* Whether two big-endian integers are equal, ignoring leading zeros. */
+static int
+bigint_eq(const unsigned char *a, size_t alen, const unsigned char *b,
+    size_t blen)
+{
+	trim_zeros(&a, &alen);
+	trim_zeros(&b, &blen);
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+static const char *
+key_type_name(int t)
+{
+	return t == BR_KEYTYPE_RSA ? "RSA" : t == BR_KEYTYPE_EC ? "EC" :
+	    "unsupported";
+}
+
+/* Checks that private key k belongs to the end-entity certificate der (the
+ * same RSA modulus and public exponent, or the same curve and EC point),
+ * so that a mismatched pair fails at load time, naming both files, rather
+ * than as an opaque handshake error later. 0 / -1 (err_set). */
+static int
+key_check_pair(const br_x509_certificate *ee, const struct tls_key *k,
+    const char *what, const char *cert_path, const char *key_path)
+{
+	br_x509_decoder_context dc;
+	const br_x509_pkey *pk;
+	int match = 0;
+
+	br_x509_decoder_init(&dc, dn_ignore, NULL);
+	br_x509_decoder_push(&dc, ee->data, ee->data_len);
+	if ((pk = br_x509_decoder_get_pkey(&dc)) == NULL) {
+		err_set("%s %s: cannot decode the first certificate (%s)",
+		    what, cert_path,
+		    tls_error_name(br_x509_decoder_last_error(&dc)));
+		return -1;
+	}
+	if (pk->key_type != k->type) {
+		err_set("%s %s holds an %s public key but key file %s is an "
+		    "%s key: they do not belong together", what, cert_path,
+		    key_type_name(pk->key_type), key_path,
+		    key_type_name(k->type));
+		return -1;
+	}
+	if (k->type == BR_KEYTYPE_RSA) {
+		br_rsa_compute_modulus modulus =
+		    br_rsa_compute_modulus_get_default();
+		br_rsa_compute_pubexp pubexp =
+		    br_rsa_compute_pubexp_get_default();
+		unsigned char *n, e[4];
+		size_t nlen = modulus(NULL, &k->rsa);
+		uint32_t ev = pubexp(&k->rsa);
+
+		/* The modulus decides (p and q factor exactly one n); the
+		 * exponent is compared too when BearSSL can recompute it
+		 * (its compute_pubexp gives 0 for some valid keys). */
+		if (nlen > 0 && (n = malloc(nlen)) != NULL) {
+			e[0] = (unsigned char)(ev >> 24);
+			e[1] = (unsigned char)(ev >> 16);
+			e[2] = (unsigned char)(ev >> 8);
+			e[3] = (unsigned char)ev;
+			if (modulus(n, &k->rsa) == nlen)
+				match = bigint_eq(n, nlen, pk->key.rsa.n,
+				    pk->key.rsa.nlen) && (ev == 0 ||
+				    bigint_eq(e, 4, pk->key.rsa.e,
+				    pk->key.rsa.elen));
+			free(n);
+		}
+	} else {
+		unsigned char q[BR_EC_KBUF_PUB_MAX_SIZE];
+		br_ec_public_key pub;
+
+		if (br_ec_compute_pub(br_ec_get_default(), &pub, q,
+		    &k->ec) != 0)
+			match = pub.curve == pk->key.ec.curve &&
+			    pub.qlen == pk->key.ec.qlen &&
+			    memcmp(pub.q, pk->key.ec.q, pub.qlen) == 0;
+	}
+	if (!match) {
+		err_set("%s %s and key file %s do not match (the key is not "
+		    "the certificate's private key)", what, cert_path,
+		    key_path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Loads anchors and the client credentials now. Owned by the caller
  * (tls_client_free); cfg strings are only read here except server_name,
  * which is borrowed. NULL with err_set. */
@@ -847,7 +946,10 @@ tls_client_new(const struct tls_config *cfg)
 		if (chain_load(cfg->client_cert, "client certificate",
 		    &tc->chain, &tc->nchain) == -1)
 			goto fail;
-		if (key_load(cfg->client_key, &tc->key) == -1)
+		if (key_load(cfg->client_key, &tc->key) == -1 ||
+		    key_check_pair(&tc->chain[0], &tc->key,
+		    "client certificate", cfg->client_cert,
+		    cfg->client_key) == -1)
 			goto fail;
 	}
 	return tc;
@@ -880,7 +982,9 @@ tls_server_load(const char *cert_file, const char *key_file)
 		return NULL;
 	}
 	if (chain_load(cert_file, "certificate file", &ts->chain,
-	    &ts->nchain) == -1 || key_load(key_file, &ts->key) == -1) {
+	    &ts->nchain) == -1 || key_load(key_file, &ts->key) == -1 ||
+	    key_check_pair(&ts->chain[0], &ts->key, "certificate file",
+	    cert_file, key_file) == -1) {
 		tls_server_free(ts);
 		return NULL;
 	}

@@ -181,5 +181,22 @@ def promote_answer_lost_on_keepalive_not_resent(c):
           "one demote then one promote", h.changing(log))
 
 
+@case
+def client_cert_key_mismatch(c):
+    """VAULT_CLIENT_CERT and VAULT_CLIENT_KEY that do not belong together
+    fail at load with exit 2, naming both files; nothing is sent."""
+    cert = os.path.join(h.CERTS, "client.pem")
+    key = os.path.join(h.CERTS, "server.key")
+    r = c.run("status", "test", env=c.env(VAULT_CLIENT_CERT=cert,
+                                          VAULT_CLIENT_KEY=key))
+    check(r.code == 2, "a mismatched pair is an input error", r)
+    check(cert in r.err and key in r.err and "do not match" in r.err,
+          "both files named", r)
+    check(not c.mock.log(), "nothing sent", c.mock.log())
+    r = c.run("status", "test", env=c.env(
+        VAULT_CLIENT_CERT=cert, VAULT_CLIENT_KEY=os.path.join(h.CERTS, "client.key")))
+    check(r.code == 0, "the matching pair loads", r)
+
+
 if __name__ == "__main__":
     sys.exit(h.main(CASES))
