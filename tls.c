@@ -2,9 +2,10 @@
  * BearSSL: trust anchors and keys from PEM files, SNI, host name and IP-SAN
  * checks, client certificates, server side for the mock.
  *
- * Every socket operation polls against an absolute CLOCK_MONOTONIC deadline
- * set once per public call (connect, handshake, conn_read, conn_write), so a
- * silent peer costs at most one timeout per call. The BearSSL engine is driven
+ * Every socket operation polls against an absolute CLOCK_MONOTONIC deadline:
+ * by default one set per public call (connect, handshake, conn_read,
+ * conn_write), or one shared by every call of an exchange
+ * (conn_set_deadline), so that a peer dripping bytes cannot stretch it. The BearSSL engine is driven
  * by our own loop (not br_sslio) so that EOF, timeouts and TLS errors can be
  * told apart and reported with host:port context. */
 #include <sys/types.h>
@@ -85,6 +86,8 @@ struct conn {
 	int is_server;
 	int timeout_ms;
 	int64_t deadline; /* ms, CLOCK_MONOTONIC, for the current call */
+	int64_t fixed;    /* >0: deadline shared by every call (exchange) */
+	int fixed_ms;     /* its length, for messages */
 	int timed_out;    /* last socket failure was the deadline */
 	int sock_eof;     /* peer closed TCP */
 	int sock_errno;
@@ -137,7 +140,16 @@ remaining(const struct conn *c)
 static void
 arm(struct conn *c)
 {
-	c->deadline = now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : 0);
+	if (c->fixed > 0)
+		c->deadline = c->fixed;
+	else
+		c->deadline = now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : 0);
+}
+
+int64_t
+conn_now_ms(void)
+{
+	return now_ms();
 }
 
 /* Fills buf from getrandom(), retrying short reads and EINTR. 0 / -1. */
@@ -809,6 +821,105 @@ out:
 	return rc;
 }
 
+static void dn_ignore(void *ctx, const void *data, size_t len);
+
+/* Skips the leading zero bytes of a big-endian integer. */
+static void
+trim_zeros(const unsigned char **p, size_t *len)
+{
+	while (*len > 0 && **p == 0) {
+		(*p)++;
+		(*len)--;
+	}
+}
+
+/* Whether two big-endian integers are equal, ignoring leading zeros. */
+static int
+bigint_eq(const unsigned char *a, size_t alen, const unsigned char *b,
+    size_t blen)
+{
+	trim_zeros(&a, &alen);
+	trim_zeros(&b, &blen);
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+static const char *
+key_type_name(int t)
+{
+	return t == BR_KEYTYPE_RSA ? "RSA" : t == BR_KEYTYPE_EC ? "EC" :
+	    "unsupported";
+}
+
+/* Checks that private key k belongs to the end-entity certificate der (the
+ * same RSA modulus and public exponent, or the same curve and EC point),
+ * so that a mismatched pair fails at load time, naming both files, rather
+ * than as an opaque handshake error later. 0 / -1 (err_set). */
+static int
+key_check_pair(const br_x509_certificate *ee, const struct tls_key *k,
+    const char *what, const char *cert_path, const char *key_path)
+{
+	br_x509_decoder_context dc;
+	const br_x509_pkey *pk;
+	int match = 0;
+
+	br_x509_decoder_init(&dc, dn_ignore, NULL);
+	br_x509_decoder_push(&dc, ee->data, ee->data_len);
+	if ((pk = br_x509_decoder_get_pkey(&dc)) == NULL) {
+		err_set("%s %s: cannot decode the first certificate (%s)",
+		    what, cert_path,
+		    tls_error_name(br_x509_decoder_last_error(&dc)));
+		return -1;
+	}
+	if (pk->key_type != k->type) {
+		err_set("%s %s holds an %s public key but key file %s is an "
+		    "%s key: they do not belong together", what, cert_path,
+		    key_type_name(pk->key_type), key_path,
+		    key_type_name(k->type));
+		return -1;
+	}
+	if (k->type == BR_KEYTYPE_RSA) {
+		br_rsa_compute_modulus modulus =
+		    br_rsa_compute_modulus_get_default();
+		br_rsa_compute_pubexp pubexp =
+		    br_rsa_compute_pubexp_get_default();
+		unsigned char *n, e[4];
+		size_t nlen = modulus(NULL, &k->rsa);
+		uint32_t ev = pubexp(&k->rsa);
+
+		/* The modulus decides (p and q factor exactly one n); the
+		 * exponent is compared too when BearSSL can recompute it
+		 * (its compute_pubexp gives 0 for some valid keys). */
+		if (nlen > 0 && (n = malloc(nlen)) != NULL) {
+			e[0] = (unsigned char)(ev >> 24);
+			e[1] = (unsigned char)(ev >> 16);
+			e[2] = (unsigned char)(ev >> 8);
+			e[3] = (unsigned char)ev;
+			if (modulus(n, &k->rsa) == nlen)
+				match = bigint_eq(n, nlen, pk->key.rsa.n,
+				    pk->key.rsa.nlen) && (ev == 0 ||
+				    bigint_eq(e, 4, pk->key.rsa.e,
+				    pk->key.rsa.elen));
+			free(n);
+		}
+	} else {
+		unsigned char q[BR_EC_KBUF_PUB_MAX_SIZE];
+		br_ec_public_key pub;
+
+		if (br_ec_compute_pub(br_ec_get_default(), &pub, q,
+		    &k->ec) != 0)
+			match = pub.curve == pk->key.ec.curve &&
+			    pub.qlen == pk->key.ec.qlen &&
+			    memcmp(pub.q, pk->key.ec.q, pub.qlen) == 0;
+	}
+	if (!match) {
+		err_set("%s %s and key file %s do not match (the key is not "
+		    "the certificate's private key)", what, cert_path,
+		    key_path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Loads anchors and the client credentials now. Owned by the caller
  * (tls_client_free); cfg strings are only read here except server_name,
  * which is borrowed. NULL with err_set. */
@@ -835,7 +946,10 @@ tls_client_new(const struct tls_config *cfg)
 		if (chain_load(cfg->client_cert, "client certificate",
 		    &tc->chain, &tc->nchain) == -1)
 			goto fail;
-		if (key_load(cfg->client_key, &tc->key) == -1)
+		if (key_load(cfg->client_key, &tc->key) == -1 ||
+		    key_check_pair(&tc->chain[0], &tc->key,
+		    "client certificate", cfg->client_cert,
+		    cfg->client_key) == -1)
 			goto fail;
 	}
 	return tc;
@@ -868,7 +982,9 @@ tls_server_load(const char *cert_file, const char *key_file)
 		return NULL;
 	}
 	if (chain_load(cert_file, "certificate file", &ts->chain,
-	    &ts->nchain) == -1 || key_load(key_file, &ts->key) == -1) {
+	    &ts->nchain) == -1 || key_load(key_file, &ts->key) == -1 ||
+	    key_check_pair(&ts->chain[0], &ts->key, "certificate file",
+	    cert_file, key_file) == -1) {
 		tls_server_free(ts);
 		return NULL;
 	}
@@ -1213,7 +1329,8 @@ sock_fail(struct conn *c, const char *op)
 	if (c->timed_out) {
 		c->err = CONN_E_TIMEOUT;
 		err_set("%s %s timed out after %s s", op, c->where,
-		    secs(c->timeout_ms, s, sizeof(s)));
+		    secs(c->fixed > 0 ? c->fixed_ms : c->timeout_ms, s,
+		    sizeof(s)));
 	} else if (c->sock_eof) {
 		c->err = CONN_E_IO;
 		err_set("%s %s: connection closed by peer", op, c->where);
@@ -1615,7 +1732,8 @@ conn_accept(int fd, struct tls_server *ts, int io_timeout_ms)
 }
 
 /* >0 bytes, 0 EOF (close_notify or TCP close), -1 error/timeout with
- * err_set and conn_error(). One io timeout per call. */
+ * err_set and conn_error(). One io timeout per call, or the exchange's
+ * deadline. */
 ssize_t
 conn_read(struct conn *c, void *buf, size_t n)
 {
@@ -1654,7 +1772,8 @@ conn_read(struct conn *c, void *buf, size_t n)
 	return (ssize_t)len;
 }
 
-/* Sends and flushes all n bytes within one io timeout. 0 / -1 (err_set). */
+/* Sends and flushes all n bytes within one io timeout (or the exchange's
+ * deadline). 0 / -1 (err_set). */
 int
 conn_write(struct conn *c, const void *buf, size_t n)
 {
@@ -1733,6 +1852,20 @@ void
 conn_set_timeout(struct conn *c, int io_timeout_ms)
 {
 	c->timeout_ms = io_timeout_ms;
+}
+
+void
+conn_set_deadline(struct conn *c, int ms)
+{
+	if (ms < 0) {
+		c->fixed = 0;
+		c->fixed_ms = 0;
+		return;
+	}
+	c->fixed = now_ms() + ms;
+	if (c->fixed <= 0)
+		c->fixed = 1; /* keep "set" distinct from "none" */
+	c->fixed_ms = ms;
 }
 
 const char *

@@ -7,6 +7,7 @@
 #define VAULTDR_TLS_H
 #include <stddef.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Why a connection operation failed; decides whether a retry can help. */
@@ -58,7 +59,15 @@ ssize_t conn_read(struct conn *c, void *buf, size_t n);
 int conn_write(struct conn *c, const void *buf, size_t n);
 enum conn_err conn_error(const struct conn *c);
 int conn_fd(const struct conn *c);
+/* Per-call timeout used when no exchange deadline is set. */
 void conn_set_timeout(struct conn *c, int io_timeout_ms);
+/* Starts one deadline, ms from now, shared by every following conn_read
+ * and conn_write (a request and its whole response), so that a peer sending
+ * a byte at a time still fails in bounded time; messages then say "timed
+ * out after <ms> s". ms < 0 returns to one timeout per call. */
+void conn_set_deadline(struct conn *c, int ms);
+/* Milliseconds on CLOCK_MONOTONIC (the clock every deadline uses). */
+int64_t conn_now_ms(void);
 /* SNI the client asked for (server side, TLS only) or "". */
 const char *conn_server_name(const struct conn *c);
 /* Sends close_notify best-effort (without waiting), closes, frees. NULL-safe. */

@@ -15,6 +15,7 @@ enum tsrv_after {
 	TSRV_CLOSE,  /* close (close_notify) after the reply */
 	TSRV_ABORT,  /* close without close_notify */
 	TSRV_SILENT, /* read the request, never reply (until stop) */
+	TSRV_DRIP,   /* send the reply one byte every 100 ms, then keep */
 };
 
 struct tsrv_step {
