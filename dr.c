@@ -1871,6 +1871,9 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 		ah = http_client_new(&hc);
 		if (vh == NULL || ah == NULL)
 			goto out;
+		/* Vault standbys redirect to the active node (https only);
+		 * a signed AWS request never follows a redirect (the default). */
+		http_client_follow_redirects(vh, 1);
 	}
 	for (k = 0; k < 2; k++) {
 		struct world_side *s = &w.side[k];

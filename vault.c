@@ -70,17 +70,21 @@ url_hostpart(const char *url)
 	return p ? p + 3 : url;
 }
 
-/* How the last http_request on c ended, for the retry table. */
+/* How a failed http_request ended, for the retry table. */
 static enum retry_transport
-transport_of(const struct http_client *c)
+transport_of(const struct http_response *resp)
 {
-	enum conn_err e = http_last_error(c);
-
-	if (e == CONN_E_TLS || e == CONN_E_CONFIG)
+	switch (resp->fail) {
+	case HTTP_E_TLS:
+	case HTTP_E_CONFIG: /* neither goes away by retrying */
 		return RT_TLS;
-	if (!http_last_sent(c))
+	case HTTP_E_CONNECT:
 		return RT_NOT_SENT;
-	return http_last_proto_error(c) ? RT_BAD_REPLY : RT_SENT;
+	case HTTP_E_PROTO:
+		return resp->sent ? RT_BAD_REPLY : RT_NOT_SENT;
+	default:
+		return resp->sent ? RT_SENT : RT_NOT_SENT;
+	}
 }
 
 int
@@ -134,7 +138,7 @@ vault_call(struct vault *v, const char *method, const char *path,
 		oc.message = NULL;
 		if (http_request(v->http, method, url.data, h, nh, body,
 		    body_len, &resp) == -1) {
-			oc.transport = transport_of(v->http);
+			oc.transport = transport_of(&resp);
 			snprintf(why, sizeof(why), "%s", err_get());
 			kind = oc.transport == RT_BAD_REPLY ? VF_BAD_REPLY :
 			    oc.transport == RT_TLS ? VF_TLS : VF_UNREACHABLE;
