@@ -18,20 +18,6 @@
 #define SKEW_MS (5 * 60 * 1000LL)
 
 static void
-xml_text(struct buf *b, const char *s)
-{
-	for (; *s; s++)
-		switch (*s) {
-		case '&': buf_puts(b, "&amp;"); break;
-		case '<': buf_puts(b, "&lt;"); break;
-		case '>': buf_puts(b, "&gt;"); break;
-		case '"': buf_puts(b, "&quot;"); break;
-		case '\'': buf_puts(b, "&apos;"); break;
-		default: buf_append(b, s, 1);
-		}
-}
-
-static void
 request_id(struct mresp *r, char id[37])
 {
 	rand_uuid(id);
@@ -49,9 +35,9 @@ r53_error(struct mresp *r, int status, const char *code, const char *msg)
 	request_id(r, id);
 	buf_puts(&r->body, XHDR "<ErrorResponse xmlns=\"" NS "\"><Error>"
 	    "<Type>Sender</Type><Code>");
-	xml_text(&r->body, code);
+	xml_escape(&r->body, code);
 	buf_puts(&r->body, "</Code><Message>");
-	xml_text(&r->body, msg);
+	xml_escape(&r->body, msg);
 	buf_printf(&r->body, "</Message></Error><RequestId>%s</RequestId>"
 	    "</ErrorResponse>\n", id);
 }
@@ -409,13 +395,13 @@ rr_xml(struct buf *b, const struct rrset *r)
 	size_t k;
 
 	buf_puts(b, "<ResourceRecordSet><Name>");
-	xml_text(b, r->name);
+	xml_escape(b, r->name);
 	buf_puts(b, "</Name><Type>");
-	xml_text(b, r->type);
+	xml_escape(b, r->type);
 	buf_printf(b, "</Type><TTL>%lld</TTL><ResourceRecords>", r->ttl);
 	for (k = 0; k < r->values.n; k++) {
 		buf_puts(b, "<ResourceRecord><Value>");
-		xml_text(b, r->values.v[k]);
+		xml_escape(b, r->values.v[k]);
 		buf_puts(b, "</Value></ResourceRecord>");
 	}
 	buf_puts(b, "</ResourceRecords></ResourceRecordSet>");
@@ -432,7 +418,7 @@ change_info(struct buf *b, const struct change *c, const char *comment)
 	    c->insync ? "INSYNC" : "PENDING", ts);
 	if (comment) {
 		buf_puts(b, "<Comment>");
-		xml_text(b, comment);
+		xml_escape(b, comment);
 		buf_puts(b, "</Comment>");
 	}
 	buf_puts(b, "</ChangeInfo>");
@@ -441,7 +427,7 @@ change_info(struct buf *b, const struct change *c, const char *comment)
 /* Checks that node `at` has exactly the children in `order` (a NULL-
  * terminated list; names marked optional with a leading '?'), in that order. */
 static int
-children_in_order(const struct xdoc *d, int at, const char *const *order,
+children_in_order(const struct xml_doc *d, int at, const char *const *order,
     char *msg, size_t msgsz)
 {
 	int c = d->n[at].first, k = 0;
@@ -482,7 +468,7 @@ change_rrsets(const struct mreq *q, struct mresp *r)
 		NULL };
 	static const char *const o_rrs[] = { "Name", "Type", "TTL",
 		"ResourceRecords", NULL };
-	struct xdoc d = { 0 };
+	struct xml_doc d = { 0 };
 	struct rrset *rr = NULL;
 	size_t nrr = 0, i;
 	char msg[600], why[300];
@@ -814,7 +800,7 @@ list_rrsets(const struct mreq *q, struct mresp *r)
 	    "</IsTruncated>", trunc ? "true" : "false");
 	if (trunc) {
 		buf_puts(&r->body, "<NextRecordName>");
-		xml_text(&r->body, M.rr[i].name);
+		xml_escape(&r->body, M.rr[i].name);
 		buf_printf(&r->body, "</NextRecordName><NextRecordType>%s"
 		    "</NextRecordType>", M.rr[i].type);
 	}
