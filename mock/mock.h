@@ -170,6 +170,7 @@ struct mock {
 	char *r53_access_key, *r53_secret_key, *r53_session_token;
 	char *r53_zone_id, *r53_zone_name, *r53_region;
 	long r53_insync_delay_ms;
+	long r53_page_size;     /* most record sets per listing page */
 	struct rrset *rr;
 	size_t nrr;
 	char *dns_initial;      /* cname value at start (NULL: none) */

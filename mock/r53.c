@@ -1183,7 +1183,7 @@ list_rrsets(const struct mreq *q, struct mresp *r)
 			if (c < 0)
 				continue;
 		}
-		if (shown == max)
+		if (shown == max || shown == M.r53_page_size)
 			break;
 		rr_xml(&r->body, &M.rr[i]);
 		shown++;

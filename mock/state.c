@@ -562,6 +562,7 @@ key_allowed(const char *path)
 		"route53", "route53.access_key", "route53.secret_key",
 		"route53.session_token", "route53.zone_id", "route53.zone_name",
 		"route53.insync_delay_ms", "route53.region", "route53.records",
+		"route53.page_size",
 		"route53.records[].name", "route53.records[].type",
 		"route53.records[].ttl", "route53.records[].value",
 		"route53.records[].values", "route53.records[].set_identifier",
@@ -689,6 +690,7 @@ set_defaults(void)
 	M.r53_zone_name = strdup("example.test.");
 	M.r53_region = strdup("us-east-1");
 	M.r53_insync_delay_ms = 600;
+	M.r53_page_size = 300;
 	M.imds_role = strdup("vaultdr-dr-role");
 	M.imds_require_v2 = 1;
 	for (i = 0; i < L_N; i++) {
@@ -781,6 +783,11 @@ state_load(const char *file, char *why, size_t whysz)
 		    "route53.insync_delay_ms", 0, 3600000, &v) == -1)
 			goto out;
 		M.r53_insync_delay_ms = (long)v;
+		v = M.r53_page_size;
+		if (get_int(&l, 0, "route53.page_size", "route53.page_size", 1,
+		    300, &v) == -1)
+			goto out;
+		M.r53_page_size = (long)v;
 		if (load_records(&l) == -1 || load_listeners(&l) == -1 ||
 		    load_imds(&l) == -1)
 			goto out;
