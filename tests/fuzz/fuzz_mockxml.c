@@ -1,8 +1,9 @@
-/* fuzz_mockxml.c - the mock's strict XML reader (mock/xml.c): xml_parse
- * over the input, the shape of the node tree it returns, and xml_child
+/* fuzz_mockxml.c - the strict XML reader (xml.c) shared by route53.c and
+ * the mock, as the mock reads request bodies: xml_parse over the input, the
+ * shape of the node tree it returns, xml_child / xml_leaf / xml_next_named
  * for every node and the Route 53 request element names. */
 #include "fuzz.h"
-#include "mock/xml.h"
+#include "xml.h"
 
 static const char *names[] = {
 	"ChangeBatch", "Comment", "Changes", "Change", "Action",
@@ -13,7 +14,7 @@ static const char *names[] = {
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct xdoc d;
+	struct xml_doc d;
 	char why[160];
 	int i, c, k, depth, nchild;
 	size_t j;
@@ -30,7 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(d.n != NULL && d.nn >= 1 && d.nn <= XML_MAX_NODES);
 	FUZZ_ASSERT(d.n[0].parent == -1 && d.n[0].next == -1);
 	for (i = 0; i < d.nn; i++) {
-		const struct xnode *n = &d.n[i];
+		const struct xml_node *n = &d.n[i];
 
 		FUZZ_ASSERT(n->name != NULL && n->text != NULL);
 		FUZZ_ASSERT(n->name[0] != '\0' && strchr(n->name, ':') == NULL);
@@ -55,6 +56,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(k == -1 || (k > i && k < d.nn &&
 			    d.n[k].parent == i &&
 			    strcmp(d.n[k].name, names[j]) == 0));
+			FUZZ_ASSERT((xml_leaf(&d, i, names[j]) != NULL) ==
+			    (k >= 0 && d.n[k].first < 0));
+			if (k >= 0) {
+				c = xml_next_named(&d, k, names[j]);
+				FUZZ_ASSERT(c == -1 || (c > k &&
+				    d.n[c].parent == i));
+			}
 		}
 	}
 	FUZZ_ASSERT(xml_child(&d, -1, "ChangeBatch") == -1);
