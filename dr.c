@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -742,6 +743,10 @@ lock_take(struct run *run)
 	memset(&other, 0, sizeof(other));
 	if (u == NULL || *u == '\0')
 		u = getenv("LOGNAME");
+	if (u == NULL || *u == '\0') {
+		struct passwd *pw = getpwuid(geteuid());
+		u = pw ? pw->pw_name : NULL;
+	}
 	lock_field(user, sizeof(user), u);
 	if (gethostname(name, sizeof(name)) == -1)
 		name[0] = '\0';
@@ -774,7 +779,7 @@ lock_take(struct run *run)
 		step_end(run, "refused", "the lock is held by another run");
 		return EXIT_REFUSED;
 	}
-	if (strcmp(run->r53->aws_code, "AccessDenied") == 0) {
+	if (strcmp(r53_aws_code(), "AccessDenied") == 0) {
 		err_prefix("Route 53 refused to create the run lock %s%s: allow "
 		    "route53:ChangeResourceRecordSets on it, or run with "
 		    "--no-lock (no protection against a concurrent run)",
@@ -1971,6 +1976,15 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 			code = EXIT_USAGE;
 			goto finish;
 		}
+		/* Inputs before the lock: missing key shares are exit 2 with
+		 * nothing sent that changes anything. */
+		if (!secret_is_set(&x.batch) && (p.steps & ST_PROMOTE ?
+		    load_keys(&x, x.new) : (p.steps & ST_REATTACH) &&
+		    world_is_mode(x.old, "secondary") ? load_keys(&x, x.old) :
+		    0) == -1) {
+			code = x.attempted ? EXIT_FAILED : EXIT_USAGE;
+			goto finish;
+		}
 		/* Safety 6: the lock before the first changing request. */
 		if (!run.lock_taken && !o->no_lock && HAVE_LOCK) {
 			rc = lock_take(&run);
@@ -2029,12 +2043,18 @@ finish:
 		err_set("%s", before);
 	}
 	if (!dry) {
+		char keep[2048];
+		snprintf(keep, sizeof(keep), "%s", err_get());
 		cleanup_tokens(&x);
 		if (take_stop(&stopped, saved, sizeof(saved)))
 			code = EXIT_FAILED;
 		lock_release(&run);
 		if (take_stop(&stopped, saved, sizeof(saved)))
 			code = EXIT_FAILED;
+		if (keep[0])
+			err_set("%s", keep);
+		else
+			err_clear();
 	}
 	if (dry)
 		snprintf(state, sizeof(state), "dry run: nothing was changed");
