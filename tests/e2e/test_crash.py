@@ -7,9 +7,16 @@ the test waits until that request has arrived, SIGKILLs vaultdr, clears the
 fault and runs `failover` again: it must exit 0, reach the desired state
 (test_dr.assert_failed_over) and two primaries must never have existed. The
 same for SIGINT at a few k: vaultdr stops by itself with exit 1 and a report
-on stderr, and a re-run converges. Ends with "N passed, N failed".
+on stderr, releases its run lock, and a re-run converges.
+
+The run lock (DESIGN.md Safety 6) is part of every run, with a short
+VAULTDR_LOCK_TTL: a SIGKILLed run leaves its lock; a re-run while it is still
+valid refuses (exit 4, nothing changed) unless nothing is left to do, and the
+re-run after it expired takes it over and converges. No run leaves a live
+lock behind. Ends with "N passed, N failed".
 """
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,6 +26,35 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_dr  # noqa: E402
 from test_dr import Case, Result, check, scenario  # noqa: E402
+
+
+# Seconds a lock is valid: short, so that a killed run's lock expires soon.
+LOCK_TTL = "1"
+
+
+def env(c, **over):
+    over.setdefault("VAULTDR_LOCK_TTL", LOCK_TTL)
+    return c.env(**over)
+
+
+def lock_record(c):
+    for r in c.mock.state()["route53"]["records"]:
+        if r["name"].rstrip(".") == test_dr.LOCK_NAME and r["type"] == "TXT":
+            return r
+    return None
+
+
+def lock_expires(rec):
+    v = rec.get("value") or " ".join(rec.get("values") or [])
+    m = re.search(r"expires=(\d+)", v)
+    check(m is not None, "lock value with expires=: %r" % rec)
+    return int(m.group(1))
+
+
+def check_no_live_lock(c, what):
+    rec = lock_record(c)
+    check(rec is None or lock_expires(rec) <= time.time(),
+          "a live run lock was left behind %s: %r" % (what, rec))
 
 
 def blackhole_kth(k):
@@ -39,7 +75,7 @@ def late_kth(k):
 def clean_request_count():
     c = Case("crash_count", scenario())
     try:
-        r = c.run("failover", "test")
+        r = c.run("failover", "test", env=env(c))
         check(r.code == 0, "clean failover", r)
         test_dr.assert_failed_over(c, r)
         log = sorted(c.mock.log(), key=lambda e: e["seq"])
@@ -59,7 +95,7 @@ def interrupted_at(c, k, sig, rules=None):
         test_dr.VAULTDR, "-c", c.cfg, "failover", "test"]
     # A long I/O timeout: vaultdr must still be waiting on request k when
     # the signal comes, not retrying it.
-    p = subprocess.Popen(argv, env=c.env(VAULTDR_TIMEOUT="30"), cwd=c.dir,
+    p = subprocess.Popen(argv, env=env(c, VAULTDR_TIMEOUT="30"), cwd=c.dir,
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True,
                          start_new_session=True)
@@ -92,12 +128,39 @@ def kth_request(c, k):
     return "?"
 
 
+def kth_is_lock_change(c, k):
+    for e in c.mock.log():
+        if e.get("seq") == k:
+            return test_dr.LOCK_NAME in (e.get("body") or "")
+    return False
+
+
 def converge(c, k, what):
     c.mock.faults([])
-    r2 = c.run("failover", "test")
+    rec = lock_record(c)
+    if rec is not None and lock_expires(rec) > time.time() + 0.3:
+        # The interrupted run's lock is still valid: a re-run refuses,
+        # unless it finds nothing left to do.
+        n = len(c.mock.log())
+        r1 = c.run("failover", "test", env=env(c))
+        check(r1.code in (0, 4), "re-run while the lock is held after %s "
+              "at request %d: exit 4 (or 0, nothing left to do)" % (what, k), r1)
+        if r1.code == 4:
+            check("holds the lock" in r1.err and "owner=" in r1.err,
+                  "the refusal names the lock's owner", r1)
+            check(not test_dr.changing(c.mock.log()[n:]),
+                  "a refused re-run changes nothing", c.mock.log()[n:])
+    rec = lock_record(c)
+    if rec is not None:
+        while time.time() < lock_expires(rec):
+            time.sleep(0.05)
+    r2 = c.run("failover", "test", env=env(c))
     check(r2.code == 0, "re-run after %s at request %d (%s) must exit 0"
           % (what, k, kth_request(c, k)), r2)
     test_dr.assert_failed_over(c, r2)
+    st = c.mock.state()
+    check(st["max_primaries_up"] <= 1, "two primaries existed at once", st)
+    check_no_live_lock(c, "after the re-run")
 
 
 def kill_case(k):
@@ -131,6 +194,12 @@ def sigint_case(k):
             check(r.secs < 5, "SIGINT must not wait for the I/O timeout", r)
             check("stopped by signal" in r.err and "re-run" in r.err,
                   "SIGINT report on stderr", r)
+            # The stopped run released its lock, unless the lock's own
+            # change was the request the signal cut short.
+            if not kth_is_lock_change(c, k):
+                check(lock_record(c) is None, "SIGINT at request %d (%s) "
+                      "must release the lock" % (k, kth_request(c, k)),
+                      c.mock.state()["route53"])
         else:
             check(r.code == 0, "a run that never reached request %d" % k, r)
         converge(c, k, "SIGINT")
