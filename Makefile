@@ -26,7 +26,9 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
 # Diagnostics are cut to fixed buffers on purpose; gcc's truncation warning
 # flags every such snprintf. (clang has no such warning.)
 WARN += $(shell $(CC) -Werror -Wno-format-truncation -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-format-truncation)
-CPPFLAGS += -D_DEFAULT_SOURCE -DVAULTDR_VERSION='"$(VERSION)"' -I. -I/usr/include/bearssl -I$(B)/include
+# The commit goes into --version (a tree without git says "unknown").
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+CPPFLAGS += -D_DEFAULT_SOURCE -DVAULTDR_VERSION='"$(VERSION)"' -DVAULTDR_COMMIT='"$(COMMIT)"' -I. -I/usr/include/bearssl -I$(B)/include
 CFLAGS ?= -O2
 CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -pthread
 LDFLAGS += -static -pthread
