@@ -2,13 +2,6 @@
 # statically (musl when available); `make test` runs every suite.
 VERSION := 0.1.0
 
-ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
-_deps := $(shell scripts/deps.sh build 1>&2)
-ifneq ($(.SHELLSTATUS),0)
-$(error missing build dependencies; see the message above)
-endif
-endif
-
 MUSL := $(shell command -v musl-gcc 2>/dev/null)
 ifneq ($(MUSL),)
 CC := musl-gcc
@@ -18,6 +11,23 @@ COMPAT :=
 endif
 BEARSSL_A ?= $(firstword $(wildcard /usr/lib/*/libbearssl.a /usr/lib/libbearssl.a))
 B ?= build
+.DEFAULT_GOAL := all
+
+# Build dependencies (Debian packages) come from scripts/deps.sh through a
+# stamp, not on every parse: on a fresh machine, or after deps.sh changes,
+# the stamp is remade, and GNU make, which remakes included makefiles first,
+# restarts with the packages in place.
+ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+-include $(B)/deps.mk
+endif
+$(B)/deps.mk: scripts/deps.sh
+	@mkdir -p $(@D)
+	@scripts/deps.sh build
+	@echo '# written when scripts/deps.sh build succeeded' > $@
+$(B)/.deps-test: scripts/deps.sh
+	@mkdir -p $(@D)
+	@scripts/deps.sh test
+	@touch $@
 # Output paths (make asan builds into build-asan/ by overriding these).
 VAULTDR_BIN ?= vaultdr
 MOCK_BIN ?= mock/vaultdr-mock
@@ -62,8 +72,7 @@ $(MOCK_BIN): $(MOCK_O) $(CORE_O)
 $(B)/unit-tests: $(TEST_O) $(APP_O) $(CORE_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
 
-test: all $(B)/unit-tests
-	@scripts/deps.sh test
+test: all $(B)/unit-tests $(B)/.deps-test
 	@tests/run.sh $(B)
 
 demo: all
