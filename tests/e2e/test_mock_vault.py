@@ -390,6 +390,37 @@ CASES.append(scenario_errors)
 SCEN["scenario_errors"] = h.scenario
 
 
+def shipped_scenarios(c):
+    """Every file in mock/scenarios loads; replication.json behaves as a
+    load-balanced, lagging pair."""
+    d = os.path.join(h.TOP, "mock", "scenarios")
+    for name in sorted(os.listdir(d)):
+        if not name.endswith(".json"):
+            continue
+        with open(os.path.join(d, name)) as f:
+            scen = json.load(f)
+        w = os.path.join(c.dir, name)
+        os.makedirs(w)
+        m = h.Mock(scen, w)
+        try:
+            st = m.control("GET", "/state")
+            check(st["max_primaries_up"] == 1, name + ": one primary", st)
+            if name == "replication.json":
+                a = Vault(m.urls["vault_a"])
+                codes = sorted(a.get("/v1/sys/health", token=None)[0] for _ in range(4))
+                check(codes == [200, 429, 429, 473], "nodes", codes)
+                time.sleep(0.3)
+                cl = m.control("GET", "/state")["clusters"]
+                check(cl["a"]["last_wal"] > 4200, "WAL grows", cl)
+                check(cl["b"]["last_remote_wal"] == cl["a"]["last_wal"] - 3, "lag", cl)
+        finally:
+            m.stop()
+
+
+CASES.append(shipped_scenarios)
+SCEN["shipped_scenarios"] = h.scenario
+
+
 def main():
     """h.main builds every case's scenario with one maker: hand it the
     scenarios of the cases that will run, in order."""
