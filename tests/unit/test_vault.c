@@ -300,6 +300,49 @@ vault_ready_unreachable_is_a_poll(void)
 }
 
 static void
+vault_attached_polls(void)
+{
+	struct tsrv_step st[8];
+	struct fixture f;
+	struct vault newp;
+	char why[256];
+	int att = -1;
+
+	/* Poll 1: the old primary is still in merkle-sync. */
+	st[0] = (struct tsrv_step){ reply(200, "{\"data\":{\"mode\":"
+	    "\"secondary\",\"state\":\"merkle-sync\",\"secondary_id\":"
+	    "\"sec-1\",\"connection_state\":\"ready\"}}"), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ reply(472, HEALTH_SECONDARY), TSRV_KEEP };
+	/* Poll 2: streaming but disconnected. */
+	st[2] = (struct tsrv_step){ reply(200, "{\"data\":{\"mode\":"
+	    "\"secondary\",\"state\":\"stream-wals\",\"secondary_id\":"
+	    "\"sec-1\",\"primaries\":[{\"connection_status\":"
+	    "\"disconnected\"}]}}"), TSRV_KEEP };
+	st[3] = (struct tsrv_step){ reply(472, HEALTH_SECONDARY), TSRV_KEEP };
+	/* Poll 3: streaming, connected, and the new primary knows it. */
+	st[4] = (struct tsrv_step){ reply(200, DR_SECONDARY), TSRV_KEEP };
+	st[5] = (struct tsrv_step){ reply(472, HEALTH_SECONDARY), TSRV_KEEP };
+	st[6] = (struct tsrv_step){ reply(200, "{\"data\":{\"mode\":"
+	    "\"primary\",\"state\":\"running\",\"known_secondaries\":"
+	    "[\"other\",\"sec-1\"]}}"), TSRV_KEEP };
+	st[7] = (struct tsrv_step){ reply(200, HEALTH_PRIMARY), TSRV_KEEP };
+	if (!CHECK(fx_start(&f, st, 8) == 0))
+		return;
+	newp = f.v;
+	CHECK(vault_attached(&f.v, &newp, &att, why, sizeof(why)) == 0);
+	CHECK(att == 0);
+	CHECK(strstr(why, "merkle-sync") != NULL);
+	CHECK(vault_attached(&f.v, &newp, &att, why, sizeof(why)) == 0);
+	CHECK(att == 0);
+	CHECK(strstr(why, "not connected: disconnected") != NULL);
+	CHECK(vault_attached(&f.v, &newp, &att, why, sizeof(why)) == 0);
+	CHECK(att == 1);
+	CHECK(strstr(why, "sec-1") != NULL);
+	fx_stop(&f);
+	CHECK(f.s.nreq == 8);
+}
+
+static void
 vault_lookup_self_answers(void)
 {
 	struct tsrv_step st[3];
@@ -569,6 +612,7 @@ suite_vault(void)
 	T_RUN(vault_observe_new_fields);
 	T_RUN(vault_ready_polls);
 	T_RUN(vault_ready_unreachable_is_a_poll);
+	T_RUN(vault_attached_polls);
 	T_RUN(vault_lookup_self_answers);
 	T_RUN(vault_capabilities_in_dry_run);
 	T_RUN(vault_capabilities_missing_path);
