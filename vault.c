@@ -401,9 +401,9 @@ cancel_attempt(struct vault *v)
 	err_set("%s", saved);
 }
 
-/* After a refused update: did another client replace or cancel our
- * attempt? Vault names a nonce mismatch; otherwise the attempt's status
- * shows another nonce. */
+/* After a refused update: did another client replace (1) or cancel (2)
+ * our attempt? Vault names a nonce mismatch or a missing attempt;
+ * otherwise the attempt's status shows another nonce. 0: neither. */
 static int
 attempt_taken_over(struct vault *v, const char *msg, const char *nonce)
 {
@@ -412,9 +412,10 @@ attempt_taken_over(struct vault *v, const char *msg, const char *nonce)
 	int b = 0, other = 0;
 	char saved[2048];
 
-	if (strstr(msg, "incorrect nonce") != NULL ||
-	    strstr(msg, "no root generation in progress") != NULL)
+	if (strstr(msg, "incorrect nonce") != NULL)
 		return 1;
+	if (strstr(msg, "no root generation in progress") != NULL)
+		return 2;
 	if (strstr(msg, "aborted") != NULL)
 		return 0; /* a wrong share: Vault ended the attempt itself */
 	snprintf(saved, sizeof(saved), "%s", msg);
@@ -519,12 +520,19 @@ vault_generate_dr_token_ex(struct vault *v, const struct vault_keys *keys,
 		    &r) == -1) {
 			if (r.fail != VF_REJECTED)
 				goto cancel; /* VG_SERVER */
-			if (attempt_taken_over(v, err_get(), nonce.s)) {
+			int other = attempt_taken_over(v, err_get(), nonce.s);
+			if (other) {
 				why = VG_TAKEN_OVER;
-				err_prefix("on the %s, another token generation "
-				    "attempt took over (nonce changed); nothing "
-				    "was submitted to it", v->label ? v->label :
-				    v->url);
+				if (other == 1)
+					err_prefix("on the %s, another token "
+					    "generation attempt took over (nonce "
+					    "changed); nothing was submitted to "
+					    "it", v->label ? v->label : v->url);
+				else
+					err_prefix("on the %s, another client "
+					    "cancelled this token generation "
+					    "attempt; nothing more was submitted",
+					    v->label ? v->label : v->url);
 				goto out; /* not ours to cancel */
 			}
 			if (r.status == 403) {

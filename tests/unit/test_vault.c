@@ -489,6 +489,34 @@ vault_gen_nonce_takeover(void)
 }
 
 static void
+vault_gen_attempt_cancelled_by_other(void)
+{
+	struct tsrv_step st[5];
+	struct fixture f;
+	struct vault_keys k;
+	struct secret out = { 0 };
+	enum vault_gen_fail why = VG_NONE;
+
+	st[0] = (struct tsrv_step){ reply(204, NULL), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ reply(200, ATTEMPT_IDLE), TSRV_KEEP };
+	st[2] = (struct tsrv_step){ reply(200, ATTEMPT_STARTED), TSRV_KEEP };
+	st[3] = (struct tsrv_step){ reply(200, UPDATE_1), TSRV_KEEP };
+	st[4] = (struct tsrv_step){ reply(400, "{\"errors\":[\"no root "
+	    "generation in progress\"]}"), TSRV_KEEP };
+	if (!CHECK(fx_start(&f, st, 5) == 0))
+		return;
+	keys2(&k);
+	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
+	CHECK(why == VG_TAKEN_OVER);
+	CHECK(strstr(err_get(), "another client cancelled this token "
+	    "generation attempt") != NULL);
+	CHECK(strstr(err_get(), "not accepted") == NULL);
+	fx_stop(&f);
+	CHECK(f.s.nreq == 5);
+	keys_wipe(&k);
+}
+
+static void
 vault_gen_takeover_seen_in_status(void)
 {
 	struct tsrv_step st[6];
@@ -617,6 +645,7 @@ suite_vault(void)
 	T_RUN(vault_capabilities_in_dry_run);
 	T_RUN(vault_capabilities_missing_path);
 	T_RUN(vault_gen_nonce_takeover);
+	T_RUN(vault_gen_attempt_cancelled_by_other);
 	T_RUN(vault_gen_takeover_seen_in_status);
 	T_RUN(vault_gen_wrong_share);
 	T_RUN(vault_gen_forbidden);
