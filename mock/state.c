@@ -259,7 +259,8 @@ static int
 get_enum(struct ld *l, int at, const char *path, const char *key,
     const char *const *allowed, char **dst)
 {
-	char *s = NULL;
+	char *s = NULL, list[200] = "";
+	size_t o = 0;
 	int k;
 
 	if (get_str(l, at, path, key, &s) == -1)
@@ -273,9 +274,12 @@ get_enum(struct ld *l, int at, const char *path, const char *key,
 			return 0;
 		}
 	free(s);
-	return bad(l, "%s: must be one of %s%s%s%s%s", key, allowed[0],
-	    allowed[1] ? ", " : "", allowed[1] ? allowed[1] : "",
-	    allowed[2] ? ", ..." : "", "");
+	for (k = 0; allowed[k] && o < sizeof(list); k++) {
+		snprintf(list + o, sizeof(list) - o, "%s\"%s\"", k ? ", " : "",
+		    allowed[k]);
+		o = strlen(list);
+	}
+	return bad(l, "%s: must be one of %s", key, list);
 }
 
 /* The replication model, nodes and token knobs of one cluster. */
