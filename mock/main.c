@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mock.h"
 #include "tls.h"
+#include "tlssrv.h"
 
 static const char usage[] =
 "usage: vaultdr-mock [--cert FILE --key FILE | --plain] [options]\n"

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "mock.h"
 #include "tls.h"
+#include "tlssrv.h"
 
 #ifndef POLLRDHUP
 #define POLLRDHUP 0x2000 /* Linux */
@@ -770,8 +771,7 @@ accept_one(int which)
 	x->which = which;
 	x->c = conn_accept(fd, which == L_CONTROL || which == L_IMDS ? NULL :
 	    tls, IO_TIMEOUT_MS);
-	if (x->c == NULL) {
-		close(fd);
+	if (x->c == NULL) { /* conn_accept closed fd */
 		free(x);
 		return;
 	}
