@@ -682,7 +682,7 @@ serve(struct cx *x, struct mreq *q)
 		if (act == FA_APPLY_STATUS) {
 			mresp_free(&r);
 			memset(&r, 0, sizeof(r));
-			if (f.body)
+			if (f.body || f.aws_code)
 				fault_response(x->which, &f, &r);
 			else
 				lb_page(&r, f.status);
