@@ -154,6 +154,46 @@ def status_drip_bounded(c):
           st["max_primaries_up"] <= 1, "nothing changed", st)
 
 
+def drip_bounded(c, listener, path, per_request, env):
+    """Runs status against a listener dripping every answer under path and
+    checks the run's time against its dripped requests: each ends at its
+    per-request deadline (+0.5 s slack), plus 2 s for everything else."""
+    c.mock.faults([{"listener": listener, "method": "GET", "path": path,
+                    "action": "drip", "interval_ms": 1000, "count": 0}])
+    r = c.run("status", "test", env=env, timeout=120)
+    check(r.code in (0, 1), "a defined exit code", r)
+    dripped = [e for e in h.requests(c.mock.log(), "GET", listener)
+               if e["action"] == "drip"]
+    check(dripped, "the drip was hit", c.mock.log())
+    bound = len(dripped) * (per_request + 0.5) + 2
+    check(r.secs < bound, "finished in %.1fs, bound %.1fs (%d dripped "
+          "requests x %.1f s + 2 s)" % (r.secs, bound, len(dripped),
+                                        per_request + 0.5), r)
+    # (IMDSv2's PUT /latest/api/token changes nothing that matters.)
+    check(not [e for e in h.changing(c.mock.log()) if e["listener"] != "imds"],
+          "status is read-only", h.changing(c.mock.log()))
+    check(c.mock.state()["max_primaries_up"] <= 1, "one primary")
+    return r
+
+
+@case
+def route53_drip_bounded(c):
+    """Route 53 requests share the deadline: VAULTDR_TIMEOUT=1, the listing
+    dripped; the Route 53 policy retries it (6 attempts at most)."""
+    r = drip_bounded(c, "route53", "/2013-04-01/", 1,
+                     c.env(VAULTDR_TIMEOUT="1"))
+    check("timed out after 1 s" in r.out + r.err, "deadline reported", r)
+
+
+@case
+def imds_drip_bounded(c):
+    """Instance metadata goes through the same client (1 s per request)."""
+    env = c.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None,
+                AWS_EC2_METADATA_DISABLED=None,
+                AWS_EC2_METADATA_SERVICE_ENDPOINT=c.mock.urls["imds"] + "/")
+    drip_bounded(c, "imds", "/latest/meta-data/", 1, env)
+
+
 PROMOTE = "/v1/sys/replication/dr/secondary/promote"
 
 
