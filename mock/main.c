@@ -79,6 +79,7 @@ static const char usage[] =
 "  \"status\": 500, \"body\": \"...\", \"aws_code\": \"Throttling\" (Route 53 error\n"
 "  code; status then defaults to 400), \"skip\": K (let K matching requests\n"
 "  pass first), \"count\": N (then apply N times; 0 = forever),\n"
+"  \"location\": \"https://...\" (Location header of a status answer),\n"
 "  \"latency_ms\": 1000, \"interval_ms\": 1000}. Rules are checked in order;\n"
 "  the first matching rule with budget left applies (a rule still skipping\n"
 "  lets later rules look).\n"

@@ -137,6 +137,7 @@ struct fault {
 	int status;
 	char *body;     /* NULL = default */
 	char *aws_code; /* NULL = none */
+	char *location; /* status/apply_status: Location header, NULL = none */
 	long skip, count; /* remaining; count -1 = forever */
 	long latency_ms;
 	long interval_ms; /* drip: between two bytes */

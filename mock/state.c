@@ -484,7 +484,8 @@ key_allowed(const char *path)
 		"faults[].listener", "faults[].method", "faults[].path",
 		"faults[].action", "faults[].status", "faults[].body",
 		"faults[].aws_code", "faults[].skip", "faults[].count",
-		"faults[].latency_ms", "faults[].interval_ms", "listeners", "listeners.a",
+		"faults[].latency_ms", "faults[].interval_ms",
+		"faults[].location", "listeners", "listeners.a",
 		"listeners.b", "listeners.route53", "listeners.imds", "imds",
 		"imds.role", "imds.access_key", "imds.secret_key", "imds.token",
 		"imds.expiration", "imds.require_v2", NULL };
@@ -774,6 +775,7 @@ faults_free(struct fault *f, size_t n)
 		free(f[i].path);
 		free(f[i].body);
 		free(f[i].aws_code);
+		free(f[i].location);
 	}
 	free(f);
 }
@@ -870,6 +872,7 @@ faults_parse_at(const struct json *j, int idx, struct fault **out, size_t *n,
 		}
 		if (get_str(&l, e, "body", K("body"), &r->body) == -1 ||
 		    get_str(&l, e, "aws_code", K("aws_code"), &r->aws_code) == -1 ||
+		    get_str(&l, e, "location", K("location"), &r->location) == -1 ||
 		    get_int(&l, e, "status", K("status"), 100, 599, &st) == -1 ||
 		    get_int(&l, e, "skip", K("skip"), 0, 1000000000, &skip) == -1 ||
 		    get_int(&l, e, "count", K("count"), 0, 1000000000, &count) == -1 ||
@@ -878,6 +881,10 @@ faults_parse_at(const struct json *j, int idx, struct fault **out, size_t *n,
 		    get_int(&l, e, "interval_ms", K("interval_ms"), 0, 3600000,
 		    &ivl) == -1)
 			goto fail;
+		if (r->location && strpbrk(r->location, "\r\n")) {
+			bad(&l, "%s: must be one line", K("location"));
+			goto fail;
+		}
 #undef K
 		/* apply_status imitates a load balancer that gave up waiting. */
 		r->status = st ? (int)st : r->aws_code ? 400 :

@@ -194,6 +194,25 @@ def imds_drip_bounded(c):
     drip_bounded(c, "imds", "/latest/meta-data/", 1, env)
 
 
+@case
+def route53_redirect_not_followed(c):
+    """A 307 from Route 53 to another host is not followed: the signed
+    headers (Authorization, X-Amz-Security-Token) never reach that host."""
+    other = c.mock.urls["vault_a"]
+    c.mock.faults([{"listener": "route53", "method": "*", "path": "/2013-04-01/",
+                    "action": "status", "status": 307, "body": "",
+                    "location": other + "/2013-04-01/stolen", "count": 0}])
+    r = c.run("status", "test", env=c.env(AWS_SESSION_TOKEN=h.AWS_SESSION))
+    check(r.code in (0, 1), "a defined exit code", r)
+    log = c.mock.log()
+    check(h.requests(log, listener="route53"), "Route 53 was asked", log)
+    leaked = [e for e in log if e["listener"] != "route53" and (
+        "/2013-04-01/" in e["path"] or "authorization" in e["headers"] or
+        "x-amz-security-token" in e["headers"])]
+    check(not leaked, "nothing signed went to the redirect's host", leaked)
+    check("307" in r.out + r.err, "the redirect is reported", r)
+
+
 PROMOTE = "/v1/sys/replication/dr/secondary/promote"
 
 
