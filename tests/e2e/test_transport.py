@@ -213,6 +213,44 @@ def route53_redirect_not_followed(c):
     check("307" in r.out + r.err, "the redirect is reported", r)
 
 
+def vault_follows_redirects(c):
+    """Whether dr.c turned redirects on for the Vault client: a standby's 307
+    to the same https URL is followed (skipped until it does)."""
+    c.mock.faults([{"listener": "b", "method": "GET", "path": DR_STATUS,
+                    "action": "status", "status": 307, "body": "",
+                    "location": c.mock.urls["vault_b"] + DR_STATUS,
+                    "count": 1}])
+    r = c.run("status", "test")
+    got = [e["action"] for e in h.requests(c.mock.log(), "GET", "b", DR_STATUS)]
+    return r, got[:2] == ["status", "served"]
+
+
+@case
+def vault_redirect_https_followed(c):
+    r, followed = vault_follows_redirects(c)
+    if not followed:
+        raise h.Skip("the Vault client does not follow redirects yet "
+                     "(dr.c: http_client_follow_redirects(vh, 1))")
+    check(r.code == 0, "the redirect is followed to the active node", r)
+
+
+@case
+def vault_redirect_to_http_refused(c):
+    """A Vault 307 to an http:// URL is never followed (the token would
+    travel in clear text)."""
+    _, followed = vault_follows_redirects(c)
+    c.mock.faults([{"listener": "b", "method": "GET", "path": DR_STATUS,
+                    "action": "status", "status": 307, "body": "",
+                    "location": c.mock.urls["imds"] + DR_STATUS, "count": 0}])
+    r = c.run("status", "test")
+    check(r.code in (0, 1), "a defined exit code", r)
+    check(not h.requests(c.mock.log(), listener="imds"),
+          "nothing went to the http URL", c.mock.log())
+    if followed:
+        check("only https redirects are followed" in r.out + r.err,
+              "the refusal is explained", r)
+
+
 PROMOTE = "/v1/sys/replication/dr/secondary/promote"
 
 
