@@ -43,7 +43,7 @@ CFLAGS ?= -O2
 CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -pthread
 LDFLAGS += -static -pthread
 
-CORE := buf.c log.c secret.c b64.c json.c ini.c sigv4.c tls.c http.c $(COMPAT)
+CORE := buf.c log.c secret.c b64.c json.c ini.c sigv4.c net.c pem.c tls.c http.c $(COMPAT)
 APP := $(wildcard retry.c vault.c route53.c dr.c awscreds.c hook.c)
 MOCKSRC := $(wildcard mock/*.c)
 TESTSRC := $(wildcard tests/unit/*.c)
@@ -69,7 +69,8 @@ $(VAULTDR_BIN): $(B)/vaultdr.o $(APP_O) $(CORE_O)
 $(MOCK_BIN): $(MOCK_O) $(CORE_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
 
-$(B)/unit-tests: $(TEST_O) $(APP_O) $(CORE_O)
+# The scripted test servers use the mock's TLS server side.
+$(B)/unit-tests: $(TEST_O) $(APP_O) $(CORE_O) $(B)/mock/tlssrv.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
 
 test: all $(B)/unit-tests $(B)/.deps-test

@@ -147,8 +147,14 @@ struct change {
 	char *cname_value;
 };
 
+/* Fault actions; the apply_* ones and drip run the real handler first (the
+ * change happens), then misbehave with its answer. Same order as
+ * fault_action_names. */
 enum fault_action { FA_STATUS, FA_LATENCY, FA_HANGUP, FA_BLACKHOLE,
-	FA_GARBAGE, FA_SERVED };
+	FA_GARBAGE, FA_APPLY_STATUS, FA_APPLY_HANGUP, FA_APPLY_DELAY, FA_DRIP,
+	FA_SERVED };
+/* "status", "latency", ..., "drip", "served" (indexed by the enum). */
+extern const char *const fault_action_names[];
 
 struct fault {
 	int listener;   /* L_A/L_B/L_R53, -1 = any */
@@ -158,8 +164,10 @@ struct fault {
 	int status;
 	char *body;     /* NULL = default */
 	char *aws_code; /* NULL = none */
+	char *location; /* status/apply_status: Location header, NULL = none */
 	long skip, count; /* remaining; count -1 = forever */
 	long latency_ms;
+	long interval_ms; /* drip: between two bytes */
 };
 
 /* An IMDSv2 session token handed out by PUT /latest/api/token. */

@@ -670,7 +670,8 @@ key_allowed(const char *path)
 		"faults[].listener", "faults[].method", "faults[].path",
 		"faults[].action", "faults[].status", "faults[].body",
 		"faults[].aws_code", "faults[].skip", "faults[].count",
-		"faults[].latency_ms", "listeners", "listeners.a",
+		"faults[].latency_ms", "faults[].interval_ms",
+		"faults[].location", "listeners", "listeners.a",
 		"listeners.b", "listeners.route53", "listeners.imds", "imds",
 		"imds.role", "imds.access_key", "imds.secret_key", "imds.token",
 		"imds.expiration", "imds.require_v2",
@@ -981,16 +982,19 @@ faults_free(struct fault *f, size_t n)
 		free(f[i].path);
 		free(f[i].body);
 		free(f[i].aws_code);
+		free(f[i].location);
 	}
 	free(f);
 }
+
+const char *const fault_action_names[] = { "status", "latency", "hangup",
+	"blackhole", "garbage", "apply_status", "apply_hangup", "apply_delay",
+	"drip", "served" };
 
 int
 faults_parse_at(const struct json *j, int idx, struct fault **out, size_t *n,
     char *why, size_t whysz)
 {
-	static const char *acts[] = { "status", "latency", "hangup",
-		"blackhole", "garbage", NULL };
 	struct ld l = { (struct json *)j, why, whysz };
 	struct fault *f = NULL;
 	int cnt, i, k;
@@ -1004,7 +1008,7 @@ faults_parse_at(const struct json *j, int idx, struct fault **out, size_t *n,
 		int e = json_array_elem(j, idx, i);
 		struct fault *r = &f[i];
 		char key[64], *lst = NULL, *meth = NULL, *act = NULL;
-		long long st = 0, skip = 0, count = 0, lat = 1000;
+		long long st = 0, skip = 0, count = 0, lat = 1000, ivl = 1000;
 
 		snprintf(key, sizeof(key), "faults[%d]", i);
 		r->listener = -1;
@@ -1061,30 +1065,41 @@ faults_parse_at(const struct json *j, int idx, struct fault **out, size_t *n,
 			goto fail;
 		r->action = FA_STATUS;
 		if (act) {
-			for (k = 0; acts[k]; k++)
-				if (strcmp(act, acts[k]) == 0)
+			for (k = 0; k < FA_SERVED; k++)
+				if (strcmp(act, fault_action_names[k]) == 0)
 					break;
 			free(act);
-			if (acts[k] == NULL) {
+			if (k == FA_SERVED) {
 				bad(&l, "%s: must be one of status, latency, "
-				    "hangup, blackhole, garbage", key);
+				    "hangup, blackhole, garbage, apply_status, "
+				    "apply_hangup, apply_delay, drip", key);
 				goto fail;
 			}
 			r->action = (enum fault_action)k;
 		}
 		if (get_str(&l, e, "body", K("body"), &r->body) == -1 ||
 		    get_str(&l, e, "aws_code", K("aws_code"), &r->aws_code) == -1 ||
+		    get_str(&l, e, "location", K("location"), &r->location) == -1 ||
 		    get_int(&l, e, "status", K("status"), 100, 599, &st) == -1 ||
 		    get_int(&l, e, "skip", K("skip"), 0, 1000000000, &skip) == -1 ||
 		    get_int(&l, e, "count", K("count"), 0, 1000000000, &count) == -1 ||
 		    get_int(&l, e, "latency_ms", K("latency_ms"), 0, 3600000,
-		    &lat) == -1)
+		    &lat) == -1 ||
+		    get_int(&l, e, "interval_ms", K("interval_ms"), 0, 3600000,
+		    &ivl) == -1)
 			goto fail;
+		if (r->location && strpbrk(r->location, "\r\n")) {
+			bad(&l, "%s: must be one line", K("location"));
+			goto fail;
+		}
 #undef K
-		r->status = st ? (int)st : r->aws_code ? 400 : 500;
+		/* apply_status imitates a load balancer that gave up waiting. */
+		r->status = st ? (int)st : r->aws_code ? 400 :
+		    r->action == FA_APPLY_STATUS ? 504 : 500;
 		r->skip = (long)skip;
 		r->count = count ? (long)count : -1;
 		r->latency_ms = (long)lat;
+		r->interval_ms = (long)ivl;
 	}
 	*out = f;
 	*n = (size_t)cnt;
