@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mock.h"
 #include "tls.h"
+#include "tlssrv.h"
 
 static const char usage[] =
 "usage: vaultdr-mock [--cert FILE --key FILE | --plain] [options]\n"
@@ -30,6 +31,7 @@ static const char usage[] =
 "  --log FILE           JSON lines, one per Vault/Route 53/IMDS request\n"
 "  --state-file FILE    state JSON, rewritten atomically after each change\n"
 "  -h, --help           this text\n"
+"  -V, --version        print the version and commit\n"
 "\n"
 "Ready: stdout gets one line 'READY {\"pid\":N,\"vault_a\":\"https://localhost:PA\",\n"
 "  \"vault_b\":...,\"route53\":...,\"control\":\"http://127.0.0.1:PC\",\n"
@@ -78,6 +80,7 @@ static const char usage[] =
 "  \"status\": 500, \"body\": \"...\", \"aws_code\": \"Throttling\" (Route 53 error\n"
 "  code; status then defaults to 400), \"skip\": K (let K matching requests\n"
 "  pass first), \"count\": N (then apply N times; 0 = forever),\n"
+"  \"location\": \"https://...\" (Location header of a status answer),\n"
 "  \"latency_ms\": 1000, \"interval_ms\": 1000}. Rules are checked in order;\n"
 "  the first matching rule with budget left applies (a rule still skipping\n"
 "  lets later rules look).\n"
@@ -180,6 +183,11 @@ main(int argc, char **argv)
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage, stdout);
+			return 0;
+		}
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("vaultdr-mock %s (commit %s)\n", VAULTDR_VERSION,
+			    VAULTDR_COMMIT);
 			return 0;
 		}
 		if (strcmp(a, "--plain") == 0) {

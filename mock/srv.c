@@ -19,6 +19,7 @@
 #include "log.h"
 #include "mock.h"
 #include "tls.h"
+#include "tlssrv.h"
 
 #ifndef POLLRDHUP
 #define POLLRDHUP 0x2000 /* Linux */
@@ -335,6 +336,7 @@ fault_match(int which, const struct mreq *q, struct fault *out)
 		out->path = NULL;
 		out->body = f->body ? strdup(f->body) : NULL;
 		out->aws_code = f->aws_code ? strdup(f->aws_code) : NULL;
+		out->location = f->location ? strdup(f->location) : NULL;
 		return f->action;
 	}
 	return FA_SERVED;
@@ -343,6 +345,8 @@ fault_match(int which, const struct mreq *q, struct fault *out)
 static void
 fault_response(int which, const struct fault *f, struct mresp *r)
 {
+	if (f->location)
+		buf_printf(&r->hdrs, "Location: %s\r\n", f->location);
 	r->status = f->status;
 	if (which == L_R53) {
 		if (f->body) {
@@ -681,10 +685,14 @@ serve(struct cx *x, struct mreq *q)
 		if (act == FA_APPLY_STATUS) {
 			mresp_free(&r);
 			memset(&r, 0, sizeof(r));
-			if (f.body)
+			if (f.body || f.aws_code)
 				fault_response(x->which, &f, &r);
-			else
+			else {
 				lb_page(&r, f.status);
+				if (f.location)
+					buf_printf(&r.hdrs, "Location: %s\r\n",
+					    f.location);
+			}
 		}
 		log_request(seq, x->which, q, r.status, act, applied);
 		if (act == FA_APPLY_DELAY)
@@ -703,6 +711,7 @@ serve(struct cx *x, struct mreq *q)
 out:
 	free(f.body);
 	free(f.aws_code);
+	free(f.location);
 	mresp_free(&r);
 	return rc;
 }
@@ -770,8 +779,7 @@ accept_one(int which)
 	x->which = which;
 	x->c = conn_accept(fd, which == L_CONTROL || which == L_IMDS ? NULL :
 	    tls, IO_TIMEOUT_MS);
-	if (x->c == NULL) {
-		close(fd);
+	if (x->c == NULL) { /* conn_accept closed fd */
 		free(x);
 		return;
 	}

@@ -154,6 +154,103 @@ def status_drip_bounded(c):
           st["max_primaries_up"] <= 1, "nothing changed", st)
 
 
+def drip_bounded(c, listener, path, per_request, env):
+    """Runs status against a listener dripping every answer under path and
+    checks the run's time against its dripped requests: each ends at its
+    per-request deadline (+0.5 s slack), plus 2 s for everything else."""
+    c.mock.faults([{"listener": listener, "method": "GET", "path": path,
+                    "action": "drip", "interval_ms": 1000, "count": 0}])
+    r = c.run("status", "test", env=env, timeout=120)
+    check(r.code in (0, 1), "a defined exit code", r)
+    dripped = [e for e in h.requests(c.mock.log(), "GET", listener)
+               if e["action"] == "drip"]
+    check(dripped, "the drip was hit", c.mock.log())
+    bound = len(dripped) * (per_request + 0.5) + 2
+    check(r.secs < bound, "finished in %.1fs, bound %.1fs (%d dripped "
+          "requests x %.1f s + 2 s)" % (r.secs, bound, len(dripped),
+                                        per_request + 0.5), r)
+    # (IMDSv2's PUT /latest/api/token changes nothing that matters.)
+    check(not [e for e in h.changing(c.mock.log()) if e["listener"] != "imds"],
+          "status is read-only", h.changing(c.mock.log()))
+    check(c.mock.state()["max_primaries_up"] <= 1, "one primary")
+    return r
+
+
+@case
+def route53_drip_bounded(c):
+    """Route 53 requests share the deadline: VAULTDR_TIMEOUT=1, the listing
+    dripped; the Route 53 policy retries it (6 attempts at most)."""
+    r = drip_bounded(c, "route53", "/2013-04-01/", 1,
+                     c.env(VAULTDR_TIMEOUT="1"))
+    check("timed out after 1 s" in r.out + r.err, "deadline reported", r)
+
+
+@case
+def imds_drip_bounded(c):
+    """Instance metadata goes through the same client (1 s per request)."""
+    env = c.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None,
+                AWS_EC2_METADATA_DISABLED=None,
+                AWS_EC2_METADATA_SERVICE_ENDPOINT=c.mock.urls["imds"] + "/")
+    drip_bounded(c, "imds", "/latest/meta-data/", 1, env)
+
+
+@case
+def route53_redirect_not_followed(c):
+    """A 307 from Route 53 to another host is not followed: the signed
+    headers (Authorization, X-Amz-Security-Token) never reach that host."""
+    other = c.mock.urls["vault_a"]
+    c.mock.faults([{"listener": "route53", "method": "*", "path": "/2013-04-01/",
+                    "action": "status", "status": 307, "body": "",
+                    "location": other + "/2013-04-01/stolen", "count": 0}])
+    r = c.run("status", "test", env=c.env(AWS_SESSION_TOKEN=h.AWS_SESSION))
+    check(r.code in (0, 1), "a defined exit code", r)
+    log = c.mock.log()
+    check(h.requests(log, listener="route53"), "Route 53 was asked", log)
+    leaked = [e for e in log if e["listener"] != "route53" and (
+        "/2013-04-01/" in e["path"] or "authorization" in e["headers"] or
+        "x-amz-security-token" in e["headers"])]
+    check(not leaked, "nothing signed went to the redirect's host", leaked)
+    check("307" in r.out + r.err, "the redirect is reported", r)
+
+
+def vault_follows_redirects(c):
+    """Whether dr.c turned redirects on for the Vault client: a standby's 307
+    to the same https URL is followed (skipped until it does)."""
+    c.mock.faults([{"listener": "b", "method": "GET", "path": DR_STATUS,
+                    "action": "status", "status": 307, "body": "",
+                    "location": c.mock.urls["vault_b"] + DR_STATUS,
+                    "count": 1}])
+    r = c.run("status", "test")
+    got = [e["action"] for e in h.requests(c.mock.log(), "GET", "b", DR_STATUS)]
+    return r, got[:2] == ["status", "served"]
+
+
+@case
+def vault_redirect_https_followed(c):
+    r, followed = vault_follows_redirects(c)
+    if not followed:
+        raise h.Skip("the Vault client does not follow redirects yet "
+                     "(dr.c: http_client_follow_redirects(vh, 1))")
+    check(r.code == 0, "the redirect is followed to the active node", r)
+
+
+@case
+def vault_redirect_to_http_refused(c):
+    """A Vault 307 to an http:// URL is never followed (the token would
+    travel in clear text)."""
+    _, followed = vault_follows_redirects(c)
+    c.mock.faults([{"listener": "b", "method": "GET", "path": DR_STATUS,
+                    "action": "status", "status": 307, "body": "",
+                    "location": c.mock.urls["imds"] + DR_STATUS, "count": 0}])
+    r = c.run("status", "test")
+    check(r.code in (0, 1), "a defined exit code", r)
+    check(not h.requests(c.mock.log(), listener="imds"),
+          "nothing went to the http URL", c.mock.log())
+    if followed:
+        check("only https redirects are followed" in r.out + r.err,
+              "the refusal is explained", r)
+
+
 PROMOTE = "/v1/sys/replication/dr/secondary/promote"
 
 

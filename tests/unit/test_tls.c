@@ -8,6 +8,7 @@
 #include "log.h"
 #include "t.h"
 #include "tls.h"
+#include "mock/tlssrv.h"
 #include "tsrv.h"
 
 #define CT 500 /* connect timeout, ms */

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "tls.h"
+#include "mock/tlssrv.h"
 
 enum tsrv_after {
 	TSRV_KEEP,   /* keep the connection for the next request */
