@@ -1058,42 +1058,29 @@ promote_side(struct exec *x, struct world_side *s, const char *step,
 	}
 }
 
+/* Waits until s is an active DR primary behind its load balancer
+ * (Safety 7; vault_ready polls). 0 / -1. */
 static int
 wait_ready(struct exec *x, struct world_side *s)
 {
 	const struct dr_config *c = x->run->c;
 	long long deadline = retry_now_ms() + (long long)(c->ready_timeout * 1000);
-	struct vault_status st;
-	struct vault_reply r;
 	char last[512] = "no answer yet";
+	int ready = 0;
 
 	step_begin(x->run, "wait-ready", s->url, "wait until the %s is an "
 	    "active DR primary", s->label);
 	for (;;) {
-		int health = 0;
-		if (vault_call(V(x->run, s), "GET", "/v1/sys/health", NULL, 0,
-		    VC_ONCE | VC_ANY_STATUS, &r) == 0)
-			health = r.status;
-		else
-			snprintf(last, sizeof(last), "%s", err_get());
-		vault_reply_free(&r);
-		if (health == 200) {
-			memset(&st, 0, sizeof(st));
-			if (vault_observe(V(x->run, s), &st) == 0 &&
-			    strcmp(st.mode, "primary") == 0 &&
-			    (st.state[0] == '\0' ||
-			    strcmp(st.state, "running") == 0)) {
-				vault_status_free(&st);
-				step_end(x->run, "ok", "the %s is an active DR "
-				    "primary", s->label);
-				return 0;
-			}
-			snprintf(last, sizeof(last), "DR mode %s, state %s",
-			    st.mode[0] ? st.mode : "?", st.state[0] ? st.state : "?");
-			vault_status_free(&st);
-		} else if (health)
-			snprintf(last, sizeof(last), "sys/health answered %d",
-			    health);
+		if (vault_ready(V(x->run, s), &ready, last, sizeof(last)) == -1) {
+			err_prefix("waiting for the %s", s->label);
+			step_end(x->run, "failed", "not ready");
+			return -1;
+		}
+		if (ready) {
+			step_end(x->run, "ok", "the %s is an active DR primary",
+			    s->label);
+			return 0;
+		}
 		if (retry_now_ms() >= deadline) {
 			err_set("the %s is not an active DR primary after %.0f s "
 			    "(%s)", s->label, c->ready_timeout, last);

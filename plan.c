@@ -62,7 +62,8 @@ int
 world_streaming(const struct world_side *old, const struct world_side *new)
 {
 	return world_attached(old, new) &&
-	    strcmp(old->st.state, "stream-wals") == 0;
+	    strcmp(old->st.state, "stream-wals") == 0 &&
+	    vault_status_connected(&old->st) != 0; /* -1: not shown */
 }
 
 void

@@ -82,7 +82,8 @@ int world_down(const struct world_side *s);
 int world_names(const struct world *w, const struct world_side *s);
 /* old is a DR secondary of new whose id new knows, and not idle. */
 int world_attached(const struct world_side *old, const struct world_side *new);
-/* ... and streaming (state stream-wals): the desired end state. */
+/* ... and streaming (state stream-wals, connected where Vault shows it):
+ * the desired end state. */
 int world_streaming(const struct world_side *old, const struct world_side *new);
 /* Frees what the last read holds; keeps roles, urls and labels. */
 void world_clear(struct world *w);

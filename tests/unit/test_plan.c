@@ -16,11 +16,14 @@ struct cl {
 	enum vault_fail fail;
 	const char *sid, *knows;
 	const char *cluster_id;
+	const char *conn; /* primaries[0].connection_status, NULL not shown */
 };
 
 #define PRI(knows) { "primary", "running", VF_NONE, "", knows, NULL }
 #define PRI_SETTLING { "primary", "", VF_NONE, "", NULL, NULL }
 #define SEC(state, id) { "secondary", state, VF_NONE, id, NULL, NULL }
+#define SEC_CONN(state, id, conn) \
+	{ "secondary", state, VF_NONE, id, NULL, NULL, conn }
 #define DOWN { "", "", VF_UNREACHABLE, "", NULL, NULL }
 #define GARBLED { "", "", VF_BAD_REPLY, "", NULL, NULL }
 #define DISABLED { "disabled", "", VF_NONE, "", NULL, NULL }
@@ -70,6 +73,9 @@ build(const struct world_spec *ws, struct world *w)
 			s->st.nknown = 1;
 		}
 		s->st.last_wal = s->st.last_remote_wal = -1;
+		if (cl[k]->conn)
+			snprintf(s->st.primary_conn, sizeof(s->st.primary_conn),
+			    "%s", cl[k]->conn);
 	}
 	if (ws->rec) {
 		w->rec_ok = 1;
@@ -113,6 +119,12 @@ static const struct {
 	{ "attached, not streaming yet", DR_FAILOVER, 0, 0,
 	  { SEC("merkle-sync", "sid-a"), PRI("sid-a"), "b", LOCK_OURS },
 	  ST_STREAM, -1, EXIT_DONE, NULL },
+	{ "streaming and connected", DR_FAILOVER, 0, 0,
+	  { SEC_CONN("stream-wals", "sid-a", "connected"), PRI("sid-a"), "b",
+	    LOCK_OURS }, 0, -1, EXIT_DONE, NULL },
+	{ "stream-wals but disconnected: wait", DR_FAILOVER, 0, 0,
+	  { SEC_CONN("stream-wals", "sid-a", "disconnected"), PRI("sid-a"), "b",
+	    LOCK_OURS }, ST_STREAM, -1, EXIT_DONE, NULL },
 	{ "demoted, idle with a stale id", DR_FAILOVER, 0, 0,
 	  { SEC("idle", "sid-a"), PRI("sid-a"), "b", LOCK_OURS },
 	  ST_READY | ST_REATTACH, -1, EXIT_DONE, NULL },
