@@ -19,15 +19,15 @@ struct cl {
 	const char *conn; /* primaries[0].connection_status, NULL not shown */
 };
 
-#define PRI(knows) { "primary", "running", VF_NONE, "", knows, NULL }
-#define PRI_SETTLING { "primary", "", VF_NONE, "", NULL, NULL }
-#define SEC(state, id) { "secondary", state, VF_NONE, id, NULL, NULL }
+#define PRI(knows) { "primary", "running", VF_NONE, "", knows, NULL, NULL }
+#define PRI_SETTLING { "primary", "", VF_NONE, "", NULL, NULL, NULL }
+#define SEC(state, id) { "secondary", state, VF_NONE, id, NULL, NULL, NULL }
 #define SEC_CONN(state, id, conn) \
 	{ "secondary", state, VF_NONE, id, NULL, NULL, conn }
-#define DOWN { "", "", VF_UNREACHABLE, "", NULL, NULL }
-#define GARBLED { "", "", VF_BAD_REPLY, "", NULL, NULL }
-#define DISABLED { "disabled", "", VF_NONE, "", NULL, NULL }
-#define OTHER_SET { "primary", "running", VF_NONE, "", NULL, "other-set" }
+#define DOWN { "", "", VF_UNREACHABLE, "", NULL, NULL, NULL }
+#define GARBLED { "", "", VF_BAD_REPLY, "", NULL, NULL, NULL }
+#define DISABLED { "disabled", "", VF_NONE, "", NULL, NULL, NULL }
+#define OTHER_SET { "primary", "running", VF_NONE, "", NULL, "other-set", NULL }
 
 /* rec: "a" / "b" names that cluster, "" absent, NULL unreadable, else a
  * value naming neither. */
