@@ -369,7 +369,7 @@ lock_ttl_from_env(double *out)
 
 /* Observe-plan-execute rounds before giving up on a world that keeps
  * changing under vaultdr. */
-#define MAX_ROUNDS 6
+#define MAX_ROUNDS 7
 
 struct run {
 	const struct dr_opts *o;
@@ -1775,6 +1775,7 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	char state[1024] = "nothing changed", saved[2048] = "";
 	int code = EXIT_FAILED, k, round, changing = o->cmd != DR_STATUS, rc;
 	int fresh = 0, stopped = 0, dry = 0;
+	unsigned printed = ~0u; /* steps of the plan printed last round */
 
 	memset(&run, 0, sizeof(run));
 	run.o = o;
@@ -1941,8 +1942,10 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 			code = x.attempted ? EXIT_FAILED : p.verdict;
 			goto finish;
 		}
-		print_plan(&run, &w, &p, o->dry_run ? "dry run: would " :
-		    "plan: ", secret_is_set(&x.batch) && !x.batch_refused);
+		if (p.steps != printed || round == 0)
+			print_plan(&run, &w, &p, o->dry_run ? "dry run: would " :
+			    "plan: ", secret_is_set(&x.batch) && !x.batch_refused);
+		printed = ~0u;
 		if (p.steps == 0) {
 			/* Safety 3: this read shows the desired state (or, exit
 			 * 3, all of it the unreachable old primary allows). */
@@ -1979,6 +1982,10 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 				code = x.attempted ? EXIT_FAILED : rc;
 				goto finish;
 			}
+			/* What was read before the lock may be stale (another
+			 * run may just have finished): read and plan again. */
+			printed = p.steps;
+			continue;
 		}
 		fresh = 0;
 		rc = execute(&x, &p);

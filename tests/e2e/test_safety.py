@@ -281,10 +281,10 @@ def obs6_malformed_route53_listing(c):
 def obs6b_malformed_listing_in_final_read(c):
     """Everything done, but the final read of the record does not parse:
     the desired state is not shown, so no exit 0."""
-    # Listings: observe (CNAME, lock), the lock take's read, then the
-    # final read of the CNAME.
+    # Listings: observe (CNAME, lock), the lock take's read, the read
+    # after taking the lock, then the final read of the CNAME.
     c.mock.faults([fault("route53", "GET", "/2013-04-01/hostedzone/", "status",
-                         status=200, skip=3, count=1,
+                         status=200, skip=4, count=1,
                          body="<ListResourceRecordSetsResponse><Resource")])
     r = c.run("failover", "test")
     check(r.code == 1, "no exit 0 without a read showing the CNAME", r)
