@@ -359,14 +359,6 @@ lock_ttl_from_env(double *out)
 
 /* ---------------------------------------------------------------- output */
 
-#ifdef R53_LOCK_PREFIX
-#define HAVE_LOCK 1
-#define R53_LOCKNAME_PREFIX R53_LOCK_PREFIX
-#else
-#define HAVE_LOCK 0
-#define R53_LOCKNAME_PREFIX "_vaultdr-lock."
-#endif
-
 /* Observe-plan-execute rounds before giving up on a world that keeps
  * changing under vaultdr. */
 #define MAX_ROUNDS 7
@@ -384,9 +376,7 @@ struct run {
 	double lock_ttl;          /* seconds (VAULTDR_LOCK_TTL) */
 	int lock_taken;           /* this run holds the lock: release it */
 	long long lock_renewed_ms;
-#if HAVE_LOCK
-	struct r53_lock lock;
-#endif
+	struct r53_lock lock;     /* ours, while lock_taken */
 };
 
 static int audit_fd = -1;
@@ -568,27 +558,6 @@ V(struct run *run, const struct world_side *s)
 	return &run->v[s->role];
 }
 
-/* Dotted version compare ("1.15.2+ent" < "1.16.0"). */
-static int
-version_cmp(const char *a, const char *b)
-{
-	while (*a || *b) {
-		char *ea, *eb;
-		long x = strtol(a, &ea, 10), y = strtol(b, &eb, 10);
-		if (ea == a || eb == b)
-			return 0;
-		if (x != y)
-			return x < y ? -1 : 1;
-		a = ea;
-		b = eb;
-		if (*a != '.' || *b != '.')
-			return 0;
-		a++;
-		b++;
-	}
-	return 0;
-}
-
 static int lock_keep(struct run *run);
 static void lock_observe(struct run *run, struct world *w);
 
@@ -657,12 +626,12 @@ report_observation(struct run *run, const struct world *w)
 	if (w->lock == LOCK_HELD || w->lock == LOCK_EXPIRED)
 		event(run, "end", w->lock == LOCK_HELD ? "locked" : "ok",
 		    "run lock %s%s: %s, expires at unix time %lld%s",
-		    R53_LOCKNAME_PREFIX, run->c->cname, w->lock_owner,
+		    R53_LOCK_PREFIX, run->c->cname, w->lock_owner,
 		    w->lock_expires, w->lock == LOCK_EXPIRED ?
 		    " (expired: may be taken over)" : "");
 	else if (w->lock == LOCK_UNREADABLE)
 		event(run, "end", "failed", "run lock %s%s: %s",
-		    R53_LOCKNAME_PREFIX, run->c->cname, w->lock_error);
+		    R53_LOCK_PREFIX, run->c->cname, w->lock_error);
 }
 
 /* ------------------------------------------------------------------ lock */
@@ -695,7 +664,6 @@ lock_expiry_from_now(const struct run *run)
 	return (long long)time(NULL) + (long long)(t < 1 ? 1 : t + 0.999);
 }
 
-#if HAVE_LOCK
 static void
 lock_observe(struct run *run, struct world *w)
 {
@@ -761,7 +729,7 @@ lock_take(struct run *run)
 	if (r53_lock_format(&run->lock) == -1)
 		return EXIT_FAILED;
 	step_begin(run, "lock", NULL, "take the run lock %s%s (expires at unix "
-	    "time %lld)", R53_LOCKNAME_PREFIX, run->c->cname,
+	    "time %lld)", R53_LOCK_PREFIX, run->c->cname,
 	    run->lock.expires);
 	rc = r53_lock_take(run->r53, run->c->cname, &run->lock, &other);
 	if (rc == 0) {
@@ -774,7 +742,7 @@ lock_take(struct run *run)
 		err_set("another vaultdr run holds the lock %s%s (owner=%s "
 		    "pid=%ld cmd=%s env=%s, expires at unix time %lld); nothing "
 		    "was changed. Wait for it to finish, or for the lock to "
-		    "expire", R53_LOCKNAME_PREFIX, run->c->cname, other.owner,
+		    "expire", R53_LOCK_PREFIX, run->c->cname, other.owner,
 		    other.pid, other.cmd, other.env, other.expires);
 		step_end(run, "refused", "the lock is held by another run");
 		return EXIT_REFUSED;
@@ -783,11 +751,11 @@ lock_take(struct run *run)
 		err_prefix("Route 53 refused to create the run lock %s%s: allow "
 		    "route53:ChangeResourceRecordSets on it, or run with "
 		    "--no-lock (no protection against a concurrent run)",
-		    R53_LOCKNAME_PREFIX, run->c->cname);
+		    R53_LOCK_PREFIX, run->c->cname);
 		step_end(run, "failed", "no run lock");
 		return EXIT_USAGE;
 	}
-	err_prefix("cannot take the run lock %s%s", R53_LOCKNAME_PREFIX,
+	err_prefix("cannot take the run lock %s%s", R53_LOCK_PREFIX,
 	    run->c->cname);
 	step_end(run, "failed", "no run lock");
 	return EXIT_FAILED;
@@ -828,7 +796,7 @@ lock_release(struct run *run)
 	if (!run->lock_taken)
 		return;
 	step_begin(run, "unlock", NULL, "release the run lock %s%s",
-	    R53_LOCKNAME_PREFIX, run->c->cname);
+	    R53_LOCK_PREFIX, run->c->cname);
 	if (r53_lock_release(run->r53, run->c->cname, &run->lock) == 0) {
 		run->lock_taken = 0;
 		step_end(run, "ok", "released the run lock");
@@ -836,40 +804,9 @@ lock_release(struct run *run)
 	}
 	log_warn("the run lock %s%s could not be deleted (%s); it expires at "
 	    "unix time %lld, when another run may take it over",
-	    R53_LOCKNAME_PREFIX, run->c->cname, err_get(), run->lock.expires);
+	    R53_LOCK_PREFIX, run->c->cname, err_get(), run->lock.expires);
 	step_end(run, "warning", "the run lock is left until it expires");
 }
-#else
-/* route53.c has no lock primitives yet: nothing to read or take. */
-static void
-lock_observe(struct run *run, struct world *w)
-{
-	(void)run;
-	w->lock = LOCK_UNREAD;
-}
-
-static int
-lock_take(struct run *run)
-{
-	(void)run;
-	(void)lock_expiry_from_now;
-	(void)lock_field;
-	return EXIT_DONE;
-}
-
-static int
-lock_keep(struct run *run)
-{
-	(void)run;
-	return 0;
-}
-
-static void
-lock_release(struct run *run)
-{
-	(void)run;
-}
-#endif
 
 /* ------------------------------------------------------------------ plan */
 
@@ -894,7 +831,7 @@ print_plan(struct run *run, const struct world *w, const struct plan *p,
 	}
 	if ((p->steps & ST_CHANGING) && !run->o->no_lock && !run->lock_taken)
 		event(run, "plan", "planned", "%s%d. take the run lock %s%s",
-		    prefix, i++, R53_LOCKNAME_PREFIX, run->c->cname);
+		    prefix, i++, R53_LOCK_PREFIX, run->c->cname);
 	if (p->steps & ST_PROMOTE)
 		event(run, "plan", "planned", "%s%d. obtain %s for the %s", prefix,
 		    i++, tok, n->label);
@@ -1627,10 +1564,10 @@ do_status(struct run *run, struct world *w)
 		    w->rec_error);
 	if (w->lock == LOCK_HELD || w->lock == LOCK_EXPIRED)
 		printf("  lock      %s%s held: %s, expires at unix time %lld%s\n",
-		    R53_LOCKNAME_PREFIX, run->c->cname, w->lock_owner,
+		    R53_LOCK_PREFIX, run->c->cname, w->lock_owner,
 		    w->lock_expires, w->lock == LOCK_EXPIRED ? " (expired)" : "");
 	else if (w->lock == LOCK_UNREADABLE)
-		printf("  lock      %s%s: unknown (%s)\n", R53_LOCKNAME_PREFIX,
+		printf("  lock      %s%s: unknown (%s)\n", R53_LOCK_PREFIX,
 		    run->c->cname, w->lock_error);
 	else if (w->lock == LOCK_FREE)
 		printf("  lock      free\n");
@@ -1931,7 +1868,7 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 			po.primary_down = 0;
 		/* Failing back onto an older Vault: warn before acting. */
 		if (round == 0 && x.new->st.version[0] && x.old->st.version[0] &&
-		    version_cmp(x.new->st.version, x.old->st.version) < 0)
+		    vault_version_cmp(x.new->st.version, x.old->st.version) < 0)
 			log_warn("the new primary runs Vault %s, older than %s on "
 			    "the %s: replication from a newer to an older "
 			    "version is not supported", x.new->st.version,
@@ -1976,7 +1913,7 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 			goto finish;
 		}
 		/* Safety 6: the lock before the first changing request. */
-		if (!run.lock_taken && !o->no_lock && HAVE_LOCK) {
+		if (!run.lock_taken && !o->no_lock) {
 			rc = lock_take(&run);
 			if (rc != EXIT_DONE) {
 				code = x.attempted ? EXIT_FAILED : rc;
