@@ -51,6 +51,17 @@ def lock_expires(rec):
     return int(m.group(1))
 
 
+def settled_log(c, timeout=3):
+    """The request log once every request the mock counted is in it."""
+    deadline = time.time() + timeout
+    while True:
+        n = c.mock.state()["requests"]
+        log = c.mock.log()
+        if len(log) >= n or time.time() > deadline:
+            return log
+        time.sleep(0.02)
+
+
 def check_no_live_lock(c, what):
     rec = lock_record(c)
     check(rec is None or lock_expires(rec) <= time.time(),
@@ -141,15 +152,16 @@ def converge(c, k, what):
     if rec is not None and lock_expires(rec) > time.time() + 0.3:
         # The interrupted run's lock is still valid: a re-run refuses,
         # unless it finds nothing left to do.
-        n = len(c.mock.log())
+        n = len(settled_log(c))
         r1 = c.run("failover", "test", env=env(c))
         check(r1.code in (0, 4), "re-run while the lock is held after %s "
               "at request %d: exit 4 (or 0, nothing left to do)" % (what, k), r1)
         if r1.code == 4:
             check("holds the lock" in r1.err and "owner=" in r1.err,
                   "the refusal names the lock's owner", r1)
-            check(not test_dr.changing(c.mock.log()[n:]),
-                  "a refused re-run changes nothing", c.mock.log()[n:])
+            log = settled_log(c)[n:]
+            check(not test_dr.changing(log),
+                  "a refused re-run changes nothing", log)
     rec = lock_record(c)
     if rec is not None:
         while time.time() < lock_expires(rec):

@@ -73,8 +73,20 @@ FAILOVER = (TAKE + tokgen("b") + ["a demote", "b promote", "route53 UPSERT cname
                              "a update-primary", "a token-delete"] + RELEASE)
 
 
+def settled_log(c, timeout=3):
+    """The request log once every request the mock counted is in it (the
+    mock writes a served request's line after sending its answer)."""
+    deadline = time.time() + timeout
+    while True:
+        n = c.mock.state()["requests"]
+        log = c.mock.log()
+        if len(log) >= n or time.time() > deadline:
+            return log
+        time.sleep(0.02)
+
+
 def check_ops(c, want, r=None):
-    got = ops(c.mock.log())
+    got = ops(settled_log(c))
     check(got == want, "changing requests:\n  got  %s\n  want %s" % (got, want), r)
 
 
