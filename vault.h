@@ -11,12 +11,15 @@
 enum vault_fail {
 	VF_NONE = 0,
 	VF_REJECTED,    /* HTTP 4xx (not 412): never retried */
-	VF_SERVER,      /* 5xx / 412 still failing after the retries */
+	VF_SERVER,      /* 5xx / 412 still failing after the retries (requests
+	                   that are safe to repeat) */
 	VF_UNREACHABLE, /* connection failures after the retries */
-	VF_LOST,        /* a changing request was sent but its answer was lost */
+	VF_LOST,        /* a changing request's outcome is unknown (retry.c's
+	                   table: answer lost, any 5xx, "already done" 4xx):
+	                   re-read the state, never re-send */
 	VF_TLS,         /* TLS failure: not retried */
 	VF_BAD_REPLY,   /* malformed HTTP or JSON */
-	VF_STOPPED,     /* interrupted by SIGINT/SIGTERM */
+	VF_STOPPED,     /* interrupted by SIGHUP/SIGINT/SIGTERM */
 };
 
 struct vault {

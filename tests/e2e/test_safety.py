@@ -344,9 +344,12 @@ def stopped_by(c, sig):
     check(not lock_records(st), "lock released", st["route53"])
     check(st["max_primaries_up"] <= 1, "never two primaries", st)
     c.mock.faults([])
+    rs = c.run("status", "test")
+    check(rs.code == 1, "status exits 1 while no cluster is DR primary", rs)
     r2 = c.run("failover", "test")
     check(r2.code == 0, "a re-run converges", r2)
     check_final(c, r2)
+    check(c.run("status", "test").code == 0, "status exits 0 once it is done")
 
 
 @case
