@@ -21,6 +21,16 @@ static const char *const vars[] = {
 	"AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",
 	"AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
 	"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "HOME",
+	"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_SESSION_NAME",
+	"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
+	"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO",
+	"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_CA_BUNDLE",
+	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN",
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "VAULTDR_AWS_MFA_CODE",
+	"VAULTDR_CREDENTIAL_PROCESS_TIMEOUT", "VAULTDR_TIMEOUT",
+	"VAULTDR_CONNECT_TIMEOUT",
 };
 #define NVARS (sizeof(vars) / sizeof(vars[0]))
 static char *saved[NVARS];
@@ -251,10 +261,12 @@ awscreds_missing_profile_names_every_source(void)
 	write_file(cfgfile, "[default]\nregion = us-east-1\n");
 	CHECK(awscreds_resolve(&c) == -1);
 	snprintf(want, sizeof(want), "no AWS credentials: environment: "
-	    "AWS_ACCESS_KEY_ID not set; shared credentials file %s: no such "
-	    "file; config file %s: no [profile ci] section; EC2 instance "
-	    "metadata: skipped (AWS_EC2_METADATA_DISABLED=true)", credfile,
-	    cfgfile);
+	    "AWS_ACCESS_KEY_ID not set; web identity: AWS_ROLE_ARN and "
+	    "AWS_WEB_IDENTITY_TOKEN_FILE not set; shared credentials file %s: "
+	    "no such file; config file %s: no [profile ci] section; container "
+	    "credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI "
+	    "not set; EC2 instance metadata: skipped "
+	    "(AWS_EC2_METADATA_DISABLED=true)", credfile, cfgfile);
 	CHECK_STREQ(err_get(), want);
 	CHECK(c.access_key.s == NULL && c.source[0] == '\0');
 	env_end();
