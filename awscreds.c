@@ -1326,10 +1326,12 @@ role_source(struct ctx *x, const char *p, int depth, struct aws_creds *s)
 		    "Environment, Ec2InstanceMetadata or EcsContainer", p, cs);
 		r = SRC_ERROR;
 	}
-	if (r == SRC_NONE)
+	if (r == SRC_NONE) {
 		err_set("[profile %s]: its %s %s gave no credentials: %s", p,
 		    sp ? "source_profile" : "credential_source", sp ? sp : cs,
 		    why.data ? why.data : "");
+		r = SRC_ERROR;
+	}
 	buf_free(&why);
 	return r;
 }

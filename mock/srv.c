@@ -595,10 +595,13 @@ serve(struct cx *x, struct mreq *q)
 			rc = -1;
 			goto out;
 		}
-		if (x->which == L_R53)
-			r53_handle(q, &r);
-		else if (x->which == L_IMDS)
-			imds_handle(q, &r);
+		if (x->which == L_R53) {
+			if (!sts_handle(q, &r))
+				r53_handle(q, &r);
+		} else if (x->which == L_IMDS) {
+			if (!ecs_handle(q, &r))
+				imds_handle(q, &r);
+		}
 		else
 			mvault_handle(x->which, q, &r);
 		state_save();
