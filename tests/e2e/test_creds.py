@@ -208,7 +208,7 @@ def credential_process(c):
     fresh(c)
     tools = os.path.join(c.dir, "my tools")
     os.makedirs(tools)
-    shutil.copy(os.path.join(HERE, "credproc.py"), tools)
+    shutil.copy(os.path.join(HERE, "bin", "credproc.py"), tools)
     exp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
     write(os.path.join(c.dir, "creds.json"), json.dumps({
         "Version": 1, "AccessKeyId": h.AWS_AKID, "SecretAccessKey": h.AWS_SECRET,
@@ -234,7 +234,7 @@ def credential_process_timeout(c):
     write(os.path.join(c.dir, "creds.json"), "{}")
     write(os.path.join(c.dir, ".aws", "config"),
           "[default]\ncredential_process = %s %s %s %s sleep 30\n"
-          % (sys.executable, os.path.join(HERE, "credproc.py"),
+          % (sys.executable, os.path.join(HERE, "bin", "credproc.py"),
              os.path.join(c.dir, "creds.json"), os.path.join(c.dir, "r")))
     t0 = time.time()
     r = c.run("failover", "test",
@@ -316,7 +316,7 @@ def status_with_chained_role(c):
           "[profile dr]\nrole_arn = %s\nsource_profile = base\n"
           "role_session_name = e2e-status\n\n[profile base]\n"
           "credential_process = %s %s %s %s\n"
-          % (ROLE, sys.executable, os.path.join(HERE, "credproc.py"),
+          % (ROLE, sys.executable, os.path.join(HERE, "bin", "credproc.py"),
              os.path.join(c.dir, "src.json"), os.path.join(c.dir, "r")))
     env = no_keys(c, AWS_PROFILE="dr", AWS_ENDPOINT_URL_STS=c.mock.urls["route53"],
                   VAULTDR_VERBOSE=None)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A credential_process for tests/e2e/test_creds.py.
+"""A credential_process for tests/e2e/test_creds.py (kept in bin/ so that
+tests/run.sh, which runs every tests/e2e/*.py, does not run it).
 
 credproc.py CREDS.json ENVREPORT [sleep SECONDS]: prints CREDS.json on stdout
 (the credential_process JSON), writes the names of its environment variables
