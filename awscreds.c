@@ -449,7 +449,7 @@ sts_call(const struct ctx *x, const char *action, const struct buf *params,
 	if (ep)
 		snprintf(url, sizeof(url), "%s", ep);
 	else
-		aws_url(url, sizeof(url), "sts", x->region);
+		awscreds_sts_url(x->region, url, sizeof(url));
 	if (url_parse(url, &u) == -1) {
 		err_prefix("STS endpoint");
 		return -1;
@@ -1791,6 +1791,12 @@ awscreds_route53_region(const char *endpoint_host, const char *override)
 	if (host_ends(endpoint_host, "route53.us-gov.amazonaws.com"))
 		return "us-gov-west-1";
 	return "us-east-1";
+}
+
+void
+awscreds_sts_url(const char *region, char *out, size_t outsz)
+{
+	aws_url(out, outsz, "sts", region);
 }
 
 const char *

@@ -5,6 +5,7 @@
  * (IMDSv2); and the Route 53 partition rules (endpoint, signing region). */
 #ifndef VAULTDR_AWSCREDS_H
 #define VAULTDR_AWSCREDS_H
+#include <stddef.h>
 #include "secret.h"
 
 struct aws_creds {
@@ -51,6 +52,11 @@ struct aws_creds {
  * another identity). Never prints a secret. */
 int awscreds_resolve(struct aws_creds *c);
 void awscreds_free(struct aws_creds *c); /* wipes; NULL-safe */
+
+/* The default STS endpoint for region (NULL or "": the global
+ * https://sts.amazonaws.com), e.g. https://sts.eu-west-1.amazonaws.com,
+ * https://sts.cn-north-1.amazonaws.com.cn, into out. Pure. */
+void awscreds_sts_url(const char *region, char *out, size_t outsz);
 
 /* The SigV4 signing region for Route 53 at endpoint_host (a host name, no
  * scheme or port; NULL = the default endpoint): override when non-empty

@@ -140,7 +140,7 @@ def assert_refused(c, r, want):
     h.check(r.code == 2, "credential failure: exit 2", r)
     h.check(want in r.err, "error says %r" % want, r)
     h.assert_unchanged(c, r)
-    log = c.mock.log()
+    log = final_log(c)
     h.check(not [e for e in h.changing(log) if e not in cred_requests(log)],
             "nothing changed", log)
 

@@ -935,6 +935,18 @@ awscreds_route53_partitions(void)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		CHECK_STREQ(awscreds_route53_region(t[i].host, t[i].override),
 		    t[i].want);
+	{
+		char u[128];
+
+		awscreds_sts_url(NULL, u, sizeof(u));
+		CHECK_STREQ(u, "https://sts.amazonaws.com");
+		awscreds_sts_url("eu-west-1", u, sizeof(u));
+		CHECK_STREQ(u, "https://sts.eu-west-1.amazonaws.com");
+		awscreds_sts_url("cn-north-1", u, sizeof(u));
+		CHECK_STREQ(u, "https://sts.cn-north-1.amazonaws.com.cn");
+		awscreds_sts_url("us-gov-west-1", u, sizeof(u));
+		CHECK_STREQ(u, "https://sts.us-gov-west-1.amazonaws.com");
+	}
 	CHECK_STREQ(awscreds_route53_endpoint(NULL),
 	    "https://route53.amazonaws.com");
 	CHECK_STREQ(awscreds_route53_endpoint("eu-west-1"),
