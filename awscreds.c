@@ -907,6 +907,22 @@ stderr_lines(struct buf *e, int flush)
 	}
 }
 
+/* pipe(2) with both ends close-on-exec. 0 / -1. */
+static int
+pipe_cloexec(int p[2])
+{
+	if (pipe(p) == -1)
+		return -1;
+	if (fcntl(p[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(p[1], F_SETFD, FD_CLOEXEC) == -1) {
+		close(p[0]);
+		close(p[1]);
+		p[0] = p[1] = -1;
+		return -1;
+	}
+	return 0;
+}
+
 /* Runs cmd (split by split_command, no shell) with stdin /dev/null, a
  * filtered environment and a deadline; stdout into out, stderr passed
  * through line by line. 0 when it exited 0; -1 (err_set) otherwise. */
@@ -934,7 +950,7 @@ run_process(const char *cmd, struct buf *out)
 	for (i = k = 0; environ[i]; i++)
 		if (env_passes(environ[i]))
 			env[k++] = environ[i];
-	if (pipe2(po, O_CLOEXEC) == -1 || pipe2(pe, O_CLOEXEC) == -1) {
+	if (pipe_cloexec(po) == -1 || pipe_cloexec(pe) == -1) {
 		err_set("pipe: %s", strerror(errno));
 		goto out;
 	}
