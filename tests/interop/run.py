@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """make interop: real clients against vaultdr-mock over TLS.
 
-The Debian AWS CLI (Route 53 XML shapes and SigV4 as AWS computes it), hvac
+The Debian AWS CLI (Route 53 XML shapes and SigV4 as AWS computes it; STS
+AssumeRole/AssumeRoleWithWebIdentity, SSO GetRoleCredentials and container
+credentials as the mock serves them), hvac
 (Vault health, replication status, DR operation token generation, promote,
 secondary-token), botocore's EC2 instance metadata fetcher (IMDSv2), and a
 few checks of the mock's own fault injection and IMDS listener with urllib.
@@ -259,6 +261,23 @@ def sts_checks(m):
         check("Route 53 accepts the assumed role's credentials",
               "NoSuchChange" in q.stderr and "Signature" not in q.stderr,
               q.stderr)
+    # The AWS CLI with the mock's container credentials endpoint as its only
+    # credential source reaches Route 53.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_CONFIG_FILE": "/dev/null",
+                "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+                "AWS_EC2_METADATA_DISABLED": "true",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI":
+                    m.urls["imds"] + "/v2/credentials/mock-task",
+                "AWS_MAX_ATTEMPTS": "1", "AWS_PAGER": ""})
+    q = subprocess.run(["/usr/bin/python3", "/usr/bin/aws", "--endpoint-url",
+                        m.urls["route53"], "--ca-bundle", CA, "--output",
+                        "json", "route53", "get-change", "--id", "CNOPE"],
+                       env=env, capture_output=True, text=True, timeout=60)
+    check("aws route53 with container credentials only",
+          "NoSuchChange" in q.stderr and "Signature" not in q.stderr and
+          "credentials" not in q.stderr.lower(), q.stderr)
 
 
 def hvac_checks(m):

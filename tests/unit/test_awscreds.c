@@ -872,6 +872,19 @@ awscreds_sso_cached_token(void)
 	tsrv_stop(&s);
 	CHECK(strstr(err_get(), "HTTP 401: the SSO token was refused; run `aws "
 	    "sso login --profile ops`") != NULL);
+	/* The legacy form: start URL in the profile, cache named by its SHA-1. */
+	write_file(cfgfile, "[profile ops]\n"
+	    "sso_start_url = https://corp.awsapps.com/start\n"
+	    "sso_region = us-east-1\nsso_account_id = 111122223333\n"
+	    "sso_role_name = ops\n");
+	CHECK(awscreds_resolve(&c) == -1);
+	CHECK(strstr(err_get(), "/.aws/sso/cache/"
+	    "a51746d4aa793ae07b25e90c3a5db96fc7832bd7.json") != NULL);
+	write_file(cfgfile, "[profile ops]\nsso_session = corp\n"
+	    "sso_account_id = 1\nsso_role_name = ops\n");
+	CHECK(awscreds_resolve(&c) == -1);
+	CHECK(strstr(err_get(), "names sso_session corp but the config file "
+	    "has no [sso-session corp] section") != NULL);
 	sso_cache_clean(CORP_SHA1);
 	env_end();
 }
