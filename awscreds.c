@@ -44,6 +44,7 @@ extern char **environ;
 #define ECS_DEFAULT "http://169.254.170.2"
 #define CONTAINER_TIMEOUT_MS 2000
 #define STS_VERSION "2011-06-15"
+#define STS_ATTEMPTS 3
 #define PROCESS_TIMEOUT_S 60
 #define PROCESS_MAX_OUT (1024 * 1024)
 #define TOKEN_FILE_MAX (64 * 1024)
@@ -444,7 +445,7 @@ sts_call(const struct ctx *x, const char *action, const struct buf *params,
 	struct buf body = { 0 }, authz = { 0 };
 	struct url u = { 0 };
 	size_t nh = 0;
-	int rc = -1;
+	int rc = -1, attempt;
 
 	if (ep)
 		snprintf(url, sizeof(url), "%s", ep);
@@ -479,16 +480,37 @@ sts_call(const struct ctx *x, const char *action, const struct buf *params,
 		/* Host is added by the HTTP client. */
 		h[1] = (struct http_header){ "Authorization", authz.data };
 	}
-	if (xrequest("POST", url, h, nh, body.data, body.len,
-	    env_ms("VAULTDR_CONNECT_TIMEOUT", 10), env_ms("VAULTDR_TIMEOUT", 30),
-	    &r) == -1)
-		goto fail;
-	if (r.status != 200) {
-		sts_xml(r.body, r.body_len, "Code", &code);
-		sts_xml(r.body, r.body_len, "Message", &msg);
-		err_set("HTTP %d %.80s: %.300s", r.status, code ? code :
-		    "(no error code)", msg ? msg : "(no message)");
-		goto fail;
+	/* Transient failures (no answer, 5xx, throttling, the identity
+	 * provider unreachable) are tried again, STS_ATTEMPTS in all, as the
+	 * SDKs do: the call changes nothing. */
+	for (attempt = 1;; attempt++) {
+		int again;
+
+		http_response_free(&r);
+		free(code);
+		free(msg);
+		code = msg = NULL;
+		if (xrequest("POST", url, h, nh, body.data, body.len,
+		    env_ms("VAULTDR_CONNECT_TIMEOUT", 10),
+		    env_ms("VAULTDR_TIMEOUT", 30), &r) == -1)
+			again = 1;
+		else if (r.status == 200)
+			break;
+		else {
+			sts_xml(r.body, r.body_len, "Code", &code);
+			sts_xml(r.body, r.body_len, "Message", &msg);
+			err_set("HTTP %d %.80s: %.300s", r.status, code ? code :
+			    "(no error code)", msg ? msg : "(no message)");
+			again = r.status >= 500 || r.status == 429 || (code &&
+			    (strcmp(code, "Throttling") == 0 ||
+			    strcmp(code, "IDPCommunicationError") == 0));
+		}
+		if (!again || attempt == STS_ATTEMPTS) {
+			if (attempt > 1)
+				err_prefix("%d attempts, the last", attempt);
+			goto fail;
+		}
+		poll(NULL, 0, 250 * attempt);
 	}
 	if (sts_secret(&r, "AccessKeyId", &c->access_key) == -1 ||
 	    sts_secret(&r, "SecretAccessKey", &c->secret_key) == -1 ||

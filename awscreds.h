@@ -44,7 +44,9 @@ struct aws_creds {
  * https://sts.amazonaws.com; SSO: AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL, else
  * https://portal.sso.<sso_region>.amazonaws.com. HTTPS verified against
  * $AWS_CA_BUNDLE (else the system bundle); deadlines $VAULTDR_CONNECT_TIMEOUT
- * / $VAULTDR_TIMEOUT (10 / 30 s).
+ * / $VAULTDR_TIMEOUT (10 / 30 s) per attempt; an STS call is made up to 3
+ * times when there is no answer, a 5xx, 429, Throttling or
+ * IDPCommunicationError.
  * 0 when found; -1 when none (err_set names every source tried and why each
  * gave nothing), or when a source that is configured fails or is malformed
  * (a lone access key, a bad file line, STS refusing the role, an expired SSO

@@ -582,6 +582,54 @@ awscreds_web_identity_errors(void)
 }
 
 static void
+awscreds_sts_transient_errors_retried(void)
+{
+	struct tsrv_step st[3] = { { NULL, TSRV_KEEP }, { NULL, TSRV_KEEP },
+		{ NULL, TSRV_KEEP } };
+	struct aws_creds c;
+	struct tsrv s;
+	char tok[128];
+
+	st[0].reply = http_status(503, "");
+	st[1].reply = http_status(400, "<ErrorResponse><Error><Code>Throttling"
+	    "</Code><Message>Rate exceeded</Message></Error></ErrorResponse>");
+	st[2].reply = http_ok(STS_OK("AssumeRoleWithWebIdentity"));
+	env_begin();
+	snprintf(tok, sizeof(tok), "%s/token", dir);
+	write_file(tok, "tok\n");
+	setenv("AWS_ROLE_ARN", "arn:aws:iam::1:role/dr", 1);
+	setenv("AWS_WEB_IDENTITY_TOKEN_FILE", tok, 1);
+	CHECK(tsrv_start(&s, NULL, NULL, st, 3) == 0);
+	endpoint_at("AWS_ENDPOINT_URL_STS", &s, "");
+	CHECK(awscreds_resolve(&c) == 0);
+	tsrv_stop(&s);
+	CHECK(s.nreq == 3);
+	CHECK_STREQ(c.access_key.s, "ASIASTSEXAMPLE");
+	awscreds_free(&c);
+	/* Three 500s: the error says so; a 403 is not tried again. */
+	st[0].reply = st[1].reply = st[2].reply = http_status(500,
+	    "<ErrorResponse><Error><Code>InternalFailure</Code><Message>x"
+	    "</Message></Error></ErrorResponse>");
+	CHECK(tsrv_start(&s, NULL, NULL, st, 3) == 0);
+	endpoint_at("AWS_ENDPOINT_URL_STS", &s, "");
+	CHECK(awscreds_resolve(&c) == -1);
+	tsrv_stop(&s);
+	CHECK(s.nreq == 3);
+	CHECK(strstr(err_get(), ": 3 attempts, the last: HTTP 500 "
+	    "InternalFailure: x") != NULL);
+	st[0].reply = http_status(403, "<ErrorResponse><Error><Code>"
+	    "AccessDenied</Code><Message>no</Message></Error></ErrorResponse>");
+	CHECK(tsrv_start(&s, NULL, NULL, st, 3) == 0);
+	endpoint_at("AWS_ENDPOINT_URL_STS", &s, "");
+	CHECK(awscreds_resolve(&c) == -1);
+	tsrv_stop(&s);
+	CHECK(s.nreq == 1);
+	CHECK(strstr(err_get(), "HTTP 403 AccessDenied: no") != NULL);
+	unlink(tok);
+	env_end();
+}
+
+static void
 awscreds_assume_role_source_profile_signed(void)
 {
 	struct tsrv_step st[1] = { { NULL, TSRV_KEEP } };
@@ -990,6 +1038,7 @@ suite_awscreds(void)
 	T_RUN(awscreds_imds_silent_bounded_by_one_second);
 	T_RUN(awscreds_web_identity_assume_role);
 	T_RUN(awscreds_web_identity_errors);
+	T_RUN(awscreds_sts_transient_errors_retried);
 	T_RUN(awscreds_assume_role_source_profile_signed);
 	T_RUN(awscreds_assume_role_mfa_code_and_expired_answer);
 	T_RUN(awscreds_assume_role_config_errors);
