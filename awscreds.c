@@ -1769,6 +1769,7 @@ awscreds_resolve(struct aws_creds *c)
 	struct ctx x;
 	struct buf why = { 0 };
 	enum src r;
+	int tried;
 
 	memset(c, 0, sizeof(*c));
 	memset(&x, 0, sizeof(x));
@@ -1785,13 +1786,22 @@ awscreds_resolve(struct aws_creds *c)
 	if (r == SRC_NONE)
 		err_set("no AWS credentials: %s", why.data ? why.data : "");
 	buf_free(&why);
+	tried = x.fl.tried;
 	files_free(&x.fl);
 	if (r != SRC_FOUND) {
 		creds_clear(c);
 		return -1;
 	}
-	if (c->region[0] == '\0')
-		snprintf(c->region, sizeof(c->region), "%s", x.region);
+	if (!tried) {
+		/* Found in the environment: the region from it alone. */
+		const char *reg = env_str("AWS_REGION");
+
+		if (reg == NULL)
+			reg = env_str("AWS_DEFAULT_REGION");
+		if (region_ok(reg))
+			snprintf(x.region, sizeof(x.region), "%s", reg);
+	}
+	snprintf(c->region, sizeof(c->region), "%s", x.region);
 	return 0;
 }
 

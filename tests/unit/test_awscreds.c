@@ -105,6 +105,11 @@ awscreds_env_keys_and_session_token(void)
 	CHECK_STREQ(c.session_token.s, "env-session-token");
 	CHECK_STREQ(c.source, "environment");
 	CHECK(c.expiration == 0);
+	CHECK_STREQ(c.region, "");
+	awscreds_free(&c);
+	setenv("AWS_DEFAULT_REGION", "cn-north-1", 1);
+	CHECK(awscreds_resolve(&c) == 0);
+	CHECK_STREQ(c.region, "cn-north-1");
 	awscreds_free(&c);
 	CHECK(c.access_key.s == NULL && c.secret_key.s == NULL);
 	awscreds_free(NULL);
