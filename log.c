@@ -1,4 +1,4 @@
-/* log.c - the seed's progress format, warnings, and the error slot.
+/* log.c - the seed's progress format and warnings.
  * Everything printed passes through secret_redact(). */
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,7 +11,6 @@
 static enum log_mode mode = LOG_TEXT;
 static void (*warn_hook)(const char *);
 static int verbose;
-static _Thread_local char errbuf[2048]; /* the mock is threaded */
 
 void
 log_init(enum log_mode m, int v)
@@ -98,42 +97,4 @@ log_verbose(const char *fmt, ...)
 	va_start(ap, fmt);
 	vemit(stderr, "vaultdr: ", fmt, ap);
 	va_end(ap);
-}
-
-void
-err_set(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
-	va_end(ap);
-}
-
-void
-err_prefix(const char *fmt, ...)
-{
-	char pre[1024], old[sizeof(errbuf)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(pre, sizeof(pre), fmt, ap);
-	va_end(ap);
-	memcpy(old, errbuf, sizeof(old));
-	if (old[0])
-		snprintf(errbuf, sizeof(errbuf), "%s: %s", pre, old);
-	else
-		snprintf(errbuf, sizeof(errbuf), "%s", pre);
-}
-
-const char *
-err_get(void)
-{
-	return errbuf;
-}
-
-void
-err_clear(void)
-{
-	errbuf[0] = '\0';
 }

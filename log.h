@@ -1,12 +1,13 @@
-/* log.h - progress lines in the seed's format, warnings, and the one error slot.
+/* log.h - progress lines in the seed's format and warnings.
  *
- * Error convention (STYLE.md habit 2): the function that fails calls err_set()
- * with the full context once; callers may err_prefix() one line of step context;
- * main prints err_get() once as "vaultdr: error: ...".  Every string that reaches
- * stdout/stderr passes through secret_redact() first (see secret.h). */
+ * The error slot lives in err.h (included here for the callers that use both).
+ * Every string that reaches stdout/stderr passes through secret_redact()
+ * first (see secret.h). */
 #ifndef VAULTDR_LOG_H
 #define VAULTDR_LOG_H
 #include <stdio.h>
+
+#include "err.h"
 
 enum log_mode { LOG_TEXT, LOG_JSON };
 
@@ -22,12 +23,5 @@ void log_set_warn_hook(void (*hook)(const char *msg));
 void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Formats the seed's timestamp "Wed, 18 Sep 2019 17:02:15" (local time) into out. */
 void log_timestamp(char *out, size_t outsz);
-
-/* The error slot (process-wide, last error wins). */
-void err_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Prepends "<ctx>: " to the current error. */
-void err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-const char *err_get(void); /* "" when none */
-void err_clear(void);
 
 #endif

@@ -22,7 +22,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "err.h"
 #include "secret.h"
 
 #define SECRET_MIN_LEN 4
