@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "dr.h"
 #include "log.h"
 #include "retry.h"
@@ -154,12 +155,12 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	conn_set_interrupt(&retry_stop_requested);
 
-	if (dr_load_config(&o, &c) == -1) {
+	if (config_load(o.config_path, o.env, &c) == -1) {
 		char e[2048];
 		snprintf(e, sizeof(e), "%s", err_get());
 		secret_redact(e);
 		fprintf(stderr, "vaultdr: error: %s\n", e);
-		dr_config_free(&c);
+		config_free(&c);
 		return EXIT_USAGE;
 	}
 	code = dr_run(&o, &c);
@@ -170,6 +171,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "vaultdr: %s: %s\n", code == EXIT_PARTIAL ?
 		    "incomplete" : "error", e);
 	}
-	dr_config_free(&c);
+	config_free(&c);
 	return code;
 }
