@@ -98,3 +98,24 @@ log_verbose(const char *fmt, ...)
 	vemit(stderr, "vaultdr: ", fmt, ap);
 	va_end(ap);
 }
+
+void
+log_out(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vemit(stdout, "", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_error(const char *label, const char *msg)
+{
+	char line[4096];
+
+	snprintf(line, sizeof(line), "%s", msg);
+	secret_redact(line);
+	fprintf(stderr, "vaultdr: %s: %s\n", label, line);
+	fflush(stderr);
+}

@@ -100,6 +100,12 @@ main(int argc, char **argv)
 	int ch, code;
 
 	secret_harden_process();
+	/* Before anything else: no secret stays in /proc/PID/environ, whether
+	 * or not this run uses it. */
+	if (secret_stash_env() == -1) {
+		log_error("error", err_get());
+		return EXIT_USAGE;
+	}
 	memset(&o, 0, sizeof(o));
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+c:nyvhV", longopts, NULL)) != -1) {
@@ -156,21 +162,16 @@ main(int argc, char **argv)
 	conn_set_interrupt(&retry_stop_requested);
 
 	if (config_load(o.config_path, o.env, &c) == -1) {
-		char e[2048];
-		snprintf(e, sizeof(e), "%s", err_get());
-		secret_redact(e);
-		fprintf(stderr, "vaultdr: error: %s\n", e);
+		log_error("error", err_get());
 		config_free(&c);
+		secret_stash_wipe();
 		return EXIT_USAGE;
 	}
 	code = dr_run(&o, &c);
-	if (code != EXIT_DONE && err_get()[0]) {
-		char e[2048];
-		snprintf(e, sizeof(e), "%s", err_get());
-		secret_redact(e);
-		fprintf(stderr, "vaultdr: %s: %s\n", code == EXIT_PARTIAL ?
-		    "incomplete" : "error", e);
-	}
+	if (code != EXIT_DONE && err_get()[0])
+		log_error(code == EXIT_PARTIAL ? "incomplete" : "error",
+		    err_get());
 	config_free(&c);
+	secret_stash_wipe();
 	return code;
 }
