@@ -42,69 +42,8 @@ struct run {
 	char cluster[256];
 };
 
-static int audit_fd = -1;
-
-/* Opens the audit log: append-only, created 0600, never through a symlink. */
-static int
-audit_open(const char *path)
-{
-	struct stat sb;
-
-	audit_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (audit_fd == -1) {
-		err_set("--log %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(audit_fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    (sb.st_mode & 077) != 0) {
-		err_set("--log %s: must be a regular file readable only by its "
-		    "owner (mode 0600)", path);
-		close(audit_fd);
-		audit_fd = -1;
-		return -1;
-	}
-	return 0;
-}
-
-static void
-audit_write(const char *line)
-{
-	size_t n = strlen(line), off = 0;
-	ssize_t w;
-
-	if (audit_fd == -1)
-		return;
-	while (off < n) {
-		w = write(audit_fd, line + off, n - off);
-		if (w <= 0) {
-			if (w == -1 && errno == EINTR)
-				continue;
-			return;
-		}
-		off += (size_t)w;
-	}
-	(void)!write(audit_fd, "\n", 1);
-}
-
 static void json_line_begin(struct buf *b);
 static void json_field(struct buf *b, const char *k, const char *v);
-
-static void
-audit_warning(const char *msg)
-{
-	struct buf b = { 0 };
-
-	if (audit_fd == -1)
-		return;
-	json_line_begin(&b);
-	json_field(&b, "step", "warning");
-	json_field(&b, "message", msg);
-	buf_puts(&b, "}");
-	if (b.data)
-		audit_write(b.data);
-	buf_free(&b);
-}
 
 static void
 json_line_begin(struct buf *b)
@@ -139,7 +78,7 @@ json_emit(struct buf *b, int to_stdout)
 			printf("%s\n", b->data);
 			fflush(stdout);
 		}
-		audit_write(b->data);
+		log_audit_write(b->data);
 	}
 	buf_free(b);
 }
@@ -161,7 +100,7 @@ event(struct run *run, const char *action, const char *result,
 	va_end(ap);
 	if (!run->o->json)
 		log_step("%s", msg);
-	if (!run->o->json && audit_fd == -1)
+	if (!run->o->json && !log_audit_on())
 		return;
 	struct buf b = { 0 };
 	json_line_begin(&b);
@@ -1100,7 +1039,7 @@ summary(struct run *run, int code, const char *state)
 	};
 	double el = (double)(retry_now_ms() - run->t0) / 1000.0;
 
-	if (run->o->json || audit_fd != -1) {
+	if (run->o->json || log_audit_on()) {
 		struct buf b = { 0 };
 		json_line_begin(&b);
 		json_field(&b, "step", "summary");
@@ -1205,9 +1144,8 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	memset(&ac, 0, sizeof(ac));
 	retry_init(c->retry_base, c->max_retries);
 	if (o->audit_path) {
-		if (audit_open(o->audit_path) == -1)
+		if (log_audit_open(o->audit_path) == -1)
 			return EXIT_USAGE;
-		log_set_warn_hook(audit_warning);
 		struct buf b = { 0 };
 		json_line_begin(&b);
 		json_field(&b, "step", "run");
@@ -1448,10 +1386,6 @@ out:
 	tls_client_free(atls);
 	secret_wipe(&token);
 	awscreds_free(&ac);
-	if (audit_fd != -1) {
-		log_set_warn_hook(NULL);
-		close(audit_fd);
-		audit_fd = -1;
-	}
+	log_audit_close();
 	return code;
 }

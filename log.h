@@ -26,6 +26,17 @@ void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "vaultdr: <label>: <msg>" on stderr, redacted (main's final error). */
 void log_error(const char *label, const char *msg);
+/* The audit file (--log FILE): JSON lines appended to a regular file of
+ * mode 0600. Opening refuses a symlink, a FIFO, a device or a directory
+ * with an error naming the file, and never blocks. 0 / -1 (err_set). While
+ * it is open every log_warn() is also appended as {"step":"warning"}. */
+int log_audit_open(const char *path);
+int log_audit_on(void);
+/* Appends one JSON line (redacted; a newline is added). No-op when closed. */
+void log_audit_write(const char *line);
+void log_audit_close(void);
+/* "2019-09-18T17:02:15Z", UTC, as the JSON lines carry it. */
+void log_utc_time(char *out, size_t outsz);
 /* Formats the seed's timestamp "Wed, 18 Sep 2019 17:02:15" (local time) into out. */
 void log_timestamp(char *out, size_t outsz);
 
