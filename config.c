@@ -229,7 +229,7 @@ config_url_normalise(const char *in, char *out, size_t outsz)
 	hl = (size_t)(he - hs);
 	if (hl > 0 && *hs != '[' && hs[hl - 1] == '.')
 		hl--;
-	if (hl == 0 || hl >= sizeof(host)) {
+	if (hl == 0 || hl >= sizeof(host) || hs[hl - 1] == '.') {
 		err_set("%s: the host is empty or too long", in);
 		return -1;
 	}

@@ -43,6 +43,7 @@ url_normalise_table(void)
 		{ "https://vault.example.com:x", NULL },
 		{ "https://", NULL },
 		{ "https://.", NULL },
+		{ "http://OO..", NULL }, /* found by fuzz_urlnorm */
 		{ "https://[::1", NULL },
 		{ "https://[::1]x", NULL },
 		{ "ftp://vault.example.com", NULL },
