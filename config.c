@@ -116,6 +116,22 @@ static const struct num_var {
 	  offsetof(struct dr_config, ready_timeout) },
 	{ "DNS_PROPAGATION_DELAY", NUM_SECONDS, 0, 0, CONFIG_MAX_SECONDS,
 	  offsetof(struct dr_config, dns_delay) },
+	{ "VAULTDR_LOCK_TTL", NUM_SECONDS, 900, 1, CONFIG_MAX_SECONDS,
+	  offsetof(struct dr_config, lock_ttl) },
+};
+
+/* Settings that are file names or names, copied as given. */
+static const struct str_var {
+	const char *name;
+	size_t off;
+} str_vars[] = {
+	{ "VAULT_CACERT", offsetof(struct dr_config, vault_cacert) },
+	{ "VAULT_CAPATH", offsetof(struct dr_config, vault_capath) },
+	{ "VAULT_CLIENT_CERT", offsetof(struct dr_config, vault_client_cert) },
+	{ "VAULT_CLIENT_KEY", offsetof(struct dr_config, vault_client_key) },
+	{ "VAULT_TLS_SERVER_NAME",
+	  offsetof(struct dr_config, vault_tls_server_name) },
+	{ "AWS_CA_BUNDLE", offsetof(struct dr_config, aws_ca_bundle) },
 };
 
 /* Unset: the default. Set (even to ""): must parse. 0 / -1. */
@@ -164,6 +180,20 @@ config_from_env(struct dr_config *c)
 	for (i = 0; i < sizeof(num_vars) / sizeof(num_vars[0]); i++)
 		if (num_from_env(&num_vars[i], c) == -1)
 			return -1;
+	for (i = 0; i < sizeof(str_vars) / sizeof(str_vars[0]); i++) {
+		char **field = (char **)(void *)((char *)c + str_vars[i].off);
+		const char *v = getenv(str_vars[i].name);
+
+		free(*field);
+		*field = NULL;
+		if (v && *v && (*field = strdup(v)) == NULL) {
+			err_set("out of memory");
+			return -1;
+		}
+	}
+	ep = getenv("VAULT_SKIP_VERIFY");
+	c->vault_skip_verify = ep && *ep && strcmp(ep, "0") != 0 &&
+	    strcasecmp(ep, "false") != 0;
 	if (c->poll_interval < 0.01)
 		c->poll_interval = 0.01;
 	return 0;
@@ -581,6 +611,12 @@ config_free(struct dr_config *c)
 	free(c->cname);
 	free(c->zone_id);
 	free(c->r53_endpoint);
+	free(c->vault_cacert);
+	free(c->vault_capath);
+	free(c->vault_client_cert);
+	free(c->vault_client_key);
+	free(c->vault_tls_server_name);
+	free(c->aws_ca_bundle);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -30,6 +30,12 @@ struct dr_config {
 	int max_retries;
 	double connect_timeout, io_timeout, poll_interval, insync_timeout,
 	    ready_timeout, dns_delay;
+	double lock_ttl;        /* VAULTDR_LOCK_TTL seconds (default 900) */
+	/* TLS settings as the Vault CLI and the AWS SDKs name them; NULL when
+	 * unset or empty (SSL_CERT_FILE stays tls.c's own default). */
+	char *vault_cacert, *vault_capath, *vault_client_cert,
+	    *vault_client_key, *vault_tls_server_name, *aws_ca_bundle;
+	int vault_skip_verify;  /* VAULT_SKIP_VERIFY set, not "0"/"false" */
 };
 
 /* Reads the config file (path; NULL or "": $VAULTDR_CONFIG, else
@@ -41,7 +47,8 @@ int config_load(const char *path, const char *env, struct dr_config *c);
  * messages). Warns (log_warn) about unknown keys. 0 / -1 (err_set). */
 int config_from_ini(const struct ini *ini, const char *path, const char *env,
     struct dr_config *c);
-/* The environment half: Route 53 endpoint and every number. 0 / -1. */
+/* The environment half: Route 53 endpoint, TLS files and every number.
+ * 0 / -1 (err_set). */
 int config_from_env(struct dr_config *c);
 void config_free(struct dr_config *c); /* NULL-safe, idempotent */
 

@@ -79,7 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (config_from_env(&c) == 0) {
 		double *durs[] = { &c.connect_timeout, &c.io_timeout,
 			&c.insync_timeout, &c.ready_timeout, &c.dns_delay,
-			&c.poll_interval, &c.retry_base };
+			&c.poll_interval, &c.retry_base, &c.lock_ttl };
 		for (i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
 			FUZZ_ASSERT(*durs[i] >= 0 && *durs[i] <=
 			    CONFIG_MAX_SECONDS);

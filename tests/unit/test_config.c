@@ -316,6 +316,13 @@ durations_bounded(void)
 		}
 		unsetenv(vars[i]);
 	}
+	setenv("VAULTDR_LOCK_TTL", "0", 1); /* at least 1 s */
+	CHECK(load(cfg, &c) == -1);
+	CHECK(strstr(err_get(), "VAULTDR_LOCK_TTL") != NULL);
+	config_free(&c);
+	unsetenv("VAULTDR_LOCK_TTL");
+	CHECK(load(cfg, &c) == 0 && c.lock_ttl == 900);
+	config_free(&c);
 	setenv("VAULTDR_TIMEOUT", "1h", 1);
 	setenv("VAULTDR_CONNECT_TIMEOUT", "1.5m", 1);
 	setenv("VAULTDR_MAX_RETRIES", "0", 1);
@@ -338,6 +345,32 @@ durations_bounded(void)
 	config_free(NULL);
 }
 
+static void
+tls_settings_read_once(void)
+{
+	const char *cfg = CLUSTERS("https://a.example", "https://b.example")
+	    ZONE;
+	struct dr_config c;
+
+	setenv("VAULT_CACERT", "/etc/vault/ca.pem", 1);
+	setenv("VAULT_CAPATH", "", 1);
+	setenv("AWS_CA_BUNDLE", "/etc/aws/ca.pem", 1);
+	setenv("VAULT_SKIP_VERIFY", "false", 1);
+	CHECK(load(cfg, &c) == 0);
+	CHECK_STREQ(c.vault_cacert, "/etc/vault/ca.pem");
+	CHECK(c.vault_capath == NULL && c.vault_client_cert == NULL);
+	CHECK_STREQ(c.aws_ca_bundle, "/etc/aws/ca.pem");
+	CHECK(c.vault_skip_verify == 0);
+	config_free(&c);
+	setenv("VAULT_SKIP_VERIFY", "1", 1);
+	CHECK(load(cfg, &c) == 0 && c.vault_skip_verify == 1);
+	config_free(&c);
+	unsetenv("VAULT_CACERT");
+	unsetenv("VAULT_CAPATH");
+	unsetenv("AWS_CA_BUNDLE");
+	unsetenv("VAULT_SKIP_VERIFY");
+}
+
 void
 suite_config(void)
 {
@@ -351,4 +384,5 @@ suite_config(void)
 	T_RUN(unknown_keys_warned);
 	T_RUN(ttl_decimal_only);
 	T_RUN(durations_bounded);
+	T_RUN(tls_settings_read_once);
 }
