@@ -120,14 +120,30 @@ log_verbose(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Any length (a status JSON line can be long): a cut line would be broken
+ * JSON, and a cut is where a secret's prefix could show. */
 void
 log_out(const char *fmt, ...)
 {
-	va_list ap;
+	char small[1024], *line = small;
+	va_list ap, aq;
+	int n;
 
 	va_start(ap, fmt);
-	vemit(stdout, "", fmt, ap);
+	va_copy(aq, ap);
+	if ((n = vsnprintf(small, sizeof(small), fmt, ap)) < 0)
+		small[0] = '\0';
 	va_end(ap);
+	if (n >= (int)sizeof(small) && (line = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(line, (size_t)n + 1, fmt, aq);
+	else
+		line = small;
+	va_end(aq);
+	secret_redact(line);
+	fprintf(stdout, "%s\n", line);
+	fflush(stdout);
+	if (line != small)
+		free(line);
 }
 
 void

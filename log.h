@@ -21,8 +21,9 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_set_warn_hook(void (*hook)(const char *msg));
 /* "vaultdr: <msg>" on stderr, only with --verbose. */
 void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* One line on stdout, redacted, in any mode (reports such as `status`).
- * Server-supplied text reaches the terminal only through this file. */
+/* One line of any length on stdout (a newline is added), redacted, in any
+ * mode: reports such as `status` and --json lines. Server-supplied text
+ * reaches the terminal only through this file. */
 void log_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "vaultdr: <label>: <msg>" on stderr, redacted (main's final error). */
 void log_error(const char *label, const char *msg);

@@ -328,6 +328,76 @@ secret_env_stashed(void)
 	unsetenv("VAULT_RECOVERY_KEY_");
 }
 
+/* Everything log.c prints or appends is redacted, cut secrets included; a
+ * long log_out() line is printed whole. (In a child: stdout and stderr go to
+ * a pipe.) */
+static void
+log_output_redacted(void)
+{
+	static const char tok[] = "hvs.LogPathSecret-0123456789abcdef";
+	char path[] = "/tmp/vaultdr-audit-XXXXXX", out[16384];
+	size_t got = 0;
+	ssize_t r;
+	int fds[2], st, fd;
+	pid_t pid;
+
+	if (!CHECK(pipe(fds) == 0) || !CHECK((fd = mkstemp(path)) != -1))
+		return;
+	close(fd);
+	unlink(path);
+	if ((pid = fork()) == 0) {
+		struct secret s = { 0 };
+		char big[6000];
+
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		secret_set(&s, tok, strlen(tok));
+		if (log_audit_open(path) == -1)
+			_exit(3);
+		log_init(LOG_TEXT, 1);
+		log_out("out %.10s", tok);
+		log_step("step %.12s|", tok);
+		log_warn("warn %.20s", tok);
+		log_verbose("verbose %.33s", tok);
+		log_error("error", "err hvs.LogPathSecret-0");
+		log_audit_write("{\"m\":\"hvs.LogPathSecret-01\"}");
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		log_out("%s|end", big);
+		log_audit_close();
+		_exit(0);
+	}
+	close(fds[1]);
+	while (got < sizeof(out) - 1 &&
+	    (r = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)r;
+	out[got] = '\0';
+	close(fds[0]);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0);
+	CHECK(!holds_prefix(out, tok));
+	CHECK(strstr(out, "out **********\n") != NULL);
+	CHECK(strstr(out, "vaultdr: warning: warn ********************\n") !=
+	    NULL);
+	CHECK(strstr(out, "vaultdr: error: err *******************\n") !=
+	    NULL);
+	CHECK(strstr(out, "xxxxxxxx|end\n") != NULL);
+	{
+		size_t n;
+		char *audit = t_read_file(path, &n);
+
+		if (CHECK(audit != NULL)) {
+			CHECK(!holds_prefix(audit, tok));
+			CHECK(strstr(audit, "\"step\":\"warning\"") != NULL);
+			CHECK(strstr(audit, "{\"m\":\"********************\"}\n")
+			    != NULL);
+			free(audit);
+		}
+	}
+	unlink(path);
+}
+
 static _Atomic int stop_threads;
 
 static void *
@@ -402,6 +472,7 @@ suite_secret(void)
 	T_RUN(secret_redaction);
 	T_RUN(secret_redaction_prefixes);
 	T_RUN(secret_env_stashed);
+	T_RUN(log_output_redacted);
 	T_RUN(secret_redaction_threads);
 	T_RUN(secret_hardening);
 }
