@@ -53,6 +53,7 @@ static const char help_text[] =
 "  VAULTDR_RETRY_BASE (30), VAULTDR_MAX_RETRIES (10)   backoff: base*2^(n-1)+jitter\n"
 "  VAULTDR_CONNECT_TIMEOUT (10), VAULTDR_TIMEOUT (30)  seconds: connect; each read/write\n"
 "  VAULTDR_POLL_INTERVAL (5), VAULTDR_INSYNC_TIMEOUT (300), VAULTDR_READY_TIMEOUT (120)\n"
+"  durations: decimal seconds (0.05) or with a unit s, m, h (30s, 5m); at most 86400 s\n"
 "\n"
 "exit codes:\n"
 "  0  desired state reached (or was already there)\n"
