@@ -30,6 +30,7 @@ static const char usage[] =
 "  --log FILE           JSON lines, one per Vault/Route 53/IMDS request\n"
 "  --state-file FILE    state JSON, rewritten atomically after each change\n"
 "  -h, --help           this text\n"
+"  -V, --version        print the version and commit\n"
 "\n"
 "Ready: stdout gets one line 'READY {\"pid\":N,\"vault_a\":\"https://localhost:PA\",\n"
 "  \"vault_b\":...,\"route53\":...,\"control\":\"http://127.0.0.1:PC\",\n"
@@ -174,6 +175,11 @@ main(int argc, char **argv)
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage, stdout);
+			return 0;
+		}
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("vaultdr-mock %s (commit %s)\n", VAULTDR_VERSION,
+			    VAULTDR_COMMIT);
 			return 0;
 		}
 		if (strcmp(a, "--plain") == 0) {
