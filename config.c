@@ -208,46 +208,20 @@ lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-int
-config_url_normalise(const char *in, char *out, size_t outsz)
-{
-	const char *auth, *aend, *hs, *he, *p;
-	char scheme[8], host[256];
-	long port = 0, def;
-	size_t hl;
-	int n;
+static const struct scheme {
+	const char *name;
+	long port;
+} schemes[] = { { "https", 443 }, { "http", 80 } };
 
-	if (outsz > 0)
-		out[0] = '\0';
-	if (strncasecmp(in, "https://", 8) == 0) {
-		snprintf(scheme, sizeof(scheme), "https");
-		def = 443;
-	} else if (strncasecmp(in, "http://", 7) == 0) {
-		snprintf(scheme, sizeof(scheme), "http");
-		def = 80;
-	} else {
-		err_set("%s: the scheme must be https:// (or http://)", in);
-		return -1;
-	}
-	auth = in + strlen(scheme) + 3;
-	if (strchr(in, '#') != NULL) {
-		err_set("%s: a cluster address has no #fragment", in);
-		return -1;
-	}
-	if (strchr(in, '?') != NULL) {
-		err_set("%s: a cluster address has no ?query", in);
-		return -1;
-	}
-	aend = auth + strcspn(auth, "/");
-	if (memchr(auth, '@', (size_t)(aend - auth)) != NULL) {
-		err_set("%s: a cluster address has no user@ part", in);
-		return -1;
-	}
-	if (strcmp(aend, "") != 0 && strcmp(aend, "/") != 0) {
-		err_set("%s: give the cluster address without a path", in);
-		return -1;
-	}
-	hs = auth;
+/* The host (lower case, one trailing dot removed) and port (0: none) of the
+ * authority hs[0..aend) of URL in. 0 / -1 (err_set). */
+static int
+host_port(const char *in, const char *hs, const char *aend, char *host,
+    size_t hostsz, long *port)
+{
+	const char *he, *p;
+	size_t hl;
+
 	if (*hs == '[') {
 		if ((he = memchr(hs, ']', (size_t)(aend - hs))) == NULL) {
 			err_set("%s: missing ']' after the IPv6 address", in);
@@ -259,35 +233,74 @@ config_url_normalise(const char *in, char *out, size_t outsz)
 	hl = (size_t)(he - hs);
 	if (hl > 0 && *hs != '[' && hs[hl - 1] == '.')
 		hl--;
-	if (hl == 0 || hl >= sizeof(host) || hs[hl - 1] == '.') {
-		err_set("%s: the host is empty or too long", in);
+	if (hl == 0 || hl >= hostsz || hs[hl - 1] == '.') {
+		err_set("%s: the host is empty, too long or ends in '..'", in);
 		return -1;
 	}
 	memcpy(host, hs, hl);
 	host[hl] = '\0';
 	lower(host);
-	p = he;
-	if (p < aend && *p != ':') {
+	*port = 0;
+	if (he == aend)
+		return 0;
+	if (*he != ':') {
 		err_set("%s: unexpected text after the host", in);
 		return -1;
 	}
-	if (p < aend) {
-		for (p++; p < aend; p++) {
-			if (!isdigit((unsigned char)*p) || port > 65535) {
-				port = -1;
-				break;
-			}
-			port = port * 10 + (*p - '0');
-		}
-		if (port < 1 || port > 65535) {
-			err_set("%s: bad port (1-65535)", in);
-			return -1;
-		}
+	for (p = he + 1; p < aend && *port >= 0; p++)
+		*port = isdigit((unsigned char)*p) && *port <= 65535 ?
+		    *port * 10 + (*p - '0') : -1;
+	if (*port < 1 || *port > 65535) {
+		err_set("%s: bad port (1-65535)", in);
+		return -1;
 	}
-	if (port == 0 || port == def)
-		n = snprintf(out, outsz, "%s://%s", scheme, host);
+	return 0;
+}
+
+int
+config_url_normalise(const char *in, char *out, size_t outsz)
+{
+	const struct scheme *sc = NULL;
+	const char *auth, *aend;
+	char host[256];
+	long port;
+	size_t i;
+	int n;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (strncasecmp(in, schemes[i].name, strlen(schemes[i].name))
+		    == 0 && strncmp(in + strlen(schemes[i].name), "://", 3) == 0)
+			sc = &schemes[i];
+	if (sc == NULL) {
+		err_set("%s: the scheme must be https:// (or http://)", in);
+		return -1;
+	}
+	if (strchr(in, '#') != NULL) {
+		err_set("%s: a cluster address has no #fragment", in);
+		return -1;
+	}
+	if (strchr(in, '?') != NULL) {
+		err_set("%s: a cluster address has no ?query", in);
+		return -1;
+	}
+	auth = in + strlen(sc->name) + 3;
+	aend = auth + strcspn(auth, "/");
+	if (memchr(auth, '@', (size_t)(aend - auth)) != NULL) {
+		err_set("%s: a cluster address has no user@ part", in);
+		return -1;
+	}
+	if (strcmp(aend, "") != 0 && strcmp(aend, "/") != 0) {
+		err_set("%s: give the cluster address without a path", in);
+		return -1;
+	}
+	if (host_port(in, auth, aend, host, sizeof(host), &port) == -1)
+		return -1;
+	if (port == 0 || port == sc->port)
+		n = snprintf(out, outsz, "%s://%s", sc->name, host);
 	else
-		n = snprintf(out, outsz, "%s://%s:%ld", scheme, host, port);
+		n = snprintf(out, outsz, "%s://%s:%ld", sc->name, host, port);
 	if (n < 0 || (size_t)n >= outsz) {
 		if (outsz > 0)
 			out[0] = '\0';

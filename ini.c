@@ -290,13 +290,64 @@ continue_value(struct ini *ini, const char *s, size_t n)
 	return 0;
 }
 
+/* "[name]" (trimmed s[0..n), n > 0, s[0] == '['). 0 / -1. */
+static int
+section_line(struct ini *ini, const char *s, size_t n, int line)
+{
+	const char *k = s + 1;
+	size_t kn = n - 2;
+
+	if (n < 2 || s[n - 1] != ']') {
+		err_set("%s:%d: unterminated section header (no closing ']')",
+		    ini->name, line);
+		return -1;
+	}
+	k = trim(k, &kn);
+	if (kn == 0 || memchr(k, ']', kn) || memchr(k, '[', kn)) {
+		err_set("%s:%d: bad section header", ini->name, line);
+		return -1;
+	}
+	return add_section(ini, k, kn, line);
+}
+
+/* "key = value" or "key: value" (trimmed s[0..n), n > 0). 0 / -1. */
+static int
+pair_line(struct ini *ini, const char *s, size_t n, int line)
+{
+	const char *sep, *k, *v;
+	size_t kn, vn;
+
+	for (sep = s; sep < s + n && *sep != '=' && *sep != ':'; sep++)
+		;
+	if (sep == s + n) {
+		err_set("%s:%d: expected 'key = value', 'key: value' or "
+		    "'[section]'", ini->name, line);
+		return -1;
+	}
+	kn = (size_t)(sep - s);
+	k = trim(s, &kn);
+	v = sep + 1;
+	vn = (size_t)(s + n - v);
+	v = trim(v, &vn);
+	if (kn == 0) {
+		err_set("%s:%d: empty key", ini->name, line);
+		return -1;
+	}
+	if (ini->nsections == 0) {
+		err_set("%s:%d: key '%.*s' appears before any [section]",
+		    ini->name, line, (int)(kn > 64 ? 64 : kn), k);
+		return -1;
+	}
+	return add_entry(ini, k, kn, v, vn, line);
+}
+
 /* Parses data[0..len) (name is used in messages).  0 / -1 (err_set
  * "NAME:LINE: ..."); on error *ini is left empty. */
 int
 ini_parse(struct ini *ini, const char *name, const char *data, size_t len)
 {
-	const char *p = data, *end = data + len, *eol, *s, *sep, *k, *v;
-	size_t n, kn, vn;
+	const char *p = data, *end = data + len, *eol, *s;
+	size_t n;
 	int line = 0, can_continue = 0;
 
 	memset(ini, 0, sizeof(*ini));
@@ -343,46 +394,11 @@ ini_parse(struct ini *ini, const char *name, const char *data, size_t len)
 			continue;
 		can_continue = 0;
 		if (s[0] == '[') {
-			if (s[n - 1] != ']') {
-				err_set("%s:%d: unterminated section header "
-				    "(no closing ']')", ini->name, line);
-				goto fail;
-			}
-			k = s + 1;
-			kn = n - 2;
-			k = trim(k, &kn);
-			if (kn == 0 || memchr(k, ']', kn) || memchr(k, '[', kn)) {
-				err_set("%s:%d: bad section header", ini->name,
-				    line);
-				goto fail;
-			}
-			if (add_section(ini, k, kn, line) == -1)
+			if (section_line(ini, s, n, line) == -1)
 				goto fail;
 			continue;
 		}
-		for (sep = s; sep < s + n && *sep != '=' && *sep != ':'; sep++)
-			;
-		if (sep == s + n) {
-			err_set("%s:%d: expected 'key = value', 'key: value' or "
-			    "'[section]'", ini->name, line);
-			goto fail;
-		}
-		k = s;
-		kn = (size_t)(sep - s);
-		k = trim(k, &kn);
-		v = sep + 1;
-		vn = (size_t)(s + n - v);
-		v = trim(v, &vn);
-		if (kn == 0) {
-			err_set("%s:%d: empty key", ini->name, line);
-			goto fail;
-		}
-		if (ini->nsections == 0) {
-			err_set("%s:%d: key '%.*s' appears before any [section]",
-			    ini->name, line, (int)(kn > 64 ? 64 : kn), k);
-			goto fail;
-		}
-		if (add_entry(ini, k, kn, v, vn, line) == -1)
+		if (pair_line(ini, s, n, line) == -1)
 			goto fail;
 		can_continue = 1;
 	}

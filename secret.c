@@ -356,6 +356,40 @@ write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
+/* Reads one line (without its '\n' or "\r\n") from fd into line (of
+ * SECRET_LINE_MAX bytes); *n its length. 0 / -1 (err_set names var). */
+static int
+tty_read_line(int fd, const char *var, char *line, size_t *n)
+{
+	ssize_t r;
+	char c;
+
+	*n = 0;
+	for (;;) {
+		r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err_set("%s: cannot read from the terminal: %s", var,
+			    strerror(errno));
+			return -1;
+		}
+		if (r == 0 || c == '\n')
+			break;
+		if (*n + 1 >= SECRET_LINE_MAX) {
+			explicit_bzero(&c, sizeof(c));
+			err_set("%s: input longer than %d bytes", var,
+			    SECRET_LINE_MAX - 1);
+			return -1;
+		}
+		line[(*n)++] = c;
+	}
+	explicit_bzero(&c, sizeof(c));
+	if (*n > 0 && line[*n - 1] == '\r')
+		(*n)--;
+	return 0;
+}
+
 /* Environment first; else prompts "<prompt>: " on /dev/tty with echo off
  * (the terminal is restored on return and on SIGINT/SIGTERM/SIGHUP/SIGQUIT).
  * 0 = sec holds a value; -1 = no value and no terminal, empty answer, or
@@ -366,9 +400,8 @@ secret_get(struct secret *sec, const char *var, const char *prompt)
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
 	struct sigaction sa, old[sizeof(sigs) / sizeof(sigs[0])];
 	struct termios t;
-	char *line = NULL, c;
+	char *line = NULL;
 	size_t n = 0, i;
-	ssize_t r;
 	int fd, rc = -1, echo_off = 0;
 
 	if ((rc = secret_from_env(sec, var)) != 0)
@@ -409,26 +442,8 @@ secret_get(struct secret *sec, const char *var, const char *prompt)
 		    strerror(errno));
 		goto restore;
 	}
-	for (;;) {
-		r = read(fd, &c, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err_set("%s: cannot read from the terminal: %s", var,
-			    strerror(errno));
-			goto restore;
-		}
-		if (r == 0 || c == '\n')
-			break;
-		if (n + 1 >= SECRET_LINE_MAX) {
-			err_set("%s: input longer than %d bytes", var,
-			    SECRET_LINE_MAX - 1);
-			goto restore;
-		}
-		line[n++] = c;
-	}
-	if (n > 0 && line[n - 1] == '\r')
-		n--;
+	if (tty_read_line(fd, var, line, &n) == -1)
+		goto restore;
 	if (n == 0) {
 		err_set("%s is not set and nothing was entered", var);
 		goto restore;
@@ -450,7 +465,6 @@ out:
 		explicit_bzero(line, SECRET_LINE_MAX);
 		free(line);
 	}
-	explicit_bzero(&c, sizeof(c));
 	close(fd);
 	return rc;
 }
