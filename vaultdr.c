@@ -54,7 +54,7 @@ static const char help_text[] =
 "  AWS_CA_BUNDLE               CA bundle for Route 53 (default: system bundle)\n"
 "  DNS_PROPAGATION_DELAY       seconds to wait after INSYNC (default 0)\n"
 "  VAULTDR_RETRY_BASE (30), VAULTDR_MAX_RETRIES (10)   backoff: base*2^(n-1)+jitter\n"
-"  VAULTDR_CONNECT_TIMEOUT (10), VAULTDR_TIMEOUT (30)  seconds: connect; each read/write\n"
+"  VAULTDR_CONNECT_TIMEOUT (10), VAULTDR_TIMEOUT (30)  seconds: connect; each whole request\n"
 "  VAULTDR_POLL_INTERVAL (5), VAULTDR_INSYNC_TIMEOUT (300), VAULTDR_READY_TIMEOUT (120)\n"
 "  durations: decimal seconds (0.05) or with a unit s, m, h (30s, 5m); at most 86400 s\n"
 "\n"
