@@ -110,10 +110,17 @@ wait_fd(const struct sock *s, short events)
 	int r;
 
 	for (;;) {
+		int left = remaining(s);
+		/* A signal that lands between the check and poll() would not
+		 * interrupt it: check first and wait in slices of 100 ms. */
+		if (interrupted()) {
+			errno = EINTR;
+			return -1;
+		}
 		pfd.fd = s->fd;
 		pfd.events = events;
 		pfd.revents = 0;
-		r = poll(&pfd, 1, remaining(s));
+		r = poll(&pfd, 1, left > 100 ? 100 : left);
 		if (r < 0 && errno == EINTR && interrupted())
 			return -1;
 		if (r < 0 && errno == EINTR)
@@ -234,10 +241,14 @@ connect_one(const struct addrinfo *ai, int64_t deadline, int *timed_out)
 			errno = ETIMEDOUT;
 			goto fail;
 		}
+		if (interrupted()) {
+			errno = EINTR;
+			goto fail;
+		}
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
 		pfd.revents = 0;
-		r = poll(&pfd, 1, left);
+		r = poll(&pfd, 1, left > 100 ? 100 : left);
 		if (r < 0 && errno == EINTR && interrupted())
 			goto fail;
 		if (r < 0 && errno == EINTR)
