@@ -88,8 +88,7 @@ json_emit(struct buf *b, int to_stdout)
 	if (b->data) {
 		secret_redact(b->data);
 		if (to_stdout) {
-			printf("%s\n", b->data);
-			fflush(stdout);
+			log_out("%s", b->data);
 		}
 		log_audit_write(b->data);
 	}
@@ -1149,45 +1148,45 @@ do_status(struct run *run, struct world *w)
 		json_emit(&b, 1);
 		return code;
 	}
-	printf("vaultdr status %s (%s, section [%s])\n", run->c->env,
+	log_out("vaultdr status %s (%s, section [%s])", run->c->env,
 	    run->c->path, run->c->section);
 	for (k = 0; k < 2; k++) {
 		struct world_side *s = &w->side[k];
-		printf("  %-9s %s\n", k ? "secondary" : "primary", s->url);
+		log_out("  %-9s %s", k ? "secondary" : "primary", s->url);
 		if (!s->st.reachable || s->st.fail != VF_NONE) {
 			char e[600];
 			snprintf(e, sizeof(e), "%s", s->st.error);
 			secret_redact(e);
-			printf("            unreachable: %s\n", e);
+			log_out("            unreachable: %s", e);
 			continue;
 		}
-		printf("            DR mode %s, state %s, health %d, version %s\n",
+		log_out("            DR mode %s, state %s, health %d, version %s",
 		    s->st.mode, s->st.state[0] ? s->st.state : "-",
 		    s->st.health_code, s->st.version[0] ? s->st.version : "?");
 		if (lag(w, s) >= 0)
-			printf("            replication lag %lld WALs "
-			    "(secondary id %s)\n", lag(w, s),
+			log_out("            replication lag %lld WALs "
+			    "(secondary id %s)", lag(w, s),
 			    s->st.secondary_id[0] ? s->st.secondary_id : "-");
 		else if (s->st.secondary_id[0])
-			printf("            secondary id %s\n", s->st.secondary_id);
+			log_out("            secondary id %s", s->st.secondary_id);
 	}
 	if (w->rec_ok)
-		printf("  CNAME     %s -> %s (%s)\n", run->c->cname,
+		log_out("  CNAME     %s -> %s (%s)", run->c->cname,
 		    w->rec_found ? w->rec_value : "(absent)", names(w));
 	else
-		printf("  CNAME     %s: unknown (%s)\n", run->c->cname,
+		log_out("  CNAME     %s: unknown (%s)", run->c->cname,
 		    w->rec_error);
 	if (w->lock == LOCK_HELD || w->lock == LOCK_EXPIRED)
-		printf("  lock      %s%s held: %s, expires at unix time %lld%s\n",
+		log_out("  lock      %s%s held: %s, expires at unix time %lld%s",
 		    R53_LOCK_PREFIX, run->c->cname, w->lock_owner,
 		    w->lock_expires, w->lock == LOCK_EXPIRED ? " (expired)" : "");
 	else if (w->lock == LOCK_UNREADABLE)
-		printf("  lock      %s%s: unknown (%s)\n", R53_LOCK_PREFIX,
+		log_out("  lock      %s%s: unknown (%s)", R53_LOCK_PREFIX,
 		    run->c->cname, w->lock_error);
 	else if (w->lock == LOCK_FREE)
-		printf("  lock      free\n");
-	printf("  failover would: %s\n", fo);
-	printf("  failback would: %s\n", fb);
+		log_out("  lock      free");
+	log_out("  failover would: %s", fo);
+	log_out("  failback would: %s", fb);
 	return code;
 }
 

@@ -132,7 +132,8 @@ def vault_echo_cut_json_status(c):
                             "action": "status", "status": 400,
                             "body": echo_body(s, n), "count": 0}])
             r = c.run("--json", "status", "test", env=env(c))
-            check(r.code == 0, "status exits 0", r)
+            check(r.code == 1, "status exits 1: a cluster or the record "
+                  "cannot be read (DESIGN.md, status)", r)
             lines = [json.loads(x) for x in r.out.splitlines()]
             err = lines[-1]["clusters"][1]["error"]
             check(err and "EEEE" in err, "the excerpt is shown", lines[-1])
@@ -180,7 +181,8 @@ def route53_echo_cut_json_status(c):
             c.mock.faults(r53_fault("MARK" + "E" * (511 - at - 4 - n) + s +
                                     " and the rest of the page"))
             r = c.run("--json", "status", "test", env=env(c))
-            check(r.code == 0, "status exits 0", r)
+            check(r.code == 1, "status exits 1: a cluster or the record "
+                  "cannot be read (DESIGN.md, status)", r)
             err = json.loads(r.out.splitlines()[-1])["record"]["error"]
             check(err.endswith("E" + "*" * n), "cut after %d" % n, err)
             leak = leaked_prefix(r.out + r.err)
@@ -189,9 +191,8 @@ def route53_echo_cut_json_status(c):
 
 
 def vault_echo_cut_text_status(c):
-    # NOT in CASES until dr.c's do_status prints through log_out() (see the
-    # hardening report): its "failover would"/"failback would" and "CNAME ...
-    # unknown" lines print server text with printf today.
+    # dr.c's do_status prints through log_out(): the "failover would" /
+    # "failback would" and "CNAME ... unknown" lines are redacted too.
     for s in ECHOED:
         for n in cut_lengths(s):
             c.mock.faults([{"listener": "b", "method": "GET",
@@ -200,7 +201,8 @@ def vault_echo_cut_text_status(c):
                             "body": echo_body(s, n), "count": 0}] +
                           r53_fault(echo_body(s, n)))
             r = c.run("status", "test", env=env(c))
-            check(r.code == 0, "status exits 0", r)
+            check(r.code == 1, "status exits 1: a cluster or the record "
+                  "cannot be read (DESIGN.md, status)", r)
             leak = leaked_prefix(r.out + r.err)
             check(leak is None, "cut %d of %s...: %s" % (n, s[:6], leak), r)
     assert_nothing_changed(c, None)
@@ -316,10 +318,9 @@ CASES = [environ_scrubbed_in_status, environ_scrubbed_in_dry_run,
          route53_echo_cut_json_status, same_cluster_twice_refused,
          url_fragment_query_userinfo_refused, same_dns_target_refused,
          inline_comment_explained, numbers_decimal_and_bounded,
-         audit_log_not_a_regular_file, config_file_size_capped]
-# After dr.c's status report prints through log_out(), add
-# vault_echo_cut_text_status here (VAULTDR_PENDING=1 runs it today: it fails).
-PENDING = [vault_echo_cut_text_status]
+         audit_log_not_a_regular_file, config_file_size_capped,
+         vault_echo_cut_text_status]
+PENDING = []
 if os.environ.get("VAULTDR_PENDING") == "1":
     CASES += PENDING
 
