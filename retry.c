@@ -15,8 +15,7 @@ struct retry_policy retry_vault = { "vault", 10, 30.0, 0, 0 };
 struct retry_policy retry_probe = { "probe", 2, 1.0, 0, 0 };
 struct retry_policy retry_r53 = { "route53", 5, 1.0, 20.0, 1 };
 
-#define ANY_KIND -1
-#define ANY_STATUS 0, 999
+#define ANY_KIND (-1)
 
 /* One row: a request of `kind` (or any) that ended with `transport`, a
  * status in [lo, hi], and (when set) that AWS error code or a server message
@@ -40,17 +39,17 @@ struct retry_row {
 
 static const struct retry_row rows[] = {
 	{ ANY_KIND, RT_ANSWER, 200, 299, NULL, NULL, RV_OK, "success" },
-	{ ANY_KIND, RT_TLS, ANY_STATUS, NULL, NULL, RV_FAIL,
+	{ ANY_KIND, RT_TLS, 0, 999, NULL, NULL, RV_FAIL,
 	  "TLS failures do not go away by retrying" },
-	{ ANY_KIND, RT_NOT_SENT, ANY_STATUS, NULL, NULL, RV_RETRY,
+	{ ANY_KIND, RT_NOT_SENT, 0, 999, NULL, NULL, RV_RETRY,
 	  "the request never reached the server" },
-	{ RK_CHANGING, RT_SENT, ANY_STATUS, NULL, NULL, RV_UNKNOWN,
+	{ RK_CHANGING, RT_SENT, 0, 999, NULL, NULL, RV_UNKNOWN,
 	  "the request was sent but its answer was lost" },
-	{ RK_CHANGING, RT_BAD_REPLY, ANY_STATUS, NULL, NULL, RV_UNKNOWN,
+	{ RK_CHANGING, RT_BAD_REPLY, 0, 999, NULL, NULL, RV_UNKNOWN,
 	  "the request was sent but its answer cannot be read" },
-	{ RK_REPEATABLE, RT_SENT, ANY_STATUS, NULL, NULL, RV_RETRY,
+	{ RK_REPEATABLE, RT_SENT, 0, 999, NULL, NULL, RV_RETRY,
 	  "timeout or connection lost on a request that is safe to repeat" },
-	{ RK_REPEATABLE, RT_BAD_REPLY, ANY_STATUS, NULL, NULL, RV_RETRY,
+	{ RK_REPEATABLE, RT_BAD_REPLY, 0, 999, NULL, NULL, RV_RETRY,
 	  "malformed answer to a request that is safe to repeat" },
 	/* Route 53 refuses these before applying anything. */
 	{ ANY_KIND, RT_ANSWER, 400, 599, "Throttling", NULL, RV_RETRY,
@@ -78,7 +77,7 @@ static const struct retry_row rows[] = {
 	ALREADY("path disabled in replication DR secondary mode"),
 	{ ANY_KIND, RT_ANSWER, 300, 499, NULL, NULL, RV_FAIL,
 	  "the server refused the request" },
-	{ ANY_KIND, RT_ANSWER, ANY_STATUS, NULL, NULL, RV_FAIL,
+	{ ANY_KIND, RT_ANSWER, 0, 999, NULL, NULL, RV_FAIL,
 	  "an unexpected answer" },
 };
 

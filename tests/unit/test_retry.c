@@ -9,7 +9,7 @@
 #define C RK_CHANGING
 #define R RK_REPEATABLE
 
-static const struct {
+static const struct { /* NOLINT(clang-analyzer-optin.performance.Padding) */
 	enum retry_kind kind;
 	enum retry_transport tr;
 	int status;
