@@ -2,9 +2,14 @@
  * policy): how a request ended -> retry / fail / outcome unknown. */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "err.h"
 #include "retry.h"
 #include "t.h"
+#include "tsrv.h"
+#include "vault.h"
 
 #define C RK_CHANGING
 #define R RK_REPEATABLE
@@ -101,9 +106,115 @@ retry_delays(void)
 	CHECK(d >= 0 && d <= 5.0);
 }
 
+/* ---- vault_call over the table, against a scripted server ---- */
+
+static char *replies[8];
+static int nreplies;
+
+static const char *
+reply(int status, const char *body)
+{
+	size_t n = strlen(body), sz = n + 200;
+	char *p = malloc(sz);
+
+	if (p == NULL || nreplies == 8)
+		abort();
+	snprintf(p, sz, "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n\r\n%s",
+	    status, n, body);
+	replies[nreplies++] = p;
+	return p;
+}
+
+/* Runs one vault_call against steps; returns its result, the failure kind
+ * and how many requests reached the server. */
+static int
+call(const struct tsrv_step *st, size_t n, const char *method,
+    const char *path, int flags, enum vault_fail *fail, int *nreq)
+{
+	struct http_client_config cfg = { 0 };
+	struct secret token = { 0 };
+	struct vault_reply r;
+	struct vault v;
+	struct tsrv s;
+	char url[64];
+	int rc = -2;
+
+	memset(&v, 0, sizeof(v));
+	retry_init(0.01, 3);
+	if (tsrv_start(&s, NULL, NULL, st, n) == -1)
+		return -2;
+	cfg.connect_timeout_ms = 1000;
+	cfg.io_timeout_ms = 500;
+	v.http = http_client_new(&cfg);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", s.port);
+	v.label = "test cluster";
+	v.url = url;
+	v.token = &token;
+	if (v.http) {
+		rc = vault_call(&v, method, path, strcmp(method, "GET") ? "{}" :
+		    NULL, strcmp(method, "GET") ? 2 : 0, flags, &r);
+		*fail = r.fail;
+		vault_reply_free(&r);
+	}
+	http_client_free(v.http);
+	tsrv_stop(&s);
+	*nreq = s.nreq;
+	while (nreplies > 0)
+		free(replies[--nreplies]);
+	return rc;
+}
+
+#define PROMOTE "/v1/sys/replication/dr/secondary/promote"
+#define DEMOTE "/v1/sys/replication/dr/primary/demote"
+#define STATUS "/v1/sys/replication/dr/status"
+#define REVOKE "/v1/sys/replication/dr/primary/revoke-secondary"
+
+static void
+vault_call_outcomes(void)
+{
+	struct tsrv_step st[2];
+	enum vault_fail f = VF_NONE;
+	int n = 0;
+
+	/* A proxy's 504 after Vault acted: sent once, outcome unknown. */
+	st[0] = (struct tsrv_step){ reply(504, "<html>504 Gateway Time-out"
+	    "</html>"), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ reply(200, "{}"), TSRV_KEEP };
+	CHECK(call(st, 2, "POST", PROMOTE, 0, &f, &n) == -1);
+	CHECK(f == VF_LOST && n == 1);
+	CHECK(strstr(err_get(), "outcome") != NULL);
+	/* A demote answered "already a secondary" in Vault's words. */
+	st[0] = (struct tsrv_step){ reply(400, "{\"errors\":[\"path disabled "
+	    "in replication DR secondary mode\"]}"), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ reply(200, "{}"), TSRV_KEEP };
+	CHECK(call(st, 2, "POST", DEMOTE, 0, &f, &n) == -1);
+	CHECK(f == VF_LOST && n == 1);
+	/* A definite refusal. */
+	st[0] = (struct tsrv_step){ reply(400, "{\"errors\":[\"invalid DR "
+	    "operation token\"]}"), TSRV_KEEP };
+	CHECK(call(st, 1, "POST", PROMOTE, 0, &f, &n) == -1);
+	CHECK(f == VF_REJECTED && n == 1);
+	/* Sent, then no answer within the deadline. */
+	st[0] = (struct tsrv_step){ "", TSRV_SILENT };
+	CHECK(call(st, 1, "POST", PROMOTE, 0, &f, &n) == -1);
+	CHECK(f == VF_LOST && n == 1);
+	/* A GET is retried on 503. */
+	st[0] = (struct tsrv_step){ reply(503, "{\"errors\":[]}"), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ reply(200, "{\"data\":{}}"), TSRV_KEEP };
+	CHECK(call(st, 2, "GET", STATUS, 0, &f, &n) == 0);
+	CHECK(n == 2);
+	/* revoke-secondary of the same id is safe to repeat. */
+	st[0] = (struct tsrv_step){ reply(500, "{\"errors\":[]}"), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ reply(204, ""), TSRV_KEEP };
+	CHECK(call(st, 2, "POST", REVOKE, VC_IDEMPOTENT, &f, &n) == 0);
+	CHECK(n == 2);
+	retry_init(30, 10); /* the defaults, for the suites that follow */
+}
+
 void
 suite_retry(void)
 {
 	T_RUN(retry_table);
 	T_RUN(retry_delays);
+	T_RUN(vault_call_outcomes);
 }
