@@ -1033,11 +1033,14 @@ r53_lock_parse(const char *value, struct r53_lock *l)
 {
 	static const char *const keys[] = { "owner", "pid", "cmd", "env",
 		"expires" };
-	char tmp[512], *p, *save = NULL, *w;
+	char src[512], tmp[512], *p, *save = NULL, *w;
 	size_t len = strlen(value), k;
 	int seen[5] = { 0 };
 	const char *why = NULL;
 
+	/* value may point into l (re-parsing l->value). */
+	snprintf(src, sizeof(src), "%s", value);
+	value = src;
 	memset(l, 0, sizeof(*l));
 	if (len < 2 || len >= sizeof(tmp) || value[0] != '"' ||
 	    value[len - 1] != '"') {

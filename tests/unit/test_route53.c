@@ -286,6 +286,9 @@ lock_value_format_and_parse(void)
 	CHECK_STREQ(p.cmd, "failover");
 	CHECK_STREQ(p.env, "prod");
 	CHECK_STREQ(p.value, l.value);
+	/* Re-parsing a lock's own value (the input aliases the output). */
+	CHECK(r53_lock_parse(p.value, &p) == 0 && p.pid == 4242);
+	CHECK_STREQ(p.value, l.value);
 	/* Fields in another order are the same lock. */
 	CHECK(r53_lock_parse("\"expires=5 env=e cmd=failback pid=1 owner=u@h\"",
 	    &p) == 0 && p.expires == 5 && p.pid == 1);
