@@ -943,10 +943,8 @@ r53_get_cname(struct r53 *r, const char *name, int *found, char **value,
 	*found = 0;
 	*value = NULL;
 	*ttl = 0;
-	if (r53_list_at(r, name, &s, &n) == -1) {
-		err_prefix("reading the CNAME %s", name);
-		return -1;
-	}
+	if (r53_list_at(r, name, &s, &n) == -1)
+		return -1; /* "reading the records at NAME: ..." */
 	for (i = 0; i < n; i++) {
 		if (strcmp(s[i].type, "CNAME") != 0)
 			continue;

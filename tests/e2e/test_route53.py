@@ -220,6 +220,27 @@ def malformed_listing_is_an_error_not_absent(c):
 
 
 @case
+def vaultdr_refuses_on_a_malformed_listing(c):
+    # Issue 10, observation 6: a listing that cannot be read must never be
+    # taken for "record absent" by vaultdr itself.
+    for what, body in MALFORMED:
+        c.mock.faults([{"listener": "route53", "method": "GET",
+                        "path": "/2013-04-01/hostedzone/", "action": "status",
+                        "status": 200, "body": body, "count": 0}])
+        # (`status` says "unknown" here but still exits 0: that is dr.c's,
+        # reported to the engine's owner.)
+        for cmd in ("failover", "--dry-run failover"):
+            r = c.run(*(cmd.split() + ["test"]))
+            h.check(r.code != 0, "%s: vaultdr %s must not exit 0" % (what, cmd), r)
+            h.check("cannot be read" in r.err + r.out and
+                    "localhost" in r.err + r.out,
+                    "%s: the reason and the server are named" % what, r)
+        h.check(not h.changing(log(c)), "%s: nothing changed" % what, log(c))
+        h.assert_unchanged(c, r)
+        safe_state(c)
+
+
+@case
 def reads_are_retried_changes_are_not(c):
     # A read that meets a 503 is retried; a change that meets a 504 (the
     # proxy may have delivered it) is reported as outcome unknown, once.

@@ -36,7 +36,7 @@ static const char list_doc[] =
 static void
 xml_reader_tree(void)
 {
-	struct xml_doc d;
+	struct xml_doc d = { 0 };
 	char why[128];
 	int sets, s;
 
@@ -60,7 +60,7 @@ static void
 xml_escape_round_trip(void)
 {
 	struct buf b = { 0 };
-	struct xml_doc d;
+	struct xml_doc d = { 0 };
 	char why[128];
 
 	CHECK(buf_puts(&b, "<V>") == 0 && xml_escape(&b, "a&<>\"'z") == 0 &&
