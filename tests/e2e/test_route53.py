@@ -319,6 +319,40 @@ def change_batch_is_atomic(c):
     safe_state(c)
 
 
+@case
+def alias_record_replaces_the_cname(c):
+    # What an A-alias environment does: one batch DELETE the CNAME exactly,
+    # CREATE an A alias at the name.
+    out = tool(c, "change", "DELETE", CNAME, "CNAME", "60", h.A_DNS,
+               "CREATE", CNAME, "A", "alias", "Z35SXDOTRQ7X7K,lb-b.elb.example.test")
+    h.check(out["rc"] == 0, "CNAME -> A alias in one batch", out)
+    recs = records_at(c.mock.state(), CNAME)
+    h.check(len(recs) == 1 and recs[0]["type"] == "A" and
+            recs[0]["alias_target"] == {"hosted_zone_id": "Z35SXDOTRQ7X7K",
+                                        "dns_name": "lb-b.elb.example.test.",
+                                        "evaluate_target_health": False} and
+            recs[0]["ttl"] is None, "an alias in the state", recs)
+    out = tool(c, "list", CNAME)
+    s = out["sets"]
+    h.check(len(s) == 1 and s[0]["alias"] and not s[0]["alias_eval"] and
+            s[0]["alias_dns"] == "lb-b.elb.example.test.", "listed", out)
+    out = tool(c, "get-cname", CNAME)
+    h.check(out["rc"] == 0 and out["found"] == 0, "no CNAME any more", out)
+    out = tool(c, "change", "DELETE", CNAME, "A", "alias",
+               "Z35SXDOTRQ7X7K,lb-b.elb.example.test,eval")
+    h.check(out["rc"] == -1 and "do not match" in out["error"],
+            "DELETE must match EvaluateTargetHealth too", out)
+    out = tool(c, "change", "UPSERT", CNAME, "A", "alias",
+               "Z35SXDOTRQ7X7K,lb-a.elb.example.test,eval")
+    h.check(out["rc"] == 0, "UPSERT the alias", out)
+    recs = records_at(c.mock.state(), CNAME)
+    h.check(recs[0]["alias_target"]["dns_name"] == "lb-a.elb.example.test." and
+            recs[0]["alias_target"]["evaluate_target_health"] is True,
+            "replaced", recs)
+    h.check(len(posts(c)) == 3, "three batches sent, none twice", posts(c))
+    safe_state(c)
+
+
 # ------------------------------------------------------------ the lock
 
 @case
