@@ -15,7 +15,8 @@
 #include "xml.h"
 
 #define R53_NS "https://route53.amazonaws.com/doc/2013-04-01/"
-#define LIST_PAGE 100  /* maxitems per ListResourceRecordSets page */
+#define LIST_PAGE 20   /* maxitems per page: the sets at one name, and a
+                        * small document (XML_MAX_NODES) whatever follows */
 #define LIST_PAGES 50  /* pages followed at one name before giving up */
 #define LOCK_TRIES 3   /* read-decide-change rounds of a lock operation */
 

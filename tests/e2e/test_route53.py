@@ -269,6 +269,16 @@ def reads_are_retried_changes_are_not(c):
     h.check(records_at(st, CNAME)[0]["value"] == h.B_DNS, "applied once", st)
     out = tool(c, "insync", out["change_id"])
     h.check(out["rc"] == 0 and out["insync"] in (0, 1), "GetChange", out)
+    # Nothing could be sent (connection refused): retried, then reported as
+    # unreachable - not as an unknown outcome.
+    n = len(posts(c))
+    c.mock.listener("route53", "down")
+    out = tool(c, "change", "UPSERT", CNAME, "CNAME", "60", h.A_DNS)
+    h.check(out["rc"] == -1 and out["fail"] == "unreachable" and
+            "gave up after" in out["error"],
+            "a change never sent is unreachable, not lost", out)
+    c.mock.listener("route53", "up")
+    h.check(len(posts(c)) == n, "nothing arrived", posts(c))
 
 
 # ------------------------------------------------------------- batches
