@@ -625,21 +625,22 @@ r53_call(struct r53 *r, const char *op, const char *method, const char *target,
 			snprintf(aws_code, sizeof(aws_code), "%s", code);
 			http_response_free(resp);
 			if (st < 500 && !is_throttle(code)) {
-				err_set("Route 53 refused %s (%s %s HTTP %d %s: "
-				    "%s)", op, method, target, st, code, msg);
+				err_set("Route 53 refused %s (%s %s %s HTTP %d "
+				    "%s: %s)", op, method, u.hostport, target, st,
+				    code, msg);
 				r->fail = VF_REJECTED;
 				goto out;
 			}
 			if (changing && st >= 500) {
-				err_set("Route 53 %s: %s %s answered HTTP %d %s "
-				    "(%s): the outcome is unknown", op, method,
-				    target, st, code, msg);
+				err_set("Route 53 %s: the outcome is unknown "
+				    "(%s %s %s HTTP %d %s: %s)", op, method,
+				    u.hostport, target, st, code, msg);
 				r->fail = VF_LOST;
 				goto out;
 			}
 			snprintf(why, sizeof(why), "Route 53 could not complete "
-			    "%s (%s %s HTTP %d %s: %s)", op, method, target, st,
-			    code, msg);
+			    "%s (%s %s %s HTTP %d %s: %s)", op, method,
+			    u.hostport, target, st, code, msg);
 			kind = st >= 500 ? VF_SERVER : VF_REJECTED;
 		}
 		if (attempt >= retry_r53.max_retries) {
