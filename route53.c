@@ -593,19 +593,19 @@ r53_call(struct r53 *r, const char *op, const char *method, const char *target,
 		memset(resp, 0, sizeof(*resp));
 		if (http_request(r->http, method, url.data, h, nh, body, blen,
 		    resp) == -1) {
-			enum conn_err e = http_last_error(r->http);
-			if (e == CONN_E_TLS || e == CONN_E_CONFIG) {
-				r->fail = VF_TLS;
+			if (resp->fail == HTTP_E_TLS ||
+			    resp->fail == HTTP_E_CONFIG) {
+				r->fail = VF_TLS; /* retrying cannot help */
 				goto out;
 			}
-			if (changing && http_last_sent(r->http)) {
+			if (changing && resp->sent) {
 				err_prefix("Route 53 %s: the answer to %s %s was "
 				    "lost, the outcome is unknown", op, method,
 				    target);
 				r->fail = VF_LOST;
 				goto out;
 			}
-			kind = http_last_proto_error(r->http) ? VF_BAD_REPLY :
+			kind = resp->fail == HTTP_E_PROTO ? VF_BAD_REPLY :
 			    VF_UNREACHABLE;
 			snprintf(why, sizeof(why), "Route 53 %s: %s", op,
 			    err_get());
