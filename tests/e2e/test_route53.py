@@ -484,6 +484,53 @@ def lock_race_and_lost_answers_are_decided_by_reading(c):
     safe_state(c)
 
 
+def applied_then(action, **kw):
+    """A fault: Route 53 applies the next change, then its answer is lost."""
+    f = {"listener": "route53", "method": "POST", "path": "/2013-04-01/",
+         "action": action, "count": 1}
+    f.update(kw)
+    return [f]
+
+
+@case
+def lock_answers_lost_after_applying(c):
+    # Each lock change is applied by Route 53 and its answer lost (a proxy's
+    # 504, or the connection closed): the client re-reads, finds the change
+    # done, and never sends it again.
+    for fault in (applied_then("apply_status", status=504),
+                  applied_then("apply_hangup")):
+        what = fault[0]["action"]
+        n = len(posts(c))
+        c.mock.faults(fault)
+        out = tool(c, "lock-take", *lock_args())
+        h.check(out["rc"] == 0, "%s: taken" % what, out)
+        h.check(len(posts(c)) == n + 1, "%s: one CREATE, not two" % what,
+                posts(c))
+        h.check(records_at(c.mock.state(), LOCK)[0]["value"] == lock_value(),
+                "%s: ours" % what)
+        c.mock.faults(fault)
+        out = tool(c, "lock-renew", *(lock_args() + ["4102448400"]))
+        h.check(out["rc"] == 0 and out["mine"]["expires"] == 4102448400,
+                "%s: renewed" % what, out)
+        h.check(len(posts(c)) == n + 2, "%s: one renewal batch" % what,
+                posts(c))
+        c.mock.faults(fault)
+        out = tool(c, "lock-release", *lock_args(expires=4102448400))
+        h.check(out["rc"] == 0 and not records_at(c.mock.state(), LOCK),
+                "%s: released" % what, out)
+        h.check(len(posts(c)) == n + 3, "%s: one DELETE" % what, posts(c))
+    # A plain change applied and its answer lost: reported as unknown, the
+    # state shows it applied, nothing re-sent.
+    n = len(posts(c))
+    c.mock.faults(applied_then("apply_status", status=504))
+    out = tool(c, "change", "UPSERT", CNAME, "CNAME", "60", h.B_DNS)
+    h.check(out["rc"] == -1 and out["fail"] == "lost", "unknown outcome", out)
+    h.check(records_at(c.mock.state(), CNAME)[0]["value"] == h.B_DNS,
+            "the change did happen")
+    h.check(len(posts(c)) == n + 1, "sent once", posts(c))
+    safe_state(c)
+
+
 @case
 def lock_renew_and_lost_ownership(c):
     h.check(tool(c, "lock-take", *lock_args())["rc"] == 0, "taken")
