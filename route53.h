@@ -30,6 +30,7 @@
 #include "http.h"
 #include "secret.h"
 #include "vault.h" /* enum vault_fail */
+#include "xml.h"   /* xml_text: awscreds.c still finds it through here */
 
 struct r53 {
 	const char *endpoint;  /* base URL (borrowed), e.g. https://route53.amazonaws.com */

@@ -57,6 +57,29 @@ xml_reader_tree(void)
 }
 
 static void
+xml_text_first_element(void)
+{
+	static const char sts[] = "<AssumeRoleResponse><AssumeRoleResult>"
+	    "<Credentials><AccessKeyId>ASIAX</AccessKeyId><SessionToken>a&amp;b"
+	    "</SessionToken></Credentials></AssumeRoleResult>"
+	    "</AssumeRoleResponse>";
+	char *v = NULL;
+
+	CHECK(xml_text(sts, strlen(sts), "AccessKeyId", &v) == 0);
+	CHECK_STREQ(v, "ASIAX");
+	free(v);
+	CHECK(xml_text(sts, strlen(sts), "SessionToken", &v) == 0);
+	CHECK_STREQ(v, "a&b");
+	free(v);
+	CHECK(xml_text(sts, strlen(sts), "Expiration", &v) == 1 && v == NULL);
+	CHECK(xml_text(sts, strlen(sts), "Credentials", &v) == -1 && v == NULL);
+	/* The whole document must be XML: no partial answers. */
+	CHECK(xml_text(sts, strlen(sts) - 3, "AccessKeyId", &v) == -1 &&
+	    v == NULL);
+	CHECK(strstr(err_get(), "not valid XML") != NULL);
+}
+
+static void
 xml_escape_round_trip(void)
 {
 	struct buf b = { 0 };
@@ -337,6 +360,7 @@ void
 suite_route53(void)
 {
 	T_RUN(xml_reader_tree);
+	T_RUN(xml_text_first_element);
 	T_RUN(xml_escape_round_trip);
 	T_RUN(list_parses_every_kind);
 	T_RUN(list_malformed_is_error);
