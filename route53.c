@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "err.h"
 #include "log.h"
 #include "retry.h"
 #include "route53.h"

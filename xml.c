@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "log.h"
+#include "err.h"
 #include "xml.h"
 
 struct xp {

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "err.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"

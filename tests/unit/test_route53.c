@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "err.h"
 #include "route53.h"
 #include "t.h"
 #include "xml.h"
