@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "err.h"
 #include "log.h"
 #include "retry.h"
 #include "route53.h"
@@ -15,7 +16,8 @@
 #include "xml.h"
 
 #define R53_NS "https://route53.amazonaws.com/doc/2013-04-01/"
-#define LIST_PAGE 100  /* maxitems per ListResourceRecordSets page */
+#define LIST_PAGE 20   /* maxitems per page: the sets at one name, and a
+                        * small document (XML_MAX_NODES) whatever follows */
 #define LIST_PAGES 50  /* pages followed at one name before giving up */
 #define LOCK_TRIES 3   /* read-decide-change rounds of a lock operation */
 
@@ -592,19 +594,19 @@ r53_call(struct r53 *r, const char *op, const char *method, const char *target,
 		memset(resp, 0, sizeof(*resp));
 		if (http_request(r->http, method, url.data, h, nh, body, blen,
 		    resp) == -1) {
-			enum conn_err e = http_last_error(r->http);
-			if (e == CONN_E_TLS || e == CONN_E_CONFIG) {
-				r->fail = VF_TLS;
+			if (resp->fail == HTTP_E_TLS ||
+			    resp->fail == HTTP_E_CONFIG) {
+				r->fail = VF_TLS; /* retrying cannot help */
 				goto out;
 			}
-			if (changing && http_last_sent(r->http)) {
+			if (changing && resp->sent) {
 				err_prefix("Route 53 %s: the answer to %s %s was "
 				    "lost, the outcome is unknown", op, method,
 				    target);
 				r->fail = VF_LOST;
 				goto out;
 			}
-			kind = http_last_proto_error(r->http) ? VF_BAD_REPLY :
+			kind = resp->fail == HTTP_E_PROTO ? VF_BAD_REPLY :
 			    VF_UNREACHABLE;
 			snprintf(why, sizeof(why), "Route 53 %s: %s", op,
 			    err_get());
@@ -624,21 +626,22 @@ r53_call(struct r53 *r, const char *op, const char *method, const char *target,
 			snprintf(aws_code, sizeof(aws_code), "%s", code);
 			http_response_free(resp);
 			if (st < 500 && !is_throttle(code)) {
-				err_set("Route 53 refused %s (%s %s HTTP %d %s: "
-				    "%s)", op, method, target, st, code, msg);
+				err_set("Route 53 refused %s (%s %s %s HTTP %d "
+				    "%s: %s)", op, method, u.hostport, target, st,
+				    code, msg);
 				r->fail = VF_REJECTED;
 				goto out;
 			}
 			if (changing && st >= 500) {
-				err_set("Route 53 %s: %s %s answered HTTP %d %s "
-				    "(%s): the outcome is unknown", op, method,
-				    target, st, code, msg);
+				err_set("Route 53 %s: the outcome is unknown "
+				    "(%s %s %s HTTP %d %s: %s)", op, method,
+				    u.hostport, target, st, code, msg);
 				r->fail = VF_LOST;
 				goto out;
 			}
 			snprintf(why, sizeof(why), "Route 53 could not complete "
-			    "%s (%s %s HTTP %d %s: %s)", op, method, target, st,
-			    code, msg);
+			    "%s (%s %s %s HTTP %d %s: %s)", op, method,
+			    u.hostport, target, st, code, msg);
 			kind = st >= 500 ? VF_SERVER : VF_REJECTED;
 		}
 		if (attempt >= retry_r53.max_retries) {
@@ -943,10 +946,8 @@ r53_get_cname(struct r53 *r, const char *name, int *found, char **value,
 	*found = 0;
 	*value = NULL;
 	*ttl = 0;
-	if (r53_list_at(r, name, &s, &n) == -1) {
-		err_prefix("reading the CNAME %s", name);
-		return -1;
-	}
+	if (r53_list_at(r, name, &s, &n) == -1)
+		return -1; /* "reading the records at NAME: ..." */
 	for (i = 0; i < n; i++) {
 		if (strcmp(s[i].type, "CNAME") != 0)
 			continue;
@@ -1033,11 +1034,14 @@ r53_lock_parse(const char *value, struct r53_lock *l)
 {
 	static const char *const keys[] = { "owner", "pid", "cmd", "env",
 		"expires" };
-	char tmp[512], *p, *save = NULL, *w;
+	char src[512], tmp[512], *p, *save = NULL, *w;
 	size_t len = strlen(value), k;
 	int seen[5] = { 0 };
 	const char *why = NULL;
 
+	/* value may point into l (re-parsing l->value). */
+	snprintf(src, sizeof(src), "%s", value);
+	value = src;
 	memset(l, 0, sizeof(*l));
 	if (len < 2 || len >= sizeof(tmp) || value[0] != '"' ||
 	    value[len - 1] != '"') {

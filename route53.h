@@ -30,6 +30,7 @@
 #include "http.h"
 #include "secret.h"
 #include "vault.h" /* enum vault_fail */
+#include "xml.h"   /* xml_text: awscreds.c still finds it through here */
 
 struct r53 {
 	const char *endpoint;  /* base URL (borrowed), e.g. https://route53.amazonaws.com */
@@ -153,7 +154,9 @@ int r53_lock_read(struct r53 *r, const char *cname, int *held,
  * DELETE old value + CREATE mine; a lost answer or a lost race is decided by
  * re-reading. Returns 0 taken, 1 held by another run and not expired (other
  * filled), -1 error (r53_aws_code() "AccessDenied" when the credentials may not
- * change the zone: the caller suggests --no-lock). */
+ * change the zone: the caller suggests --no-lock). After -1 our CREATE may
+ * still have been applied (answer lost, then the re-read failed): a caller
+ * that exits calls r53_lock_release, which is harmless when it is absent. */
 int r53_lock_take(struct r53 *r, const char *cname, const struct r53_lock *mine,
     struct r53_lock *other);
 /* Extends our lock to new_expires: one batch DELETE mine->value + CREATE the

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "err.h"
 #include "xml.h"
 
 struct xp {
@@ -398,6 +399,9 @@ xml_free(struct xml_doc *d)
 	for (i = 0; i < d->nn; i++) {
 		free(d->n[i].name);
 		free(d->n[i].ns);
+		/* Documents may carry credentials (STS answers). */
+		if (d->n[i].text)
+			explicit_bzero(d->n[i].text, strlen(d->n[i].text));
 		free(d->n[i].text);
 	}
 	free(d->n);
@@ -456,4 +460,33 @@ xml_escape(struct buf *b, const char *s)
 			return -1;
 	}
 	return 0;
+}
+
+int
+xml_text(const char *s, size_t n, const char *tag, char **out)
+{
+	struct xml_doc d = { 0 };
+	char why[200];
+	int i, rc = 1;
+
+	*out = NULL;
+	if (xml_parse(s, n, &d, why, sizeof(why)) == -1) {
+		err_set("not valid XML (%s)", why);
+		return -1;
+	}
+	for (i = 0; i < d.nn; i++) /* nodes are in document order */
+		if (strcmp(d.n[i].name, tag) == 0)
+			break;
+	if (i < d.nn) {
+		if (d.n[i].first >= 0) {
+			err_set("XML: <%s> has child elements", tag);
+			rc = -1;
+		} else if ((*out = strdup(d.n[i].text)) == NULL) {
+			err_set("out of memory");
+			rc = -1;
+		} else
+			rc = 0;
+	}
+	xml_free(&d);
+	return rc;
 }

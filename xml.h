@@ -4,7 +4,8 @@
  * character references, CDATA, comments, processing instructions. No DTDs,
  * no mixed content, one root, nothing but whitespace/comments after it. A
  * document that is truncated or not XML fails as a whole: there is no
- * "partial" result. The tree is an array of nodes linked by index. */
+ * "partial" result. The tree is an array of nodes linked by index, in
+ * document order; xml_free wipes the text it held. */
 #ifndef VAULTDR_XML_H
 #define VAULTDR_XML_H
 #include <stddef.h>
@@ -39,6 +40,11 @@ int xml_next_named(const struct xml_doc *d, int after, const char *name);
 /* Text of the child `name` of `at` when that child exists and has no child
  * elements (a leaf); NULL otherwise. Borrowed from d. */
 const char *xml_leaf(const struct xml_doc *d, int at, const char *name);
+/* Parses the whole document and copies the text of its first element named
+ * tag (document order) into *out (malloc'd; the caller wipes it if secret).
+ * 0 found, 1 no such element, -1 the document is not valid XML or that
+ * element has child elements (err_set). For one-value answers (STS). */
+int xml_text(const char *s, size_t n, const char *tag, char **out);
 /* Appends s with & < > " ' escaped (text and attribute values). 0 / -1. */
 int xml_escape(struct buf *b, const char *s);
 

@@ -348,38 +348,37 @@ host_name_ok(const char *v)
 	return 1;
 }
 
-/* Compares two names with labels reversed ("www.example.com." sorts as
- * "com.example.www"). */
+/* The listing key of a name: its labels reversed, each followed by a dot
+ * ("www.example.com." -> "com.example.www."), compared in ASCII order as
+ * Route 53 documents it (so "a-b" sorts before "a.x": '-' < '.'). */
+static void
+rev_key(const char *name, struct buf *k)
+{
+	const char *e = name + strlen(name), *l;
+
+	if (e > name && e[-1] == '.')
+		e--;
+	while (e > name) {
+		for (l = e; l > name && l[-1] != '.'; l--)
+			;
+		buf_append(k, l, (size_t)(e - l));
+		buf_puts(k, ".");
+		e = l > name ? l - 1 : name;
+	}
+}
+
 static int
 name_cmp(const char *a, const char *b)
 {
-	const char *ea = a + strlen(a), *eb = b + strlen(b);
+	struct buf ka = { 0 }, kb = { 0 };
+	int c;
 
-	if (ea > a && ea[-1] == '.')
-		ea--;
-	if (eb > b && eb[-1] == '.')
-		eb--;
-	for (;;) {
-		const char *la = ea, *lb = eb;
-		size_t na, nb;
-		int c;
-
-		while (la > a && la[-1] != '.')
-			la--;
-		while (lb > b && lb[-1] != '.')
-			lb--;
-		na = (size_t)(ea - la);
-		nb = (size_t)(eb - lb);
-		c = memcmp(la, lb, na < nb ? na : nb);
-		if (c == 0 && na != nb)
-			c = na < nb ? -1 : 1;
-		if (c != 0)
-			return c;
-		if (la == a || lb == b)
-			return (la == a) == (lb == b) ? 0 : la == a ? -1 : 1;
-		ea = la - 1;
-		eb = lb - 1;
-	}
+	rev_key(a, &ka);
+	rev_key(b, &kb);
+	c = strcmp(ka.data ? ka.data : "", kb.data ? kb.data : "");
+	buf_free(&ka);
+	buf_free(&kb);
+	return c;
 }
 
 /* Set identifiers: a simple record (NULL) sorts first. */

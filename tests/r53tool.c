@@ -7,6 +7,7 @@
  *   r53tool ENDPOINT ZONE_ID zone
  *   r53tool ENDPOINT ZONE_ID get-cname NAME
  *   r53tool ENDPOINT ZONE_ID change ACTION NAME TYPE TTL VALUE[,VALUE...] ...
+ *           (TTL "alias": VALUE is ZONE_ID,DNS_NAME[,eval], an alias target)
  *   r53tool ENDPOINT ZONE_ID insync CHANGE_ID
  *   r53tool ENDPOINT ZONE_ID lock-read CNAME
  *   r53tool ENDPOINT ZONE_ID lock-take CNAME OWNER PID CMD ENV EXPIRES
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "err.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -192,6 +194,15 @@ main(int argc, char **argv)
 			it[n].action = av[i];
 			it[n].name = av[i + 1];
 			it[n].type = av[i + 2];
+			if (strcmp(av[i + 3], "alias") == 0) {
+				/* VALUE is ZONE_ID,DNS_NAME[,eval] */
+				it[n].nvalues = split_values(av[i + 4], vals[n], 8);
+				it[n].alias_zone = it[n].nvalues > 0 ? vals[n][0] : "";
+				it[n].alias_dns = it[n].nvalues > 1 ? vals[n][1] : "";
+				it[n].alias_eval = it[n].nvalues > 2;
+				it[n].nvalues = 0;
+				continue;
+			}
 			it[n].ttl = strtol(av[i + 3], NULL, 10);
 			it[n].nvalues = split_values(av[i + 4], vals[n], 8);
 			it[n].values = vals[n];

@@ -1,7 +1,8 @@
 /* fuzz_mockxml.c - the strict XML reader (xml.c) shared by route53.c and
  * the mock, as the mock reads request bodies: xml_parse over the input, the
  * shape of the node tree it returns, xml_child / xml_leaf / xml_next_named
- * for every node and the Route 53 request element names. */
+ * for every node and the Route 53 request element names, and xml_text
+ * against the tree. */
 #include "fuzz.h"
 #include "xml.h"
 
@@ -22,6 +23,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(why, 'x', sizeof(why));
 	memset(&d, 0xa5, sizeof(d)); /* xml_parse must not trust *d */
 	if (xml_parse((const char *)data, size, &d, why, sizeof(why)) == -1) {
+		char *t = NULL;
+
+		FUZZ_ASSERT(xml_text((const char *)data, size, "Value", &t) == -1 &&
+		    t == NULL);
 		FUZZ_ASSERT(d.n == NULL && d.nn == 0);
 		FUZZ_ASSERT(memchr(why, '\0', sizeof(why)) != NULL);
 		FUZZ_ASSERT(strncmp(why, "line ", 5) == 0);
@@ -64,6 +69,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    d.n[c].parent == i));
 			}
 		}
+	}
+	/* xml_text: the first element of that name in document order. */
+	for (j = 0; j < sizeof(names) / sizeof(names[0]); j++) {
+		char *t = NULL;
+		int r = xml_text((const char *)data, size, names[j], &t);
+
+		for (k = 0; k < d.nn && strcmp(d.n[k].name, names[j]); k++)
+			;
+		FUZZ_ASSERT(k < d.nn ? (d.n[k].first >= 0 ? r == -1 && !t :
+		    r == 0 && t && strcmp(t, d.n[k].text) == 0) : r == 1 && !t);
+		free(t);
 	}
 	FUZZ_ASSERT(xml_child(&d, -1, "ChangeBatch") == -1);
 	FUZZ_ASSERT(xml_child(&d, d.nn, "ChangeBatch") == -1);

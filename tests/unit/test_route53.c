@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "err.h"
 #include "route53.h"
 #include "t.h"
 #include "xml.h"
@@ -36,7 +36,7 @@ static const char list_doc[] =
 static void
 xml_reader_tree(void)
 {
-	struct xml_doc d;
+	struct xml_doc d = { 0 };
 	char why[128];
 	int sets, s;
 
@@ -57,10 +57,33 @@ xml_reader_tree(void)
 }
 
 static void
+xml_text_first_element(void)
+{
+	static const char sts[] = "<AssumeRoleResponse><AssumeRoleResult>"
+	    "<Credentials><AccessKeyId>ASIAX</AccessKeyId><SessionToken>a&amp;b"
+	    "</SessionToken></Credentials></AssumeRoleResult>"
+	    "</AssumeRoleResponse>";
+	char *v = NULL;
+
+	CHECK(xml_text(sts, strlen(sts), "AccessKeyId", &v) == 0);
+	CHECK_STREQ(v, "ASIAX");
+	free(v);
+	CHECK(xml_text(sts, strlen(sts), "SessionToken", &v) == 0);
+	CHECK_STREQ(v, "a&b");
+	free(v);
+	CHECK(xml_text(sts, strlen(sts), "Expiration", &v) == 1 && v == NULL);
+	CHECK(xml_text(sts, strlen(sts), "Credentials", &v) == -1 && v == NULL);
+	/* The whole document must be XML: no partial answers. */
+	CHECK(xml_text(sts, strlen(sts) - 3, "AccessKeyId", &v) == -1 &&
+	    v == NULL);
+	CHECK(strstr(err_get(), "not valid XML") != NULL);
+}
+
+static void
 xml_escape_round_trip(void)
 {
 	struct buf b = { 0 };
-	struct xml_doc d;
+	struct xml_doc d = { 0 };
 	char why[128];
 
 	CHECK(buf_puts(&b, "<V>") == 0 && xml_escape(&b, "a&<>\"'z") == 0 &&
@@ -286,6 +309,9 @@ lock_value_format_and_parse(void)
 	CHECK_STREQ(p.cmd, "failover");
 	CHECK_STREQ(p.env, "prod");
 	CHECK_STREQ(p.value, l.value);
+	/* Re-parsing a lock's own value (the input aliases the output). */
+	CHECK(r53_lock_parse(p.value, &p) == 0 && p.pid == 4242);
+	CHECK_STREQ(p.value, l.value);
 	/* Fields in another order are the same lock. */
 	CHECK(r53_lock_parse("\"expires=5 env=e cmd=failback pid=1 owner=u@h\"",
 	    &p) == 0 && p.expires == 5 && p.pid == 1);
@@ -334,6 +360,7 @@ void
 suite_route53(void)
 {
 	T_RUN(xml_reader_tree);
+	T_RUN(xml_text_first_element);
 	T_RUN(xml_escape_round_trip);
 	T_RUN(list_parses_every_kind);
 	T_RUN(list_malformed_is_error);
