@@ -51,6 +51,7 @@ struct run {
 	char aws_error[512];      /* why there are no AWS credentials */
 	double lock_ttl;          /* seconds (VAULTDR_LOCK_TTL) */
 	int lock_taken;           /* this run holds the lock: release it */
+	int lock_maybe;           /* a failed take may have created it */
 	long long lock_renewed_ms;
 	struct r53_lock lock;     /* ours, while lock_taken */
 };
@@ -372,6 +373,9 @@ lock_take(struct run *run)
 	err_prefix("cannot take the run lock %s%s", R53_LOCK_PREFIX,
 	    run->c->cname);
 	step_end(run, "failed", "no run lock");
+	/* Our CREATE may have been applied with its answer lost: the exit
+	 * path deletes our exact value, harmless when it is absent. */
+	run->lock_maybe = 1;
 	return EXIT_FAILED;
 }
 
@@ -407,12 +411,12 @@ lock_keep(struct run *run)
 static void
 lock_release(struct run *run)
 {
-	if (!run->lock_taken)
+	if (!run->lock_taken && !run->lock_maybe)
 		return;
 	step_begin(run, "unlock", NULL, "release the run lock %s%s",
 	    R53_LOCK_PREFIX, run->c->cname);
 	if (r53_lock_release(run->r53, run->c->cname, &run->lock) == 0) {
-		run->lock_taken = 0;
+		run->lock_taken = run->lock_maybe = 0;
 		step_end(run, "ok", "released the run lock");
 		return;
 	}

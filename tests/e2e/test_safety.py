@@ -460,6 +460,23 @@ def lock_released_after_input_error(c):
 
 
 @case
+def lock_create_lost_and_unreadable(c):
+    """The lock's CREATE is applied but answered 504, and the re-read fails:
+    exit 1 with nothing else changed, and the exit path deletes the lock
+    that may be ours (our exact value) rather than leave it to expire."""
+    c.mock.faults([fault("route53", "POST", "/2013-04-01/", "apply_status",
+                         status=504),
+                   fault("route53", "GET", "/2013-04-01/hostedzone/", "status",
+                         status=500, skip=3, count=6, body="<x/>")])
+    r = c.run("failover", "test")
+    check(r.code == 1, "exit 1", r)
+    check("cannot take the run lock" in r.err, "says why", r)
+    check_fired(c, "apply_status")
+    check_ops(c, TAKE + RELEASE, r)
+    check_final(c, r, failed_over=False)
+
+
+@case
 def lock_access_denied(c):
     c.mock.faults([fault("route53", "POST", "/2013-04-01/", "status",
                          status=403, aws_code="AccessDenied")])
