@@ -494,6 +494,7 @@ struct exec {
 	char *change_id;
 	int attempted;           /* a changing request was (maybe) sent */
 	int rollback;            /* a rollback promotion was attempted */
+	int new_in_doubt;        /* a promote of new had an unknown outcome */
 	char promote_error[1024];/* why the promotion failed (rollback case) */
 };
 
@@ -931,7 +932,8 @@ roll_back(struct exec *x)
 	observe(x->run, x->w, 1);
 	if (retry_stop_requested)
 		return;
-	rb = plan_rollback(x->w, x->run->o->cmd, why, sizeof(why));
+	rb = plan_rollback(x->w, x->run->o->cmd, x->new_in_doubt, why,
+	    sizeof(why));
 	snprintf(x->run->step, sizeof(x->run->step), "rollback");
 	event(x->run, "plan", rb == RB_PROMOTE_OLD ? "planned" : "skipped",
 	    "rollback: %s", why);
@@ -982,6 +984,8 @@ execute(struct exec *x, const struct plan *p)
 			return EX_FAIL;
 		snprintf(what, sizeof(what), "promote the %s", n->label);
 		outcome = promote_side(x, n, "promote", what);
+		if (V(x->run, n)->last_fail == VF_LOST)
+			x->new_in_doubt = 1;
 		/* A definite failure (an unknown outcome re-plans). */
 		if ((outcome == EX_FAIL || outcome == EX_INPUT) &&
 		    !retry_stop_requested)

@@ -273,6 +273,34 @@ def obs5b_demote_504_then_promote_refused(c):
 
 
 @case
+def promote_in_doubt_blocks_rollback(c):
+    """A promote whose answer is lost (not applied here), re-read: b still a
+    DR secondary, so it is promoted again and Vault refuses that one. The
+    first may still take effect, so a (fresh-read) rollback is not allowed:
+    promoting a again could leave two primaries. Exit 1, both secondaries,
+    the error says why; a re-run converges."""
+    c.mock.faults([fault("b", "POST", PROMOTE, "hangup"),
+                   fault("b", "POST", PROMOTE, "status", status=400, count=1,
+                         body='{"errors":["injected promotion failure"]}')])
+    r = c.run("failover", "test")
+    check(r.code == 1, "exit 1", r)
+    check("injected promotion failure" in r.err and "no rollback" in r.err and
+          "unknown outcome" in r.err, "the error says why nothing was rolled "
+          "back", r)
+    check_ops(c, TAKE + tokgen("b") + ["a demote", "b promote", "b promote",
+                                       "b token-delete"] + RELEASE, r)
+    st = c.mock.state()
+    check(st["clusters"]["a"]["mode"] == "secondary" and
+          st["clusters"]["b"]["mode"] == "secondary", "both secondaries", st)
+    check(st["max_primaries_up"] <= 1, "never two primaries", st)
+    check("primary cluster DR secondary" in r.out and
+          "secondary cluster DR secondary" in r.out, "summary from the read", r)
+    r2 = c.run("failover", "test")
+    check(r2.code == 0, "a re-run converges", r2)
+    check_final(c, r2)
+
+
+@case
 def obs6_malformed_route53_listing(c):
     """A listing that does not parse is an error naming Route 53, never
     "absent": exit 1, nothing changed."""
