@@ -32,7 +32,7 @@ CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -pthread
 LDFLAGS += -static -pthread
 
 CORE := buf.c log.c secret.c b64.c json.c ini.c sigv4.c tls.c http.c $(COMPAT)
-APP := $(wildcard retry.c vault.c route53.c dr.c awscreds.c)
+APP := $(wildcard retry.c vault.c route53.c dr.c awscreds.c) dns.c tsig.c rfc2136.c
 MOCKSRC := $(wildcard mock/*.c)
 TESTSRC := $(wildcard tests/unit/*.c)
 
@@ -60,7 +60,11 @@ $(MOCK_BIN): $(MOCK_O) $(CORE_O)
 $(B)/unit-tests: $(TEST_O) $(APP_O) $(CORE_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
 
-test: all $(B)/unit-tests
+# The DNS UPDATE test driver (tests/e2e/test_rfc2136.py); not installed.
+$(B)/dnstool: $(B)/tests/dnstool.o $(APP_O) $(CORE_O)
+	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
+
+test: all $(B)/unit-tests $(B)/dnstool
 	@scripts/deps.sh test
 	@tests/run.sh $(B)
 
