@@ -190,7 +190,7 @@ tsig_key_parse(struct tsig_key *k, const char *text, size_t n,
 		}
 		memcpy(name, t, (size_t)l);
 		name[l] = '\0';
-		snprintf(alg, sizeof(alg), "hmac-md5"); /* BIND's old default */
+		alg[0] = '\0';
 		sec = NULL;
 		if (expect(&x, '{') == -1)
 			return -1;
@@ -230,8 +230,9 @@ tsig_key_parse(struct tsig_key *k, const char *text, size_t n,
 			return -1;
 		if (want_name && !dns_name_eq(want_name, name))
 			continue;
-		if (sec == NULL) {
-			err_set("%s: key %s has no secret", src, name);
+		if (sec == NULL || alg[0] == '\0') {
+			err_set("%s: key %s has no %s", src, name,
+			    sec ? "algorithm" : "secret");
 			return -1;
 		}
 		if (tsig_key_init(k, name, alg, sec, (size_t)secl) == -1) {
