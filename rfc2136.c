@@ -202,10 +202,17 @@ rfc2136_replace(const struct rfc2136 *c, const char *name, int type,
 	if (new_value)
 		dns_w_rr(w, DNS_S_NS, name, type, DNS_C_IN, ttl, new_value);
 	rc = exchange(c, &c->server, c->key, w, 1, m);
-	if (rc != RFC2136_OK) {
-		err_prefix("UPDATE %s %s", dns_type_name(type), name);
-		if (rc == RFC2136_UNKNOWN)
-			err_prefix("outcome unknown");
+	if (rc == RFC2136_FAILED) {
+		/* never received, or refused for its signature */
+		char why[512];
+		snprintf(why, sizeof(why), "%s", err_get());
+		err_set("UPDATE %s %s: %s; nothing changed",
+		    dns_type_name(type), name, why);
+		goto out;
+	}
+	if (rc == RFC2136_UNKNOWN) {
+		err_prefix("UPDATE %s %s: outcome unknown", dns_type_name(type),
+		    name);
 		goto out;
 	}
 	switch (m->rcode) {
