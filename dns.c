@@ -753,7 +753,8 @@ exchange_tcp(const struct dns_server *s, const unsigned char *q, size_t qn,
 	struct conn *c;
 	unsigned char hdr[2], *a = NULL;
 	size_t an;
-	int t = remaining_ms(deadline), rc = -1, port = atoi(s->port);
+	int t = remaining_ms(deadline), rc = -1;
+	int port = (int)strtol(s->port, NULL, 10); /* checked by the parser */
 
 	if (t == 0) {
 		err_set("DNS server %s port %s: deadline passed before "

@@ -345,11 +345,13 @@ rfc2136_wait_served(const struct rfc2136 *c, const char *name, int type,
 
 	/* the primary first: its serial must have moved past since_serial */
 	for (;;) {
-		if (query(c, &c->server, c->key, c->zone, DNS_T_SOA, &set) == 0
-		    && set.n == 1 && serial_gt(set.soa_serial, since_serial))
+		int ok = query(c, &c->server, c->key, c->zone, DNS_T_SOA,
+		    &set) == 0;
+		if (ok && set.n == 1 && serial_gt(set.soa_serial, since_serial))
 			break;
-		snprintf(note, sizeof(note), "%s", set.n == 1 ?
-		    "the primary's serial has not advanced" : err_get());
+		snprintf(note, sizeof(note), "%s", !ok ? err_get() :
+		    set.n == 1 ? "the primary's serial has not advanced" :
+		    "the primary serves no SOA");
 		if (retry_now_ms() + poll_ms > deadline ||
 		    retry_sleep(poll_ms / 1000.0) == -1)
 			goto timeout;
@@ -368,10 +370,11 @@ rfc2136_wait_served(const struct rfc2136 *c, const char *name, int type,
 	} else {
 		if (query(c, &c->server, c->key, c->zone, DNS_T_NS, &set) == -1)
 			return -1;
-		for (i = 0; i < (size_t)set.n; i++) {
-			snprintf(srv[nsrv].host, sizeof(srv[nsrv].host), "%s",
+		memset(srv, 0, sizeof(srv));
+		for (i = 0; i < (size_t)set.n; i++, nsrv++) {
+			snprintf(srv[i].host, sizeof(srv[i].host), "%s",
 			    set.value[i]);
-			snprintf(srv[nsrv++].port, sizeof(srv[0].port), "53");
+			memcpy(srv[i].port, "53", 3);
 		}
 		if (nsrv == 0) {
 			err_set("zone %s has no NS records", c->zone);

@@ -75,7 +75,9 @@ int rfc2136_replace_cname(const struct rfc2136 *c, const char *name,
 /* The run lock, a TXT record holding one string (<= 255 bytes):
  * take = create with "name is not in use" (RFC2136_CONFLICT: someone holds
  * it; rfc2136_read(..., DNS_T_TXT) tells who); renew/take over = replace
- * the exact old value; release = delete the exact value. */
+ * the exact old value; release = delete the exact value. Values are
+ * written as given and read back with '\\' and non-printable bytes as \DDD:
+ * keep lock values printable ASCII without '\\' so they compare equal. */
 int rfc2136_lock_take(const struct rfc2136 *c, const char *lock_name,
     const char *value, uint32_t ttl);
 int rfc2136_lock_renew(const struct rfc2136 *c, const char *lock_name,

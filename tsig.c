@@ -175,7 +175,7 @@ tsig_key_parse(struct tsig_key *k, const char *text, size_t n,
 	for (;;) {
 		if ((l = lex_next(&x, &t)) == 0)
 			break;
-		if (l < 0 || l != 3 || strncmp(t, "key", 3) != 0) {
+		if (l != 3 || strncmp(t, "key", 3) != 0) {
 			if (l >= 0)
 				err_set("%s line %d: expected 'key'", src,
 				    x.line);

@@ -43,6 +43,20 @@ type_of(const char *s)
 	return -1;
 }
 
+/* A whole non-negative decimal number, else exit 64. */
+static long
+num(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < 0) {
+		fprintf(stderr, "dnstool: '%s' is not a number\n", s);
+		exit(64);
+	}
+	return v;
+}
+
 static const char *
 opt(const char *s)
 {
@@ -89,7 +103,7 @@ main(int argc, char **argv)
 		case 'k': keyfile = optarg; break;
 		case 'n': keyname = optarg; break;
 		case 'a': alg = optarg; break;
-		case 't': c.timeout_ms = atoi(optarg); break;
+		case 't': c.timeout_ms = (int)num(optarg); break;
 		default: return usage();
 		}
 	}
@@ -125,21 +139,21 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "replace") == 0 && argc == 6 &&
 	    (type = type_of(argv[2])) != -1) {
 		rc = finish(rfc2136_replace(&c, argv[1], type, opt(argv[3]),
-		    opt(argv[4]), (uint32_t)atol(argv[5])));
+		    opt(argv[4]), (uint32_t)num(argv[5])));
 	} else if (strcmp(cmd, "lock-take") == 0 && argc == 4) {
 		rc = finish(rfc2136_lock_take(&c, argv[1], argv[2],
-		    (uint32_t)atol(argv[3])));
+		    (uint32_t)num(argv[3])));
 	} else if (strcmp(cmd, "lock-renew") == 0 && argc == 5) {
 		rc = finish(rfc2136_lock_renew(&c, argv[1], argv[2], argv[3],
-		    (uint32_t)atol(argv[4])));
+		    (uint32_t)num(argv[4])));
 	} else if (strcmp(cmd, "lock-release") == 0 && argc == 3) {
 		rc = finish(rfc2136_lock_release(&c, argv[1], argv[2]));
 	} else if (strcmp(cmd, "wait") == 0 && argc >= 6 &&
 	    (type = type_of(argv[2])) != -1) {
 		if (rfc2136_wait_served(&c, argv[1], type, opt(argv[3]),
-		    (uint32_t)strtoul(argv[4], NULL, 10),
+		    (uint32_t)num(argv[4]),
 		    argc > 6 ? (const char *const *)argv + 6 : NULL,
-		    atoi(argv[5]), 200) == -1)
+		    (int)num(argv[5]), 200) == -1)
 			goto err;
 		printf("served\n");
 		rc = 0;

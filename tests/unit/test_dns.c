@@ -376,6 +376,7 @@ tsig_bind_answers(void)
 	uint64_t t;
 
 	memset(&other, 0, sizeof(other));
+	memset(mac, 0, sizeof(mac));
 	CHECK(m && load_key(&k) == 0);
 	CHECK(tsig_key_init(&other, "vaultdr-key", NULL,
 	    "AAAAAAAAAAAAAAAAAAAAAA==", 24) == 0);
