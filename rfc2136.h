@@ -86,7 +86,8 @@ int rfc2136_lock_release(const struct rfc2136 *c, const char *lock_name,
     const char *value);
 
 /* Waits until the change is served: the primary's SOA serial is past
- * since_serial (RFC 1982 arithmetic), and every check server answers
+ * since_serial (RFC 1982 arithmetic; pass the soa_serial of the
+ * rfc2136_read made before the change), and every check server answers
  * authoritatively with a serial at least the primary's and exactly
  * { value } of type at name (value NULL: no record of that type).
  * check_servers: NULL-terminated "host[:port]" list, or NULL for the zone's

@@ -180,8 +180,6 @@ def replace_cname(c):
                env={"VAULTDR_TSIG_SECRET": b.secret})
     h.check(r.rc == 0, "replace with the key from VAULTDR_TSIG_SECRET", r)
     h.check(b.dig(NAME, "CNAME") == [A], "dig sees it back")
-    for run in c.runs:
-        h.check(b.secret not in run.out + run.err, "the TSIG secret appeared in output", run)
 
 
 @case
@@ -440,6 +438,9 @@ def main(cases):
         t0 = time.time()
         try:
             fn(c)
+            for r in c.runs:  # the TSIG secret never shows
+                h.check(not c.bind or c.bind.secret not in r.out + r.err,
+                        "the TSIG secret appeared in dnstool's output", r)
             passed += 1
             print("ok   %s (%.1fs)" % (fn.__name__, time.time() - t0))
         except Exception:
