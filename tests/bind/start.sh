@@ -13,13 +13,15 @@ named=$(command -v named || echo /usr/sbin/named)
 [ -x "$named" ] || { echo "start.sh: named not found (Debian package bind9; scripts/deps.sh test)" >&2; exit 1; }
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-# A 32-byte secret, base64; the same name for every key the tests make.
-if command -v tsig-keygen >/dev/null 2>&1; then
-	tsig-keygen -a hmac-sha256 vaultdr-key > "$dir/key.conf"
-else
-	printf 'key "vaultdr-key" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' \
-	    "$(head -c 32 /dev/urandom | base64)" > "$dir/key.conf"
-fi
+# Keys: vaultdr-key (hmac-sha256, first in the file), vaultdr-sha512 and
+# vaultdr-sha1, each with a random secret as long as its hash.
+: > "$dir/key.conf"
+for k in vaultdr-key:hmac-sha256:32 vaultdr-sha512:hmac-sha512:64 vaultdr-sha1:hmac-sha1:20; do
+	name=${k%%:*} rest=${k#*:}
+	alg=${rest%%:*} len=${rest#*:}
+	printf 'key "%s" {\n\talgorithm %s;\n\tsecret "%s";\n};\n' \
+	    "$name" "$alg" "$(head -c "$len" /dev/urandom | base64 -w0)" >> "$dir/key.conf"
+done
 sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" "$here/named.conf.tmpl" > "$dir/named.conf"
 cp "$here/zone.tmpl" "$dir/example.test.zone"
 user=""

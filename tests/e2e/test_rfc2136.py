@@ -424,6 +424,28 @@ def wait_served_ns_set(c):
     h.check(r.rc == 1 and "ns1.example.test" in r.err, "NS set used and named", r)
 
 
+@case
+def sha512_and_sha1_keys(c):
+    b = c.start()
+    cur = A
+    for name, new in (("vaultdr-sha512", B), ("vaultdr-sha1", C)):
+        got = read(c, keyargs=["-k", b.keyfile, "-n", name])
+        h.check(got["values"] == [cur], "read with " + name, got)
+        r = c.tool("replace", NAME, "CNAME", cur, new, "60", keyargs=["-k", b.keyfile, "-n", name])
+        h.check(r.rc == 0, "replace with " + name, r)
+        h.check(b.dig(NAME, "CNAME") == [new], "dig sees the change made with " + name)
+        cur = new
+    # a key file whose algorithm differs from the server's key of that name
+    wrong = os.path.join(b.dir, "wrongalg.conf")
+    sec = re.search(r'key "vaultdr-sha512" \{[^}]*secret "([^"]+)"', open(b.keyfile).read()).group(1)
+    with open(wrong, "w") as f:
+        f.write('key "vaultdr-sha512" { algorithm hmac-sha256; secret "%s"; };\n' % sec)
+    r = c.tool("replace", NAME, "CNAME", C, A, "60", key=wrong)
+    h.check(r.rc == 1 and ("BADKEY" in r.err or "BADSIG" in r.err), "wrong algorithm", r)
+    h.check(b.dig(NAME, "CNAME") == [C], "nothing changed")
+    h.check(sec not in "".join(x.out + x.err for x in c.runs), "the secret never shows")
+
+
 def main(cases):
     only = sys.argv[1] if len(sys.argv) > 1 else None
     passed = failed = 0
