@@ -2,13 +2,6 @@
 # statically (musl when available); `make test` runs every suite.
 VERSION := 0.1.0
 
-ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
-_deps := $(shell scripts/deps.sh build 1>&2)
-ifneq ($(.SHELLSTATUS),0)
-$(error missing build dependencies; see the message above)
-endif
-endif
-
 MUSL := $(shell command -v musl-gcc 2>/dev/null)
 ifneq ($(MUSL),)
 CC := musl-gcc
@@ -18,6 +11,23 @@ COMPAT :=
 endif
 BEARSSL_A ?= $(firstword $(wildcard /usr/lib/*/libbearssl.a /usr/lib/libbearssl.a))
 B ?= build
+.DEFAULT_GOAL := all
+
+# Build dependencies (Debian packages) come from scripts/deps.sh through a
+# stamp, not on every parse: on a fresh machine, or after deps.sh changes,
+# the stamp is remade, and GNU make, which remakes included makefiles first,
+# restarts with the packages in place.
+ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+-include $(B)/deps.mk
+endif
+$(B)/deps.mk: scripts/deps.sh
+	@mkdir -p $(@D)
+	@scripts/deps.sh build
+	@echo '# written when scripts/deps.sh build succeeded' > $@
+$(B)/.deps-test: scripts/deps.sh
+	@mkdir -p $(@D)
+	@scripts/deps.sh test
+	@touch $@
 # Output paths (make asan builds into build-asan/ by overriding these).
 VAULTDR_BIN ?= vaultdr
 MOCK_BIN ?= mock/vaultdr-mock
@@ -26,13 +36,15 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
 # Diagnostics are cut to fixed buffers on purpose; gcc's truncation warning
 # flags every such snprintf. (clang has no such warning.)
 WARN += $(shell $(CC) -Werror -Wno-format-truncation -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-format-truncation)
-CPPFLAGS += -D_DEFAULT_SOURCE -DVAULTDR_VERSION='"$(VERSION)"' -I. -I/usr/include/bearssl -I$(B)/include
+# The commit goes into --version (a tree without git says "unknown").
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+CPPFLAGS += -D_DEFAULT_SOURCE -DVAULTDR_VERSION='"$(VERSION)"' -DVAULTDR_COMMIT='"$(COMMIT)"' -I. -I/usr/include/bearssl -I$(B)/include
 CFLAGS ?= -O2
 CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -pthread
 LDFLAGS += -static -pthread
 
-CORE := buf.c log.c secret.c b64.c json.c ini.c sigv4.c tls.c http.c $(COMPAT)
-APP := $(wildcard retry.c vault.c route53.c dr.c awscreds.c) dns.c tsig.c rfc2136.c
+CORE := buf.c log.c secret.c b64.c json.c ini.c sigv4.c net.c pem.c tls.c http.c $(COMPAT)
+APP := $(wildcard retry.c vault.c route53.c dr.c awscreds.c hook.c) dns.c tsig.c rfc2136.c
 MOCKSRC := $(wildcard mock/*.c)
 TESTSRC := $(wildcard tests/unit/*.c)
 
@@ -57,15 +69,15 @@ $(VAULTDR_BIN): $(B)/vaultdr.o $(APP_O) $(CORE_O)
 $(MOCK_BIN): $(MOCK_O) $(CORE_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
 
-$(B)/unit-tests: $(TEST_O) $(APP_O) $(CORE_O)
+# The scripted test servers use the mock's TLS server side.
+$(B)/unit-tests: $(TEST_O) $(APP_O) $(CORE_O) $(B)/mock/tlssrv.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
 
 # The DNS UPDATE test driver (tests/e2e/test_rfc2136.py); not installed.
 $(B)/dnstool: $(B)/tests/dnstool.o $(APP_O) $(CORE_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(BEARSSL_A)
 
-test: all $(B)/unit-tests $(B)/dnstool
-	@scripts/deps.sh test
+test: all $(B)/unit-tests $(B)/dnstool $(B)/.deps-test
 	@tests/run.sh $(B)
 
 demo: all

@@ -15,6 +15,7 @@
 #include "dns.h"
 #include "log.h"
 #include "retry.h"
+#include "net.h"
 #include "tls.h"
 
 #define NAME_WIRE_MAX 255
@@ -684,11 +685,14 @@ exchange_udp(const struct dns_server *s, const unsigned char *q, size_t qn,
 			    s->port);
 			goto out;
 		}
-		if (t == 0 || (pr = poll(&pfd, 1, t)) == 0) {
+		if (t == 0) {
 			err_set("DNS server %s port %s: no answer over UDP "
 			    "before the deadline", s->host, s->port);
 			goto out;
 		}
+		/* in slices: a stop request landing just before poll() */
+		if ((pr = poll(&pfd, 1, t > 100 ? 100 : t)) == 0)
+			continue;
 		if (pr == -1) {
 			if (errno == EINTR)
 				continue;
@@ -721,22 +725,22 @@ out:
 	return rc;
 }
 
-/* Reads exactly n bytes from c, the deadline bounding the whole. */
+/* Reads (rd) or writes exactly n bytes; the socket's shared deadline bounds
+ * the whole exchange. 0 / -1 (err_set). */
 static int
-read_full(struct conn *c, unsigned char *p, size_t n, long long deadline)
+io_all(struct sock *sk, unsigned char *p, size_t n, int rd)
 {
 	ssize_t r;
 
 	while (n > 0) {
-		int t = remaining_ms(deadline);
-		if (t == 0) {
-			err_set("deadline passed");
-			return -1;
-		}
-		conn_set_timeout(c, t);
-		if ((r = conn_read(c, p, n)) <= 0) {
+		sock_arm(sk);
+		r = rd ? sock_read(sk, p, n) : sock_write(sk, p, n);
+		if (r <= 0) {
 			if (r == 0)
-				err_set("connection closed by the server");
+				err_set("%s: connection closed by the server "
+				    "before the answer", sk->where);
+			else
+				sock_fail(sk, rd ? "read from" : "write to");
 			return -1;
 		}
 		p += r;
@@ -749,9 +753,9 @@ static int
 exchange_tcp(const struct dns_server *s, const unsigned char *q, size_t qn,
     long long deadline, struct buf *resp, int *sent)
 {
+	struct sock sk = { .fd = -1 };
 	enum conn_err ce;
-	struct conn *c;
-	unsigned char hdr[2], *a = NULL;
+	unsigned char hdr[2], *a = NULL, *out = NULL;
 	size_t an;
 	int t = remaining_ms(deadline), rc = -1;
 	int port = (int)strtol(s->port, NULL, 10); /* checked by the parser */
@@ -761,23 +765,27 @@ exchange_tcp(const struct dns_server *s, const unsigned char *q, size_t qn,
 		    "connecting", s->host, s->port);
 		return -1;
 	}
-	if ((c = conn_connect(s->host, port, NULL, t, t, &ce)) == NULL)
+	if (net_connect(&sk, s->host, port, t, t, &ce) == -1)
 		return -1;
-	hdr[0] = (unsigned char)(qn >> 8);
-	hdr[1] = (unsigned char)qn;
-	conn_set_timeout(c, remaining_ms(deadline) ? remaining_ms(deadline) : 1);
+	if ((out = malloc(qn + 2)) == NULL) {
+		err_set("out of memory");
+		goto out;
+	}
+	out[0] = (unsigned char)(qn >> 8);
+	out[1] = (unsigned char)qn;
+	memcpy(out + 2, q, qn);
+	t = remaining_ms(deadline);
+	sock_set_deadline(&sk, t ? t : 1);
 	*sent = 1;
-	if (conn_write(c, hdr, 2) == -1 || conn_write(c, q, qn) == -1)
-		goto fail;
-	if (read_full(c, hdr, 2, deadline) == -1)
-		goto fail;
+	if (io_all(&sk, out, qn + 2, 0) == -1 || io_all(&sk, hdr, 2, 1) == -1)
+		goto out;
 	an = get16(hdr);
 	if ((a = malloc(an ? an : 1)) == NULL) {
 		err_set("out of memory");
 		goto out;
 	}
-	if (read_full(c, a, an, deadline) == -1)
-		goto fail;
+	if (io_all(&sk, a, an, 1) == -1)
+		goto out;
 	if (!answers(q, qn, a, an)) {
 		err_set("DNS server %s port %s: the answer over TCP does not "
 		    "match the request (ID or question)", s->host, s->port);
@@ -787,12 +795,10 @@ exchange_tcp(const struct dns_server *s, const unsigned char *q, size_t qn,
 	if (buf_append(resp, a, an) == -1)
 		goto out;
 	rc = 0;
-	goto out;
-fail:
-	err_prefix("DNS server %s port %s over TCP", s->host, s->port);
 out:
+	free(out);
 	free(a);
-	conn_close(c);
+	sock_close(&sk);
 	return rc;
 }
 

@@ -659,6 +659,7 @@ struct slot {
 
 struct http_client {
 	struct http_client_config cfg;
+	int follow_redirects;
 	struct slot *slots;
 	size_t nslots;
 	enum conn_err last_err;
@@ -678,6 +679,12 @@ http_client_new(const struct http_client_config *cfg)
 	}
 	c->cfg = *cfg;
 	return c;
+}
+
+void
+http_client_follow_redirects(struct http_client *c, int follow)
+{
+	c->follow_redirects = follow != 0;
 }
 
 /* Closes every kept connection and frees. NULL-safe. */
@@ -819,12 +826,50 @@ build_request(struct buf *b, const char *method, const struct url *u,
 	return 0;
 }
 
-/* One exchange on the slot's connection, reconnecting once when a reused
- * connection turns out to be closed. 0 / -1 (err_set without the request
- * prefix; last_* set). */
+/* One call's outcome and deadline, filled as it goes. */
+struct call {
+	int64_t deadline;  /* CLOCK_MONOTONIC ms: the whole http_request */
+	enum http_fail fail;
+	int sent;          /* request bytes may have reached a server */
+};
+
+/* Milliseconds before the call's deadline, capped at cap, at least 0. */
 static int
-exchange(struct http_client *c, struct slot *s, const char *method,
-    const struct url *u, const struct buf *req, struct http_response *resp)
+budget(const struct call *k, int cap)
+{
+	int64_t left = k->deadline - conn_now_ms();
+
+	if (left <= 0)
+		return 0;
+	return left < cap ? (int)left : cap;
+}
+
+/* GET and HEAD change nothing: they may be sent again. */
+static int
+is_safe(const char *method)
+{
+	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+/* Connection setup failures: nothing was sent. */
+static enum http_fail
+connect_fail(enum conn_err e)
+{
+	switch (e) {
+	case CONN_E_TLS: return HTTP_E_TLS;
+	case CONN_E_CONFIG: return HTTP_E_CONFIG;
+	default: return HTTP_E_CONNECT;
+	}
+}
+
+/* One exchange on the slot's connection. An idle connection the server
+ * closed is replaced before sending; a safe request that fails on a reused
+ * connection before any response byte is sent once more on a fresh one.
+ * 0 / -1 (err_set without the request prefix; k and last_* set). */
+static int
+exchange(struct http_client *c, struct call *k, struct slot *s,
+    const char *method, const struct url *u, const struct buf *req,
+    struct http_response *resp)
 {
 	struct conn_reader cr;
 	struct reader *rb;
@@ -834,6 +879,7 @@ exchange(struct http_client *c, struct slot *s, const char *method,
 	if ((rb = malloc(sizeof(*rb))) == NULL) {
 		err_set("out of memory");
 		c->last_err = CONN_E_IO;
+		k->fail = HTTP_E_CONFIG;
 		return -1;
 	}
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -847,20 +893,26 @@ exchange(struct http_client *c, struct slot *s, const char *method,
 		} else {
 			s->c = conn_connect(u->host, u->port,
 			    u->tls ? c->cfg.tls : NULL,
-			    c->cfg.connect_timeout_ms, c->cfg.io_timeout_ms,
-			    &ce);
+			    budget(k, c->cfg.connect_timeout_ms),
+			    budget(k, c->cfg.io_timeout_ms), &ce);
 			if (s->c == NULL) {
 				c->last_err = ce;
+				k->fail = connect_fail(ce);
 				goto out;
 			}
 			s->st.connections++;
 		}
-		c->last_sent = 1;
+		/* Sending and the whole response share one deadline. */
+		conn_set_deadline(s->c, budget(k, c->cfg.io_timeout_ms));
+		k->sent = 1;
 		if (conn_write(s->c, req->data, req->len) == -1) {
 			c->last_err = conn_error(s->c);
+			k->fail = c->last_err == CONN_E_TIMEOUT ?
+			    HTTP_E_TIMEOUT : HTTP_E_IO;
 			conn_close(s->c);
 			s->c = NULL;
-			if (reused && c->last_err != CONN_E_TIMEOUT)
+			if (reused && is_safe(method) &&
+			    c->last_err != CONN_E_TIMEOUT)
 				continue;
 			goto out;
 		}
@@ -875,8 +927,10 @@ exchange(struct http_client *c, struct slot *s, const char *method,
 			if (!resp->keep_alive) {
 				conn_close(s->c);
 				s->c = NULL;
-			}
+			} else
+				conn_set_deadline(s->c, -1);
 			c->last_err = CONN_OK;
+			k->fail = HTTP_OK;
 			rc = 0;
 			goto out;
 		}
@@ -884,12 +938,16 @@ exchange(struct http_client *c, struct slot *s, const char *method,
 		c->last_err = rb->proto ? CONN_E_IO : conn_error(s->c);
 		if (c->last_err == CONN_OK)
 			c->last_err = CONN_E_IO;
+		k->fail = rb->proto ? HTTP_E_PROTO :
+		    c->last_err == CONN_E_TIMEOUT ? HTTP_E_TIMEOUT : HTTP_E_IO;
 		conn_close(s->c);
 		s->c = NULL;
 		/* A reused connection the server closed while idle: nothing
-		 * of the response arrived, so the request was not handled. */
-		if (reused && rb->total == 0 && !rb->proto &&
-		    c->last_err == CONN_E_IO) {
+		 * of the response arrived. Only a safe request may go again:
+		 * a changing one may have been carried out (keep-alive must
+		 * never re-send it); its caller re-reads instead. */
+		if (reused && is_safe(method) && rb->total == 0 &&
+		    !rb->proto && c->last_err == CONN_E_IO) {
 			c->last_proto = 0;
 			continue;
 		}
@@ -901,7 +959,8 @@ out:
 	return rc;
 }
 
-/* Resolves a Location against the current URL: same scheme only. */
+/* Resolves a Location against the current URL. Only https targets are
+ * followed (never a downgrade, never plain http). 0 / -1 (err_set). */
 static int
 redirect_target(const struct url *cur, const char *loc, struct url *next)
 {
@@ -919,9 +978,10 @@ redirect_target(const struct url *cur, const char *loc, struct url *next)
 	}
 	if (rc == -1)
 		return -1;
-	if (next->tls != cur->tls) {
+	if (!next->tls) {
+		err_set("redirect to http://%s refused (only https redirects "
+		    "are followed)", next->hostport);
 		url_free(next);
-		err_set("redirect to another scheme refused");
 		return -1;
 	}
 	return 0;
@@ -936,9 +996,29 @@ path_only(const struct url *u, char *out, size_t outsz)
 	snprintf(out, outsz, "%.*s", (int)n, u->target);
 }
 
+/* Records the call's outcome in the client (http_last_*) and, on failure,
+ * in an otherwise empty resp. */
+static void
+finish(struct http_client *c, const struct call *k, int rc,
+    struct http_response *resp)
+{
+	if (rc == -1) {
+		http_response_free(resp);
+		if (k->fail == HTTP_E_PROTO)
+			c->last_proto = 1;
+		if (c->last_err == CONN_OK)
+			c->last_err = k->fail == HTTP_E_CONFIG ? CONN_E_CONFIG :
+			    CONN_E_IO;
+	}
+	resp->fail = rc == 0 ? HTTP_OK : k->fail;
+	resp->sent = k->sent;
+	c->last_sent = k->sent;
+}
+
 /* One request with redirects; resp owned by the caller on success (0).
- * -1: err_set "METHOD host path: why", last_* describe the failure. The
- * request buffer (it may hold a token) is wiped once sent. */
+ * -1: err_set "METHOD host path: why", resp->fail/sent (and last_*)
+ * describe the failure. The request buffer (it may hold a token) is wiped
+ * once sent. */
 int
 http_request(struct http_client *c, const char *method, const char *url,
     const struct http_header *hdrs, size_t nhdrs, const void *body,
@@ -946,6 +1026,7 @@ http_request(struct http_client *c, const char *method, const char *url,
 {
 	struct url u, next;
 	struct buf req = { 0 };
+	struct call k = { 0 };
 	struct slot *s;
 	const char *loc;
 	char path[512];
@@ -953,21 +1034,26 @@ http_request(struct http_client *c, const char *method, const char *url,
 	int hops = 0, rc = -1;
 
 	memset(resp, 0, sizeof(*resp));
+	memset(&u, 0, sizeof(u));
 	c->last_err = CONN_OK;
 	c->last_proto = 0;
 	c->last_sent = 0;
+	k.fail = HTTP_E_CONFIG;
+	k.deadline = conn_now_ms() +
+	    (c->cfg.connect_timeout_ms > 0 ? c->cfg.connect_timeout_ms : 0) +
+	    (c->cfg.io_timeout_ms > 0 ? c->cfg.io_timeout_ms : 0);
 	for (i = 0; i < nhdrs; i++) {
 		if (!is_tchar((unsigned char)hdrs[i].name[0]) ||
 		    !hdr_ok(hdrs[i].name) || !hdr_ok(hdrs[i].value)) {
 			err_set("%s %s: header %s contains a line break",
 			    method, url, hdrs[i].name);
 			c->last_err = CONN_E_CONFIG;
-			return -1;
+			goto out;
 		}
 	}
 	if (url_parse(url, &u) == -1) {
 		c->last_err = CONN_E_CONFIG;
-		return -1;
+		goto out;
 	}
 	for (;;) {
 		path_only(&u, path, sizeof(path));
@@ -987,7 +1073,7 @@ http_request(struct http_client *c, const char *method, const char *url,
 			c->last_err = CONN_E_IO;
 			goto out;
 		}
-		if (exchange(c, s, method, &u, &req, resp) == -1) {
+		if (exchange(c, &k, s, method, &u, &req, resp) == -1) {
 			err_prefix("%s %s %s", method, u.hostport, path);
 			goto out;
 		}
@@ -998,21 +1084,21 @@ http_request(struct http_client *c, const char *method, const char *url,
 			    resp->status);
 		if (resp->status != 307 && resp->status != 308)
 			break;
+		if (!c->follow_redirects)
+			break; /* the caller sees the redirect itself */
 		if ((loc = http_resp_header(resp, "Location")) == NULL)
-			break; /* the caller sees the 307 itself */
+			break;
+		/* A redirect means the request was not carried out; what
+		 * follows is a new attempt at the new place. */
+		k.sent = 0;
+		k.fail = HTTP_E_PROTO;
 		if (hops++ >= HTTP_MAX_REDIRECTS) {
 			err_set("%s %s %s: more than %d redirects", method,
 			    u.hostport, path, HTTP_MAX_REDIRECTS);
-			c->last_err = CONN_E_IO;
-			c->last_proto = 1;
-			http_response_free(resp);
 			goto out;
 		}
 		if (redirect_target(&u, loc, &next) == -1) {
 			err_prefix("%s %s %s", method, u.hostport, path);
-			c->last_err = CONN_E_IO;
-			c->last_proto = 1;
-			http_response_free(resp);
 			goto out;
 		}
 		http_response_free(resp);
@@ -1021,6 +1107,7 @@ http_request(struct http_client *c, const char *method, const char *url,
 	}
 	rc = 0;
 out:
+	finish(c, &k, rc, resp);
 	buf_free(&req);
 	url_free(&u);
 	return rc;

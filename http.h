@@ -1,8 +1,10 @@
 /* http.h - HTTP/1.1 client over tls.h connections: URL parsing, strict
  * response framing (Content-Length, chunked, bodiless statuses), limits,
- * keep-alive (one connection per scheme+host+port, reopened only when the
- * server closes it), and 307/308 redirects (same scheme, 3 hops, method and
- * body kept). */
+ * one deadline per request, keep-alive (one connection per
+ * scheme+host+port, reopened only when the server closes it; a changing
+ * request is never sent twice), and 307/308 redirects only when the client
+ * is configured to follow them (to https URLs only, 3 hops, method and body
+ * kept). */
 #ifndef VAULTDR_HTTP_H
 #define VAULTDR_HTTP_H
 #include <stddef.h>
@@ -31,6 +33,21 @@ struct url {
 int url_parse(const char *s, struct url *u);
 void url_free(struct url *u);
 
+/* Why http_request returned -1 (HTTP_OK after a complete response). */
+enum http_fail {
+	HTTP_OK = 0,
+	HTTP_E_CONNECT, /* no connection: DNS, refused, unreachable, connect or
+	                   handshake timeout; nothing was sent */
+	HTTP_E_TLS,     /* TLS handshake or certificate verification failed;
+	                   nothing was sent; retrying will not help */
+	HTTP_E_TIMEOUT, /* the request deadline passed after sending began */
+	HTTP_E_IO,      /* connection closed or reset before a complete answer */
+	HTTP_E_PROTO,   /* the reply is not valid HTTP (or a redirect that is
+	                   refused: to http, too many hops) */
+	HTTP_E_CONFIG,  /* the request could not be made: bad URL, header with
+	                   a line break, https without TLS settings, no memory */
+};
+
 struct http_response {
 	int status;
 	struct http_header *hdrs; /* owned */
@@ -38,6 +55,12 @@ struct http_response {
 	char *body;               /* owned, NUL-terminated (NUL not counted); never NULL after success */
 	size_t body_len;
 	int keep_alive;           /* connection may be reused */
+	/* Set on success and on failure (-1); on failure nothing else is
+	 * set and nothing needs freeing. */
+	enum http_fail fail;      /* HTTP_OK on success */
+	int sent;                 /* 1: request bytes may have reached the
+	                             server, so a changing request may have
+	                             been carried out (outcome unknown on -1) */
 };
 /* First header with that name (case-insensitive) or NULL. */
 const char *http_resp_header(const struct http_response *r, const char *name);
@@ -53,8 +76,9 @@ int http_parse_response(http_read_fn rd, void *ctx, int is_head,
 
 struct http_client_config {
 	struct tls_client *tls; /* NULL: https URLs are refused; borrowed */
-	int connect_timeout_ms;
-	int io_timeout_ms;
+	int connect_timeout_ms; /* TCP connect (each address in turn) */
+	int io_timeout_ms;      /* TLS handshake; then sending the request and
+	                           reading its whole response, together */
 	int verbose;            /* log "METHOD url -> status" lines via log_verbose */
 };
 
@@ -67,19 +91,35 @@ struct http_stats {
 struct http_client;
 struct http_client *http_client_new(const struct http_client_config *cfg);
 void http_client_free(struct http_client *c); /* closes connections; NULL-safe */
+/* Redirect policy. 0, the default of every new client: a 307/308 is
+ * returned to the caller as is and nothing is re-sent (signed AWS
+ * requests: Authorization and X-Amz-Security-Token never reach another
+ * host). 1: followed to https URLs only (never https to http, never to
+ * http), at most HTTP_MAX_REDIRECTS hops, with the same method, body and
+ * headers (Vault standbys, as the Vault API client does). (A setter rather
+ * than a config field: callers initialise the config positionally.) */
+void http_client_follow_redirects(struct http_client *c, int follow);
 
 /* Sends one request and reads the whole response. hdrs are extra headers
  * (Host, Content-Length and Connection are added). Any HTTP status counts as
  * success (0); -1 means no complete response (err_set "METHOD host path: why"),
- * with http_last_error()/http_last_sent() describing the failure. A request
- * on a reused connection that fails before any response byte arrives is
- * retried once on a fresh connection (the server closed it while idle). */
+ * with resp->fail and resp->sent describing the failure.
+ * Deadline: the whole call (connects, handshakes, redirects included) ends
+ * within connect_timeout_ms + io_timeout_ms; sending the request and reading
+ * its whole response take at most io_timeout_ms.
+ * Keep-alive: before reuse, an idle connection the server has closed is
+ * replaced by a fresh one. A GET or HEAD that fails on a reused connection
+ * before any response byte is sent once more on a fresh connection; any
+ * other method is never sent twice: -1 with sent = 1 (outcome unknown). */
 int http_request(struct http_client *c, const char *method, const char *url,
     const struct http_header *hdrs, size_t nhdrs, const void *body,
     size_t body_len, struct http_response *resp);
-enum conn_err http_last_error(const struct http_client *c); /* CONN_E_* or CONN_OK (protocol errors report CONN_E_IO) */
-int http_last_proto_error(const struct http_client *c);     /* 1: server reply malformed */
-int http_last_sent(const struct http_client *c); /* 1: request bytes may have reached the server */
+/* Older view of the last call's failure, kept for callers not yet using
+ * resp->fail/resp->sent: CONN_* kind (protocol errors report CONN_E_IO),
+ * 1 when the reply was malformed (HTTP_E_PROTO), and resp->sent. */
+enum conn_err http_last_error(const struct http_client *c);
+int http_last_proto_error(const struct http_client *c);
+int http_last_sent(const struct http_client *c);
 /* Per-host counters (for --verbose and make bench); returns count, fills up to max. */
 size_t http_client_stats(const struct http_client *c, struct http_stats *out, size_t max);
 

@@ -1,144 +1,63 @@
-/* tls.c - TCP connections with deadlines, optionally wrapped in TLS 1.2 by
- * BearSSL: trust anchors and keys from PEM files, SNI, host name and IP-SAN
- * checks, client certificates, server side for the mock.
+/* tls.c - TLS 1.2 client connections over net.h sockets, by BearSSL: trust
+ * anchors from PEM files (pem.h), SNI, host name and IP-SAN checks, client
+ * certificates, and the engine loop every connection (the mock's server
+ * ones too) uses for reads and writes. No server code: the mock's TLS
+ * server is mock/tlssrv.c.
  *
- * Every socket operation polls against an absolute CLOCK_MONOTONIC deadline
- * set once per public call (connect, handshake, conn_read, conn_write), so a
- * silent peer costs at most one timeout per call. The BearSSL engine is driven
- * by our own loop (not br_sslio) so that EOF, timeouts and TLS errors can be
- * told apart and reported with host:port context. */
+ * Deadlines come from net.h: one per call (handshake, conn_read,
+ * conn_write), or one shared by every call of an exchange
+ * (conn_set_deadline), so that a peer dripping bytes cannot stretch it. The
+ * BearSSL engine is driven by our own loop (not br_sslio) so that EOF,
+ * timeouts and TLS errors can be told apart and reported with host:port
+ * context. */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bearssl.h>
 
 #include "buf.h"
 #include "log.h"
+#include "net.h"
+#include "pem.h"
 #include "tls.h"
+#include "tls_conn.h"
 
 #define MAX_EE_DER (64 * 1024) /* end-entity certificate kept for our checks */
-#define MAX_PEM_FILE (16 * 1024 * 1024)
-
-/* A private key copied out of the BearSSL decoder. */
-struct tls_key {
-	int type; /* BR_KEYTYPE_RSA or BR_KEYTYPE_EC, 0 = none */
-	br_rsa_private_key rsa;
-	br_ec_private_key ec;
-	unsigned char *mem; /* one allocation holding all key bytes */
-	size_t memlen;
-};
 
 struct tls_client {
 	br_x509_trust_anchor *tas;
 	size_t ntas;
 	br_x509_certificate *chain; /* client certificate chain, EE first */
 	size_t nchain;
-	struct tls_key key;
+	struct pem_key key;
 	const char *server_name;
 	int skip_verify;
 };
 
-struct tls_server {
-	br_x509_certificate *chain;
-	size_t nchain;
-	struct tls_key key;
-};
-
-/* Wraps the minimal X.509 engine: keeps the end-entity DER so that we can
- * check an iPAddress SAN, or (skip_verify) accept any chain and take the key
- * from the end-entity certificate ourselves. */
-struct x509_wrap {
-	const br_x509_class *vtable; /* first: BearSSL passes &vtable around */
-	const br_x509_class **inner;
-	int skip;                    /* accept any chain */
-	int check_ip;                /* match ip[0..iplen) against the SAN */
-	unsigned char ip[16];
-	size_t iplen;
-	int certno;                  /* index of the certificate being received */
-	struct buf ee;               /* end-entity DER */
-	int ee_overflow;
-	br_x509_decoder_context dc;  /* skip mode: decoded EE key */
-	int have_key;
-};
-
-struct conn {
-	int fd;
-	int is_tls;
-	int is_server;
-	int timeout_ms;
-	int64_t deadline; /* ms, CLOCK_MONOTONIC, for the current call */
-	int timed_out;    /* last socket failure was the deadline */
-	int sock_eof;     /* peer closed TCP */
-	int sock_errno;
-	int dead;         /* TLS engine unusable */
-	int no_client_cert; /* client side, none configured (for hints) */
-	enum conn_err err;
-	char where[300];  /* "host:port" for messages */
-	char vname[256];  /* name verified, for messages */
-	union {
-		br_ssl_client_context cc;
-		br_ssl_server_context sc;
-	} u;
-	br_ssl_engine_context *eng;
-	br_x509_minimal_context xc;
-	struct x509_wrap xw;
-	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
-};
-
-static int64_t
-now_ms(void)
+int64_t
+conn_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return net_now_ms();
 }
 
-/* "10", "0.3": seconds for messages. */
-static const char *
-secs(int ms, char *out, size_t outsz)
+void
+conn_set_interrupt(volatile sig_atomic_t *flag)
 {
-	if (ms % 1000 == 0)
-		snprintf(out, outsz, "%d", ms / 1000);
-	else
-		snprintf(out, outsz, "%g", ms / 1000.0);
-	return out;
+	net_set_interrupt(flag);
 }
 
-/* Milliseconds left before the deadline, at least 0. */
-static int
-remaining(const struct conn *c)
-{
-	int64_t left = c->deadline - now_ms();
-
-	if (left <= 0)
-		return 0;
-	return left > INT_MAX ? INT_MAX : (int)left;
-}
-
-static void
-arm(struct conn *c)
-{
-	c->deadline = now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : 0);
-}
 
 /* Fills buf from getrandom(), retrying short reads and EINTR. 0 / -1. */
 int
@@ -283,168 +202,6 @@ tls_error_name(int err)
 	return tmp;
 }
 
-/* ---- PEM / DER loading ----------------------------------------------- */
-
-static char *
-read_file(const char *path, size_t *len, const char *what)
-{
-	struct buf b = { 0 };
-	char tmp[8192];
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		err_set("%s %s: %s", what, path, strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		n = read(fd, tmp, sizeof(tmp));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set("%s %s: %s", what, path, strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		if (b.len + (size_t)n > MAX_PEM_FILE) {
-			err_set("%s %s: file too large", what, path);
-			goto fail;
-		}
-		if (buf_append(&b, tmp, (size_t)n) == -1)
-			goto fail;
-	}
-	close(fd);
-	explicit_bzero(tmp, sizeof(tmp));
-	*len = b.len;
-	return buf_take(&b);
-fail:
-	close(fd);
-	explicit_bzero(tmp, sizeof(tmp));
-	buf_free(&b);
-	return NULL;
-}
-
-struct pem_obj {
-	char name[128];
-	unsigned char *der; /* owned */
-	size_t len;
-};
-
-static void
-pem_objs_free(struct pem_obj *o, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (o[i].der) {
-			explicit_bzero(o[i].der, o[i].len);
-			free(o[i].der);
-		}
-	}
-	free(o);
-}
-
-static void
-pem_collect(void *ctx, const void *data, size_t len)
-{
-	struct buf *b = ctx;
-
-	/* Allocation failure is noticed at END: the length will not match. */
-	if (buf_append(b, data, len) == -1)
-		b->len = (size_t)-1 / 4;
-}
-
-/* Decodes every PEM object in data. Returns the array (caller frees with
- * pem_objs_free) and count in *n; NULL with err_set on a malformed file. A
- * file with no objects gives a non-NULL empty array. */
-static struct pem_obj *
-pem_decode(const char *data, size_t len, size_t *n, const char *what,
-    const char *path)
-{
-	br_pem_decoder_context pc;
-	struct pem_obj *objs = NULL, *tmp;
-	struct buf cur = { 0 };
-	size_t nobj = 0, cap = 0, k;
-	const char *p = data;
-	int pass = 0, inobj = 0;
-
-	br_pem_decoder_init(&pc);
-	if ((objs = calloc(1, sizeof(*objs))) == NULL) {
-		err_set("out of memory");
-		return NULL;
-	}
-	cap = 1;
-	/* Pass 0 is the file; pass 1 pushes the "\n" that completes a last
-	 * line without newline. */
-	while (pass < 2) {
-		if (len == 0) {
-			if (pass++ == 0) {
-				p = "\n";
-				len = 1;
-			}
-			continue;
-		}
-		k = br_pem_decoder_push(&pc, p, len);
-		p += k;
-		len -= k;
-		switch (br_pem_decoder_event(&pc)) {
-		case BR_PEM_BEGIN_OBJ:
-			buf_free(&cur);
-			inobj = 1;
-			br_pem_decoder_setdest(&pc, pem_collect, &cur);
-			if (nobj == cap) {
-				tmp = calloc(cap * 2, sizeof(*objs));
-				if (tmp == NULL) {
-					err_set("out of memory");
-					goto fail;
-				}
-				memcpy(tmp, objs, nobj * sizeof(*objs));
-				free(objs);
-				objs = tmp;
-				cap *= 2;
-			}
-			snprintf(objs[nobj].name, sizeof(objs[nobj].name), "%s",
-			    br_pem_decoder_name(&pc));
-			break;
-		case BR_PEM_END_OBJ:
-			if (!inobj)
-				break;
-			inobj = 0;
-			if (cur.len == (size_t)-1 / 4) {
-				err_set("out of memory");
-				goto fail;
-			}
-			objs[nobj].len = cur.len;
-			objs[nobj].der = (unsigned char *)buf_take(&cur);
-			if (objs[nobj].der == NULL)
-				goto fail;
-			nobj++;
-			break;
-		case BR_PEM_ERROR:
-			err_set("%s %s: malformed PEM", what, path);
-			goto fail;
-		default:
-			break;
-		}
-	}
-	buf_free(&cur);
-	*n = nobj;
-	return objs;
-fail:
-	buf_free(&cur);
-	pem_objs_free(objs, nobj);
-	return NULL;
-}
-
-static int
-is_cert_name(const char *name)
-{
-	return strcmp(name, "CERTIFICATE") == 0 ||
-	    strcmp(name, "X509 CERTIFICATE") == 0 ||
-	    strcmp(name, "TRUSTED CERTIFICATE") == 0;
-}
-
 static void *
 memdup(const void *p, size_t n)
 {
@@ -553,18 +310,13 @@ static int
 ta_load_file(struct tls_client *tc, size_t *cap, const char *path)
 {
 	struct pem_obj *objs;
-	size_t len, n, i;
-	char *data;
+	size_t n, i;
 	int added = 0;
 
-	if ((data = read_file(path, &len, "CA file")) == NULL)
-		return -1;
-	objs = pem_decode(data, len, &n, "CA file", path);
-	free(data);
-	if (objs == NULL)
+	if ((objs = pem_read(path, "CA file", &n)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (!is_cert_name(objs[i].name))
+		if (!pem_is_cert(objs[i].name))
 			continue;
 		if (ta_add(tc, cap, objs[i].der, objs[i].len, path) == -1) {
 			pem_objs_free(objs, n);
@@ -656,159 +408,6 @@ ta_load(struct tls_client *tc, const struct tls_config *cfg)
 	return 0;
 }
 
-/* Certificate chain from a PEM file: array of owned DER blobs. */
-static int
-chain_load(const char *path, const char *what, br_x509_certificate **out,
-    size_t *nout)
-{
-	struct pem_obj *objs;
-	br_x509_certificate *ch;
-	size_t len, n, i, k = 0;
-	char *data;
-
-	if ((data = read_file(path, &len, what)) == NULL)
-		return -1;
-	objs = pem_decode(data, len, &n, what, path);
-	free(data);
-	if (objs == NULL)
-		return -1;
-	if ((ch = calloc(n ? n : 1, sizeof(*ch))) == NULL) {
-		err_set("out of memory");
-		pem_objs_free(objs, n);
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		if (!is_cert_name(objs[i].name))
-			continue;
-		ch[k].data = objs[i].der; /* moved */
-		ch[k].data_len = objs[i].len;
-		objs[i].der = NULL;
-		k++;
-	}
-	pem_objs_free(objs, n);
-	if (k == 0) {
-		err_set("%s %s: no PEM certificate found", what, path);
-		free(ch);
-		return -1;
-	}
-	*out = ch;
-	*nout = k;
-	return 0;
-}
-
-static void
-chain_free(br_x509_certificate *ch, size_t n)
-{
-	size_t i;
-
-	for (i = 0; ch && i < n; i++)
-		free(ch[i].data);
-	free(ch);
-}
-
-static void
-key_free(struct tls_key *k)
-{
-	if (k->mem) {
-		explicit_bzero(k->mem, k->memlen);
-		free(k->mem);
-	}
-	memset(k, 0, sizeof(*k));
-}
-
-/* Copies the decoded key out of the decoder context into one allocation. */
-static int
-key_copy(struct tls_key *k, const br_skey_decoder_context *dc)
-{
-	const br_rsa_private_key *rsa;
-	const br_ec_private_key *ec;
-	unsigned char *p;
-
-	if (br_skey_decoder_key_type(dc) == BR_KEYTYPE_RSA) {
-		rsa = br_skey_decoder_get_rsa(dc);
-		k->memlen = rsa->plen + rsa->qlen + rsa->dplen + rsa->dqlen +
-		    rsa->iqlen;
-		if ((k->mem = p = malloc(k->memlen)) == NULL)
-			goto oom;
-		k->rsa = *rsa;
-		memcpy(p, rsa->p, rsa->plen);
-		k->rsa.p = p;
-		p += rsa->plen;
-		memcpy(p, rsa->q, rsa->qlen);
-		k->rsa.q = p;
-		p += rsa->qlen;
-		memcpy(p, rsa->dp, rsa->dplen);
-		k->rsa.dp = p;
-		p += rsa->dplen;
-		memcpy(p, rsa->dq, rsa->dqlen);
-		k->rsa.dq = p;
-		p += rsa->dqlen;
-		memcpy(p, rsa->iq, rsa->iqlen);
-		k->rsa.iq = p;
-		k->type = BR_KEYTYPE_RSA;
-	} else {
-		ec = br_skey_decoder_get_ec(dc);
-		k->memlen = ec->xlen;
-		if ((k->mem = malloc(k->memlen)) == NULL)
-			goto oom;
-		k->ec = *ec;
-		memcpy(k->mem, ec->x, ec->xlen);
-		k->ec.x = k->mem;
-		k->type = BR_KEYTYPE_EC;
-	}
-	return 0;
-oom:
-	err_set("out of memory");
-	return -1;
-}
-
-/* Loads the first private key of a PEM file (PKCS#1, SEC1 or PKCS#8). */
-static int
-key_load(const char *path, struct tls_key *k)
-{
-	br_skey_decoder_context dc;
-	struct pem_obj *objs;
-	size_t len, n, i;
-	char *data;
-	int rc = -1, found = 0;
-
-	if ((data = read_file(path, &len, "key file")) == NULL)
-		return -1;
-	objs = pem_decode(data, len, &n, "key file", path);
-	explicit_bzero(data, len);
-	free(data);
-	if (objs == NULL)
-		return -1;
-	for (i = 0; i < n && !found; i++) {
-		if (strcmp(objs[i].name, "ENCRYPTED PRIVATE KEY") == 0) {
-			err_set("key file %s: encrypted keys are not supported",
-			    path);
-			goto out;
-		}
-		if (strcmp(objs[i].name, "RSA PRIVATE KEY") != 0 &&
-		    strcmp(objs[i].name, "EC PRIVATE KEY") != 0 &&
-		    strcmp(objs[i].name, "PRIVATE KEY") != 0)
-			continue;
-		found = 1;
-		br_skey_decoder_init(&dc);
-		br_skey_decoder_push(&dc, objs[i].der, objs[i].len);
-		if (br_skey_decoder_last_error(&dc) != 0) {
-			err_set("key file %s: cannot decode %s (%s)", path,
-			    objs[i].name,
-			    tls_error_name(br_skey_decoder_last_error(&dc)));
-			explicit_bzero(&dc, sizeof(dc));
-			goto out;
-		}
-		rc = key_copy(k, &dc);
-		explicit_bzero(&dc, sizeof(dc));
-	}
-	if (!found)
-		err_set("key file %s: no private key found", path);
-out:
-	pem_objs_free(objs, n);
-	return rc;
-}
-
 /* Loads anchors and the client credentials now. Owned by the caller
  * (tls_client_free); cfg strings are only read here except server_name,
  * which is borrowed. NULL with err_set. */
@@ -832,10 +431,13 @@ tls_client_new(const struct tls_config *cfg)
 		goto fail;
 	}
 	if (cfg->client_cert) {
-		if (chain_load(cfg->client_cert, "client certificate",
+		if (pem_chain_load(cfg->client_cert, "client certificate",
 		    &tc->chain, &tc->nchain) == -1)
 			goto fail;
-		if (key_load(cfg->client_key, &tc->key) == -1)
+		if (pem_key_load(cfg->client_key, &tc->key) == -1 ||
+		    pem_key_check_pair(&tc->chain[0], &tc->key,
+		    "client certificate", cfg->client_cert,
+		    cfg->client_key) == -1)
 			goto fail;
 	}
 	return tc;
@@ -851,39 +453,9 @@ tls_client_free(struct tls_client *tc)
 	if (tc == NULL)
 		return;
 	ta_free(tc->tas, tc->ntas);
-	chain_free(tc->chain, tc->nchain);
-	key_free(&tc->key);
+	pem_chain_free(tc->chain, tc->nchain);
+	pem_key_free(&tc->key);
 	free(tc);
-}
-
-/* Chain + key for the mock; caller frees with tls_server_free. NULL with
- * err_set naming the file. */
-struct tls_server *
-tls_server_load(const char *cert_file, const char *key_file)
-{
-	struct tls_server *ts;
-
-	if ((ts = calloc(1, sizeof(*ts))) == NULL) {
-		err_set("out of memory");
-		return NULL;
-	}
-	if (chain_load(cert_file, "certificate file", &ts->chain,
-	    &ts->nchain) == -1 || key_load(key_file, &ts->key) == -1) {
-		tls_server_free(ts);
-		return NULL;
-	}
-	return ts;
-}
-
-/* Wipes the key and frees. NULL-safe; no conn may still use ts. */
-void
-tls_server_free(struct tls_server *ts)
-{
-	if (ts == NULL)
-		return;
-	chain_free(ts->chain, ts->nchain);
-	key_free(&ts->key);
-	free(ts);
 }
 
 /* ---- DER walking for the iPAddress SAN ------------------------------- */
@@ -1103,190 +675,10 @@ static const br_x509_class xw_vtable = {
 	xw_get_pkey,
 };
 
-/* ---- sockets ----------------------------------------------------------- */
+/* ---- connections ------------------------------------------------------- */
 
-static volatile sig_atomic_t *intr_flag;
-
-void
-conn_set_interrupt(volatile sig_atomic_t *flag)
-{
-	intr_flag = flag;
-}
-
-static int
-interrupted(void)
-{
-	return intr_flag != NULL && *intr_flag != 0;
-}
-
-/* Waits for events on fd until the call's deadline: 1 ready, 0 timeout,
- * -1 error (errno; EINTR when a stop was requested). */
-static int
-wait_fd(struct conn *c, short events)
-{
-	struct pollfd pfd;
-	int r;
-
-	for (;;) {
-		pfd.fd = c->fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, remaining(c));
-		if (r < 0 && errno == EINTR && interrupted())
-			return -1;
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0 && remaining(c) > 0)
-			continue; /* early wake-up, rounding */
-		return r > 0;
-	}
-}
-
-/* Reads at most n bytes before the deadline: >0, 0 EOF, -1 (timed_out or
- * sock_errno set). */
-static ssize_t
-sock_read(struct conn *c, void *buf, size_t n)
-{
-	ssize_t r;
-	int w;
-
-	for (;;) {
-		r = recv(c->fd, buf, n, 0);
-		if (r >= 0) {
-			if (r == 0)
-				c->sock_eof = 1;
-			return r;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			c->sock_errno = errno;
-			return -1;
-		}
-		if ((w = wait_fd(c, POLLIN)) == 0) {
-			c->timed_out = 1;
-			return -1;
-		}
-		if (w < 0) {
-			c->sock_errno = errno;
-			return -1;
-		}
-	}
-}
-
-/* Writes at most n bytes before the deadline: >0 or -1. */
-static ssize_t
-sock_write(struct conn *c, const void *buf, size_t n)
-{
-	ssize_t r;
-	int w;
-
-	for (;;) {
-		r = send(c->fd, buf, n, MSG_NOSIGNAL);
-		if (r > 0)
-			return r;
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			c->sock_errno = errno;
-			return -1;
-		}
-		if ((w = wait_fd(c, POLLOUT)) == 0) {
-			c->timed_out = 1;
-			return -1;
-		}
-		if (w < 0) {
-			c->sock_errno = errno;
-			return -1;
-		}
-	}
-}
-
-/* Describes a socket-level failure of the current operation. */
-static void
-sock_fail(struct conn *c, const char *op)
-{
-	char s[32];
-
-	if (c->timed_out) {
-		c->err = CONN_E_TIMEOUT;
-		err_set("%s %s timed out after %s s", op, c->where,
-		    secs(c->timeout_ms, s, sizeof(s)));
-	} else if (c->sock_eof) {
-		c->err = CONN_E_IO;
-		err_set("%s %s: connection closed by peer", op, c->where);
-	} else {
-		c->err = CONN_E_IO;
-		err_set("%s %s: %s", op, c->where,
-		    strerror(c->sock_errno ? c->sock_errno : EIO));
-	}
-}
-
-static void
-fmt_where(char *out, size_t outsz, const char *host, int port)
-{
-	if (strchr(host, ':'))
-		snprintf(out, outsz, "[%s]:%d", host, port);
-	else
-		snprintf(out, outsz, "%s:%d", host, port);
-}
-
-/* Connects one address before the deadline: fd, or -1 with *timed_out or
- * errno describing why. */
-static int
-connect_one(const struct addrinfo *ai, int64_t deadline, int *timed_out)
-{
-	struct pollfd pfd;
-	socklen_t sl;
-	int fd, r, soerr, left;
-
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, ai->ai_protocol);
-	if (fd == -1)
-		return -1;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-		return fd;
-	if (errno != EINPROGRESS && errno != EINTR)
-		goto fail;
-	for (;;) {
-		left = (int)(deadline - now_ms());
-		if (left <= 0) {
-			*timed_out = 1;
-			errno = ETIMEDOUT;
-			goto fail;
-		}
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, left);
-		if (r < 0 && errno == EINTR && interrupted())
-			goto fail;
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail;
-		if (r > 0)
-			break;
-	}
-	sl = sizeof(soerr);
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1)
-		goto fail;
-	if (soerr != 0) {
-		errno = soerr;
-		goto fail;
-	}
-	return fd;
-fail:
-	r = errno;
-	close(fd);
-	errno = r;
-	return -1;
-}
-
-static struct conn *
-conn_alloc(int fd, int io_timeout_ms)
+struct conn *
+tls_conn_alloc(void)
 {
 	struct conn *c;
 
@@ -1294,16 +686,14 @@ conn_alloc(int fd, int io_timeout_ms)
 		err_set("out of memory");
 		return NULL;
 	}
-	c->fd = fd;
-	c->timeout_ms = io_timeout_ms;
+	c->s.fd = -1;
 	return c;
 }
 
-static void
-conn_free(struct conn *c)
+void
+tls_conn_free(struct conn *c)
 {
-	if (c->fd != -1)
-		close(c->fd);
+	sock_close(&c->s);
 	buf_free(&c->xw.ee);
 	explicit_bzero(c, sizeof(*c)); /* iobuf may hold secrets */
 	free(c);
@@ -1330,7 +720,7 @@ tls_run(struct conn *c, unsigned want)
 			return -1;
 		if (st & BR_SSL_SENDREC) {
 			p = br_ssl_engine_sendrec_buf(c->eng, &len);
-			if ((n = sock_write(c, p, len)) < 0) {
+			if ((n = sock_write(&c->s, p, len)) < 0) {
 				c->dead = 1;
 				return -1;
 			}
@@ -1344,7 +734,7 @@ tls_run(struct conn *c, unsigned want)
 			return 0; /* caller must read first; avoid deadlock */
 		if (st & BR_SSL_RECVREC) {
 			p = br_ssl_engine_recvrec_buf(c->eng, &len);
-			if ((n = sock_read(c, p, len)) <= 0) {
+			if ((n = sock_read(&c->s, p, len)) <= 0) {
 				c->dead = 1;
 				return -1;
 			}
@@ -1369,12 +759,12 @@ tls_fail(struct conn *c, const char *op)
 	const char *name = tls_error_name(e);
 
 	if (e == 0 || e == BR_ERR_IO) {
-		if (c->timed_out || c->sock_eof || c->sock_errno) {
-			sock_fail(c, op);
+		if (c->s.timed_out || c->s.eof || c->s.err_no) {
+			c->err = sock_fail(&c->s, op);
 			return;
 		}
 		c->err = CONN_E_IO;
-		err_set("%s %s: connection closed", op, c->where);
+		err_set("%s %s: connection closed", op, c->s.where);
 		return;
 	}
 	c->err = CONN_E_TLS;
@@ -1393,13 +783,13 @@ tls_fail(struct conn *c, const char *op)
 		return;
 	case BR_ERR_RECV_FATAL_ALERT + 70:
 		err_set("%s %s failed: server requires TLS 1.3 (BearSSL "
-		    "supports TLS 1.2 only) (alert 70 received)", op, c->where);
+		    "supports TLS 1.2 only) (alert 70 received)", op, c->s.where);
 		return;
 	default:
 		break;
 	}
 	if (e >= BR_ERR_RECV_FATAL_ALERT && e < BR_ERR_SEND_FATAL_ALERT)
-		err_set("%s %s failed: %s (alert %d received)%s", op, c->where,
+		err_set("%s %s failed: %s (alert %d received)%s", op, c->s.where,
 		    alert_name(e - BR_ERR_RECV_FATAL_ALERT),
 		    e - BR_ERR_RECV_FATAL_ALERT, c->no_client_cert &&
 		    (e == BR_ERR_RECV_FATAL_ALERT + 40 ||
@@ -1407,14 +797,14 @@ tls_fail(struct conn *c, const char *op)
 		    e == BR_ERR_RECV_FATAL_ALERT + 116) ?
 		    "; the server may require a client certificate" : "");
 	else if (e >= BR_ERR_SEND_FATAL_ALERT)
-		err_set("%s %s failed: %s (alert %d sent)", op, c->where,
+		err_set("%s %s failed: %s (alert %d sent)", op, c->s.where,
 		    alert_name(e - BR_ERR_SEND_FATAL_ALERT),
 		    e - BR_ERR_SEND_FATAL_ALERT);
 	else if (e >= BR_ERR_X509_OK)
 		err_set("TLS: certificate for %s rejected (%s)", c->vname,
 		    name);
 	else
-		err_set("%s %s failed (%s)", op, c->where, name);
+		err_set("%s %s failed (%s)", op, c->s.where, name);
 }
 
 static void
@@ -1429,7 +819,7 @@ set_key(br_ssl_client_context *cc, const struct tls_client *tc)
 		    br_ecdsa_sign_asn1_get_default());
 }
 
-/* Client handshake on c->fd. 0 / -1 (err_set, c->err). */
+/* Client handshake on c->s.fd. 0 / -1 (err_set, c->err). */
 static int
 tls_handshake(struct conn *c, const char *host, struct tls_client *tc)
 {
@@ -1481,7 +871,7 @@ tls_handshake(struct conn *c, const char *host, struct tls_client *tc)
 		return -1;
 	}
 	c->is_tls = 1;
-	arm(c);
+	sock_arm(&c->s);
 	br_ssl_engine_flush(c->eng, 0);
 	if (tls_run(c, BR_SSL_SENDAPP) == -1) {
 		tls_fail(c, "TLS handshake with");
@@ -1495,127 +885,29 @@ struct conn *
 conn_connect(const char *host, int port, struct tls_client *tc,
     int connect_timeout_ms, int io_timeout_ms, enum conn_err *err)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	struct conn *c = NULL;
-	char portstr[16], where[300], s[32];
-	int64_t deadline;
-	int fd = -1, rc, timed_out = 0, saved = 0, one = 1;
+	struct conn *c;
 
-	*err = CONN_E_CONFIG;
-	fmt_where(where, sizeof(where), host, port);
-	if (port < 1 || port > 65535) {
-		err_set("connect to %s: bad port", where);
-		return NULL;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	if ((rc = getaddrinfo(host, portstr, &hints, &res)) != 0) {
-		*err = CONN_E_RESOLVE;
-		err_set("cannot resolve %s: %s", host,
-		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-		return NULL;
-	}
-	deadline = now_ms() + (connect_timeout_ms > 0 ? connect_timeout_ms : 0);
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		timed_out = 0;
-		if ((fd = connect_one(ai, deadline, &timed_out)) != -1)
-			break;
-		saved = errno;
-		if (timed_out)
-			break; /* the deadline covers all addresses */
-	}
-	freeaddrinfo(res);
-	if (fd == -1) {
-		if (timed_out) {
-			*err = CONN_E_TIMEOUT;
-			err_set("connect to %s timed out after %s s", where,
-			    secs(connect_timeout_ms, s, sizeof(s)));
-		} else {
-			*err = CONN_E_CONNECT;
-			err_set("connect to %s: %s", where, strerror(saved));
-		}
-		return NULL;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if ((c = conn_alloc(fd, io_timeout_ms)) == NULL) {
-		close(fd);
+	if ((c = tls_conn_alloc()) == NULL) {
 		*err = CONN_E_IO;
 		return NULL;
 	}
-	snprintf(c->where, sizeof(c->where), "%s", where);
+	if (net_connect(&c->s, host, port, connect_timeout_ms, io_timeout_ms,
+	    err) == -1) {
+		tls_conn_free(c);
+		return NULL;
+	}
 	if (tc != NULL && tls_handshake(c, host, tc) == -1) {
 		*err = c->err;
-		conn_free(c);
+		tls_conn_free(c);
 		return NULL;
 	}
 	*err = CONN_OK;
 	return c;
 }
 
-/* Takes fd; the conn (own contexts and buffer, usable from one thread)
- * is owned by the caller. NULL on allocation failure (fd closed). */
-struct conn *
-conn_accept(int fd, struct tls_server *ts, int io_timeout_ms)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char host[INET6_ADDRSTRLEN] = "client";
-	unsigned char seed[32];
-	struct conn *c;
-	int fl, port = 0;
-
-	if ((c = conn_alloc(fd, io_timeout_ms)) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	if ((fl = fcntl(fd, F_GETFL)) != -1)
-		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	c->is_server = 1;
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
-		if (ss.ss_family == AF_INET) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-			inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-			port = ntohs(sin->sin_port);
-		} else if (ss.ss_family == AF_INET6) {
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-			inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
-			port = ntohs(s6->sin6_port);
-		}
-	}
-	fmt_where(c->where, sizeof(c->where), host, port);
-	if (ts == NULL)
-		return c;
-	c->eng = &c->u.sc.eng;
-	if (ts->key.type == BR_KEYTYPE_RSA)
-		br_ssl_server_init_full_rsa(&c->u.sc, ts->chain, ts->nchain,
-		    &ts->key.rsa);
-	else
-		br_ssl_server_init_full_ec(&c->u.sc, ts->chain, ts->nchain,
-		    BR_KEYTYPE_EC, &ts->key.ec);
-	br_ssl_engine_set_versions(c->eng, BR_TLS12, BR_TLS12);
-	br_ssl_engine_add_flags(c->eng, BR_OPT_NO_RENEGOTIATION);
-	if (tls_random(seed, sizeof(seed)) == -1) {
-		conn_free(c);
-		return NULL;
-	}
-	br_ssl_engine_inject_entropy(c->eng, seed, sizeof(seed));
-	explicit_bzero(seed, sizeof(seed));
-	br_ssl_engine_set_buffer(c->eng, c->iobuf, sizeof(c->iobuf), 1);
-	if (!br_ssl_server_reset(&c->u.sc)) {
-		err_set("TLS server setup failed (%s)",
-		    tls_error_name(br_ssl_engine_last_error(c->eng)));
-		conn_free(c);
-		return NULL;
-	}
-	c->is_tls = 1;
-	return c;
-}
-
 /* >0 bytes, 0 EOF (close_notify or TCP close), -1 error/timeout with
- * err_set and conn_error(). One io timeout per call. */
+ * err_set and conn_error(). One io timeout per call, or the exchange's
+ * deadline. */
 ssize_t
 conn_read(struct conn *c, void *buf, size_t n)
 {
@@ -1625,11 +917,10 @@ conn_read(struct conn *c, void *buf, size_t n)
 
 	if (n == 0)
 		return 0;
-	c->timed_out = c->sock_eof = c->sock_errno = 0;
-	arm(c);
+	sock_arm(&c->s);
 	if (!c->is_tls) {
-		if ((r = sock_read(c, buf, n)) < 0) {
-			sock_fail(c, "read from");
+		if ((r = sock_read(&c->s, buf, n)) < 0) {
+			c->err = sock_fail(&c->s, "read from");
 			return -1;
 		}
 		return r;
@@ -1638,8 +929,8 @@ conn_read(struct conn *c, void *buf, size_t n)
 		int e = br_ssl_engine_last_error(c->eng);
 		/* close_notify, or a TCP close without it: EOF; the HTTP
 		 * framing decides whether the data was complete. */
-		if ((e == 0 && !c->timed_out && !c->sock_errno) ||
-		    (c->sock_eof && (e == 0 || e == BR_ERR_IO) &&
+		if ((e == 0 && !c->s.timed_out && !c->s.err_no) ||
+		    (c->s.eof && (e == 0 || e == BR_ERR_IO) &&
 		    (!c->is_server || br_ssl_engine_get_version(c->eng))))
 			return 0;
 		tls_fail(c, c->is_server && !br_ssl_engine_get_version(c->eng) ?
@@ -1654,7 +945,8 @@ conn_read(struct conn *c, void *buf, size_t n)
 	return (ssize_t)len;
 }
 
-/* Sends and flushes all n bytes within one io timeout. 0 / -1 (err_set). */
+/* Sends and flushes all n bytes within one io timeout (or the exchange's
+ * deadline). 0 / -1 (err_set). */
 int
 conn_write(struct conn *c, const void *buf, size_t n)
 {
@@ -1663,12 +955,11 @@ conn_write(struct conn *c, const void *buf, size_t n)
 	size_t len;
 	ssize_t r;
 
-	c->timed_out = c->sock_eof = c->sock_errno = 0;
-	arm(c);
+	sock_arm(&c->s);
 	if (!c->is_tls) {
 		while (n > 0) {
-			if ((r = sock_write(c, src, n)) < 0) {
-				sock_fail(c, "write to");
+			if ((r = sock_write(&c->s, src, n)) < 0) {
+				c->err = sock_fail(&c->s, "write to");
 				return -1;
 			}
 			src += r;
@@ -1684,7 +975,7 @@ conn_write(struct conn *c, const void *buf, size_t n)
 			/* Unread application data blocks us: not in HTTP's
 			 * request/response order. */
 			err_set("write to %s: peer sent unexpected data",
-			    c->where);
+			    c->s.where);
 			c->err = CONN_E_IO;
 			return -1;
 		}
@@ -1704,7 +995,7 @@ conn_write(struct conn *c, const void *buf, size_t n)
 		if (!(st & BR_SSL_SENDREC))
 			break;
 		p = br_ssl_engine_sendrec_buf(c->eng, &len);
-		if ((r = sock_write(c, p, len)) < 0) {
+		if ((r = sock_write(&c->s, p, len)) < 0) {
 			c->dead = 1;
 			goto fail;
 		}
@@ -1726,21 +1017,19 @@ conn_error(const struct conn *c)
 int
 conn_fd(const struct conn *c)
 {
-	return c->fd;
+	return c->s.fd;
 }
 
 void
 conn_set_timeout(struct conn *c, int io_timeout_ms)
 {
-	c->timeout_ms = io_timeout_ms;
+	c->s.timeout_ms = io_timeout_ms;
 }
 
-const char *
-conn_server_name(const struct conn *c)
+void
+conn_set_deadline(struct conn *c, int ms)
 {
-	if (!c->is_tls || !c->is_server)
-		return "";
-	return br_ssl_engine_get_server_name(c->eng);
+	sock_set_deadline(&c->s, ms);
 }
 
 /* close_notify without waiting, close, wipe, free. NULL-safe. */
@@ -1759,13 +1048,13 @@ conn_close(struct conn *c)
 		br_ssl_engine_close(c->eng);
 		while (br_ssl_engine_current_state(c->eng) & BR_SSL_SENDREC) {
 			p = br_ssl_engine_sendrec_buf(c->eng, &len);
-			r = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			r = send(c->s.fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (r <= 0)
 				break;
 			br_ssl_engine_sendrec_ack(c->eng, (size_t)r);
 		}
 	}
-	conn_free(c);
+	tls_conn_free(c);
 }
 
 /* Close without close_notify, wipe, free. NULL-safe. */
@@ -1774,5 +1063,5 @@ conn_abort(struct conn *c)
 {
 	if (c == NULL)
 		return;
-	conn_free(c);
+	tls_conn_free(c);
 }

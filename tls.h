@@ -1,24 +1,16 @@
-/* tls.h - connections with deadlines: TCP (non-blocking connect bounded by a
- * timeout, every read/write bounded by poll) optionally wrapped in TLS 1.2 via
- * BearSSL, client side (trust anchors from PEM files at run time, SNI, host
- * name and IP-SAN verification, client certificates, getrandom() entropy) and
- * server side (for the mock: certificate chain + RSA/EC key from PEM). */
+/* tls.h - connections with deadlines: net.h TCP sockets optionally wrapped
+ * in TLS 1.2 via BearSSL, client side (trust anchors from PEM files at run
+ * time, SNI, host name and IP-SAN verification, client certificates checked
+ * against their key, getrandom() entropy). The mock's server side is
+ * mock/tlssrv.h; both use the reads and writes declared here. */
 #ifndef VAULTDR_TLS_H
 #define VAULTDR_TLS_H
 #include <stddef.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/types.h>
 
-/* Why a connection operation failed; decides whether a retry can help. */
-enum conn_err {
-	CONN_OK = 0,
-	CONN_E_RESOLVE,  /* getaddrinfo failed */
-	CONN_E_CONNECT,  /* refused / unreachable: retryable */
-	CONN_E_TIMEOUT,  /* connect or I/O deadline passed: retryable */
-	CONN_E_TLS,      /* handshake or verification failure: not retryable */
-	CONN_E_IO,       /* reset, EOF mid-exchange: retryable */
-	CONN_E_CONFIG,   /* bad CA file, key, etc.: not retryable */
-};
+#include "net.h" /* enum conn_err */
 
 /* Client TLS settings. Strings are borrowed for the life of the tls_client. */
 struct tls_config {
@@ -31,14 +23,11 @@ struct tls_config {
 };
 
 struct tls_client; /* loaded anchors + client credentials, shared by connections */
-/* Loads anchors and credentials now, so bad files fail before any request.
+/* Loads anchors and credentials now, so bad files fail before any request
+ * (a client certificate and key that do not belong together included).
  * NULL with err_set ("CA file X: ..."). */
 struct tls_client *tls_client_new(const struct tls_config *cfg);
 void tls_client_free(struct tls_client *tc); /* NULL-safe */
-
-struct tls_server; /* certificate chain + private key for the mock */
-struct tls_server *tls_server_load(const char *cert_file, const char *key_file);
-void tls_server_free(struct tls_server *ts);
 
 struct conn;
 /* Resolves host, connects within connect_timeout_ms (each address tried in
@@ -48,9 +37,6 @@ struct conn;
  * vault.example not trusted (BR_ERR_X509_NOT_TRUSTED)") and *err set. */
 struct conn *conn_connect(const char *host, int port, struct tls_client *tc,
     int connect_timeout_ms, int io_timeout_ms, enum conn_err *err);
-/* Server side: wraps an accepted fd (takes ownership); ts NULL = plain.
- * The TLS handshake runs lazily on first read. NULL on allocation failure. */
-struct conn *conn_accept(int fd, struct tls_server *ts, int io_timeout_ms);
 /* Reads up to n bytes: >0 bytes read, 0 clean EOF, -1 error/timeout (err_set,
  * conn_error() tells which). */
 ssize_t conn_read(struct conn *c, void *buf, size_t n);
@@ -58,9 +44,15 @@ ssize_t conn_read(struct conn *c, void *buf, size_t n);
 int conn_write(struct conn *c, const void *buf, size_t n);
 enum conn_err conn_error(const struct conn *c);
 int conn_fd(const struct conn *c);
+/* Per-call timeout used when no exchange deadline is set. */
 void conn_set_timeout(struct conn *c, int io_timeout_ms);
-/* SNI the client asked for (server side, TLS only) or "". */
-const char *conn_server_name(const struct conn *c);
+/* Starts one deadline, ms from now, shared by every following conn_read
+ * and conn_write (a request and its whole response), so that a peer sending
+ * a byte at a time still fails in bounded time; messages then say "timed
+ * out after <ms> s". ms < 0 returns to one timeout per call. */
+void conn_set_deadline(struct conn *c, int ms);
+/* Milliseconds on CLOCK_MONOTONIC (the clock every deadline uses). */
+int64_t conn_now_ms(void);
 /* Sends close_notify best-effort (without waiting), closes, frees. NULL-safe. */
 void conn_close(struct conn *c);
 /* Closes without close_notify (abrupt hang-up; used by the mock). */

@@ -89,7 +89,7 @@ vault_call(struct vault *v, const char *method, const char *path,
 	memset(r, 0, sizeof(*r));
 	snprintf(plain_path, sizeof(plain_path), "%.*s",
 	    (int)strcspn(path, "?"), path);
-	if (changing && v->read_only) {
+	if (changing && v->read_only && !(flags & VC_READ_POST)) {
 		err_set("dry run: refusing to send %s %s", method, plain_path);
 		r->fail = VF_REJECTED;
 		return -1;
@@ -202,6 +202,19 @@ get_wal(const struct json *j, int at, const char *path)
 	return json_get_i64(j, at, path, &x) == 0 ? x : -1;
 }
 
+/* A boolean field into *out (0/1), left alone (-1) when absent or not a
+ * boolean. */
+static void
+get_flag(const struct json *j, int at, const char *path, int *out)
+{
+	int b;
+
+	if (json_get_bool(j, at, path, &b) == 0)
+		*out = b;
+	else
+		err_clear();
+}
+
 int
 vault_observe(struct vault *v, struct vault_status *st)
 {
@@ -209,7 +222,8 @@ vault_observe(struct vault *v, struct vault_status *st)
 	int d, arr, i, n;
 
 	memset(st, 0, sizeof(*st));
-	st->last_wal = st->last_remote_wal = -1;
+	st->last_wal = st->last_remote_wal = st->last_dr_wal = -1;
+	st->corrupted_merkle_tree = st->standby = st->perf_standby = -1;
 	if (vault_call(v, "GET", P_DR "status", NULL, 0, VC_PROBE, &r) == -1) {
 		st->fail = r.fail;
 		st->reachable = r.fail == VF_SERVER || r.fail == VF_REJECTED ||
@@ -251,6 +265,14 @@ vault_observe(struct vault *v, struct vault_status *st)
 	if (st->last_wal < 0)
 		st->last_wal = get_wal(&r.j, d, "last_wal");
 	st->last_remote_wal = get_wal(&r.j, d, "last_remote_wal");
+	st->last_dr_wal = get_wal(&r.j, d, "last_dr_wal");
+	copy_str(&r.j, d, "connection_state", st->connection_state,
+	    sizeof(st->connection_state));
+	copy_str(&r.j, d, "primaries.0.connection_status", st->primary_conn,
+	    sizeof(st->primary_conn));
+	copy_str(&r.j, d, "merkle_root", st->merkle_root,
+	    sizeof(st->merkle_root));
+	get_flag(&r.j, d, "corrupted_merkle_tree", &st->corrupted_merkle_tree);
 	if ((arr = json_find(&r.j, d, "known_secondaries")) >= 0 &&
 	    (n = json_array_len(&r.j, arr)) > 0) {
 		st->known_secondaries = calloc((size_t)n, sizeof(char *));
@@ -277,6 +299,15 @@ vault_observe(struct vault *v, struct vault_status *st)
 			    sizeof(st->version));
 			if (json_get_bool(&r.j, 0, "sealed", &b) == 0)
 				st->sealed = b;
+			copy_str(&r.j, 0, "cluster_name", st->health_cluster_name,
+			    sizeof(st->health_cluster_name));
+			copy_str(&r.j, 0, "cluster_id", st->health_cluster_id,
+			    sizeof(st->health_cluster_id));
+			copy_str(&r.j, 0, "replication_dr_mode",
+			    st->health_dr_mode, sizeof(st->health_dr_mode));
+			get_flag(&r.j, 0, "standby", &st->standby);
+			get_flag(&r.j, 0, "performance_standby",
+			    &st->perf_standby);
 		}
 	}
 	vault_reply_free(&r);
@@ -370,9 +401,38 @@ cancel_attempt(struct vault *v)
 	err_set("%s", saved);
 }
 
+/* After a refused update: did another client replace (1) or cancel (2)
+ * our attempt? Vault names a nonce mismatch or a missing attempt;
+ * otherwise the attempt's status shows another nonce. 0: neither. */
+static int
+attempt_taken_over(struct vault *v, const char *msg, const char *nonce)
+{
+	struct vault_reply r;
+	char *now = NULL;
+	int b = 0, other = 0;
+	char saved[2048];
+
+	if (strstr(msg, "incorrect nonce") != NULL)
+		return 1;
+	if (strstr(msg, "no root generation in progress") != NULL)
+		return 2;
+	if (strstr(msg, "aborted") != NULL)
+		return 0; /* a wrong share: Vault ended the attempt itself */
+	snprintf(saved, sizeof(saved), "%s", msg);
+	if (vault_call(v, "GET", P_ATTEMPT, NULL, 0, VC_ONCE, &r) == 0 &&
+	    r.j.ntok > 0 && json_get_bool(&r.j, 0, "started", &b) == 0 && b &&
+	    json_get_str(&r.j, 0, "nonce", &now) == 0 && now[0] &&
+	    strcmp(now, nonce) != 0)
+		other = 1;
+	free(now);
+	vault_reply_free(&r);
+	err_set("%s", saved);
+	return other;
+}
+
 int
-vault_generate_dr_token(struct vault *v, const struct vault_keys *keys,
-    struct secret *out)
+vault_generate_dr_token_ex(struct vault *v, const struct vault_keys *keys,
+    struct secret *out, enum vault_gen_fail *whyp)
 {
 	struct vault_reply r;
 	struct secret otp = { 0 }, nonce = { 0 };
@@ -380,6 +440,7 @@ vault_generate_dr_token(struct vault *v, const struct vault_keys *keys,
 	char *s = NULL, *enc = NULL;
 	char token[256];
 	int required = 0, otp_len = 0, started = 0, i, done = 0, rc = -1;
+	enum vault_gen_fail why = VG_SERVER;
 	long long x;
 
 	memset(&r, 0, sizeof(r));
@@ -412,8 +473,18 @@ vault_generate_dr_token(struct vault *v, const struct vault_keys *keys,
 		}
 		explicit_bzero(b64, sizeof(b64));
 	}
-	if (vault_call(v, "POST", P_ATTEMPT, body.data, body.len, 0, &r) == -1)
+	if (vault_call(v, "POST", P_ATTEMPT, body.data, body.len, 0, &r) == -1) {
+		if (r.status == 403) {
+			why = VG_FORBIDDEN;
+			err_prefix("the %s refused to start a DR operation token "
+			    "generation: Vault 2.x requires a privileged token "
+			    "for generate-operation-token; set "
+			    "VAULT_DR_OPERATION_TOKEN to a batch DR operation "
+			    "token created on the primary instead", v->label ?
+			    v->label : v->url);
+		}
 		goto out;
+	}
 	if (r.j.ntok == 0 || json_get_str(&r.j, 0, "nonce", &s) != 0) {
 		err_set("%s: operation token attempt started without a nonce",
 		    v->url);
@@ -447,8 +518,40 @@ vault_generate_dr_token(struct vault *v, const struct vault_keys *keys,
 			goto cancel;
 		if (vault_call(v, "POST", P_UPDATE, body.data, body.len, 0,
 		    &r) == -1) {
-			err_prefix("recovery key %d of %d was not accepted",
-			    i + 1, required);
+			if (r.fail != VF_REJECTED)
+				goto cancel; /* VG_SERVER */
+			int other = attempt_taken_over(v, err_get(), nonce.s);
+			if (other) {
+				why = VG_TAKEN_OVER;
+				if (other == 1)
+					err_prefix("on the %s, another token "
+					    "generation attempt took over (nonce "
+					    "changed); nothing was submitted to "
+					    "it", v->label ? v->label : v->url);
+				else
+					err_prefix("on the %s, another client "
+					    "cancelled this token generation "
+					    "attempt; nothing more was submitted",
+					    v->label ? v->label : v->url);
+				goto out; /* not ours to cancel */
+			}
+			if (r.status == 403) {
+				why = VG_FORBIDDEN;
+				err_prefix("the %s refused a key share: Vault 2.x "
+				    "requires a privileged token for "
+				    "generate-operation-token; set "
+				    "VAULT_DR_OPERATION_TOKEN to a batch DR "
+				    "operation token instead", v->label ?
+				    v->label : v->url);
+				goto cancel;
+			}
+			why = VG_INPUT;
+			if (i + 1 >= required || strstr(err_get(), "aborted"))
+				err_prefix("one of the %d key shares was not "
+				    "accepted (Vault checks them only once all "
+				    "are in)", i + 1);
+			else
+				err_prefix("key share %d was not accepted", i + 1);
 			goto cancel;
 		}
 		if (r.j.ntok > 0 && json_get_bool(&r.j, 0, "complete",
@@ -468,6 +571,7 @@ vault_generate_dr_token(struct vault *v, const struct vault_keys *keys,
 		vault_reply_free(&r);
 	}
 	if (!done) {
+		why = VG_INPUT;
 		err_set("%s: Vault needs %d recovery key shares; %d were given",
 		    v->url, required, keys->n);
 		goto cancel;
@@ -482,6 +586,8 @@ vault_generate_dr_token(struct vault *v, const struct vault_keys *keys,
 cancel:
 	cancel_attempt(v);
 out:
+	if (whyp)
+		*whyp = rc == 0 ? VG_NONE : why;
 	vault_reply_free(&r);
 	secret_free_str(s);
 	secret_free_str(enc);
@@ -489,6 +595,13 @@ out:
 	secret_wipe(&nonce);
 	buf_free(&body);
 	return rc;
+}
+
+int
+vault_generate_dr_token(struct vault *v, const struct vault_keys *keys,
+    struct secret *out)
+{
+	return vault_generate_dr_token_ex(v, keys, out, NULL);
 }
 
 static int
@@ -583,4 +696,389 @@ vault_delete_dr_token(struct vault *v, const struct secret *drtok)
 	    "dr_operation_token", drtok->s, NULL, NULL, NULL, NULL, VC_ONCE, &r);
 	vault_reply_free(&r);
 	return rc;
+}
+
+int
+vault_status_connected(const struct vault_status *st)
+{
+	int shown = 0;
+
+	if (st->primary_conn[0]) {
+		if (strcmp(st->primary_conn, "connected") != 0)
+			return 0;
+		shown = 1;
+	}
+	if (st->connection_state[0]) {
+		if (strcmp(st->connection_state, "ready") != 0)
+			return 0;
+		shown = 1;
+	}
+	return shown ? 1 : -1;
+}
+
+/* A poll failure that ends polling: TLS/config errors and stop signals. */
+static int
+poll_fatal(enum vault_fail f)
+{
+	return f == VF_TLS || f == VF_STOPPED;
+}
+
+int
+vault_ready(struct vault *v, int *ready, char *why, size_t whysz)
+{
+	struct vault_reply r;
+	char mode[24] = "", state[32] = "";
+	int sealed = -1, d;
+
+	*ready = 0;
+	snprintf(why, whysz, "no answer yet");
+	if (vault_call(v, "GET", "/v1/sys/health?standbyok=true&"
+	    "perfstandbyok=true", NULL, 0, VC_ONCE | VC_ANY_STATUS, &r) == -1) {
+		snprintf(why, whysz, "sys/health: %s", err_get());
+		vault_reply_free(&r);
+		return poll_fatal(v->last_fail) ? -1 : 0;
+	}
+	if (r.j.ntok > 0) {
+		copy_str(&r.j, 0, "replication_dr_mode", mode, sizeof(mode));
+		get_flag(&r.j, 0, "sealed", &sealed);
+	}
+	if (r.status != 200 || r.j.ntok == 0 || strcmp(mode, "primary") != 0 ||
+	    sealed != 0) {
+		snprintf(why, whysz, "sys/health answered %d%s%s%s%s", r.status,
+		    mode[0] ? ", replication_dr_mode " : "", mode,
+		    sealed == 1 ? ", sealed" : "", r.j.ntok == 0 ?
+		    ", no JSON body" : sealed == -1 ? ", seal state not shown" :
+		    "");
+		vault_reply_free(&r);
+		return 0;
+	}
+	vault_reply_free(&r);
+	if (vault_call(v, "GET", P_DR "status", NULL, 0, VC_ONCE, &r) == -1) {
+		snprintf(why, whysz, "dr/status: %s", err_get());
+		vault_reply_free(&r);
+		return poll_fatal(v->last_fail) ? -1 : 0;
+	}
+	if (r.j.ntok == 0 || (d = json_find(&r.j, 0, "data")) < 0 ||
+	    json_type_at(&r.j, d) != JSON_OBJECT) {
+		snprintf(why, whysz, "dr/status: reply has no data object");
+		vault_reply_free(&r);
+		return 0;
+	}
+	copy_str(&r.j, d, "mode", mode, sizeof(mode));
+	copy_str(&r.j, d, "state", state, sizeof(state));
+	vault_reply_free(&r);
+	if (strcmp(mode, "primary") != 0 ||
+	    (state[0] && strcmp(state, "running") != 0)) {
+		snprintf(why, whysz, "dr/status mode %s, state %s",
+		    mode[0] ? mode : "(none)", state[0] ? state : "(none)");
+		return 0;
+	}
+	*ready = 1;
+	snprintf(why, whysz, "DR primary, running");
+	return 0;
+}
+
+int
+vault_attached(struct vault *old, struct vault *newp, int *attached,
+    char *why, size_t whysz)
+{
+	struct vault_status so, sn;
+	int rc = 0, conn;
+
+	*attached = 0;
+	if (vault_observe(old, &so) == -1) {
+		snprintf(why, whysz, "%s", so.error);
+		rc = poll_fatal(so.fail) ? -1 : 0;
+		vault_status_free(&so);
+		return rc;
+	}
+	conn = vault_status_connected(&so);
+	if (strcmp(so.mode, "secondary") != 0 ||
+	    strcmp(so.state, "stream-wals") != 0 || conn == 0) {
+		snprintf(why, whysz, "DR mode %s, state %s%s%s", so.mode,
+		    so.state[0] ? so.state : "(none)", conn == 0 ?
+		    ", not connected: " : "", conn != 0 ? "" :
+		    so.primary_conn[0] ? so.primary_conn : so.connection_state);
+		vault_status_free(&so);
+		return 0;
+	}
+	if (vault_observe(newp, &sn) == -1) {
+		snprintf(why, whysz, "new primary: %s", sn.error);
+		rc = poll_fatal(sn.fail) ? -1 : 0;
+	} else if (!vault_status_knows(&sn, so.secondary_id))
+		snprintf(why, whysz, "streaming, but the new primary does not "
+		    "list its secondary id %s", so.secondary_id[0] ?
+		    so.secondary_id : "(none)");
+	else {
+		*attached = 1;
+		snprintf(why, whysz, "stream-wals%s, id %s known", conn == 1 ?
+		    ", connected" : "", so.secondary_id);
+	}
+	vault_status_free(&so);
+	vault_status_free(&sn);
+	return rc;
+}
+
+int
+vault_lookup_self(struct vault *v, int *valid, char *policies, size_t polsz,
+    long long *ttl)
+{
+	struct vault_reply r;
+	int arr, n, i, d;
+	size_t o = 0;
+
+	*valid = 0;
+	*ttl = -1;
+	if (polsz)
+		policies[0] = '\0';
+	if (vault_call(v, "GET", "/v1/auth/token/lookup-self", NULL, 0,
+	    VC_PROBE, &r) == -1) {
+		int denied = r.status == 403;
+		vault_reply_free(&r);
+		if (denied)
+			err_clear();
+		return denied ? 0 : -1;
+	}
+	if (r.j.ntok == 0 || (d = json_find(&r.j, 0, "data")) < 0 ||
+	    json_type_at(&r.j, d) != JSON_OBJECT) {
+		err_set("%s: auth/token/lookup-self: reply has no data object",
+		    v->url);
+		vault_reply_free(&r);
+		return -1;
+	}
+	*valid = 1;
+	if (json_get_i64(&r.j, d, "ttl", ttl) != 0)
+		*ttl = -1;
+	if ((arr = json_find(&r.j, d, "policies")) >= 0 &&
+	    (n = json_array_len(&r.j, arr)) > 0)
+		for (i = 0; i < n && polsz; i++) {
+			char *p = NULL;
+			if (json_tok_str(&r.j, json_array_elem(&r.j, arr, i),
+			    &p) == 0) {
+				snprintf(policies + o, polsz - o, "%s%s",
+				    o ? "," : "", p);
+				o = strlen(policies);
+			}
+			free(p);
+		}
+	err_clear();
+	vault_reply_free(&r);
+	return 0;
+}
+
+int
+vault_caps_allow(const char *caps, const char *need)
+{
+	char one[32];
+	const char *p;
+	size_t n;
+
+	/* "deny" anywhere wins, "root" allows everything. */
+	for (int pass = 0; pass < 2; pass++)
+		for (p = caps; *p; p += n + (p[n] == ',')) {
+			n = strcspn(p, ",");
+			if (n == 4 && strncmp(p, pass ? "root" : "deny", 4) == 0)
+				return pass;
+		}
+	for (p = need; *p; p += n) {
+		const char *q;
+		int found = 0;
+
+		while (*p == ' ')
+			p++;
+		if ((n = strcspn(p, " ")) == 0)
+			break;
+		snprintf(one, sizeof(one), "%.*s", (int)n, p);
+		for (q = caps; *q; q += strcspn(q, ",") + (q[strcspn(q, ",")] ==
+		    ','))
+			if (strcspn(q, ",") == strlen(one) &&
+			    strncmp(q, one, strlen(one)) == 0)
+				found = 1;
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
+/* Member `key` of the object at `at`; json_find takes dotted paths, so a
+ * key with a '.' cannot be looked up (Vault API paths have none). */
+static int
+json_member(const struct json *j, int at, const char *key)
+{
+	return strchr(key, '.') ? -1 : json_find(j, at, key);
+}
+
+int
+vault_capabilities(struct vault *v, struct vault_cap *c, size_t n)
+{
+	struct vault_reply r;
+	struct buf body = { 0 };
+	size_t i;
+	int rc = -1;
+
+	if (buf_puts(&body, "{\"paths\":[") == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((i && buf_puts(&body, ",") == -1) ||
+		    json_append_str(&body, c[i].path) == -1) {
+			buf_free(&body);
+			return -1;
+		}
+	if (buf_puts(&body, "]}") == -1) {
+		buf_free(&body);
+		return -1;
+	}
+	if (vault_call(v, "POST", "/v1/sys/capabilities-self", body.data,
+	    body.len, VC_READ_POST | VC_IDEMPOTENT | VC_PROBE, &r) == -1)
+		goto out;
+	if (r.j.ntok == 0) {
+		err_set("%s: sys/capabilities-self: reply is not JSON", v->url);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		int d = json_find(&r.j, 0, "data"), arr = -1, k, len;
+		size_t o = 0;
+
+		/* Look the path up as a key, not as a dotted path. */
+		if (d >= 0)
+			arr = json_member(&r.j, d, c[i].path);
+		if (arr < 0)
+			arr = json_member(&r.j, 0, c[i].path);
+		if (arr < 0 || (len = json_array_len(&r.j, arr)) < 0) {
+			err_set("%s: sys/capabilities-self: no answer for %s",
+			    v->url, c[i].path);
+			goto out;
+		}
+		c[i].caps[0] = '\0';
+		for (k = 0; k < len; k++) {
+			char *cap = NULL;
+			if (json_tok_str(&r.j, json_array_elem(&r.j, arr, k),
+			    &cap) == 0) {
+				snprintf(c[i].caps + o, sizeof(c[i].caps) - o,
+				    "%s%s", o ? "," : "", cap);
+				o = strlen(c[i].caps);
+			}
+			free(cap);
+		}
+		c[i].allowed = vault_caps_allow(c[i].caps, c[i].need);
+	}
+	rc = 0;
+out:
+	vault_reply_free(&r);
+	buf_free(&body);
+	return rc;
+}
+
+/* ---- versions ---- */
+
+/* Splits "v1.16.0-rc1+ent.hsm" into the numeric core (up to 8 parts) and
+ * the pre-release text (without '+' metadata). -1 when not a version. */
+static int
+version_parse(const char *s, long long num[8], int *nnum, const char **pre,
+    size_t *prelen)
+{
+	int k = 0;
+
+	if (s == NULL)
+		return -1;
+	if (*s == 'v' || *s == 'V')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (;;) {
+		long long x = 0;
+		int digits = 0;
+
+		while (isdigit((unsigned char)*s) && digits < 15) {
+			x = x * 10 + (*s++ - '0');
+			digits++;
+		}
+		if (digits == 0 || isdigit((unsigned char)*s) || k == 8)
+			return -1;
+		num[k++] = x;
+		if (*s != '.')
+			break;
+		s++;
+	}
+	*nnum = k;
+	*pre = "";
+	*prelen = 0;
+	if (*s == '-') {
+		*pre = ++s;
+		*prelen = strcspn(s, "+");
+		if (*prelen == 0)
+			return -1;
+		s += *prelen;
+	}
+	return *s == '\0' || *s == '+' ? 0 : -1;
+}
+
+int
+vault_version_valid(const char *v)
+{
+	long long num[8];
+	const char *pre;
+	size_t pl;
+	int n;
+
+	return version_parse(v, num, &n, &pre, &pl) == 0;
+}
+
+/* Semver pre-release order: dot-separated identifiers, numeric ones
+ * numerically and below alphanumeric ones, a shorter list first. */
+static int
+pre_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+	if (al == 0 || bl == 0)
+		return al == bl ? 0 : al == 0 ? 1 : -1;
+	while (al && bl) {
+		size_t x = 0, y = 0;
+		int anum = 1, bnum = 1, c;
+
+		while (x < al && a[x] != '.')
+			anum &= isdigit((unsigned char)a[x++]) != 0;
+		while (y < bl && b[y] != '.')
+			bnum &= isdigit((unsigned char)b[y++]) != 0;
+		if (anum && bnum) {
+			if (x != y) /* no leading zeros in semver */
+				return x < y ? -1 : 1;
+			c = memcmp(a, b, x);
+		} else if (anum != bnum)
+			return anum ? -1 : 1;
+		else {
+			c = memcmp(a, b, x < y ? x : y);
+			if (c == 0 && x != y)
+				c = x < y ? -1 : 1;
+		}
+		if (c)
+			return c < 0 ? -1 : 1;
+		a += x;
+		al -= x;
+		b += y;
+		bl -= y;
+		if (al && *a == '.')
+			a++, al--;
+		if (bl && *b == '.')
+			b++, bl--;
+	}
+	return al == bl ? 0 : al ? 1 : -1;
+}
+
+int
+vault_version_cmp(const char *a, const char *b)
+{
+	long long x[8], y[8];
+	const char *pa, *pb;
+	size_t la, lb;
+	int na, nb, k;
+
+	if (version_parse(a, x, &na, &pa, &la) == -1 ||
+	    version_parse(b, y, &nb, &pb, &lb) == -1)
+		return 0;
+	for (k = 0; k < na || k < nb; k++) {
+		long long p = k < na ? x[k] : 0, q = k < nb ? y[k] : 0;
+		if (p != q)
+			return p < q ? -1 : 1;
+	}
+	return pre_cmp(pa, la, pb, lb);
 }

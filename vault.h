@@ -41,6 +41,8 @@ struct vault_reply {
 #define VC_ONCE 0x2       /* no retry at all */
 #define VC_IDEMPOTENT 0x4 /* safe to resend after a lost answer */
 #define VC_ANY_STATUS 0x8 /* any status is an answer (sys/health) */
+#define VC_READ_POST 0x10 /* a POST that changes nothing (capabilities-self):
+			   * allowed in a dry run */
 
 /* One Vault request with the retry policy. body is JSON or NULL. Returns 0 on
  * a 2xx answer (or any answer with VC_ANY_STATUS), -1 otherwise with r->fail
@@ -66,25 +68,111 @@ struct vault_status {
 	int nknown;
 	char error[512];     /* why it is unreachable */
 	enum vault_fail fail;
+	/* Replication detail. A field this Vault does not show is "" (strings)
+	 * or -1 (numbers, flags): report it as "not checked", never guess. */
+	char connection_state[32]; /* secondary: ready, connecting, ... */
+	char primary_conn[32];     /* secondary: primaries[0].connection_status */
+	int corrupted_merkle_tree; /* -1, 0, 1 */
+	long long last_dr_wal;     /* primary: last_dr_wal alone */
+	char merkle_root[96];
+	/* sys/health of the node that answered: the cluster's own identity
+	 * (dr/status cluster_id is the DR set's, shared by both clusters). */
+	char health_cluster_name[128];
+	char health_cluster_id[96];
+	char health_dr_mode[24];   /* replication_dr_mode */
+	int standby;               /* -1, 0, 1 */
+	int perf_standby;          /* performance_standby: -1, 0, 1 */
 };
 /* Reads sys/replication/dr/status and sys/health with the probe policy.
  * 0 when the cluster answered; -1 when not (st->reachable = 0, st->error). */
 int vault_observe(struct vault *v, struct vault_status *st);
 void vault_status_free(struct vault_status *st);
 int vault_status_knows(const struct vault_status *st, const char *id);
+/* Is a DR secondary connected to its primary? 1 yes, 0 no (a shown field
+ * says otherwise: primaries[0].connection_status not "connected", or
+ * connection_state not "ready"), -1 not shown (older Vault). */
+int vault_status_connected(const struct vault_status *st);
+
+/* One readiness poll of a new DR primary (DESIGN Safety 7): sys/health with
+ * standbyok=true&perfstandbyok=true answers 200, replication_dr_mode
+ * primary, not sealed; and dr/status shows mode primary, state running
+ * (a Vault that shows no state passes on the mode). Each poll may reach
+ * another node behind the load balancer, so the caller loops until its
+ * deadline. Returns 0 after a poll (*ready 0/1; why says what was seen when
+ * not ready, e.g. "sys/health answered 429"); -1 only when polling cannot
+ * go on (TLS or configuration error, stop signal; err_set). */
+int vault_ready(struct vault *v, int *ready, char *why, size_t whysz);
+/* One poll of a re-attached DR secondary `old` (Safety 3, 7): old is a DR
+ * secondary in stream-wals, connected where shown, and its secondary_id is
+ * among new's known_secondaries. 0 after a poll (*attached 0/1, why), -1 as
+ * for vault_ready. */
+int vault_attached(struct vault *old, struct vault *newp, int *attached,
+    char *why, size_t whysz);
+
+/* GET auth/token/lookup-self with the token. 0 when Vault answered:
+ * *valid 1 (policies, comma separated, and ttl in seconds filled; ttl 0 =
+ * no expiry) or 0 (403: unknown or expired token). -1 on any other failure
+ * (server, network, 400 such as "path disabled in replication DR secondary
+ * mode": ask the primary); err_set. */
+int vault_lookup_self(struct vault *v, int *valid, char *policies,
+    size_t polsz, long long *ttl);
+
+/* One path's check for sys/capabilities-self. */
+struct vault_cap {
+	const char *path;  /* e.g. "sys/replication/dr/primary/demote" */
+	const char *need;  /* space separated: "update", "update sudo" */
+	int allowed;       /* out: root, or every needed one and no deny */
+	char caps[128];    /* out: what Vault listed, comma separated */
+};
+/* POST sys/capabilities-self {"paths": [...]}: read-only (VC_READ_POST, so
+ * also in a dry run). 0 with every c[i].allowed/caps filled; -1 (err_set)
+ * when Vault did not answer or the reply lacks a path. */
+int vault_capabilities(struct vault *v, struct vault_cap *c, size_t n);
+/* Pure: do the capabilities (comma separated) allow need (space
+ * separated)? "root" allows all, "deny" none. */
+int vault_caps_allow(const char *caps, const char *need);
+
+/* Pure: compares Vault versions such as "1.15.2+ent", "v1.16.0-rc1+ent.hsm":
+ * numeric parts (missing = 0), then a pre-release sorts before the release
+ * (identifiers compared as semver does); build metadata after '+' ignored.
+ * <0, 0, >0. Either one not a version: 0 (check vault_version_valid). */
+int vault_version_cmp(const char *a, const char *b);
+int vault_version_valid(const char *v);
 
 /* Recovery key shares, collected before any change is made. */
 struct vault_keys {
 	struct secret k[16];
 	int n;
 };
-/* GET .../generate-operation-token/attempt: required shares and otp_length. */
+/* GET .../generate-operation-token/attempt: required shares and otp_length.
+ * -1 is always a server failure (a 403, 400, or 5xx after the retries,
+ * v->last_fail says which), never an input error: exit 1, not 2. */
 int vault_attempt_info(struct vault *v, int *required, int *otp_length,
     int *started);
+
+/* Why a DR operation token could not be generated. */
+enum vault_gen_fail {
+	VG_NONE = 0,
+	VG_SERVER,     /* Vault or the network failed (any step but a share
+			* refusal): exit 1 */
+	VG_INPUT,      /* a key share was refused, or too few were given:
+			* exit 2 */
+	VG_FORBIDDEN,  /* 403 on starting (or feeding) the attempt: Vault 2.x
+			* wants a privileged token; the message says to use
+			* a batch DR operation token, VAULT_DR_OPERATION_TOKEN */
+	VG_TAKEN_OVER, /* another client cancelled our attempt or started its
+			* own (nonce changed); nothing was submitted to it and
+			* it is left alone */
+};
 /* Generates a DR operation token on a DR secondary: cancels a stale attempt,
  * starts one (server OTP, or a client OTP for the legacy scheme), submits key
- * shares until Vault reports completion, decodes. On failure the attempt is
- * cancelled. 0 / -1. */
+ * shares until Vault reports completion, decodes. On failure our own attempt
+ * is cancelled (never another client's). 0, or -1 with *why set (may be
+ * NULL) and err_set. A wrong share is reported as "one of the N key shares
+ * was not accepted": Vault checks them only when all are in. */
+int vault_generate_dr_token_ex(struct vault *v, const struct vault_keys *keys,
+    struct secret *out, enum vault_gen_fail *why);
+/* The same without the reason. */
 int vault_generate_dr_token(struct vault *v, const struct vault_keys *keys,
     struct secret *out);
 

@@ -1,9 +1,11 @@
 /* vaultdr.c - main: options, config and environment into a run, exit code. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dr.h"
 #include "log.h"
@@ -15,7 +17,8 @@ static const char usage_text[] =
 "usage: vaultdr [options] failover ENV   secondary becomes DR primary\n"
 "       vaultdr [options] failback ENV   primary becomes DR primary again\n"
 "       vaultdr [options] status ENV     read-only report of both clusters and the record\n"
-"       vaultdr --help | --version\n";
+"       vaultdr --help | --version\n"
+"Options may come before or after the command and ENV; -- ends them.\n";
 
 static const char help_text[] =
 "\n"
@@ -67,6 +70,19 @@ on_signal(int sig)
 	retry_stop_requested = 1;
 }
 
+/* A closed standard descriptor would be reused by the next open(): progress
+ * lines would land in the audit file or a TLS socket. Park /dev/null there. */
+static void
+std_fds_open(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", fd ? O_WRONLY : O_RDONLY) == -1)
+			_exit(EXIT_USAGE);
+}
+
 static int
 usage_error(const char *msg)
 {
@@ -98,10 +114,11 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	int ch, code;
 
+	std_fds_open();
 	secret_harden_process();
 	memset(&o, 0, sizeof(o));
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+c:nyvhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:nyvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o.config_path = optarg; break;
 		case 'n': o.dry_run = 1; break;
@@ -115,7 +132,8 @@ main(int argc, char **argv)
 			fputs(help_text, stdout);
 			return 0;
 		case 'V':
-			printf("vaultdr %s\n", VAULTDR_VERSION);
+			printf("vaultdr %s (commit %s)\n", VAULTDR_VERSION,
+			    VAULTDR_COMMIT);
 			return 0;
 		default: {
 			char msg[128];

@@ -1,5 +1,6 @@
 # mk/ecosystem.mk - included by the Makefile:
-#   make install [PREFIX=/usr/local] [DESTDIR=]   binaries, man pages, sample config
+#   make install [PREFIX=/usr/local] [DESTDIR=]   binaries, man pages, sample config,
+#                 demo scenario and gen-certs.sh under share/vaultdr/
 #   make uninstall                                the same files removed
 #   make kit      vaultdr-kit-$(VERSION)-linux-$(uname -m).tar.gz (air-gapped DR kit)
 #   make bench    failover/failback timings, connections, peak RSS, binary size
@@ -9,23 +10,27 @@ DESTDIR ?=
 BINDIR = $(DESTDIR)$(PREFIX)/bin
 MAN1DIR = $(DESTDIR)$(PREFIX)/share/man/man1
 DOCDIR = $(DESTDIR)$(PREFIX)/share/doc/vaultdr
+SHAREDIR = $(DESTDIR)$(PREFIX)/share/vaultdr
 STRIP ?= strip
 MANPAGES := vaultdr.1 mock/vaultdr-mock.1
 
 install: $(VAULTDR_BIN) $(MOCK_BIN)
-	install -d $(BINDIR) $(MAN1DIR) $(DOCDIR)
+	install -d $(BINDIR) $(MAN1DIR) $(DOCDIR) $(SHAREDIR)/scenarios
 	install -m 0755 $(VAULTDR_BIN) $(BINDIR)/vaultdr
 	$(STRIP) $(BINDIR)/vaultdr
 	install -m 0755 $(MOCK_BIN) $(BINDIR)/vaultdr-mock
 	$(STRIP) $(BINDIR)/vaultdr-mock
 	install -m 0644 $(MANPAGES) $(MAN1DIR)/
 	install -m 0644 vault_dr.cfg.example $(DOCDIR)/vault_dr.cfg.example
+	install -m 0644 mock/scenarios/demo.json $(SHAREDIR)/scenarios/demo.json
+	install -m 0755 tests/gen-certs.sh $(SHAREDIR)/gen-certs.sh
 
 uninstall:
 	rm -f $(BINDIR)/vaultdr $(BINDIR)/vaultdr-mock \
 	    $(MAN1DIR)/vaultdr.1 $(MAN1DIR)/vaultdr-mock.1 \
-	    $(DOCDIR)/vault_dr.cfg.example
-	-rmdir $(DOCDIR) 2>/dev/null
+	    $(DOCDIR)/vault_dr.cfg.example $(SHAREDIR)/scenarios/demo.json \
+	    $(SHAREDIR)/gen-certs.sh
+	-rmdir $(DOCDIR) $(SHAREDIR)/scenarios $(SHAREDIR) 2>/dev/null
 
 # The kit: everything a DR rehearsal needs on a host with nothing installed.
 # Test certificates are made fresh for each kit, valid 10 years, so that the

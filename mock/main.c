@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mock.h"
 #include "tls.h"
+#include "tlssrv.h"
 
 static const char usage[] =
 "usage: vaultdr-mock [--cert FILE --key FILE | --plain] [options]\n"
@@ -30,6 +31,7 @@ static const char usage[] =
 "  --log FILE           JSON lines, one per Vault/Route 53/IMDS request\n"
 "  --state-file FILE    state JSON, rewritten atomically after each change\n"
 "  -h, --help           this text\n"
+"  -V, --version        print the version and commit\n"
 "\n"
 "Ready: stdout gets one line 'READY {\"pid\":N,\"vault_a\":\"https://localhost:PA\",\n"
 "  \"vault_b\":...,\"route53\":...,\"control\":\"http://127.0.0.1:PC\",\n"
@@ -73,14 +75,21 @@ static const char usage[] =
 "Fault RULE: {\"listener\": \"a\"|\"b\"|\"route53\"|\"imds\"|\"*\",\n"
 "  \"method\": \"POST\"|\"*\",\n"
 "  \"path\": \"/v1/sys/...\" (prefix of the path without query; \"/\" = all),\n"
-"  \"action\": \"status\"|\"latency\"|\"hangup\"|\"blackhole\"|\"garbage\",\n"
+"  \"action\": \"status\"|\"latency\"|\"hangup\"|\"blackhole\"|\"garbage\"|\n"
+"  \"apply_status\"|\"apply_hangup\"|\"apply_delay\"|\"drip\",\n"
 "  \"status\": 500, \"body\": \"...\", \"aws_code\": \"Throttling\" (Route 53 error\n"
 "  code; status then defaults to 400), \"skip\": K (let K matching requests\n"
 "  pass first), \"count\": N (then apply N times; 0 = forever),\n"
-"  \"latency_ms\": 1000}. Rules are checked in order; the first matching rule\n"
-"  with budget left applies (a rule still skipping lets later rules look).\n"
+"  \"location\": \"https://...\" (Location header of a status answer),\n"
+"  \"latency_ms\": 1000, \"interval_ms\": 1000}. Rules are checked in order;\n"
+"  the first matching rule with budget left applies (a rule still skipping\n"
+"  lets later rules look).\n"
 "  latency: wait, then serve; hangup: close without an answer; blackhole:\n"
 "  never answer; garbage: send non-HTTP bytes and close.\n"
+"  apply_status: apply the request, then answer status (default 504) with\n"
+"  body (default a load balancer's HTML page); apply_hangup: apply, then\n"
+"  close without an answer; apply_delay: apply at once, answer after\n"
+"  latency_ms; drip: apply and send the answer one byte every interval_ms.\n"
 "\n"
 "Instance metadata (plain HTTP, always on 127.0.0.1; logged and faultable):\n"
 "  PUT /latest/api/token   header X-aws-ec2-metadata-token-ttl-seconds: 1..21600\n"
@@ -174,6 +183,11 @@ main(int argc, char **argv)
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage, stdout);
+			return 0;
+		}
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("vaultdr-mock %s (commit %s)\n", VAULTDR_VERSION,
+			    VAULTDR_COMMIT);
 			return 0;
 		}
 		if (strcmp(a, "--plain") == 0) {

@@ -103,6 +103,33 @@ struct cluster {
 	char *otp;             /* as supplied/generated */
 	struct strv given;     /* keys submitted so far */
 	struct strv dr_tokens; /* live generated DR operation tokens */
+	/* Replication model (scenario knobs, see vaultdr-mock.1). */
+	long long wal_rate;    /* WALs per second while primary and up */
+	long long wal_mark;    /* monotonic ms the growth counts from; 0 unset */
+	long long lag_wals;    /* a streaming secondary trails by this many */
+	int connected;         /* 0: its replication link is down */
+	char *forced_state;    /* initial attachment's state, NULL stream-wals */
+	int corrupted;         /* corrupted_merkle_tree */
+	long catchup_delay_ms; /* after its primary's demote */
+	long long catchup_at;  /* monotonic ms the catch-up lands; 0 none */
+	long long catchup_wal;
+	long attach_delay_ms;  /* connecting after update-primary */
+	long long attach_until;/* monotonic ms; 0 none */
+	char *attach_stuck;    /* NULL, or the state a re-attach stays in */
+	int reattached;        /* attached through update-primary */
+	long long wals_lost;   /* at its promotion; -1 not promoted from a set */
+	/* Nodes behind the load balancer: active, standbys, perf standbys. */
+	int standbys, perf_standbys, next_node;
+	char *cluster_name, *health_cluster_id; /* sys/health: its own */
+	int generate_forbidden; /* Vault 2.x: 403 on starting generation */
+	long long taken_over_after; /* shares before another attempt takes over */
+	int taken_over;        /* that has happened */
+};
+
+/* A restricted token's capabilities on a path (a trailing * matches a prefix). */
+struct tokcap {
+	char *token, *path;
+	struct strv caps;
 };
 
 struct rrset {
@@ -120,8 +147,14 @@ struct change {
 	char *cname_value;
 };
 
+/* Fault actions; the apply_* ones and drip run the real handler first (the
+ * change happens), then misbehave with its answer. Same order as
+ * fault_action_names. */
 enum fault_action { FA_STATUS, FA_LATENCY, FA_HANGUP, FA_BLACKHOLE,
-	FA_GARBAGE, FA_SERVED };
+	FA_GARBAGE, FA_APPLY_STATUS, FA_APPLY_HANGUP, FA_APPLY_DELAY, FA_DRIP,
+	FA_SERVED };
+/* "status", "latency", ..., "drip", "served" (indexed by the enum). */
+extern const char *const fault_action_names[];
 
 struct fault {
 	int listener;   /* L_A/L_B/L_R53, -1 = any */
@@ -131,8 +164,10 @@ struct fault {
 	int status;
 	char *body;     /* NULL = default */
 	char *aws_code; /* NULL = none */
+	char *location; /* status/apply_status: Location header, NULL = none */
 	long skip, count; /* remaining; count -1 = forever */
 	long latency_ms;
+	long interval_ms; /* drip: between two bytes */
 };
 
 /* An IMDSv2 session token handed out by PUT /latest/api/token. */
@@ -155,6 +190,8 @@ struct mock {
 	/* scenario */
 	struct strv vault_tokens, recovery_keys, batch_tokens;
 	int generate_requires_token;
+	struct tokcap *tcaps;   /* token_capabilities */
+	size_t ntcaps;
 	long recovery_threshold;
 	char *cluster_id, *cname;
 	struct cluster cl[2];
@@ -206,8 +243,14 @@ void state_changed(void);
 void state_json(struct buf *b);
 /* Rewrites --state-file atomically if dirty. Lock held. */
 void state_save(void);
-/* Replication state string of cluster i: running/stream-wals/idle/connecting. */
+/* Replication state string of cluster i: running/stream-wals/idle/connecting
+ * or a knob's merkle-sync/merkle-diff. */
 const char *cluster_state(int i);
+/* Cluster i is a DR secondary whose link to its primary is up (connected,
+ * not in the connecting phase of a re-attach). */
+int cluster_connected(int i);
+/* Connected and in stream-wals: its last_remote_wal follows its primary. */
+int cluster_streaming(int i);
 /* Lower-cased DNS name with a trailing dot (malloc'd; never NULL). */
 char *r53_norm_name(const char *s);
 /* Value the cluster CNAME resolves to through the INSYNC record, or NULL. */

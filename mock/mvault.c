@@ -191,6 +191,67 @@ token_ok(const struct mreq *q)
 	return t != NULL && strv_has(&M.vault_tokens, t);
 }
 
+/* ---- token policies ---- */
+
+/* The capabilities of token tok on path (leading '/' ignored): those the
+ * scenario's token_capabilities gives it (exact path first, then the
+ * longest "prefix*" pattern; "deny" when none matches), or "root" for a
+ * token the scenario does not restrict. */
+static const struct strv *
+token_caps(const char *tok, const char *path)
+{
+	static char *rootv[] = { "root" }, *denyv[] = { "deny" };
+	static const struct strv root = { rootv, 1 }, deny = { denyv, 1 };
+	const struct tokcap *best = NULL;
+	size_t k, bestlen = 0;
+	int restricted = 0;
+
+	while (*path == '/')
+		path++;
+	for (k = 0; tok && k < M.ntcaps; k++) {
+		const struct tokcap *t = &M.tcaps[k];
+		size_t n = strlen(t->path);
+
+		if (strcmp(t->token, tok) != 0)
+			continue;
+		restricted = 1;
+		if (strcmp(t->path, path) == 0)
+			return &t->caps;
+		if (n > 0 && t->path[n - 1] == '*' &&
+		    strncmp(t->path, path, n - 1) == 0 && n > bestlen) {
+			best = t;
+			bestlen = n;
+		}
+	}
+	if (!restricted)
+		return &root;
+	return best ? &best->caps : &deny;
+}
+
+/* Do caps allow every capability in need (space separated)? */
+static int
+caps_allow(const struct strv *caps, const char *need)
+{
+	char one[32];
+	const char *p = need;
+
+	if (strv_has(caps, "deny"))
+		return 0;
+	if (strv_has(caps, "root"))
+		return 1;
+	while (*p) {
+		size_t n = strcspn(p, " ");
+
+		snprintf(one, sizeof(one), "%.*s", (int)n, p);
+		if (!strv_has(caps, one))
+			return 0;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return 1;
+}
+
 /* Parses the request body as a JSON object (empty body = {}). 0 / -1
  * (response set). */
 static int
@@ -247,6 +308,31 @@ clear_attempt(struct cluster *c)
 	strv_free(&c->given);
 }
 
+/* ---- nodes behind the load balancer ---- */
+
+/* The node (0 active, 1..standbys, then performance standbys) that the
+ * connection of the calling thread reached: the mock serves each connection
+ * in its own thread, so a thread-local assignment is a per-connection one,
+ * handed out round-robin as a load balancer would. */
+static __thread int tl_node = -1;
+
+static int
+conn_node(int i)
+{
+	struct cluster *c = &M.cl[i];
+	int n = 1 + c->standbys + c->perf_standbys;
+
+	if (n == 1)
+		return 0;
+	if (tl_node < 0 || tl_node >= n) {
+		tl_node = c->next_node % n;
+		c->next_node = (c->next_node + 1) % n;
+	}
+	return tl_node;
+}
+
+static void take_over_attempt(struct cluster *c);
+
 /* ---- status endpoints ---- */
 
 static void
@@ -255,8 +341,10 @@ health(int i, const struct mreq *q, struct mresp *r)
 	static const char *codes[] = { "activecode", "standbycode",
 		"drsecondarycode", "performancestandbycode", "sealedcode",
 		"uninitcode" };
-	int val[6] = { 200, 429, 472, 473, 503, 501 }, k, b;
+	int val[6] = { 200, 429, 472, 473, 503, 501 }, k, b, ok[2], code;
 	const struct cluster *c = &M.cl[i];
+	int node = conn_node(i), standby = node > 0,
+	    perf = node > c->standbys;
 	char v[64], msg[96];
 	struct buf out = { 0 };
 	long long now = wall_ms() / 1000;
@@ -264,6 +352,7 @@ health(int i, const struct mreq *q, struct mresp *r)
 	for (k = 0; k < 2; k++) {
 		const char *nm = k ? "perfstandbyok" : "standbyok";
 
+		b = 0;
 		if (mreq_query_param(q, nm, v, sizeof(v), 1) && v[0] &&
 		    parse_go_bool(v, &b) == -1) {
 			snprintf(msg, sizeof(msg), "bad value for %s parameter",
@@ -271,6 +360,7 @@ health(int i, const struct mreq *q, struct mresp *r)
 			mresp_vault_error(r, 400, msg);
 			return;
 		}
+		ok[k] = b;
 	}
 	for (k = 0; k < 6; k++)
 		if (mreq_query_param(q, codes[k], v, sizeof(v), 1) &&
@@ -291,19 +381,50 @@ health(int i, const struct mreq *q, struct mresp *r)
 		raw_json(r, val[4], &out);
 		return;
 	}
+	/* Precedence as in Vault's sys_health.go: DR secondary, then
+	 * performance standby, then standby. */
+	code = !c->primary ? val[2] : perf ? (ok[1] ? val[0] : val[3]) :
+	    standby ? (ok[0] ? val[0] : val[1]) : val[0];
 	buf_printf(&out, "{\"initialized\":true,\"sealed\":false,"
-	    "\"standby\":false,\"performance_standby\":false,"
+	    "\"standby\":%s,\"performance_standby\":%s,"
 	    "\"replication_performance_mode\":\"disabled\","
 	    "\"replication_dr_mode\":\"%s\",\"server_time_utc\":%lld,"
-	    "\"version\":", c->primary ? "primary" : "secondary", now);
+	    "\"version\":", standby ? "true" : "false", perf ? "true" : "false",
+	    c->primary ? "primary" : "secondary", now);
 	json_append_str(&out, c->version);
-	buf_printf(&out, ",\"cluster_name\":\"vault-cluster-%s\","
-	    "\"cluster_id\":", c->name);
-	json_append_str(&out, M.cluster_id);
-	if (c->primary)
+	buf_puts(&out, ",\"cluster_name\":");
+	json_append_str(&out, c->cluster_name);
+	buf_puts(&out, ",\"cluster_id\":");
+	json_append_str(&out, c->health_cluster_id);
+	if (c->primary && !standby)
 		buf_printf(&out, ",\"last_wal\":%lld", c->last_wal);
 	buf_puts(&out, "}");
-	raw_json(r, c->primary ? val[0] : val[2], &out);
+	raw_json(r, code, &out);
+}
+
+/* sys/seal-status: an auto-unsealed cluster with recovery keys. */
+static void
+seal_status(int i, struct mresp *r)
+{
+	const struct cluster *c = &M.cl[i];
+	struct buf out = { 0 };
+
+	buf_printf(&out, "{\"type\":\"awskms\",\"initialized\":true,"
+	    "\"sealed\":%s,\"t\":%ld,\"n\":%zu,\"progress\":0,"
+	    "\"nonce\":\"\",\"version\":", c->transition ? "true" : "false",
+	    M.recovery_threshold, M.recovery_keys.n);
+	json_append_str(&out, c->version);
+	buf_puts(&out, ",\"build_date\":\"2023-11-23T00:00:00Z\","
+	    "\"migration\":false,\"recovery_seal\":true,"
+	    "\"storage_type\":\"raft\"");
+	if (!c->transition) {
+		buf_puts(&out, ",\"cluster_name\":");
+		json_append_str(&out, c->cluster_name);
+		buf_puts(&out, ",\"cluster_id\":");
+		json_append_str(&out, c->health_cluster_id);
+	}
+	buf_puts(&out, "}");
+	raw_json(r, 200, &out);
 }
 
 /* The DR status object of cluster i. */
@@ -318,8 +439,8 @@ dr_status(int i, struct buf *b)
 	buf_puts(b, "{\"cluster_id\":");
 	json_append_str(b, M.cluster_id);
 	if (c->primary) {
-		buf_puts(b, ",\"corrupted_merkle_tree\":false,"
-		    "\"known_secondaries\":[");
+		buf_printf(b, ",\"corrupted_merkle_tree\":%s,"
+		    "\"known_secondaries\":[", c->corrupted ? "true" : "false");
 		for (k = 0; k < c->known.n; k++) {
 			if (k)
 				buf_puts(b, ",");
@@ -337,8 +458,7 @@ dr_status(int i, struct buf *b)
 			int is_o = oc->secondary_id &&
 			    strcmp(oc->secondary_id, c->known.v[k]) == 0;
 
-			conn = is_o && oc->upstream == i &&
-			    strcmp(cluster_state(o), "stream-wals") == 0;
+			conn = is_o && oc->upstream == i && cluster_connected(o);
 			url[0] = addr[0] = '\0';
 			if (is_o) {
 				cluster_url(o, url, sizeof(url));
@@ -363,13 +483,18 @@ dr_status(int i, struct buf *b)
 	{
 		const char *st = cluster_state(i);
 		int up = c->upstream;
-		int streaming = up >= 0 && strcmp(st, "stream-wals") == 0;
-		long long rwal = streaming ? M.cl[up].last_wal : c->last_remote_wal;
+		int linked = cluster_connected(i);
+		long long rwal = c->last_remote_wal;
+		/* connection_state: "ready" when linked; "disconnected" when the
+		 * link is down (connected: false), else connecting or idle. */
+		const char *cs = linked ? "ready" : up < 0 ? "idle" :
+		    !c->connected && strcmp(st, "connecting") != 0 ?
+		    "disconnected" : "connecting";
 
 		buf_printf(b, ",\"connection_state\":\"%s\","
-		    "\"corrupted_merkle_tree\":false,"
-		    "\"known_primary_cluster_addrs\":[",
-		    streaming ? "ready" : up >= 0 ? "connecting" : "idle");
+		    "\"corrupted_merkle_tree\":%s,"
+		    "\"known_primary_cluster_addrs\":[", cs,
+		    c->corrupted ? "true" : "false");
 		addr[0] = url[0] = '\0';
 		if (up >= 0) {
 			cluster_addr(up, addr, sizeof(addr));
@@ -387,7 +512,7 @@ dr_status(int i, struct buf *b)
 			json_append_str(b, addr);
 			buf_printf(b, ",\"connection_status\":\"%s\","
 			    "\"last_heartbeat\":\"%s\"}",
-			    streaming ? "connected" : "disconnected", ts);
+			    linked ? "connected" : "disconnected", ts);
 		}
 		buf_puts(b, "],\"primary_cluster_addr\":");
 		json_append_str(b, addr);
@@ -587,6 +712,9 @@ gen_update(int i, const struct mreq *q, struct mresp *r)
 	if ((long)c->given.n < M.recovery_threshold) {
 		attempt_status(i, &out, NULL, 0, 0, NULL);
 		raw_json(r, 200, &out);
+		if (c->taken_over_after > 0 && !c->taken_over &&
+		    (long long)c->given.n >= c->taken_over_after)
+			take_over_attempt(c);
 		goto out;
 	}
 	for (k = 0; k < c->given.n; k++)
@@ -610,6 +738,134 @@ gen_update(int i, const struct mreq *q, struct mresp *r)
 out:
 	free(key);
 	free(nonce);
+}
+
+/* Another client cancelled this attempt and started its own. */
+static void
+take_over_attempt(struct cluster *c)
+{
+	unsigned char raw[16];
+	char b64[32];
+
+	strv_free(&c->given);
+	free(c->otp);
+	c->otp = NULL;
+	if (c->legacy) {
+		rand_bytes(raw, sizeof(raw));
+		if (b64_encode(raw, sizeof(raw), b64, sizeof(b64), 1) == 0)
+			c->otp = strdup(b64);
+	} else if ((c->otp = malloc((size_t)c->otp_length + 1)) != NULL)
+		rand_base62(c->otp, (size_t)c->otp_length);
+	rand_uuid(c->nonce);
+	c->taken_over = 1;
+	if (c->otp == NULL)
+		clear_attempt(c);
+	state_changed();
+}
+
+/* ---- token endpoints ---- */
+
+static void
+lookup_self(const struct mreq *q, struct mresp *r)
+{
+	const char *tok = vault_token(q);
+	int root = strv_has(token_caps(tok, "sys/"), "root");
+	size_t k;
+	struct buf d = { 0 };
+	char ts[40], acc[40];
+
+	for (k = 0; k < M.ntcaps; k++)
+		if (strcmp(M.tcaps[k].token, tok) == 0)
+			root = 0;
+	iso8601_ms(wall_ms(), ts, sizeof(ts));
+	rand_base62(acc, 24);
+	buf_printf(&d, "{\"accessor\":\"%s\",\"creation_time\":%lld,"
+	    "\"creation_ttl\":%d,\"display_name\":\"%s\","
+	    "\"entity_id\":\"\",\"expire_time\":%s,\"explicit_max_ttl\":0,"
+	    "\"id\":", acc, wall_ms() / 1000, root ? 0 : 2764800,
+	    root ? "root" : "token", root ? "null" : "\"2099-01-01T00:00:00Z\"");
+	json_append_str(&d, tok);
+	buf_printf(&d, ",\"meta\":null,\"num_uses\":0,\"orphan\":true,"
+	    "\"path\":\"%s\",\"policies\":%s,\"renewable\":%s,"
+	    "\"ttl\":%d,\"type\":\"service\"}",
+	    root ? "auth/token/root" : "auth/token/create",
+	    root ? "[\"root\"]" : "[\"default\",\"vaultdr\"]",
+	    root ? "false" : "true", root ? 0 : 2764800);
+	mresp_vault_ok(r, d.data, NULL, NULL);
+	buf_free(&d);
+}
+
+/* POST sys/capabilities-self {"paths":[...]} (or the older "path"). The
+ * answer carries each path's list in data and, as Vault's does, at the top
+ * level too; "capabilities" is there for a single path. */
+static void
+capabilities_self(const struct mreq *q, struct mresp *r)
+{
+	const char *tok = vault_token(q);
+	struct json j = { 0 };
+	struct strv paths = { 0 };
+	struct buf m = { 0 }, out = { 0 };
+	const char *key = "paths";
+	int idx, n, k;
+	char id[37];
+	size_t p, c;
+
+	if (body_json(q, &j, r) == -1)
+		return;
+	idx = json_find(&j, 0, "paths");
+	if (idx < 0) {
+		key = "path";
+		idx = json_find(&j, 0, "path");
+	}
+	if (json_type_at(&j, idx) == JSON_STRING) {
+		char *one = body_str(&j, key);
+		if (one)
+			strv_add(&paths, one);
+		free(one);
+	} else if (json_type_at(&j, idx) == JSON_ARRAY) {
+		n = json_array_len(&j, idx);
+		for (k = 0; k < n; k++) {
+			char *one = NULL;
+			int e = json_array_elem(&j, idx, k);
+			if (json_type_at(&j, e) == JSON_STRING &&
+			    json_tok_str(&j, e, &one) == 0)
+				strv_add(&paths, one);
+			free(one);
+		}
+	}
+	json_free(&j);
+	if (paths.n == 0) {
+		mresp_vault_error(r, 400, "missing required 'paths' parameter");
+		return;
+	}
+	for (p = 0; p < paths.n; p++) {
+		const struct strv *cv = token_caps(tok, paths.v[p]);
+
+		buf_puts(&m, p ? "," : "");
+		json_append_str(&m, paths.v[p]);
+		buf_puts(&m, ":[");
+		for (c = 0; c < cv->n; c++) {
+			buf_puts(&m, c ? "," : "");
+			json_append_str(&m, cv->v[c]);
+		}
+		buf_puts(&m, "]");
+		if (paths.n == 1) {
+			buf_puts(&m, ",\"capabilities\":[");
+			for (c = 0; c < cv->n; c++) {
+				buf_puts(&m, c ? "," : "");
+				json_append_str(&m, cv->v[c]);
+			}
+			buf_puts(&m, "]");
+		}
+	}
+	rand_uuid(id);
+	buf_printf(&out, "{%s,\"request_id\":\"%s\",\"lease_id\":\"\","
+	    "\"renewable\":false,\"lease_duration\":0,\"data\":{%s},"
+	    "\"wrap_info\":null,\"warnings\":null,\"auth\":null}", m.data, id,
+	    m.data);
+	raw_json(r, 200, &out);
+	buf_free(&m);
+	strv_free(&paths);
 }
 
 /* ---- role changes ---- */
@@ -638,10 +894,16 @@ promote(int i, const struct mreq *q, struct mresp *r)
 		return;
 	}
 	free(tok);
-	if (c->upstream >= 0 && strcmp(cluster_state(i), "stream-wals") == 0)
-		c->last_wal = M.cl[c->upstream].last_wal;
-	else if (c->last_remote_wal > 0)
+	/* Asynchronous replication: what the old primary wrote after the
+	 * last WAL this secondary received is lost. */
+	if (c->upstream >= 0) {
+		long long lost = M.cl[c->upstream].last_wal - c->last_remote_wal;
+		c->wals_lost = lost > 0 ? lost : 0;
+	}
+	if (c->last_remote_wal > 0)
 		c->last_wal = c->last_remote_wal;
+	c->catchup_at = c->attach_until = 0;
+	c->wal_mark = 0;
 	c->primary = 1;
 	c->upstream = -1;
 	free(c->secondary_id);
@@ -659,7 +921,9 @@ promote(int i, const struct mreq *q, struct mresp *r)
 static void
 demote(int i, struct mresp *r)
 {
-	struct cluster *c = &M.cl[i];
+	struct cluster *c = &M.cl[i], *s = &M.cl[1 - i];
+	/* Its streaming secondary receives the final WAL, after a delay. */
+	int follow = s->upstream == i && cluster_streaming(1 - i);
 
 	c->primary = 0;
 	c->upstream = -1;
@@ -667,6 +931,11 @@ demote(int i, struct mresp *r)
 	c->secondary_id = NULL;
 	c->last_remote_wal = c->last_wal;
 	strv_free(&c->known);
+	if (follow && s->catchup_delay_ms > 0) {
+		s->catchup_at = mono_ms() + s->catchup_delay_ms;
+		s->catchup_wal = c->last_wal;
+	} else if (follow && s->last_remote_wal < c->last_wal)
+		s->last_remote_wal = c->last_wal;
 	if (c->demote_delay_ms > 0) {
 		c->transition = 2;
 		c->transition_until = mono_ms() + c->demote_delay_ms;
@@ -954,7 +1223,13 @@ update_primary(int i, const struct mreq *q, struct mresp *r)
 	c->upstream = t;
 	free(c->secondary_id);
 	c->secondary_id = strdup(w->id);
-	c->last_remote_wal = M.cl[t].last_wal;
+	c->last_remote_wal = M.cl[t].last_wal > c->lag_wals ?
+	    M.cl[t].last_wal - c->lag_wals : 0;
+	c->reattached = 1;
+	c->connected = 1;
+	c->catchup_at = 0;
+	c->attach_until = c->attach_delay_ms > 0 ?
+	    mono_ms() + c->attach_delay_ms : 0;
 	if (!strv_has(&M.cl[t].known, w->id))
 		strv_add(&M.cl[t].known, w->id);
 	state_changed();
@@ -992,27 +1267,33 @@ op_token_delete(int i, const struct mreq *q, struct mresp *r)
 
 enum ep { EP_HEALTH, EP_STATUS, EP_DRSTATUS, EP_ATTEMPT, EP_UPDATE,
 	EP_PROMOTE, EP_UPDPRIM, EP_OPDEL, EP_DEMOTE, EP_SECTOK, EP_REVOKE,
-	EP_NONE };
+	EP_SEAL, EP_LOOKUP, EP_CAPS, EP_NONE };
 
 static const struct {
 	const char *path;
 	const char *methods; /* space separated; PUT == POST */
 	int unauth;          /* no token anywhere */
 	int secondary;       /* a dr/secondary/ endpoint */
+	const char *caps;    /* capabilities a restricted token needs */
 } eps[] = {
-	{ "sys/health", "GET HEAD", 1, 0 },
-	{ "sys/replication/status", "GET", 1, 0 },
-	{ "sys/replication/dr/status", "GET", 1, 0 },
+	{ "sys/health", "GET HEAD", 1, 0, NULL },
+	{ "sys/replication/status", "GET", 1, 0, NULL },
+	{ "sys/replication/dr/status", "GET", 1, 0, NULL },
 	{ "sys/replication/dr/secondary/generate-operation-token/attempt",
-	    "GET POST DELETE", 0, 1 },
+	    "GET POST DELETE", 0, 1, NULL },
 	{ "sys/replication/dr/secondary/generate-operation-token/update",
-	    "POST", 0, 1 },
-	{ "sys/replication/dr/secondary/promote", "POST", 0, 1 },
-	{ "sys/replication/dr/secondary/update-primary", "POST", 0, 1 },
-	{ "sys/replication/dr/secondary/operation-token/delete", "POST", 0, 1 },
-	{ "sys/replication/dr/primary/demote", "POST", 0, 0 },
-	{ "sys/replication/dr/primary/secondary-token", "POST", 0, 0 },
-	{ "sys/replication/dr/primary/revoke-secondary", "POST", 0, 0 },
+	    "POST", 0, 1, NULL },
+	{ "sys/replication/dr/secondary/promote", "POST", 0, 1, NULL },
+	{ "sys/replication/dr/secondary/update-primary", "POST", 0, 1, NULL },
+	{ "sys/replication/dr/secondary/operation-token/delete", "POST", 0, 1, NULL },
+	{ "sys/replication/dr/primary/demote", "POST", 0, 0, "update" },
+	{ "sys/replication/dr/primary/secondary-token", "POST", 0, 0,
+	    "update sudo" },
+	{ "sys/replication/dr/primary/revoke-secondary", "POST", 0, 0,
+	    "update" },
+	{ "sys/seal-status", "GET", 1, 0, NULL },
+	{ "auth/token/lookup-self", "GET", 0, 0, NULL },
+	{ "sys/capabilities-self", "POST", 0, 0, NULL },
 };
 
 static int
@@ -1067,6 +1348,13 @@ mvault_handle(int i, const struct mreq *q, struct mresp *r)
 			mresp_vault_error(r, 403, "permission denied");
 			return;
 		}
+		/* Vault 2.x: starting or feeding an attempt needs a token
+		 * privileged on this DR secondary, whatever is sent. */
+		if (((e == EP_ATTEMPT && strcmp(meth, "POST") == 0) ||
+		    e == EP_UPDATE) && c->generate_forbidden) {
+			mresp_vault_error(r, 403, "permission denied");
+			return;
+		}
 	} else if (e == EP_NONE || !eps[e].unauth) {
 		if (!token_ok(q)) {
 			mresp_vault_error(r, 403, "permission denied");
@@ -1074,6 +1362,11 @@ mvault_handle(int i, const struct mreq *q, struct mresp *r)
 		}
 		if (e == EP_NONE) {
 			mresp_vault_error(r, 404, NULL);
+			return;
+		}
+		if (eps[e].caps && !caps_allow(token_caps(vault_token(q), p),
+		    eps[e].caps)) {
+			mresp_vault_error(r, 403, "permission denied");
 			return;
 		}
 	}
@@ -1119,6 +1412,15 @@ mvault_handle(int i, const struct mreq *q, struct mresp *r)
 		break;
 	case EP_REVOKE:
 		revoke_secondary(i, q, r);
+		break;
+	case EP_SEAL:
+		seal_status(i, r);
+		break;
+	case EP_LOOKUP:
+		lookup_self(q, r);
+		break;
+	case EP_CAPS:
+		capabilities_self(q, r);
 		break;
 	default:
 		mresp_vault_error(r, 404, NULL);

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "mock.h"
 #include "tls.h"
+#include "tlssrv.h"
 
 #ifndef POLLRDHUP
 #define POLLRDHUP 0x2000 /* Linux */
@@ -166,12 +167,12 @@ append_utf8_str(struct buf *b, const char *s, size_t n)
 }
 
 static const char *lnames[] = { "a", "b", "route53", "control", "imds" };
-static const char *anames[] = { "status", "latency", "hangup", "blackhole",
-	"garbage", "served" };
-
+/* One JSON line per request: status is what was sent (0: nothing),
+ * applied the status of the real handler's answer when an apply_* or drip
+ * fault replaced or withheld it (0: not applicable). */
 static void
 log_request(long long seq, int which, const struct mreq *q, int status,
-    enum fault_action act)
+    enum fault_action act, int applied)
 {
 	struct buf b = { 0 };
 	size_t i, k, nout;
@@ -220,7 +221,9 @@ log_request(long long seq, int which, const struct mreq *q, int status,
 		buf_printf(&b, ",\"status\":%d", status);
 	else
 		buf_puts(&b, ",\"status\":null");
-	buf_printf(&b, ",\"action\":\"%s\"}\n", anames[act]);
+	if (applied > 0)
+		buf_printf(&b, ",\"applied_status\":%d", applied);
+	buf_printf(&b, ",\"action\":\"%s\"}\n", fault_action_names[act]);
 	pthread_mutex_lock(&log_mu);
 	fwrite(b.data, 1, b.len, reqlog);
 	fflush(reqlog);
@@ -264,31 +267,40 @@ reason(int s)
 	}
 }
 
-static int
-send_response(struct conn *c, const struct mresp *r, int head, int keep)
+/* Appends the framed response (status line, headers, body) to b. */
+static void
+frame_response(struct buf *b, const struct mresp *r, int head, int keep)
 {
-	struct buf b = { 0 };
 	char date[64];
 	time_t t = time(NULL);
 	struct tm tm;
-	int rc, bodyless = r->status == 204 || r->status == 304 ||
+	int bodyless = r->status == 204 || r->status == 304 ||
 	    r->status < 200;
 
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	buf_printf(&b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", r->status,
+	buf_printf(b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", r->status,
 	    reason(r->status), date);
 	if (r->ctype && !bodyless)
-		buf_printf(&b, "Content-Type: %s\r\n", r->ctype);
+		buf_printf(b, "Content-Type: %s\r\n", r->ctype);
 	if (!bodyless)
-		buf_printf(&b, "Content-Length: %zu\r\n", r->body.len);
+		buf_printf(b, "Content-Length: %zu\r\n", r->body.len);
 	if (!keep)
-		buf_puts(&b, "Connection: close\r\n");
+		buf_puts(b, "Connection: close\r\n");
 	if (r->hdrs.len)
-		buf_append(&b, r->hdrs.data, r->hdrs.len);
-	buf_puts(&b, "\r\n");
+		buf_append(b, r->hdrs.data, r->hdrs.len);
+	buf_puts(b, "\r\n");
 	if (!head && !bodyless && r->body.len)
-		buf_append(&b, r->body.data, r->body.len);
+		buf_append(b, r->body.data, r->body.len);
+}
+
+static int
+send_response(struct conn *c, const struct mresp *r, int head, int keep)
+{
+	struct buf b = { 0 };
+	int rc;
+
+	frame_response(&b, r, head, keep);
 	rc = b.data ? conn_write(c, b.data, b.len) : -1;
 	buf_free(&b);
 	return rc;
@@ -324,6 +336,7 @@ fault_match(int which, const struct mreq *q, struct fault *out)
 		out->path = NULL;
 		out->body = f->body ? strdup(f->body) : NULL;
 		out->aws_code = f->aws_code ? strdup(f->aws_code) : NULL;
+		out->location = f->location ? strdup(f->location) : NULL;
 		return f->action;
 	}
 	return FA_SERVED;
@@ -332,6 +345,8 @@ fault_match(int which, const struct mreq *q, struct fault *out)
 static void
 fault_response(int which, const struct fault *f, struct mresp *r)
 {
+	if (f->location)
+		buf_printf(&r->hdrs, "Location: %s\r\n", f->location);
 	r->status = f->status;
 	if (which == L_R53) {
 		if (f->body) {
@@ -423,7 +438,8 @@ control(const struct mreq *q, struct mresp *r)
 			json_append_str(&r->body, f->path);
 			buf_printf(&r->body, ",\"action\":\"%s\",\"status\":%d,"
 			    "\"skip_left\":%ld,\"count_left\":%ld}",
-			    anames[f->action], f->status, f->skip, f->count);
+			    fault_action_names[f->action], f->status, f->skip,
+			    f->count);
 		}
 		buf_puts(&r->body, "]");
 		pthread_mutex_unlock(&M.mu);
@@ -535,6 +551,61 @@ bad_request(struct cx *x, int status, const char *why)
 	mresp_free(&r);
 }
 
+/* A load balancer's own error page, as it answers when the backend is
+ * slow (apply_status without a body). */
+static void
+lb_page(struct mresp *r, int status)
+{
+	r->status = status;
+	r->ctype = "text/html";
+	buf_printf(&r->body, "<html>\r\n<head><title>%d %s</title></head>\r\n"
+	    "<body>\r\n<center><h1>%d %s</h1></center>\r\n</body>\r\n"
+	    "</html>\r\n", status, reason(status), status, reason(status));
+}
+
+/* Sends the framed response one byte every interval_ms; stops early when
+ * the peer goes away or the mock stops. 0 / -1. */
+static int
+drip_response(struct conn *c, const struct mresp *r, int head, int keep,
+    long interval_ms)
+{
+	struct buf b = { 0 };
+	size_t i;
+	int rc = 0;
+
+	frame_response(&b, r, head, keep);
+	for (i = 0; i < b.len && rc == 0; i++) {
+		if (i > 0)
+			nap(interval_ms);
+		if (stopping || conn_write(c, b.data + i, 1) == -1)
+			rc = -1;
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/* Runs the real handler for the request (the change happens). Returns 0,
+ * or -1 when the listener went down meanwhile. */
+static int
+apply(struct cx *x, const struct mreq *q, struct mresp *r)
+{
+	pthread_mutex_lock(&M.mu);
+	state_tick();
+	if (M.lst[x->which].st == LS_DOWN) {
+		pthread_mutex_unlock(&M.mu);
+		return -1;
+	}
+	if (x->which == L_R53)
+		r53_handle(q, r);
+	else if (x->which == L_IMDS)
+		imds_handle(q, r);
+	else
+		mvault_handle(x->which, q, r);
+	state_save();
+	pthread_mutex_unlock(&M.mu);
+	return 0;
+}
+
 /* Serves one request; returns 1 to keep the connection, 0 to close it
  * (orderly), -1 to abort it without close_notify. */
 static int
@@ -545,11 +616,12 @@ serve(struct cx *x, struct mreq *q)
 	enum fault_action act;
 	enum lstate ls;
 	long long seq;
-	int keep = q->keep_alive && !stopping, rc = keep;
+	int keep = q->keep_alive && !stopping, rc = keep, applied;
+	int head = strcmp(q->method, "HEAD") == 0;
 
 	if (x->which == L_CONTROL) {
 		control(q, &r);
-		send_response(x->c, &r, strcmp(q->method, "HEAD") == 0, keep);
+		send_response(x->c, &r, head, keep);
 		mresp_free(&r);
 		return keep;
 	}
@@ -565,18 +637,18 @@ serve(struct cx *x, struct mreq *q)
 		act = FA_BLACKHOLE;
 	switch (act) {
 	case FA_HANGUP:
-		log_request(seq, x->which, q, 0, act);
+		log_request(seq, x->which, q, 0, act, 0);
 		rc = -1;
 		goto out;
 	case FA_BLACKHOLE:
-		log_request(seq, x->which, q, 0, act);
+		log_request(seq, x->which, q, 0, act, 0);
 		hold(x->fd);
 		rc = -1;
 		goto out;
 	case FA_GARBAGE: {
 		static const char junk[] = "\x16\x03\x01garbage\x00\xff\xfe"
 		    "SSH-2.0-not-http\r\n\r\n\x01\x02";
-		log_request(seq, x->which, q, 0, act);
+		log_request(seq, x->which, q, 0, act, 0);
 		conn_write(x->c, junk, sizeof(junk) - 1);
 		rc = 0;
 		goto out;
@@ -588,29 +660,58 @@ serve(struct cx *x, struct mreq *q)
 		nap(f.latency_ms);
 		/* FALLTHROUGH */
 	case FA_SERVED:
-		pthread_mutex_lock(&M.mu);
-		state_tick();
-		if (M.lst[x->which].st == LS_DOWN) {
-			pthread_mutex_unlock(&M.mu);
+		if (apply(x, q, &r) == -1) {
 			rc = -1;
 			goto out;
 		}
-		if (x->which == L_R53)
-			r53_handle(q, &r);
-		else if (x->which == L_IMDS)
-			imds_handle(q, &r);
-		else
-			mvault_handle(x->which, q, &r);
-		state_save();
-		pthread_mutex_unlock(&M.mu);
 		break;
+	case FA_APPLY_STATUS:
+	case FA_APPLY_HANGUP:
+	case FA_APPLY_DELAY:
+	case FA_DRIP:
+		/* The change happens now; only the answer misbehaves. Logged
+		 * at once, so the log shows the request even while the
+		 * answer is still withheld. */
+		if (apply(x, q, &r) == -1) {
+			rc = -1;
+			goto out;
+		}
+		applied = r.status;
+		if (act == FA_APPLY_HANGUP) {
+			log_request(seq, x->which, q, 0, act, applied);
+			rc = -1;
+			goto out;
+		}
+		if (act == FA_APPLY_STATUS) {
+			mresp_free(&r);
+			memset(&r, 0, sizeof(r));
+			if (f.body || f.aws_code)
+				fault_response(x->which, &f, &r);
+			else {
+				lb_page(&r, f.status);
+				if (f.location)
+					buf_printf(&r.hdrs, "Location: %s\r\n",
+					    f.location);
+			}
+		}
+		log_request(seq, x->which, q, r.status, act, applied);
+		if (act == FA_APPLY_DELAY)
+			nap(f.latency_ms);
+		if (act == FA_DRIP) {
+			if (drip_response(x->c, &r, head, keep,
+			    f.interval_ms) == -1)
+				rc = -1;
+		} else if (send_response(x->c, &r, head, keep) == -1)
+			rc = -1;
+		goto out;
 	}
-	if (send_response(x->c, &r, strcmp(q->method, "HEAD") == 0, keep) == -1)
+	if (send_response(x->c, &r, head, keep) == -1)
 		rc = -1;
-	log_request(seq, x->which, q, r.status, act);
+	log_request(seq, x->which, q, r.status, act, 0);
 out:
 	free(f.body);
 	free(f.aws_code);
+	free(f.location);
 	mresp_free(&r);
 	return rc;
 }
@@ -678,8 +779,7 @@ accept_one(int which)
 	x->which = which;
 	x->c = conn_accept(fd, which == L_CONTROL || which == L_IMDS ? NULL :
 	    tls, IO_TIMEOUT_MS);
-	if (x->c == NULL) {
-		close(fd);
+	if (x->c == NULL) { /* conn_accept closed fd */
 		free(x);
 		return;
 	}

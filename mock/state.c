@@ -15,6 +15,12 @@
 #include "mock.h"
 #include "tls.h"
 
+/* Token layout only, to walk the members of an object whose keys are data
+ * (token_capabilities); json.c owns the parser. */
+#define JSMN_HEADER
+#define JSMN_PARENT_LINKS
+#include <jsmn.h>
+
 struct mock M = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 /* ---- small helpers ---- */
@@ -248,6 +254,184 @@ get_strv(struct ld *l, int at, const char *path, const char *key,
 	return 0;
 }
 
+/* One of the allowed strings (NULL-terminated list), or an error. */
+static int
+get_enum(struct ld *l, int at, const char *path, const char *key,
+    const char *const *allowed, char **dst)
+{
+	char *s = NULL, list[200] = "";
+	size_t o = 0;
+	int k;
+
+	if (get_str(l, at, path, key, &s) == -1)
+		return -1;
+	if (s == NULL)
+		return 0;
+	for (k = 0; allowed[k]; k++)
+		if (strcmp(s, allowed[k]) == 0) {
+			free(*dst);
+			*dst = s;
+			return 0;
+		}
+	free(s);
+	for (k = 0; allowed[k] && o < sizeof(list); k++) {
+		snprintf(list + o, sizeof(list) - o, "%s\"%s\"", k ? ", " : "",
+		    allowed[k]);
+		o = strlen(list);
+	}
+	return bad(l, "%s: must be one of %s", key, list);
+}
+
+/* The replication model, nodes and token knobs of one cluster. */
+static int
+load_cluster_repl(struct ld *l, int at, struct cluster *c, const char *nm)
+{
+	static const char *const states[] = { "stream-wals", "merkle-sync",
+		"merkle-diff", "connecting", "idle", NULL };
+	static const char *const stuck[] = { "merkle-sync", "connecting",
+		NULL };
+	char key[64];
+	long long v;
+
+#define K(sub) (snprintf(key, sizeof(key), "clusters.%s.%s", nm, sub), key)
+	if (get_int(l, at, "wal_rate", K("wal_rate"), 0, 1000000,
+	    &c->wal_rate) == -1 ||
+	    get_int(l, at, "lag_wals", K("lag_wals"), 0, 1LL << 52,
+	    &c->lag_wals) == -1 ||
+	    get_bool(l, at, "connected", K("connected"), &c->connected) == -1 ||
+	    get_enum(l, at, "state", K("state"), states,
+	    &c->forced_state) == -1 ||
+	    get_bool(l, at, "corrupted_merkle_tree",
+	    K("corrupted_merkle_tree"), &c->corrupted) == -1 ||
+	    get_enum(l, at, "attach_stuck", K("attach_stuck"), stuck,
+	    &c->attach_stuck) == -1 ||
+	    get_str(l, at, "cluster_name", K("cluster_name"),
+	    &c->cluster_name) == -1 ||
+	    get_str(l, at, "health_cluster_id", K("health_cluster_id"),
+	    &c->health_cluster_id) == -1 ||
+	    get_bool(l, at, "generate_forbidden", K("generate_forbidden"),
+	    &c->generate_forbidden) == -1 ||
+	    get_int(l, at, "attempt_taken_over_after",
+	    K("attempt_taken_over_after"), 0, 15, &c->taken_over_after) == -1)
+		return -1;
+	if (c->forced_state && strcmp(c->forced_state, "stream-wals") == 0) {
+		free(c->forced_state);
+		c->forced_state = NULL;
+	}
+	v = c->catchup_delay_ms;
+	if (get_int(l, at, "catchup_delay_ms", K("catchup_delay_ms"), 0,
+	    3600000, &v) == -1)
+		return -1;
+	c->catchup_delay_ms = (long)v;
+	v = c->attach_delay_ms;
+	if (get_int(l, at, "attach_delay_ms", K("attach_delay_ms"), 0,
+	    3600000, &v) == -1)
+		return -1;
+	c->attach_delay_ms = (long)v;
+	v = c->standbys;
+	if (get_int(l, at, "standbys", K("standbys"), 0, 16, &v) == -1)
+		return -1;
+	c->standbys = (int)v;
+	v = c->perf_standbys;
+	if (get_int(l, at, "perf_standbys", K("perf_standbys"), 0, 16,
+	    &v) == -1)
+		return -1;
+	c->perf_standbys = (int)v;
+#undef K
+	return 0;
+}
+
+/* Token index of member n's key in the object at `at`, or -1. */
+static int
+json_object_key(const struct json *j, int at, int n)
+{
+	const jsmntok_t *t = j->tok;
+	int i = at + 1, m, k;
+
+	if (at < 0 || at >= j->ntok || t[at].type != JSMN_OBJECT ||
+	    n >= t[at].size)
+		return -1;
+	for (m = 0; m < n; m++) {
+		/* skip the key and its value's whole subtree */
+		i++;
+		for (k = 1; k > 0 && i < j->ntok; i++)
+			k += t[i].size - 1;
+	}
+	return i < j->ntok ? i : -1;
+}
+
+static int
+json_object_size(const struct json *j, int at)
+{
+	return ((const jsmntok_t *)j->tok)[at].size;
+}
+
+/* token_capabilities: {"<token>": {"<path>": ["update", ...]}}. */
+static int
+load_token_caps(struct ld *l)
+{
+	int at = json_find(l->j, 0, "token_capabilities"), nt, t;
+
+	if (at < 0)
+		return 0;
+	if (json_type_at(l->j, at) != JSON_OBJECT)
+		return bad(l, "token_capabilities: must be an object");
+	nt = json_object_size(l->j, at);
+	for (t = 0; t < nt; t++) {
+		int kt = json_object_key(l->j, at, t), vt = kt + 1, np, p;
+		char *tok = NULL;
+
+		if (kt < 0 || json_tok_str(l->j, kt, &tok) == -1)
+			return bad(l, "token_capabilities: bad key");
+		if (json_type_at(l->j, vt) != JSON_OBJECT) {
+			free(tok);
+			return bad(l, "token_capabilities.<token>: must be an "
+			    "object of path: [capabilities]");
+		}
+		np = json_object_size(l->j, vt);
+		for (p = 0; p < np; p++) {
+			int kp = json_object_key(l->j, vt, p), vp = kp + 1, n, e;
+			struct tokcap *nc, *tc;
+			char *path = NULL;
+
+			if (kp < 0 || json_tok_str(l->j, kp, &path) == -1 ||
+			    json_type_at(l->j, vp) != JSON_ARRAY) {
+				free(path);
+				free(tok);
+				return bad(l, "token_capabilities.<token>.<path>: "
+				    "must be an array of strings");
+			}
+			nc = realloc(M.tcaps, (M.ntcaps + 1) * sizeof(*nc));
+			if (nc == NULL) {
+				free(path);
+				free(tok);
+				return bad(l, "out of memory");
+			}
+			M.tcaps = nc;
+			tc = &M.tcaps[M.ntcaps++];
+			memset(tc, 0, sizeof(*tc));
+			tc->token = strdup(tok);
+			tc->path = path;
+			n = json_array_len(l->j, vp);
+			for (e = 0; e < n; e++) {
+				char *cap = NULL;
+				int ei = json_array_elem(l->j, vp, e);
+
+				if (json_type_at(l->j, ei) != JSON_STRING ||
+				    json_tok_str(l->j, ei, &cap) == -1) {
+					free(tok);
+					return bad(l, "token_capabilities: "
+					    "capabilities must be strings");
+				}
+				strv_add(&tc->caps, cap);
+				free(cap);
+			}
+		}
+		free(tok);
+	}
+	return 0;
+}
+
 static int
 load_cluster(struct ld *l, int i, const char *nm)
 {
@@ -302,6 +486,8 @@ load_cluster(struct ld *l, int i, const char *nm)
 	c->demote_delay_ms = (long)v;
 	if (get_int(l, at, "last_wal", K("last_wal"), 0, 1LL << 52,
 	    &c->last_wal) == -1)
+		return -1;
+	if (load_cluster_repl(l, at, c, nm) == -1)
 		return -1;
 #undef K
 	return 0;
@@ -484,18 +670,27 @@ key_allowed(const char *path)
 		"faults[].listener", "faults[].method", "faults[].path",
 		"faults[].action", "faults[].status", "faults[].body",
 		"faults[].aws_code", "faults[].skip", "faults[].count",
-		"faults[].latency_ms", "listeners", "listeners.a",
+		"faults[].latency_ms", "faults[].interval_ms",
+		"faults[].location", "listeners", "listeners.a",
 		"listeners.b", "listeners.route53", "listeners.imds", "imds",
 		"imds.role", "imds.access_key", "imds.secret_key", "imds.token",
-		"imds.expiration", "imds.require_v2", NULL };
+		"imds.expiration", "imds.require_v2",
+		"generate_forbidden", "token_capabilities", NULL };
 	static const char *csub[] = { "mode", "otp", "otp_length", "version",
 		"dns_name", "promote_delay_ms", "demote_delay_ms", "last_wal",
-		NULL };
+		"wal_rate", "lag_wals", "connected", "state",
+		"corrupted_merkle_tree", "catchup_delay_ms", "attach_delay_ms",
+		"attach_stuck", "standbys", "perf_standbys", "cluster_name",
+		"health_cluster_id", "generate_forbidden",
+		"attempt_taken_over_after", NULL };
 	int i;
 
 	for (i = 0; ok[i]; i++)
 		if (strcmp(path, ok[i]) == 0)
 			return 1;
+	/* token_capabilities' keys are tokens and paths: checked as data. */
+	if (strncmp(path, "token_capabilities.", 19) == 0)
+		return 1;
 	if (strncmp(path, "clusters.a.", 11) == 0 ||
 	    strncmp(path, "clusters.b.", 11) == 0)
 		for (i = 0; csub[i]; i++)
@@ -592,6 +787,13 @@ set_defaults(void)
 		snprintf(dns, sizeof(dns), "vault-%s.lb.example.test", names[i]);
 		c->dns_name = strdup(dns);
 		c->last_wal = 1200;
+		c->connected = 1;
+		c->wals_lost = -1;
+		snprintf(dns, sizeof(dns), "vault-cluster-%s", names[i]);
+		c->cluster_name = strdup(dns);
+		snprintf(dns, sizeof(dns), "%s-0c1d2e3f-4a5b-4c6d-8e7f-%012d",
+		    i ? "b1b1b1b1" : "a0a0a0a0", i + 1);
+		c->health_cluster_id = strdup(dns);
 	}
 	M.r53_access_key = strdup("AKIDMOCKEXAMPLE");
 	M.r53_secret_key = strdup("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
@@ -660,6 +862,11 @@ state_load(const char *file, char *why, size_t whysz)
 			bad(&l, "clusters: must be an object");
 			goto out;
 		}
+		if (get_bool(&l, 0, "generate_forbidden", "generate_forbidden",
+		    &M.cl[0].generate_forbidden) == -1 ||
+		    load_token_caps(&l) == -1)
+			goto out;
+		M.cl[1].generate_forbidden = M.cl[0].generate_forbidden;
 		if (load_cluster(&l, 0, "a") == -1 ||
 		    load_cluster(&l, 1, "b") == -1)
 			goto out;
@@ -753,7 +960,8 @@ state_load(const char *file, char *why, size_t whysz)
 		snprintf(id, sizeof(id), "initial-%s", c->name);
 		c->upstream = 1 - i;
 		c->secondary_id = strdup(id);
-		c->last_remote_wal = o->last_wal;
+		c->last_remote_wal = o->last_wal > c->lag_wals ?
+		    o->last_wal - c->lag_wals : 0;
 		strv_add(&o->known, id);
 	}
 	rc = 0;
@@ -774,16 +982,19 @@ faults_free(struct fault *f, size_t n)
 		free(f[i].path);
 		free(f[i].body);
 		free(f[i].aws_code);
+		free(f[i].location);
 	}
 	free(f);
 }
+
+const char *const fault_action_names[] = { "status", "latency", "hangup",
+	"blackhole", "garbage", "apply_status", "apply_hangup", "apply_delay",
+	"drip", "served" };
 
 int
 faults_parse_at(const struct json *j, int idx, struct fault **out, size_t *n,
     char *why, size_t whysz)
 {
-	static const char *acts[] = { "status", "latency", "hangup",
-		"blackhole", "garbage", NULL };
 	struct ld l = { (struct json *)j, why, whysz };
 	struct fault *f = NULL;
 	int cnt, i, k;
@@ -797,7 +1008,7 @@ faults_parse_at(const struct json *j, int idx, struct fault **out, size_t *n,
 		int e = json_array_elem(j, idx, i);
 		struct fault *r = &f[i];
 		char key[64], *lst = NULL, *meth = NULL, *act = NULL;
-		long long st = 0, skip = 0, count = 0, lat = 1000;
+		long long st = 0, skip = 0, count = 0, lat = 1000, ivl = 1000;
 
 		snprintf(key, sizeof(key), "faults[%d]", i);
 		r->listener = -1;
@@ -854,30 +1065,41 @@ faults_parse_at(const struct json *j, int idx, struct fault **out, size_t *n,
 			goto fail;
 		r->action = FA_STATUS;
 		if (act) {
-			for (k = 0; acts[k]; k++)
-				if (strcmp(act, acts[k]) == 0)
+			for (k = 0; k < FA_SERVED; k++)
+				if (strcmp(act, fault_action_names[k]) == 0)
 					break;
 			free(act);
-			if (acts[k] == NULL) {
+			if (k == FA_SERVED) {
 				bad(&l, "%s: must be one of status, latency, "
-				    "hangup, blackhole, garbage", key);
+				    "hangup, blackhole, garbage, apply_status, "
+				    "apply_hangup, apply_delay, drip", key);
 				goto fail;
 			}
 			r->action = (enum fault_action)k;
 		}
 		if (get_str(&l, e, "body", K("body"), &r->body) == -1 ||
 		    get_str(&l, e, "aws_code", K("aws_code"), &r->aws_code) == -1 ||
+		    get_str(&l, e, "location", K("location"), &r->location) == -1 ||
 		    get_int(&l, e, "status", K("status"), 100, 599, &st) == -1 ||
 		    get_int(&l, e, "skip", K("skip"), 0, 1000000000, &skip) == -1 ||
 		    get_int(&l, e, "count", K("count"), 0, 1000000000, &count) == -1 ||
 		    get_int(&l, e, "latency_ms", K("latency_ms"), 0, 3600000,
-		    &lat) == -1)
+		    &lat) == -1 ||
+		    get_int(&l, e, "interval_ms", K("interval_ms"), 0, 3600000,
+		    &ivl) == -1)
 			goto fail;
+		if (r->location && strpbrk(r->location, "\r\n")) {
+			bad(&l, "%s: must be one line", K("location"));
+			goto fail;
+		}
 #undef K
-		r->status = st ? (int)st : r->aws_code ? 400 : 500;
+		/* apply_status imitates a load balancer that gave up waiting. */
+		r->status = st ? (int)st : r->aws_code ? 400 :
+		    r->action == FA_APPLY_STATUS ? 504 : 500;
 		r->skip = (long)skip;
 		r->count = count ? (long)count : -1;
 		r->latency_ms = (long)lat;
+		r->interval_ms = (long)ivl;
 	}
 	*out = f;
 	*n = (size_t)cnt;
@@ -905,20 +1127,104 @@ faults_parse(const char *js, size_t len, struct fault **out, size_t *n,
 
 /* ---- derived state ---- */
 
+/* Its primary is up, a primary, and knows this secondary's id. */
+static int
+upstream_ok(const struct cluster *c)
+{
+	const struct cluster *u;
+
+	if (c->primary || c->upstream < 0)
+		return 0;
+	u = &M.cl[c->upstream];
+	return u->primary && u->transition == 0 &&
+	    M.lst[c->upstream].st == LS_UP && c->secondary_id &&
+	    strv_has(&u->known, c->secondary_id);
+}
+
+static int
+attaching(const struct cluster *c)
+{
+	return c->attach_until != 0 && mono_ms() < c->attach_until;
+}
+
 const char *
 cluster_state(int i)
 {
-	const struct cluster *c = &M.cl[i], *u;
+	const struct cluster *c = &M.cl[i];
 
 	if (c->primary)
 		return "running";
 	if (c->upstream < 0)
 		return "idle";
-	u = &M.cl[c->upstream];
-	if (u->primary && u->transition == 0 && M.lst[c->upstream].st == LS_UP &&
-	    c->secondary_id && strv_has(&u->known, c->secondary_id))
-		return "stream-wals";
-	return "connecting";
+	if (!upstream_ok(c) || attaching(c))
+		return "connecting";
+	if (c->reattached && c->attach_stuck)
+		return c->attach_stuck;
+	if (!c->reattached && c->forced_state)
+		return c->forced_state;
+	return "stream-wals";
+}
+
+int
+cluster_connected(int i)
+{
+	const struct cluster *c = &M.cl[i];
+
+	return upstream_ok(c) && !attaching(c) && c->connected;
+}
+
+int
+cluster_streaming(int i)
+{
+	return cluster_connected(i) &&
+	    strcmp(cluster_state(i), "stream-wals") == 0;
+}
+
+/* WAL growth on primaries, streaming secondaries following their primary,
+ * catch-up after a demote. 1 if anything changed. */
+static int
+repl_tick(long long now)
+{
+	int i, changed = 0;
+
+	for (i = 0; i < 2; i++) {
+		struct cluster *c = &M.cl[i];
+
+		if (!c->primary || c->transition || c->wal_rate <= 0 ||
+		    M.lst[i].st == LS_DOWN) {
+			c->wal_mark = 0;
+			continue;
+		}
+		if (c->wal_mark == 0)
+			c->wal_mark = now;
+		long long grow = (now - c->wal_mark) * c->wal_rate / 1000;
+		if (grow > 0) {
+			c->last_wal += grow;
+			c->wal_mark += grow * 1000 / c->wal_rate;
+			changed = 1;
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		struct cluster *c = &M.cl[i];
+		long long want;
+
+		if (c->primary)
+			continue;
+		if (c->catchup_at && now >= c->catchup_at) {
+			if (c->catchup_wal > c->last_remote_wal)
+				c->last_remote_wal = c->catchup_wal;
+			c->catchup_at = 0;
+			changed = 1;
+		}
+		if (!cluster_streaming(i))
+			continue;
+		want = M.cl[c->upstream].last_wal - c->lag_wals;
+		if (want > c->last_remote_wal) {
+			c->last_remote_wal = want;
+			changed = 1;
+		}
+	}
+	return changed;
 }
 
 const char *
@@ -964,6 +1270,8 @@ state_tick(void)
 			M.ch[i].insync = 1;
 			changed = 1;
 		}
+	if (repl_tick(now))
+		changed = 1;
 	if (changed)
 		state_changed();
 	return changed;
@@ -1019,9 +1327,17 @@ state_json(struct buf *b)
 		    c->attempt ? "true" : "false", c->dr_tokens.n,
 		    lstate_name(M.lst[i].st));
 		json_append_str(b, c->version);
-		buf_printf(b, ",\"transition\":%s,\"port\":%d}",
+		buf_printf(b, ",\"transition\":%s,\"port\":%d",
 		    c->transition == 1 ? "\"promoting\"" :
 		    c->transition == 2 ? "\"demoting\"" : "null", M.lst[i].port);
+		buf_printf(b, ",\"last_wal\":%lld,\"last_remote_wal\":%lld,"
+		    "\"connected\":%s,\"wals_lost\":", c->last_wal,
+		    c->last_remote_wal, !c->primary && cluster_connected((int)i) ?
+		    "true" : "false");
+		if (c->wals_lost >= 0)
+			buf_printf(b, "%lld}", c->wals_lost);
+		else
+			buf_puts(b, "null}");
 	}
 	buf_puts(b, "},\"route53\":{\"records\":[");
 	for (i = 0; i < M.nrr; i++) {

@@ -23,6 +23,16 @@ client(struct tls_client *tc, int io_ms)
 	return http_client_new(&cfg);
 }
 
+/* A TLS client trusting the test CA (tls_client_free). */
+static struct tls_client *
+test_tls(void)
+{
+	struct tls_config tcfg = { 0 };
+
+	tcfg.ca_file = tsrv_cert("ca.pem");
+	return tls_client_new(&tcfg);
+}
+
 static char *
 url(const struct tsrv *s, const char *scheme, const char *path)
 {
@@ -198,6 +208,8 @@ http_retry_once_on_reused_connection(void)
 	CHECK(s.nreq == 3);
 }
 
+/* A client that follows redirects (Vault) re-sends the same method, body
+ * and headers to an https Location. */
 static void
 http_redirect_307_keeps_method_body_headers(void)
 {
@@ -207,19 +219,26 @@ http_redirect_307_keeps_method_body_headers(void)
 		{ "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", TSRV_KEEP },
 	};
 	static const struct http_header h[] = { { "X-Vault-Token", "tok1" } };
+	struct tls_client *tc = test_tls();
 	struct http_response r;
 	struct http_client *c;
 	struct tsrv s;
+	char u[128];
 
-	CHECK(tsrv_start(&s, NULL, NULL, st, 2) == 0);
-	c = client(NULL, 1000);
-	CHECK(http_request(c, "POST", url(&s, "http", "/v1/standby"), h, 1,
-	    "{\"k\":1}", 7, &r) == 0);
+	CHECK(tc != NULL);
+	CHECK(tsrv_start(&s, tsrv_cert("server.pem"), tsrv_cert("server.key"),
+	    st, 2) == 0);
+	c = client(tc, 1000);
+	http_client_follow_redirects(c, 1);
+	snprintf(u, sizeof(u), "https://localhost:%d/v1/standby", s.port);
+	CHECK(http_request(c, "POST", u, h, 1, "{\"k\":1}", 7, &r) == 0);
 	CHECK(r.status == 200);
+	CHECK(r.fail == HTTP_OK && r.sent == 1);
 	CHECK_MEMEQ(r.body, r.body_len, "ok", 2);
 	http_response_free(&r);
 	http_client_free(c);
 	tsrv_stop(&s);
+	tls_client_free(tc);
 	CHECK(s.nreq == 2);
 	CHECK(strncmp(s.req[1], "POST /v1/active HTTP/1.1\r\n", 26) == 0);
 	CHECK(strstr(s.req[1], "\r\nX-Vault-Token: tok1\r\n") != NULL);
@@ -233,25 +252,110 @@ http_redirect_limits(void)
 	static const char loop[] = "HTTP/1.1 308 Permanent Redirect\r\n"
 	    "Location: /again\r\nContent-Length: 0\r\n\r\n";
 	static const struct tsrv_step st[] = { { loop, TSRV_KEEP },
-		{ loop, TSRV_KEEP }, { loop, TSRV_KEEP }, { loop, TSRV_KEEP },
-		{ "HTTP/1.1 307 x\r\nLocation: https://127.0.0.1:1/\r\n"
-		    "Content-Length: 0\r\n\r\n", TSRV_KEEP } };
+		{ loop, TSRV_KEEP }, { loop, TSRV_KEEP }, { loop, TSRV_KEEP } };
+	struct tls_client *tc = test_tls();
 	struct http_response r;
 	struct http_client *c;
 	struct tsrv s;
+	char u[128];
 
-	CHECK(tsrv_start(&s, NULL, NULL, st, 5) == 0);
-	c = client(NULL, 1000);
-	CHECK(http_request(c, "GET", url(&s, "http", "/"), NULL, 0, NULL, 0,
-	    &r) == -1);
+	CHECK(tsrv_start(&s, tsrv_cert("server.pem"), tsrv_cert("server.key"),
+	    st, 4) == 0);
+	c = client(tc, 1000);
+	http_client_follow_redirects(c, 1);
+	snprintf(u, sizeof(u), "https://localhost:%d/", s.port);
+	CHECK(http_request(c, "GET", u, NULL, 0, NULL, 0, &r) == -1);
 	CHECK(strstr(err_get(), "more than 3 redirects") != NULL);
 	CHECK(http_last_proto_error(c) == 1);
+	CHECK(r.fail == HTTP_E_PROTO && r.sent == 0);
 	CHECK(r.body == NULL);
-	CHECK(http_request(c, "GET", url(&s, "http", "/"), NULL, 0, NULL, 0,
-	    &r) == -1);
-	CHECK(strstr(err_get(), "another scheme") != NULL);
 	http_client_free(c);
 	tsrv_stop(&s);
+	tls_client_free(tc);
+	CHECK(s.nreq == 4);
+}
+
+/* Following redirects never leaves https: a Location with http (an https
+ * to http downgrade, or a plain http one) is refused and nothing reaches
+ * the target. */
+static void
+http_redirect_to_http_refused(void)
+{
+	static char to_http[160];
+	static struct tsrv_step st[] = { { to_http, TSRV_KEEP } };
+	static const struct tsrv_step st2[] = { { OK_CL, TSRV_KEEP } };
+	static const struct http_header h[] = { { "X-Vault-Token", "tok1" } };
+	struct tls_client *tc = test_tls();
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s, s2;
+	char u[128], want[64];
+
+	CHECK(tsrv_start(&s2, NULL, NULL, st2, 1) == 0);
+	snprintf(to_http, sizeof(to_http), "HTTP/1.1 307 Temporary Redirect"
+	    "\r\nLocation: http://127.0.0.1:%d/v1/x\r\nContent-Length: 0"
+	    "\r\n\r\n", s2.port);
+	CHECK(tsrv_start(&s, tsrv_cert("server.pem"), tsrv_cert("server.key"),
+	    st, 1) == 0);
+	c = client(tc, 1000);
+	http_client_follow_redirects(c, 1);
+	snprintf(u, sizeof(u), "https://localhost:%d/v1/x", s.port);
+	CHECK(http_request(c, "POST", u, h, 1, "{}", 2, &r) == -1);
+	snprintf(want, sizeof(want), "redirect to http://127.0.0.1:%d refused",
+	    s2.port);
+	CHECK(strstr(err_get(), want) != NULL);
+	CHECK(r.fail == HTTP_E_PROTO && r.sent == 0);
+	/* http to http is not followed either. */
+	tsrv_stop(&s);
+	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
+	CHECK(http_request(c, "GET", url(&s, "http", "/"), NULL, 0, NULL, 0,
+	    &r) == -1);
+	CHECK(strstr(err_get(), want) != NULL);
+	http_client_free(c);
+	tsrv_stop(&s);
+	tsrv_stop(&s2);
+	tls_client_free(tc);
+	CHECK(s2.accepts == 0);
+}
+
+/* A client that does not follow redirects (Route 53: signed requests)
+ * returns the 307 as is; the signed headers never reach the other host. */
+static void
+http_redirect_not_followed_by_default(void)
+{
+	static char to_other[160];
+	static struct tsrv_step st[] = { { to_other, TSRV_KEEP } };
+	static const struct tsrv_step st2[] = { { OK_CL, TSRV_KEEP } };
+	static const struct http_header h[] = {
+		{ "Authorization", "AWS4-HMAC-SHA256 Credential=AKID/x" },
+		{ "X-Amz-Security-Token", "sessiontok" },
+	};
+	struct tls_client *tc = test_tls();
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s, s2;
+	char u[128], loc[128];
+
+	CHECK(tsrv_start(&s2, tsrv_cert("server.pem"), tsrv_cert("server.key"),
+	    st2, 1) == 0);
+	snprintf(loc, sizeof(loc), "https://127.0.0.1:%d/2013-04-01/x",
+	    s2.port);
+	snprintf(to_other, sizeof(to_other), "HTTP/1.1 307 Temporary Redirect"
+	    "\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n", loc);
+	CHECK(tsrv_start(&s, tsrv_cert("server.pem"), tsrv_cert("server.key"),
+	    st, 1) == 0);
+	c = client(tc, 1000);
+	snprintf(u, sizeof(u), "https://localhost:%d/2013-04-01/x", s.port);
+	CHECK(http_request(c, "POST", u, h, 2, "<x/>", 4, &r) == 0);
+	CHECK(r.status == 307 && r.fail == HTTP_OK && r.sent == 1);
+	CHECK_STREQ(http_resp_header(&r, "Location"), loc);
+	http_response_free(&r);
+	http_client_free(c);
+	tsrv_stop(&s);
+	tsrv_stop(&s2);
+	tls_client_free(tc);
+	CHECK(s.nreq == 1);
+	CHECK(s2.accepts == 0 && s2.nreq == 0);
 }
 
 static void
@@ -274,6 +378,7 @@ http_read_timeout_bounded(void)
 	CHECK(http_last_error(c) == CONN_E_TIMEOUT);
 	CHECK(http_last_sent(c) == 1);
 	CHECK(http_last_proto_error(c) == 0);
+	CHECK(r.fail == HTTP_E_TIMEOUT && r.sent == 1);
 	snprintf(want, sizeof(want), "GET 127.0.0.1:%d /v1/sys/health: read "
 	    "from 127.0.0.1:%d timed out after 0.3 s", s.port, s.port);
 	CHECK_STREQ(err_get(), want);
@@ -292,6 +397,7 @@ http_refused_not_sent(void)
 	CHECK(http_request(c, "POST", u, NULL, 0, "x", 1, &r) == -1);
 	CHECK(http_last_error(c) == CONN_E_CONNECT);
 	CHECK(http_last_sent(c) == 0);
+	CHECK(r.fail == HTTP_E_CONNECT && r.sent == 0);
 	CHECK(strstr(err_get(), "Connection refused") != NULL);
 	http_client_free(c);
 }
@@ -311,6 +417,7 @@ http_malformed_reply_is_proto_error(void)
 	    &r) == -1);
 	CHECK(http_last_proto_error(c) == 1);
 	CHECK(http_last_error(c) == CONN_E_IO);
+	CHECK(r.fail == HTTP_E_PROTO && r.sent == 1);
 	CHECK(strstr(err_get(), "duplicate Content-Length") != NULL);
 	http_client_free(c);
 	tsrv_stop(&s);
@@ -339,9 +446,73 @@ http_truncated_reply_not_retried(void)
 	CHECK(strstr(err_get(), "body truncated after 3 of 10 bytes") != NULL);
 	CHECK(http_last_error(c) == CONN_E_IO);
 	CHECK(http_last_sent(c) == 1);
+	CHECK(r.fail == HTTP_E_PROTO || r.fail == HTTP_E_IO);
+	CHECK(r.sent == 1);
 	http_client_free(c);
 	tsrv_stop(&s);
 	CHECK(s.nreq == 2);
+}
+
+/* A changing request on a reused connection that dies before any answer
+ * byte is NOT sent again (it may have been carried out): -1, sent, and the
+ * next request opens a fresh connection. */
+static void
+http_changing_request_never_resent(void)
+{
+	static const struct tsrv_step st[] = { { OK_CL, TSRV_KEEP },
+		{ "", TSRV_ABORT }, { OK_CL, TSRV_KEEP } };
+	struct http_response r;
+	struct http_client *c;
+	struct http_stats hs[1];
+	struct tsrv s;
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 3) == 0);
+	c = client(NULL, 1000);
+	CHECK(http_request(c, "GET", url(&s, "http", "/1"), NULL, 0, NULL, 0,
+	    &r) == 0);
+	http_response_free(&r);
+	CHECK(http_request(c, "POST", url(&s, "http", "/promote"), NULL, 0,
+	    "{}", 2, &r) == -1);
+	CHECK(r.fail == HTTP_E_IO && r.sent == 1);
+	CHECK(http_last_sent(c) == 1 && http_last_error(c) == CONN_E_IO);
+	CHECK(http_request(c, "GET", url(&s, "http", "/3"), NULL, 0, NULL, 0,
+	    &r) == 0);
+	http_response_free(&r);
+	http_client_stats(c, hs, 1);
+	CHECK(hs[0].connections == 2);
+	http_client_free(c);
+	tsrv_stop(&s);
+	CHECK(s.nreq == 3);
+	CHECK(strncmp(s.req[1], "POST /promote ", 14) == 0);
+	CHECK(strncmp(s.req[2], "GET /3 ", 7) == 0);
+}
+
+/* One deadline for the request and its whole response: a server sending
+ * one byte every 100 ms cannot stretch a 500 ms budget (the old per-read
+ * timeout would have waited for all ~40 bytes, about 4 s). */
+static void
+http_drip_bounded_by_request_deadline(void)
+{
+	static const struct tsrv_step st[] = { { OK_CL, TSRV_DRIP } };
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s;
+	long t0, dt;
+	char want[160];
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
+	c = client(NULL, 500);
+	t0 = tsrv_now_ms();
+	CHECK(http_request(c, "GET", url(&s, "http", "/v1/sys/health"), NULL,
+	    0, NULL, 0, &r) == -1);
+	dt = tsrv_now_ms() - t0;
+	CHECK(dt >= 490 && dt < 900);
+	CHECK(r.fail == HTTP_E_TIMEOUT && r.sent == 1);
+	snprintf(want, sizeof(want), "GET 127.0.0.1:%d /v1/sys/health: read "
+	    "from 127.0.0.1:%d timed out after 0.5 s", s.port, s.port);
+	CHECK_STREQ(err_get(), want);
+	http_client_free(c);
+	tsrv_stop(&s);
 }
 
 static void
@@ -408,6 +579,7 @@ http_https_errors_carry_tls_message(void)
 	CHECK(http_request(c, "GET", u, NULL, 0, NULL, 0, &r) == -1);
 	CHECK(http_last_error(c) == CONN_E_TLS);
 	CHECK(http_last_sent(c) == 0);
+	CHECK(r.fail == HTTP_E_TLS && r.sent == 0);
 	snprintf(want, sizeof(want), "GET localhost:%d /v1/sys/health: TLS: "
 	    "certificate does not match host name localhost "
 	    "(BR_ERR_X509_BAD_SERVER_NAME)", s.port);
@@ -509,6 +681,7 @@ http_rejects_header_injection(void)
 	    &r) == -1);
 	CHECK(http_last_error(c) == CONN_E_CONFIG);
 	CHECK(http_last_sent(c) == 0);
+	CHECK(r.fail == HTTP_E_CONFIG && r.sent == 0);
 	http_client_free(c);
 	http_client_free(NULL);
 	http_response_free(NULL);
@@ -525,6 +698,10 @@ suite_http(void)
 	T_RUN(http_retry_once_on_reused_connection);
 	T_RUN(http_redirect_307_keeps_method_body_headers);
 	T_RUN(http_redirect_limits);
+	T_RUN(http_redirect_to_http_refused);
+	T_RUN(http_redirect_not_followed_by_default);
+	T_RUN(http_changing_request_never_resent);
+	T_RUN(http_drip_bounded_by_request_deadline);
 	T_RUN(http_read_timeout_bounded);
 	T_RUN(http_refused_not_sent);
 	T_RUN(http_malformed_reply_is_proto_error);

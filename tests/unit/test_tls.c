@@ -8,6 +8,7 @@
 #include "log.h"
 #include "t.h"
 #include "tls.h"
+#include "mock/tlssrv.h"
 #include "tsrv.h"
 
 #define CT 500 /* connect timeout, ms */
@@ -298,6 +299,42 @@ tls_client_keys_all_formats_load(void)
 	}
 }
 
+/* A certificate with somebody else's key fails at load, naming both files
+ * (EC point, RSA modulus, and key type differences). */
+static void
+tls_client_key_mismatch_named(void)
+{
+	static const char *const pairs[][3] = {
+		{ "client.pem", "server.key", "do not match" },
+		{ "client-rsa.pem", "server-rsa.key", "do not match" },
+		{ "client.pem", "client-rsa.key",
+		    "holds an EC public key but key file" },
+		{ "client-rsa.pem", "client.key",
+		    "holds an RSA public key but key file" },
+	};
+	struct tls_config cfg = { 0 };
+	char ca[512], cert[512], key[512], want[1600];
+	size_t i;
+
+	snprintf(ca, sizeof(ca), "%s", tsrv_cert("ca.pem"));
+	cfg.ca_file = ca;
+	for (i = 0; i < 4; i++) {
+		snprintf(cert, sizeof(cert), "%s", tsrv_cert(pairs[i][0]));
+		snprintf(key, sizeof(key), "%s", tsrv_cert(pairs[i][1]));
+		cfg.client_cert = cert;
+		cfg.client_key = key;
+		CHECK(tls_client_new(&cfg) == NULL);
+		snprintf(want, sizeof(want), "client certificate %s ", cert);
+		CHECK(strncmp(err_get(), want, strlen(want)) == 0);
+		CHECK(strstr(err_get(), key) != NULL);
+		CHECK(strstr(err_get(), pairs[i][2]) != NULL);
+	}
+	/* The mock's server pair is checked the same way. */
+	CHECK(tls_server_load(tsrv_cert("server.pem"),
+	    tsrv_cert("wronghost.key")) == NULL);
+	CHECK(strstr(err_get(), "do not match") != NULL);
+}
+
 static void
 tls_connect_refused_is_fast(void)
 {
@@ -543,6 +580,7 @@ suite_tls(void)
 	T_RUN(tls_config_errors);
 	T_RUN(tls_system_bundle_loads);
 	T_RUN(tls_client_keys_all_formats_load);
+	T_RUN(tls_client_key_mismatch_named);
 	T_RUN(tls_connect_refused_is_fast);
 	T_RUN(tls_connect_timeout_is_bounded);
 	T_RUN(tls_resolve_error);

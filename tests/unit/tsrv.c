@@ -157,9 +157,15 @@ serve(void *arg)
 				conn_abort(c);
 				break;
 			}
-			conn_write(c, s->steps[step].reply,
-			    strlen(s->steps[step].reply));
 			i = s->steps[step].after;
+			if (i == TSRV_DRIP) {
+				const char *p = s->steps[step].reply;
+				while (*p && !s->stop &&
+				    conn_write(c, p++, 1) == 0)
+					usleep(100000);
+			} else
+				conn_write(c, s->steps[step].reply,
+				    strlen(s->steps[step].reply));
 			step++;
 			if (i == TSRV_CLOSE) {
 				conn_close(c);

@@ -9,12 +9,14 @@
 #include <sys/types.h>
 
 #include "tls.h"
+#include "mock/tlssrv.h"
 
 enum tsrv_after {
 	TSRV_KEEP,   /* keep the connection for the next request */
 	TSRV_CLOSE,  /* close (close_notify) after the reply */
 	TSRV_ABORT,  /* close without close_notify */
 	TSRV_SILENT, /* read the request, never reply (until stop) */
+	TSRV_DRIP,   /* send the reply one byte every 100 ms, then keep */
 };
 
 struct tsrv_step {
