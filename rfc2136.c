@@ -291,6 +291,19 @@ serial_gt(uint32_t a, uint32_t b)
 	return a != b && (uint32_t)(a - b) < 0x80000000u;
 }
 
+/* c with its per-exchange timeout cut to what is left before deadline, so
+ * that a wait ends on time even when a server does not answer. */
+static const struct rfc2136 *
+bounded(struct rfc2136 *cc, const struct rfc2136 *c, long long deadline)
+{
+	long long left = deadline - retry_now_ms();
+
+	*cc = *c;
+	if (left < cc->timeout_ms)
+		cc->timeout_ms = left > 1 ? (int)left : 1;
+	return cc;
+}
+
 /* Names compare case-insensitively, other values byte for byte. */
 static int
 same_value(int type, const char *a, const char *b)
@@ -305,12 +318,14 @@ same_value(int type, const char *a, const char *b)
 static int
 served_by(const struct rfc2136 *c, const struct dns_server *srv,
     const char *name, int type, const char *value, uint32_t min,
-    char *note, size_t notesz)
+    long long deadline, char *note, size_t notesz)
 {
 	struct rfc2136_rrset soa, set;
+	struct rfc2136 cc;
 
-	if (query(c, srv, NULL, c->zone, DNS_T_SOA, &soa) == -1 ||
-	    query(c, srv, NULL, name, type, &set) == -1) {
+	if (query(bounded(&cc, c, deadline), srv, NULL, c->zone, DNS_T_SOA,
+	    &soa) == -1 || query(bounded(&cc, c, deadline), srv, NULL, name,
+	    type, &set) == -1) {
 		snprintf(note, notesz, "%s", err_get());
 		return 0;
 	}
@@ -337,6 +352,7 @@ rfc2136_wait_served(const struct rfc2136 *c, const char *name, int type,
 {
 	struct dns_server srv[RFC2136_MAX_VALUES];
 	struct rfc2136_rrset set;
+	struct rfc2136 cc;
 	long long deadline = retry_now_ms() + timeout_ms;
 	char note[512] = "";
 	size_t nsrv = 0, i;
@@ -345,8 +361,8 @@ rfc2136_wait_served(const struct rfc2136 *c, const char *name, int type,
 
 	/* the primary first: its serial must have moved past since_serial */
 	for (;;) {
-		int ok = query(c, &c->server, c->key, c->zone, DNS_T_SOA,
-		    &set) == 0;
+		int ok = query(bounded(&cc, c, deadline), &c->server, c->key,
+		    c->zone, DNS_T_SOA, &set) == 0;
 		if (ok && set.n == 1 && serial_gt(set.soa_serial, since_serial))
 			break;
 		snprintf(note, sizeof(note), "%s", !ok ? err_get() :
@@ -368,7 +384,8 @@ rfc2136_wait_served(const struct rfc2136 *c, const char *name, int type,
 				return -1;
 			}
 	} else {
-		if (query(c, &c->server, c->key, c->zone, DNS_T_NS, &set) == -1)
+		if (query(bounded(&cc, c, deadline), &c->server, c->key,
+		    c->zone, DNS_T_NS, &set) == -1)
 			return -1;
 		memset(srv, 0, sizeof(srv));
 		for (i = 0; i < (size_t)set.n; i++, nsrv++) {
@@ -385,7 +402,8 @@ rfc2136_wait_served(const struct rfc2136 *c, const char *name, int type,
 		left = 0;
 		for (i = 0; i < nsrv; i++)
 			if (!done[i] && !(done[i] = served_by(c, &srv[i], name,
-			    type, value, serial, note, sizeof(note))))
+			    type, value, serial, deadline, note,
+			    sizeof(note))))
 				left++;
 		if (left == 0)
 			return 0;

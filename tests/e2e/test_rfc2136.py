@@ -172,6 +172,14 @@ def replace_cname(c):
     h.check(b.serial() > before["serial"], "serial advanced")
     r = c.tool("wait", NAME, "CNAME", B, str(before["serial"]), "5000", b.server)
     h.check(r.rc == 0 and "served" in r.out, "wait served", r)
+    # a check server that never answers: the wait still ends on time
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    c.extra.append(u)
+    r = c.tool("wait", NAME, "CNAME", B, str(before["serial"]), "1000", b.server,
+               "127.0.0.1:%d" % u.getsockname()[1], timeout_ms=3000)
+    h.check(r.rc == 1 and "no answer over UDP" in r.err, "a silent check server", r)
+    h.check(r.secs < 2.5, "bounded by the wait's timeout, not the exchange's", r)
     # waiting for a value nobody serves times out, naming what is served
     r = c.tool("wait", NAME, "CNAME", C, str(before["serial"]), "1000", b.server)
     h.check(r.rc == 1 and "not served after 1 s" in r.err and B in r.err, "wait times out", r)
