@@ -43,8 +43,10 @@ in_zone(const char *name, const char *zone)
 /* One exchange: signs m (when key != NULL), sends it to srv, parses the
  * answer into out and verifies its signature. Returns enum rfc2136_outcome:
  * UNKNOWN when the request may have been received but no authenticated
- * answer came; FAILED when it surely was not received or the server
- * refused our signature. */
+ * answer came (an unsigned BADSIG/BADKEY answer included: it is most likely
+ * genuine, and then nothing changed, but a re-read is what proves it);
+ * FAILED when it surely was not received or the server refused it in a
+ * signed answer. */
 static int
 exchange(const struct rfc2136 *c, const struct dns_server *srv,
     const struct tsig_key *key, struct dns_w *w, int tcp, struct dns_msg *out)

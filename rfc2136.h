@@ -13,9 +13,11 @@
  * answers NXRRSET/YXRRSET/YXDOMAIN): RFC2136_CONFLICT, nothing changed.
  *
  * Outcome unknown: once an UPDATE may have reached the server, a lost,
- * late, unauthenticated or SERVFAIL answer gives RFC2136_UNKNOWN. The caller
- * must then re-read (rfc2136_read) and decide from what it sees; it must
- * never send the UPDATE again blindly. */
+ * late, unauthenticated or SERVFAIL answer gives RFC2136_UNKNOWN. That
+ * includes the unsigned BADSIG/BADKEY answer a server gives to a wrong key:
+ * the error says so in words, and the re-read fails the same way. The
+ * caller must then re-read (rfc2136_read) and decide from what it sees; it
+ * must never send the UPDATE again blindly. */
 #ifndef VAULTDR_RFC2136_H
 #define VAULTDR_RFC2136_H
 #include <stdint.h>

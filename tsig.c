@@ -481,7 +481,7 @@ tsig_verify(const struct tsig_key *k, const unsigned char *m, size_t n,
 	if (v.error != 0 && maclen == 0) {
 		err_set("the server answered %s: %s",
 		    dns_rcode_name((int)v.error), tsig_error_words(v.error));
-		return TSIG_REJECTED;
+		return TSIG_UNVERIFIABLE;
 	}
 	if (maclen != ml) {
 		err_set("the answer's TSIG MAC has %zu bytes, not %zu", maclen,

@@ -57,9 +57,14 @@ int tsig_sign(const struct tsig_key *k, unsigned char *m, size_t *len,
 enum tsig_verdict {
 	TSIG_OK = 0,
 	TSIG_INVALID = -1,  /* unsigned, forged, wrong key/algorithm, stale */
-	TSIG_REJECTED = -2, /* the server refused our signature: its TSIG error
-	                       is BADSIG, BADKEY, BADTIME... (an answer that
-	                       cannot itself be authenticated) */
+	TSIG_REJECTED = -2, /* the server refused our request's signature
+	                       (TSIG error BADTIME, ...) in an answer whose MAC
+	                       verifies: authentic, the request was not done */
+	TSIG_UNVERIFIABLE = -3, /* an answer with a TSIG error (BADSIG,
+	                       BADKEY, ...) and no MAC, as RFC 8945 has servers
+	                       send when they cannot check ours: most likely
+	                       a wrong key, but nothing proves it came from
+	                       the server */
 };
 /* Verifies the signed message m[0..n), already parsed into msg: its last
  * record must be a TSIG from key k (name and algorithm), its MAC must be

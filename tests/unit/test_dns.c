@@ -1,6 +1,6 @@
 /* test_dns.c - dns.c (names, reader, writer), tsig.c (known answers from
  * BIND: messages signed by dig, nsupdate and named, captured by
- * $VAULTDR_VECTORS/dns/capture.py; key files) and rfc2136's message shapes. */
+ * $VAULTDR_VECTORS/dns/capture.py; key files) and the UPDATE's shape. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -441,11 +441,47 @@ tsig_bind_badsig(void)
 	CHECK(dns_parse(a, an, m) == 0);
 	CHECK(m->rcode == DNS_R_NOTAUTH);
 	CHECK(tsig_verify(&k, a, an, m, NULL, 0, tsig_time(a, m)) ==
-	    TSIG_REJECTED);
+	    TSIG_UNVERIFIABLE);
 	CHECK(strstr(err_get(), "BADSIG") != NULL);
 	CHECK(strstr(err_get(), "wrong secret") != NULL);
 out:
 	tsig_key_wipe(&k);
+	free(a);
+	free(m);
+}
+
+/* named's answer to a query signed 1000 s in the past: NOTAUTH, TSIG error
+ * BADTIME, signed (with our time, its own in Other Data): authentic. */
+static void
+tsig_bind_badtime(void)
+{
+	struct dns_msg *m = malloc(sizeof(*m));
+	unsigned char *q, *a, mac[TSIG_MAC_MAX];
+	struct tsig_key k;
+	size_t qn = 0, an = 0, maclen;
+	uint64_t t;
+
+	memset(mac, 0, sizeof(mac));
+	q = vec("badtime.req", &qn);
+	a = vec("badtime.resp", &an);
+	CHECK(q && a && m && load_key(&k) == 0);
+	if (!q || !a || !m)
+		goto out;
+	CHECK(dns_parse(q, qn, m) == 0);
+	t = tsig_time(q, m);
+	CHECK(tsig_verify(&k, q, qn, m, NULL, 0, t) == TSIG_OK);
+	maclen = tsig_mac(q, m, mac);
+	CHECK(dns_parse(a, an, m) == 0);
+	CHECK(m->rcode == DNS_R_NOTAUTH);
+	CHECK(tsig_verify(&k, a, an, m, mac, maclen, t + 1000) ==
+	    TSIG_REJECTED);
+	CHECK(strstr(err_get(), "BADTIME") != NULL);
+	mac[5] ^= 1;
+	CHECK(tsig_verify(&k, a, an, m, mac, maclen, t + 1000) ==
+	    TSIG_INVALID);
+out:
+	tsig_key_wipe(&k);
+	free(q);
 	free(a);
 	free(m);
 }
@@ -524,5 +560,6 @@ suite_dns(void)
 	T_RUN(tsig_bind_request);
 	T_RUN(tsig_bind_answers);
 	T_RUN(tsig_bind_badsig);
+	T_RUN(tsig_bind_badtime);
 	T_RUN(tsig_roundtrip);
 }
