@@ -43,8 +43,8 @@ CFLAGS ?= -O2
 CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -pthread
 LDFLAGS += -static -pthread
 
-CORE := buf.c log.c secret.c b64.c json.c ini.c sigv4.c net.c pem.c tls.c http.c $(COMPAT)
-APP := $(wildcard retry.c vault.c route53.c dr.c awscreds.c hook.c) dns.c tsig.c rfc2136.c
+CORE := buf.c err.c log.c secret.c b64.c json.c ini.c sigv4.c net.c pem.c tls.c http.c $(COMPAT)
+APP := $(wildcard retry.c vault.c route53.c config.c dr.c awscreds.c hook.c) dns.c tsig.c rfc2136.c
 MOCKSRC := $(wildcard mock/*.c)
 TESTSRC := $(wildcard tests/unit/*.c)
 

@@ -31,307 +31,6 @@
 #include "tls.h"
 #include "vault.h"
 
-/* ---------------------------------------------------------------- config */
-
-/* Parses a number of seconds from the environment (decimals allowed). */
-static int
-env_seconds(const char *name, double def, double *out)
-{
-	const char *s = getenv(name);
-	char *end;
-	double d;
-
-	if (s == NULL || *s == '\0') {
-		*out = def;
-		return 0;
-	}
-	errno = 0;
-	d = strtod(s, &end);
-	if (errno || end == s || *end != '\0' || !(d >= 0) || d > 1e7) {
-		err_set("%s: '%s' is not a number of seconds", name, s);
-		return -1;
-	}
-	*out = d;
-	return 0;
-}
-
-static int
-env_int(const char *name, int def, int lo, int hi, int *out)
-{
-	const char *s = getenv(name);
-	char *end;
-	long v;
-
-	if (s == NULL || *s == '\0') {
-		*out = def;
-		return 0;
-	}
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < lo || v > hi) {
-		err_set("%s: '%s' is not a whole number from %d to %d", name, s,
-		    lo, hi);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
-
-static const char *const known_suffixes[] = {
-	"primary_vault_cluster_domain", "secondary_vault_cluster_domain",
-	"cluster_cname", "primary_dns_target", "secondary_dns_target",
-	"hosted_zone_id", "record_ttl", NULL,
-};
-
-/* Value of "<env>_<suffix>" in the environment's section, or NULL. */
-static const struct ini_entry *
-cfg_entry(const struct ini *ini, const struct dr_config *c, const char *suffix)
-{
-	char key[256];
-
-	snprintf(key, sizeof(key), "%s_%s", c->env, suffix);
-	return ini_find(ini, c->section, key);
-}
-
-static int
-cfg_url(const struct ini *ini, struct dr_config *c, const char *suffix,
-    char **out, char **host)
-{
-	const struct ini_entry *e = cfg_entry(ini, c, suffix);
-	struct url u;
-	size_t n;
-
-	if (e == NULL || e->value[0] == '\0') {
-		err_set("%s: [%s] has no %s_%s", c->path, c->section, c->env,
-		    suffix);
-		return -1;
-	}
-	if (url_parse(e->value, &u) == -1) {
-		err_prefix("%s:%d: %s", c->path, e->line, e->key);
-		return -1;
-	}
-	if (strcmp(u.target, "/") != 0) {
-		err_set("%s:%d: %s: give the cluster address without a path "
-		    "(got %s)", c->path, e->line, e->key, e->value);
-		url_free(&u);
-		return -1;
-	}
-	*host = strdup(u.host);
-	url_free(&u);
-	*out = strdup(e->value);
-	if (*out == NULL || *host == NULL)
-		return -1;
-	n = strlen(*out);
-	while (n > 0 && (*out)[n - 1] == '/')
-		(*out)[--n] = '\0';
-	return 0;
-}
-
-int
-dr_load_config(const struct dr_opts *o, struct dr_config *c)
-{
-	static const char *const role[2] = { "primary", "secondary" };
-	struct ini ini;
-	const struct ini_entry *e;
-	const char *path = o->config_path;
-	char sect[256], *host[2] = { NULL, NULL };
-	size_t i, k;
-	int rc = -1, r;
-
-	memset(c, 0, sizeof(*c));
-	memset(&ini, 0, sizeof(ini));
-	if (path == NULL)
-		path = getenv("VAULTDR_CONFIG");
-	if (path == NULL || *path == '\0')
-		path = "vault_dr.cfg";
-	c->path = strdup(path);
-	c->env = strdup(o->env);
-	if (c->path == NULL || c->env == NULL)
-		goto out;
-	for (i = 0; c->env[i]; i++) {
-		unsigned char ch = (unsigned char)c->env[i];
-		if (!isalnum(ch) && ch != '-' && ch != '_') {
-			err_set("environment name '%s' may hold only letters, "
-			    "digits, '-' and '_'", o->env);
-			goto out;
-		}
-		c->env[i] = (char)tolower(ch);
-	}
-	if (ini_load(&ini, path) == -1)
-		goto out;
-	snprintf(sect, sizeof(sect), "Vault-Cluster-%s", o->env);
-	for (i = 0; i < ini.nsections; i++)
-		if (strcasecmp(ini.sections[i], sect) == 0)
-			break;
-	if (i == ini.nsections) {
-		struct buf have = { 0 };
-		for (k = 0; k < ini.nsections; k++)
-			if (strncasecmp(ini.sections[k], "Vault-Cluster-", 14) == 0)
-				buf_printf(&have, "%s%s", have.len ? ", " : "",
-				    ini.sections[k] + 14);
-		err_set("unknown environment '%s': %s has no [%s] section "
-		    "(environments: %s)", o->env, path, sect,
-		    have.len ? have.data : "none");
-		buf_free(&have);
-		goto out;
-	}
-	c->section = strdup(ini.sections[i]);
-	for (k = 0; k < 2; k++) {
-		char suffix[64];
-		snprintf(suffix, sizeof(suffix), "%s_vault_cluster_domain",
-		    role[k]);
-		if (cfg_url(&ini, c, suffix, &c->url[k], &host[k]) == -1)
-			goto out;
-		snprintf(suffix, sizeof(suffix), "%s_dns_target", role[k]);
-		e = cfg_entry(&ini, c, suffix);
-		c->dns_target[k] = strdup(e ? e->value : host[k]);
-		if (c->dns_target[k] == NULL)
-			goto out;
-		r53_strip_dot(c->dns_target[k]);
-		if (!r53_valid_hostname(c->dns_target[k])) {
-			if (e)
-				err_set("%s:%d: %s: '%s' is not a host name "
-				    "(a CNAME value names a host, not a URL)",
-				    path, e->line, e->key, e->value);
-			else
-				err_set("%s: [%s]: the %s cluster's address "
-				    "host '%s' cannot be a CNAME value; set "
-				    "%s_%s_dns_target", path, c->section,
-				    role[k], host[k], c->env, role[k]);
-			goto out;
-		}
-	}
-	if (strcmp(c->url[0], c->url[1]) == 0) {
-		err_set("%s: [%s]: primary and secondary are the same address "
-		    "%s", path, c->section, c->url[0]);
-		goto out;
-	}
-	if ((e = cfg_entry(&ini, c, "cluster_cname")) == NULL ||
-	    e->value[0] == '\0') {
-		err_set("%s: [%s] has no %s_cluster_cname", path, c->section,
-		    c->env);
-		goto out;
-	}
-	if (!r53_valid_hostname(e->value)) {
-		err_set("%s:%d: %s: '%s' is not a DNS name", path, e->line,
-		    e->key, e->value);
-		goto out;
-	}
-	c->cname = strdup(e->value);
-	if ((e = cfg_entry(&ini, c, "hosted_zone_id")) != NULL)
-		c->zone_id = strdup(e->value);
-	else if (ini_get(&ini, "AWS-Route-53", "HostedZoneID"))
-		c->zone_id = strdup(ini_get(&ini, "AWS-Route-53",
-		    "HostedZoneID"));
-	if (c->zone_id == NULL || c->zone_id[0] == '\0') {
-		err_set("%s: no hosted zone: set HostedZoneID in [AWS-Route-53] "
-		    "or %s_hosted_zone_id in [%s]", path, c->env, c->section);
-		goto out;
-	}
-	for (i = 0; c->zone_id[i]; i++)
-		if (!isalnum((unsigned char)c->zone_id[i]) &&
-		    c->zone_id[i] != '/') {
-			err_set("%s: hosted zone id '%s' is malformed", path,
-			    c->zone_id);
-			goto out;
-		}
-	c->ttl = 60;
-	if ((e = cfg_entry(&ini, c, "record_ttl")) != NULL) {
-		char *end;
-		errno = 0;
-		c->ttl = strtol(e->value, &end, 10);
-		if (errno || end == e->value || *end || c->ttl < 0 ||
-		    c->ttl > 2147483647L) {
-			err_set("%s:%d: %s: '%s' is not a TTL in seconds", path,
-			    e->line, e->key, e->value);
-			goto out;
-		}
-	}
-	/* Unknown keys are warned about, not silently ignored. */
-	for (i = 0; i < ini.n; i++) {
-		const struct ini_entry *x = &ini.e[i];
-		size_t pl = strlen(c->env);
-		int ok = 0;
-		if (strcasecmp(x->section, c->section) != 0)
-			continue;
-		if (strncasecmp(x->key, c->env, pl) == 0 && x->key[pl] == '_')
-			for (k = 0; known_suffixes[k]; k++)
-				if (strcasecmp(x->key + pl + 1,
-				    known_suffixes[k]) == 0)
-					ok = 1;
-		if (!ok)
-			log_warn("%s:%d: unknown key '%s' in [%s] ignored", path,
-			    x->line, x->key, x->section);
-	}
-
-	{
-		const char *ep = getenv("AWS_ENDPOINT_URL_ROUTE_53");
-		if (ep == NULL || *ep == '\0')
-			ep = getenv("AWS_ENDPOINT_URL");
-		if (ep == NULL || *ep == '\0')
-			ep = "https://route53.amazonaws.com";
-		struct url u;
-		if (url_parse(ep, &u) == -1) {
-			err_prefix("Route 53 endpoint");
-			goto out;
-		}
-		url_free(&u);
-		c->r53_endpoint = strdup(ep);
-	}
-	r = env_seconds("VAULTDR_RETRY_BASE", 30, &c->retry_base);
-	r |= env_int("VAULTDR_MAX_RETRIES", 10, 0, 100, &c->max_retries);
-	if (r == 0)
-		r |= env_seconds("VAULTDR_CONNECT_TIMEOUT", 10, &c->connect_timeout);
-	if (r == 0)
-		r |= env_seconds("VAULTDR_TIMEOUT", 30, &c->io_timeout);
-	if (r == 0)
-		r |= env_seconds("VAULTDR_POLL_INTERVAL", 5, &c->poll_interval);
-	if (r == 0)
-		r |= env_seconds("VAULTDR_INSYNC_TIMEOUT", 300, &c->insync_timeout);
-	if (r == 0)
-		r |= env_seconds("VAULTDR_READY_TIMEOUT", 120, &c->ready_timeout);
-	if (r == 0)
-		r |= env_seconds("DNS_PROPAGATION_DELAY", 0, &c->dns_delay);
-	if (r != 0)
-		goto out;
-	if (c->connect_timeout < 0.001 || c->io_timeout < 0.001) {
-		err_set("VAULTDR_CONNECT_TIMEOUT and VAULTDR_TIMEOUT must be "
-		    "greater than 0");
-		goto out;
-	}
-	if (c->poll_interval < 0.01)
-		c->poll_interval = 0.01;
-	if (c->cname && c->section && c->r53_endpoint)
-		rc = 0;
-out:
-	free(host[0]);
-	free(host[1]);
-	ini_free(&ini);
-	if (rc == -1 && err_get()[0] == '\0')
-		err_set("out of memory");
-	return rc;
-}
-
-void
-dr_config_free(struct dr_config *c)
-{
-	int k;
-
-	if (c == NULL)
-		return;
-	free(c->path);
-	free(c->env);
-	free(c->section);
-	for (k = 0; k < 2; k++) {
-		free(c->url[k]);
-		free(c->dns_target[k]);
-	}
-	free(c->cname);
-	free(c->zone_id);
-	free(c->r53_endpoint);
-	memset(c, 0, sizeof(*c));
-}
-
 /* ---------------------------------------------------------------- output */
 
 struct run {
@@ -343,69 +42,8 @@ struct run {
 	char cluster[256];
 };
 
-static int audit_fd = -1;
-
-/* Opens the audit log: append-only, created 0600, never through a symlink. */
-static int
-audit_open(const char *path)
-{
-	struct stat sb;
-
-	audit_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (audit_fd == -1) {
-		err_set("--log %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(audit_fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    (sb.st_mode & 077) != 0) {
-		err_set("--log %s: must be a regular file readable only by its "
-		    "owner (mode 0600)", path);
-		close(audit_fd);
-		audit_fd = -1;
-		return -1;
-	}
-	return 0;
-}
-
-static void
-audit_write(const char *line)
-{
-	size_t n = strlen(line), off = 0;
-	ssize_t w;
-
-	if (audit_fd == -1)
-		return;
-	while (off < n) {
-		w = write(audit_fd, line + off, n - off);
-		if (w <= 0) {
-			if (w == -1 && errno == EINTR)
-				continue;
-			return;
-		}
-		off += (size_t)w;
-	}
-	(void)!write(audit_fd, "\n", 1);
-}
-
 static void json_line_begin(struct buf *b);
 static void json_field(struct buf *b, const char *k, const char *v);
-
-static void
-audit_warning(const char *msg)
-{
-	struct buf b = { 0 };
-
-	if (audit_fd == -1)
-		return;
-	json_line_begin(&b);
-	json_field(&b, "step", "warning");
-	json_field(&b, "message", msg);
-	buf_puts(&b, "}");
-	if (b.data)
-		audit_write(b.data);
-	buf_free(&b);
-}
 
 static void
 json_line_begin(struct buf *b)
@@ -440,7 +78,7 @@ json_emit(struct buf *b, int to_stdout)
 			printf("%s\n", b->data);
 			fflush(stdout);
 		}
-		audit_write(b->data);
+		log_audit_write(b->data);
 	}
 	buf_free(b);
 }
@@ -462,7 +100,7 @@ event(struct run *run, const char *action, const char *result,
 	va_end(ap);
 	if (!run->o->json)
 		log_step("%s", msg);
-	if (!run->o->json && audit_fd == -1)
+	if (!run->o->json && !log_audit_on())
 		return;
 	struct buf b = { 0 };
 	json_line_begin(&b);
@@ -1401,7 +1039,7 @@ summary(struct run *run, int code, const char *state)
 	};
 	double el = (double)(retry_now_ms() - run->t0) / 1000.0;
 
-	if (run->o->json || audit_fd != -1) {
+	if (run->o->json || log_audit_on()) {
 		struct buf b = { 0 };
 		json_line_begin(&b);
 		json_field(&b, "step", "summary");
@@ -1506,9 +1144,8 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	memset(&ac, 0, sizeof(ac));
 	retry_init(c->retry_base, c->max_retries);
 	if (o->audit_path) {
-		if (audit_open(o->audit_path) == -1)
+		if (log_audit_open(o->audit_path) == -1)
 			return EXIT_USAGE;
-		log_set_warn_hook(audit_warning);
 		struct buf b = { 0 };
 		json_line_begin(&b);
 		json_field(&b, "step", "run");
@@ -1749,10 +1386,6 @@ out:
 	tls_client_free(atls);
 	secret_wipe(&token);
 	awscreds_free(&ac);
-	if (audit_fd != -1) {
-		log_set_warn_hook(NULL);
-		close(audit_fd);
-		audit_fd = -1;
-	}
+	log_audit_close();
 	return code;
 }

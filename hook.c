@@ -109,20 +109,7 @@ fail:
 int
 hook_env_is_secret(const char *name)
 {
-	static const char *const names[] = { "VAULT_TOKEN",
-		"VAULT_DR_OPERATION_TOKEN", "VAULT_RECOVERY_KEY_",
-		"AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN",
-		"AWS_SECURITY_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-		"VAULTDR_TSIG_SECRET", NULL };
-	size_t i, len;
-
-	for (i = 0; names[i]; i++) {
-		len = strlen(names[i]);
-		if (names[i][len - 1] == '_' ? strncmp(name, names[i], len) == 0 :
-		    strcmp(name, names[i]) == 0)
-			return 1;
-	}
-	return 0;
+	return secret_env_is_secret(name, strlen(name));
 }
 
 /* A value that redaction would change holds a registered secret; proxy
@@ -233,6 +220,16 @@ relay_lines(const char *name, struct buf *out, int eof)
 	fflush(stderr);
 }
 
+static int
+pipe_cloexec(int fd[2])
+{
+	if (pipe(fd) == -1)
+		return -1;
+	fcntl(fd[0], F_SETFD, FD_CLOEXEC);
+	fcntl(fd[1], F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
 static void
 child_exec(char **argv, char **envp, int in_fd, int out_fd, int err_fd)
 {
@@ -294,8 +291,8 @@ hook_run(const char *name, const char *cmdline, const struct hook_env *e,
 		goto out;
 	}
 	if ((envp = hook_environment(e, &store)) == NULL ||
-	    pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
-	    pipe2(ex, O_CLOEXEC) == -1) {
+	    pipe_cloexec(in) == -1 || pipe_cloexec(out) == -1 ||
+	    pipe_cloexec(ex) == -1) {
 		err_set("%s hook: cannot set up: %s", name, strerror(errno));
 		goto out;
 	}

@@ -4,10 +4,14 @@
  * previous value with '\n' (as Python's configparser and the AWS CLI do).
  * Section and key lookups ignore ASCII case. Duplicate keys in one section,
  * NUL bytes, text outside a section and malformed lines are errors
- * "FILE:LINE: what". */
+ * "FILE:LINE: what". A file is at most INI_MAX_FILE bytes. Parsing and
+ * lookups take linear time in the file's size (duplicates are found through
+ * a hash index, not by comparing every pair). */
 #ifndef VAULTDR_INI_H
 #define VAULTDR_INI_H
 #include <stddef.h>
+
+#define INI_MAX_FILE (1024 * 1024) /* 1 MiB */
 
 struct ini_entry {
 	char *section; /* as written */
@@ -23,6 +27,10 @@ struct ini {
 	char **sections; /* every section header seen, in order */
 	int *section_lines;
 	size_t nsections;
+	/* private: capacities and hash indexes (entry/section index + 1,
+	 * 0 = free slot) that keep parsing and lookups linear */
+	size_t cap, scap, hcap, shcap;
+	size_t *htab, *shtab;
 };
 
 /* 0 / -1 (err_set "FILE:LINE: ..."). On error *ini is left empty. */

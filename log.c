@@ -1,17 +1,24 @@
-/* log.c - the seed's progress format, warnings, and the error slot.
- * Everything printed passes through secret_redact(). */
+/* log.c - the seed's progress format, warnings, reports and the audit file.
+ * Everything printed or appended passes through secret_redact(). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "buf.h"
+#include "json.h"
 #include "log.h"
 #include "secret.h"
 
 static enum log_mode mode = LOG_TEXT;
 static void (*warn_hook)(const char *);
+static int audit_fd = -1;
 static int verbose;
-static _Thread_local char errbuf[2048]; /* the mock is threaded */
 
 void
 log_init(enum log_mode m, int v)
@@ -86,6 +93,19 @@ log_warn(const char *fmt, ...)
 	fflush(stderr);
 	if (warn_hook)
 		warn_hook(line);
+	if (audit_fd != -1) {
+		struct buf b = { 0 };
+		char ts[32];
+
+		log_utc_time(ts, sizeof(ts));
+		buf_printf(&b, "{\"time\":\"%s\",\"step\":\"warning\","
+		    "\"message\":", ts);
+		json_append_str(&b, line);
+		buf_puts(&b, "}");
+		if (b.data)
+			log_audit_write(b.data);
+		buf_free(&b);
+	}
 }
 
 void
@@ -100,40 +120,158 @@ log_verbose(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Any length (a status JSON line can be long): a cut line would be broken
+ * JSON, and a cut is where a secret's prefix could show. */
 void
-err_set(const char *fmt, ...)
+log_out(const char *fmt, ...)
 {
-	va_list ap;
+	char small[1024], *line = small;
+	va_list ap, aq;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+	va_copy(aq, ap);
+	if ((n = vsnprintf(small, sizeof(small), fmt, ap)) < 0)
+		small[0] = '\0';
 	va_end(ap);
-}
-
-void
-err_prefix(const char *fmt, ...)
-{
-	char pre[1024], old[sizeof(errbuf)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(pre, sizeof(pre), fmt, ap);
-	va_end(ap);
-	memcpy(old, errbuf, sizeof(old));
-	if (old[0])
-		snprintf(errbuf, sizeof(errbuf), "%s: %s", pre, old);
+	if (n >= (int)sizeof(small) && (line = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(line, (size_t)n + 1, fmt, aq);
 	else
-		snprintf(errbuf, sizeof(errbuf), "%s", pre);
-}
-
-const char *
-err_get(void)
-{
-	return errbuf;
+		line = small;
+	va_end(aq);
+	secret_redact(line);
+	fprintf(stdout, "%s\n", line);
+	fflush(stdout);
+	if (line != small)
+		free(line);
 }
 
 void
-err_clear(void)
+log_error(const char *label, const char *msg)
 {
-	errbuf[0] = '\0';
+	char line[4096];
+
+	snprintf(line, sizeof(line), "%s", msg);
+	secret_redact(line);
+	fprintf(stderr, "vaultdr: %s: %s\n", label, line);
+	fflush(stderr);
+}
+
+void
+log_utc_time(char *out, size_t outsz)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, outsz, "?");
+}
+
+/* What a file that is not a regular file is, in words. */
+static const char *
+file_kind(mode_t m)
+{
+	static const struct {
+		mode_t type;
+		const char *words;
+	} kinds[] = {
+		{ S_IFIFO, "a FIFO (named pipe)" },
+		{ S_IFCHR, "a character device" },
+		{ S_IFBLK, "a block device" },
+		{ S_IFDIR, "a directory" },
+		{ S_IFSOCK, "a socket" },
+		{ S_IFLNK, "a symbolic link" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if ((m & S_IFMT) == kinds[i].type)
+			return kinds[i].words;
+	return "not a regular file";
+}
+
+/* Append-only, created 0600, never through a symlink, never blocking on a
+ * FIFO or a device: lstat first (no open of a device at all), then an
+ * O_NONBLOCK open and fstat of what was really opened. */
+int
+log_audit_open(const char *path)
+{
+	struct stat sb;
+	int fd, fl;
+
+	if (audit_fd != -1)
+		log_audit_close();
+	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		err_set("--log %s: is %s; the audit log must be a regular file",
+		    path, file_kind(sb.st_mode));
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		if (errno == ELOOP || errno == ENXIO)
+			err_set("--log %s: is %s; the audit log must be a "
+			    "regular file", path, errno == ELOOP ?
+			    "a symbolic link" : "a FIFO (named pipe)");
+		else
+			err_set("--log %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		err_set("--log %s: is %s; the audit log must be a regular file",
+		    path, file_kind(sb.st_mode));
+		close(fd);
+		return -1;
+	}
+	if ((sb.st_mode & 077) != 0) {
+		err_set("--log %s: must be readable only by its owner (mode "
+		    "0600)", path);
+		close(fd);
+		return -1;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) != -1)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	audit_fd = fd;
+	return 0;
+}
+
+int
+log_audit_on(void)
+{
+	return audit_fd != -1;
+}
+
+/* Appends line and a newline, redacted. Write errors are ignored: the
+ * audit copy must not stop a failover half way. */
+void
+log_audit_write(const char *line)
+{
+	char *copy;
+	size_t n, off = 0;
+	ssize_t w;
+
+	if (audit_fd == -1 || (copy = strdup(line)) == NULL)
+		return;
+	secret_redact(copy);
+	n = strlen(copy);
+	while (off < n) {
+		w = write(audit_fd, copy + off, n - off);
+		if (w <= 0) {
+			if (w == -1 && errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)w;
+	}
+	(void)!write(audit_fd, "\n", 1);
+	free(copy);
+}
+
+void
+log_audit_close(void)
+{
+	if (audit_fd != -1)
+		close(audit_fd);
+	audit_fd = -1;
 }

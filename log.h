@@ -1,12 +1,13 @@
-/* log.h - progress lines in the seed's format, warnings, and the one error slot.
+/* log.h - progress lines in the seed's format and warnings.
  *
- * Error convention (STYLE.md habit 2): the function that fails calls err_set()
- * with the full context once; callers may err_prefix() one line of step context;
- * main prints err_get() once as "vaultdr: error: ...".  Every string that reaches
- * stdout/stderr passes through secret_redact() first (see secret.h). */
+ * The error slot lives in err.h (included here for the callers that use both).
+ * Every string that reaches stdout/stderr passes through secret_redact()
+ * first (see secret.h). */
 #ifndef VAULTDR_LOG_H
 #define VAULTDR_LOG_H
 #include <stdio.h>
+
+#include "err.h"
 
 enum log_mode { LOG_TEXT, LOG_JSON };
 
@@ -20,14 +21,24 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_set_warn_hook(void (*hook)(const char *msg));
 /* "vaultdr: <msg>" on stderr, only with --verbose. */
 void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line of any length on stdout (a newline is added), redacted, in any
+ * mode: reports such as `status` and --json lines. Server-supplied text
+ * reaches the terminal only through this file. */
+void log_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "vaultdr: <label>: <msg>" on stderr, redacted (main's final error). */
+void log_error(const char *label, const char *msg);
+/* The audit file (--log FILE): JSON lines appended to a regular file of
+ * mode 0600. Opening refuses a symlink, a FIFO, a device or a directory
+ * with an error naming the file, and never blocks. 0 / -1 (err_set). While
+ * it is open every log_warn() is also appended as {"step":"warning"}. */
+int log_audit_open(const char *path);
+int log_audit_on(void);
+/* Appends one JSON line (redacted; a newline is added). No-op when closed. */
+void log_audit_write(const char *line);
+void log_audit_close(void);
+/* "2019-09-18T17:02:15Z", UTC, as the JSON lines carry it. */
+void log_utc_time(char *out, size_t outsz);
 /* Formats the seed's timestamp "Wed, 18 Sep 2019 17:02:15" (local time) into out. */
 void log_timestamp(char *out, size_t outsz);
-
-/* The error slot (process-wide, last error wins). */
-void err_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Prepends "<ctx>: " to the current error. */
-void err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-const char *err_get(void); /* "" when none */
-void err_clear(void);
 
 #endif

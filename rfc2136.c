@@ -6,7 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "log.h"
+#include "err.h"
 #include "retry.h"
 #include "rfc2136.h"
 

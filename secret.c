@@ -22,7 +22,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "err.h"
 #include "secret.h"
 
 #define SECRET_MIN_LEN 4
@@ -94,31 +94,55 @@ secret_unregister(const char *s)
 	pthread_mutex_unlock(&reg_mu);
 }
 
-/* Replaces every occurrence of every registered value in s by '*'s of the
- * same length.  Returns s (NULL-safe). */
+/* Length of the longest prefix of r[0..rn) at p (at most avail bytes). */
+static size_t
+prefix_len(const char *p, size_t avail, const char *r, size_t rn)
+{
+	size_t m = 0, lim = avail < rn ? avail : rn;
+
+	while (m < lim && p[m] == r[m])
+		m++;
+	return m;
+}
+
+/* Replaces every occurrence of every registered value in s, and every
+ * SECRET_PREFIX_MIN-or-longer prefix of one, by '*'s of the same length.
+ * Returns s (NULL-safe).
+ *
+ * Prefixes: text is cut in many places before it is printed (a 200-byte
+ * body excerpt, a message buffer, a log line), and the cut can fall inside
+ * an echoed secret. Where the cuts were is lost once the pieces are joined,
+ * so a prefix is redacted wherever it stands; a longest match is taken so
+ * that the whole visible part goes. The cost is that text which happens to
+ * share 8 characters with the start of a live secret is starred too. */
 char *
 secret_redact(char *s)
 {
-	size_t i, len;
+	size_t i, m, best;
 	char *p, *end;
 
 	if (s == NULL)
 		return s;
 	pthread_mutex_lock(&reg_mu);
-	if (nregs > 0) {
-		len = strlen(s);
-		end = s + len;
+	end = s + strlen(s);
+	/* At each position the longest match over all secrets: secrets that
+	 * share a start (two shares, two tokens) go as a whole. */
+	for (p = s; nregs > 0 && p < end;) {
+		best = 0;
 		for (i = 0; i < nregs; i++) {
-			/* memmem is not in POSIX; a plain scan is enough */
-			for (p = s; (size_t)(end - p) >= regs[i].n;) {
-				if (*p == regs[i].p[0] &&
-				    memcmp(p, regs[i].p, regs[i].n) == 0) {
-					memset(p, '*', regs[i].n);
-					p += regs[i].n;
-				} else
-					p++;
-			}
+			if (*p != regs[i].p[0])
+				continue;
+			m = prefix_len(p, (size_t)(end - p), regs[i].p,
+			    regs[i].n);
+			if ((m == regs[i].n || m >= SECRET_PREFIX_MIN) &&
+			    m > best)
+				best = m;
 		}
+		if (best > 0) {
+			memset(p, '*', best);
+			p += best;
+		} else
+			p++;
 	}
 	pthread_mutex_unlock(&reg_mu);
 	return s;
@@ -166,11 +190,124 @@ secret_set(struct secret *sec, const char *s, size_t n)
 	return 0;
 }
 
-/* 1 = found and non-empty (copied into sec), 0 = unset or empty, -1 = error. */
+/* The environment's secrets, taken out of it at start (secret_stash_env):
+ * the variables named here and every one whose name starts with a listed
+ * prefix, whether or not the run will use them. */
+static const char *const stash_names[] = {
+	"VAULT_TOKEN", "VAULT_DR_OPERATION_TOKEN", "AWS_SECRET_ACCESS_KEY",
+	"AWS_SECRET_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+	"VAULTDR_TSIG_SECRET", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+	"VAULTDR_AWS_MFA_CODE", NULL,
+};
+static const char *const stash_prefixes[] = { "VAULT_RECOVERY_KEY_", NULL };
+
+struct stashed {
+	char *name;
+	struct secret val;
+};
+static struct stashed *stash;
+static size_t nstash;
+
+int
+secret_env_is_secret(const char *name, size_t n)
+{
+	size_t i, l;
+
+	for (i = 0; stash_names[i]; i++)
+		if (strlen(stash_names[i]) == n &&
+		    memcmp(stash_names[i], name, n) == 0)
+			return 1;
+	for (i = 0; stash_prefixes[i]; i++) {
+		l = strlen(stash_prefixes[i]);
+		if (n > l && memcmp(stash_prefixes[i], name, l) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static struct stashed *
+stash_find(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < nstash; i++)
+		if (strlen(stash[i].name) == n &&
+		    memcmp(stash[i].name, name, n) == 0)
+			return &stash[i];
+	return NULL;
+}
+
+/* Copies every secret variable of environ into the stash and overwrites the
+ * environment's copy with NUL bytes (the first of duplicate names is kept,
+ * as getenv would). 0 / -1 (err_set). */
+int
+secret_stash_env(void)
+{
+	extern char **environ;
+	struct stashed *ns;
+	char **e, *eq;
+	size_t n;
+
+	for (e = environ; e && *e; e++) {
+		if ((eq = strchr(*e, '=')) == NULL)
+			continue;
+		n = (size_t)(eq - *e);
+		if (!secret_env_is_secret(*e, n))
+			continue;
+		if (eq[1] != '\0' && stash_find(*e, n) == NULL) {
+			if ((ns = realloc(stash, (nstash + 1) *
+			    sizeof(*stash))) == NULL)
+				goto nomem;
+			stash = ns;
+			memset(&stash[nstash], 0, sizeof(*stash));
+			if ((stash[nstash].name = strndup(*e, n)) == NULL)
+				goto nomem;
+			nstash++;
+			if (secret_set(&stash[nstash - 1].val, eq + 1,
+			    strlen(eq + 1)) == -1)
+				goto nomem;
+		}
+		explicit_bzero(eq + 1, strlen(eq + 1));
+	}
+	return 0;
+nomem:
+	for (; e && *e; e++)
+		if ((eq = strchr(*e, '=')) != NULL &&
+		    secret_env_is_secret(*e, (size_t)(eq - *e)))
+			explicit_bzero(eq + 1, strlen(eq + 1));
+	err_set("out of memory keeping the environment's secrets");
+	return -1;
+}
+
+void
+secret_stash_wipe(void)
+{
+	size_t i;
+
+	for (i = 0; i < nstash; i++) {
+		secret_wipe(&stash[i].val);
+		free(stash[i].name);
+	}
+	free(stash);
+	stash = NULL;
+	nstash = 0;
+}
+
+/* 1 = found and non-empty (copied into sec), 0 = unset or empty, -1 = error.
+ * The stash first: the environment's copy is gone once stashed. */
 int
 secret_from_env(struct secret *sec, const char *var)
 {
+	const struct stashed *st = stash_find(var, strlen(var));
 	const char *v = getenv(var);
+
+	if (st != NULL && secret_is_set(&st->val)) {
+		if (secret_set(sec, st->val.s, st->val.len) == -1) {
+			err_prefix("%s", var);
+			return -1;
+		}
+		return 1;
+	}
 
 	if (v == NULL || v[0] == '\0')
 		return 0;
@@ -220,6 +357,40 @@ write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
+/* Reads one line (without its '\n' or "\r\n") from fd into line (of
+ * SECRET_LINE_MAX bytes); *n its length. 0 / -1 (err_set names var). */
+static int
+tty_read_line(int fd, const char *var, char *line, size_t *n)
+{
+	ssize_t r;
+	char c;
+
+	*n = 0;
+	for (;;) {
+		r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err_set("%s: cannot read from the terminal: %s", var,
+			    strerror(errno));
+			return -1;
+		}
+		if (r == 0 || c == '\n')
+			break;
+		if (*n + 1 >= SECRET_LINE_MAX) {
+			explicit_bzero(&c, sizeof(c));
+			err_set("%s: input longer than %d bytes", var,
+			    SECRET_LINE_MAX - 1);
+			return -1;
+		}
+		line[(*n)++] = c;
+	}
+	explicit_bzero(&c, sizeof(c));
+	if (*n > 0 && line[*n - 1] == '\r')
+		(*n)--;
+	return 0;
+}
+
 /* Environment first; else prompts "<prompt>: " on /dev/tty with echo off
  * (the terminal is restored on return and on SIGINT/SIGTERM/SIGHUP/SIGQUIT).
  * 0 = sec holds a value; -1 = no value and no terminal, empty answer, or
@@ -230,9 +401,8 @@ secret_get(struct secret *sec, const char *var, const char *prompt)
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
 	struct sigaction sa, old[sizeof(sigs) / sizeof(sigs[0])];
 	struct termios t;
-	char *line = NULL, c;
+	char *line = NULL;
 	size_t n = 0, i;
-	ssize_t r;
 	int fd, rc = -1, echo_off = 0;
 
 	if ((rc = secret_from_env(sec, var)) != 0)
@@ -273,26 +443,8 @@ secret_get(struct secret *sec, const char *var, const char *prompt)
 		    strerror(errno));
 		goto restore;
 	}
-	for (;;) {
-		r = read(fd, &c, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err_set("%s: cannot read from the terminal: %s", var,
-			    strerror(errno));
-			goto restore;
-		}
-		if (r == 0 || c == '\n')
-			break;
-		if (n + 1 >= SECRET_LINE_MAX) {
-			err_set("%s: input longer than %d bytes", var,
-			    SECRET_LINE_MAX - 1);
-			goto restore;
-		}
-		line[n++] = c;
-	}
-	if (n > 0 && line[n - 1] == '\r')
-		n--;
+	if (tty_read_line(fd, var, line, &n) == -1)
+		goto restore;
 	if (n == 0) {
 		err_set("%s is not set and nothing was entered", var);
 		goto restore;
@@ -314,7 +466,6 @@ out:
 		explicit_bzero(line, SECRET_LINE_MAX);
 		free(line);
 	}
-	explicit_bzero(&c, sizeof(c));
 	close(fd);
 	return rc;
 }

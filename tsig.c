@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "b64.h"
-#include "log.h"
+#include "err.h"
 #include "tsig.h"
 
 #define SECRET_MAX 128 /* decoded key bytes */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "dr.h"
 #include "log.h"
 #include "retry.h"
@@ -53,8 +54,9 @@ static const char help_text[] =
 "  AWS_CA_BUNDLE               CA bundle for Route 53 (default: system bundle)\n"
 "  DNS_PROPAGATION_DELAY       seconds to wait after INSYNC (default 0)\n"
 "  VAULTDR_RETRY_BASE (30), VAULTDR_MAX_RETRIES (10)   backoff: base*2^(n-1)+jitter\n"
-"  VAULTDR_CONNECT_TIMEOUT (10), VAULTDR_TIMEOUT (30)  seconds: connect; each read/write\n"
+"  VAULTDR_CONNECT_TIMEOUT (10), VAULTDR_TIMEOUT (30)  seconds: connect; each whole request\n"
 "  VAULTDR_POLL_INTERVAL (5), VAULTDR_INSYNC_TIMEOUT (300), VAULTDR_READY_TIMEOUT (120)\n"
+"  durations: decimal seconds (0.05) or with a unit s, m, h (30s, 5m); at most 86400 s\n"
 "\n"
 "exit codes:\n"
 "  0  desired state reached (or was already there)\n"
@@ -116,6 +118,12 @@ main(int argc, char **argv)
 
 	std_fds_open();
 	secret_harden_process();
+	/* Before anything else: no secret stays in /proc/PID/environ, whether
+	 * or not this run uses it. */
+	if (secret_stash_env() == -1) {
+		log_error("error", err_get());
+		return EXIT_USAGE;
+	}
 	memset(&o, 0, sizeof(o));
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "c:nyvhV", longopts, NULL)) != -1) {
@@ -172,22 +180,17 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	conn_set_interrupt(&retry_stop_requested);
 
-	if (dr_load_config(&o, &c) == -1) {
-		char e[2048];
-		snprintf(e, sizeof(e), "%s", err_get());
-		secret_redact(e);
-		fprintf(stderr, "vaultdr: error: %s\n", e);
-		dr_config_free(&c);
+	if (config_load(o.config_path, o.env, &c) == -1) {
+		log_error("error", err_get());
+		config_free(&c);
+		secret_stash_wipe();
 		return EXIT_USAGE;
 	}
 	code = dr_run(&o, &c);
-	if (code != EXIT_DONE && err_get()[0]) {
-		char e[2048];
-		snprintf(e, sizeof(e), "%s", err_get());
-		secret_redact(e);
-		fprintf(stderr, "vaultdr: %s: %s\n", code == EXIT_PARTIAL ?
-		    "incomplete" : "error", e);
-	}
-	dr_config_free(&c);
+	if (code != EXIT_DONE && err_get()[0])
+		log_error(code == EXIT_PARTIAL ? "incomplete" : "error",
+		    err_get());
+	config_free(&c);
+	secret_stash_wipe();
 	return code;
 }

@@ -273,6 +273,20 @@ void imds_error(struct mresp *r, int status);
 /* Route 53 error XML (ErrorResponse shape). */
 void r53_error(struct mresp *r, int status, const char *code, const char *msg);
 
+/* --- STS + SSO portal (mock/sts.c, on the Route 53 listener) and container
+ * credentials (mock/ecs.c, on the IMDS listener) --- */
+/* Scenario keys they own ("sts.role_arn", ...): 1 allowed. */
+int sts_key_allowed(const char *path);
+int ecs_key_allowed(const char *path);
+/* Reads their scenario sections (j NULL = defaults only), after route53.
+ * 0 / -1 (why). */
+int sts_load(const struct json *j, char *why, size_t whysz);
+int ecs_load(const struct json *j, char *why, size_t whysz);
+/* 1 = the request was theirs and r holds the answer; 0 = not theirs. Lock
+ * held. */
+int sts_handle(const struct mreq *q, struct mresp *r);
+int ecs_handle(const struct mreq *q, struct mresp *r);
+
 /* --- server (mock/srv.c) --- */
 int srv_listen(int which, int port); /* binds M.lst[which]; 0 / -1 (err_set) */
 int srv_set_listener(int which, enum lstate st); /* 0 / -1 */

@@ -595,11 +595,13 @@ apply(struct cx *x, const struct mreq *q, struct mresp *r)
 		pthread_mutex_unlock(&M.mu);
 		return -1;
 	}
-	if (x->which == L_R53)
-		r53_handle(q, r);
-	else if (x->which == L_IMDS)
-		imds_handle(q, r);
-	else
+	if (x->which == L_R53) {
+		if (!sts_handle(q, r))
+			r53_handle(q, r);
+	} else if (x->which == L_IMDS) {
+		if (!ecs_handle(q, r))
+			imds_handle(q, r);
+	} else
 		mvault_handle(x->which, q, r);
 	state_save();
 	pthread_mutex_unlock(&M.mu);

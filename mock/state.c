@@ -688,6 +688,8 @@ key_allowed(const char *path)
 	for (i = 0; ok[i]; i++)
 		if (strcmp(path, ok[i]) == 0)
 			return 1;
+	if (sts_key_allowed(path) || ecs_key_allowed(path))
+		return 1;
 	/* token_capabilities' keys are tokens and paths: checked as data. */
 	if (strncmp(path, "token_capabilities.", 19) == 0)
 		return 1;
@@ -924,6 +926,9 @@ state_load(const char *file, char *why, size_t whysz)
 		M.imds_token = strdup(M.r53_session_token ?
 		    M.r53_session_token : "mock-imds-session-token");
 	M.imds_updated_ms = wall_ms();
+	if (sts_load(j.tok ? &j : NULL, why, whysz) == -1 ||
+	    ecs_load(j.tok ? &j : NULL, why, whysz) == -1)
+		goto out;
 	zn = r53_norm_name(M.r53_zone_name);
 	free(M.r53_zone_name);
 	M.r53_zone_name = zn;

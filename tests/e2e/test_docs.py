@@ -63,7 +63,8 @@ def inline_remark_is_explained(c):
             "the error says a '#' inside a value is part of it", p)
 
 
-CASES = [readme_config_example_loads, sample_config_loads]
+CASES = [readme_config_example_loads, sample_config_loads,
+         inline_remark_is_explained]
 
 if __name__ == "__main__":
     sys.exit(h.main(CASES))

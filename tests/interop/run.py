@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """make interop: real clients against vaultdr-mock over TLS.
 
-The Debian AWS CLI (Route 53 XML shapes and SigV4 as AWS computes it), hvac
+The Debian AWS CLI (Route 53 XML shapes and SigV4 as AWS computes it; STS
+AssumeRole/AssumeRoleWithWebIdentity, SSO GetRoleCredentials and container
+credentials as the mock serves them), hvac
 (Vault health, replication status, DR operation token generation, promote,
 secondary-token), botocore's EC2 instance metadata fetcher (IMDSv2), and a
 few checks of the mock's own fault injection and IMDS listener with urllib.
@@ -180,6 +182,102 @@ def route53_checks(m, tmp):
     check("aws route53 URL as CNAME value rejected (InvalidChangeBatch)",
           u.returncode != 0 and "InvalidChangeBatch" in u.stderr and
           rec and rec[0]["value"] == "vault-b.lb.example.test", u.stderr)
+
+
+SRC_AKID = "AKIDMOCKSOURCE"
+SRC_SECRET = "mock/source+Secret/Key/EXAMPLEKEY00"
+ROLE = "arn:aws:iam::123456789012:role/vaultdr-dr"
+
+
+def aws_cli(m, service, args, akid=SRC_AKID, secret=SRC_SECRET):
+    """The AWS CLI against the mock's Route 53 listener, where the mock also
+    serves STS and the SSO portal."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret,
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_CONFIG_FILE": "/dev/null",
+                "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+                "AWS_EC2_METADATA_DISABLED": "true",
+                "AWS_MAX_ATTEMPTS": "1", "AWS_PAGER": ""})
+    return subprocess.run(["/usr/bin/python3", "/usr/bin/aws",
+                           "--endpoint-url", m.urls["route53"],
+                           "--ca-bundle", CA, "--output", "json", service]
+                          + args, env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def sts_checks(m):
+    p = aws_cli(m, "sts", ["assume-role", "--role-arn", ROLE,
+                           "--role-session-name", "interop",
+                           "--duration-seconds", "900"])
+    cr = json.loads(p.stdout)["Credentials"] if p.returncode == 0 else {}
+    check("aws sts assume-role (SigV4 checked by the mock)",
+          cr.get("AccessKeyId") == "AKIDMOCKEXAMPLE" and
+          cr.get("SecretAccessKey") == SECRET and cr.get("SessionToken") and
+          cr.get("Expiration"), p.stderr or p.stdout)
+    bad = aws_cli(m, "sts", ["assume-role", "--role-arn", ROLE,
+                             "--role-session-name", "interop"],
+                  secret="wrong")
+    check("aws sts assume-role wrong secret -> SignatureDoesNotMatch",
+          bad.returncode != 0 and "SignatureDoesNotMatch" in bad.stderr,
+          bad.stderr)
+    other = aws_cli(m, "sts", ["assume-role", "--role-arn",
+                               "arn:aws:iam::123456789012:role/other",
+                               "--role-session-name", "interop"])
+    check("aws sts assume-role other role -> AccessDenied",
+          other.returncode != 0 and "AccessDenied" in other.stderr,
+          other.stderr)
+    w = aws_cli(m, "sts", ["assume-role-with-web-identity", "--role-arn",
+                           ROLE, "--role-session-name", "interop",
+                           "--web-identity-token", "mock-web-identity-token"])
+    wc = json.loads(w.stdout)["Credentials"] if w.returncode == 0 else {}
+    check("aws sts assume-role-with-web-identity",
+          wc.get("AccessKeyId") == "AKIDMOCKEXAMPLE", w.stderr or w.stdout)
+    sso = aws_cli(m, "sso", ["get-role-credentials", "--role-name",
+                             "vaultdr-dr", "--account-id", "123456789012",
+                             "--access-token", "mock-sso-access-token"])
+    rc = json.loads(sso.stdout)["roleCredentials"] if sso.returncode == 0 \
+        else {}
+    check("aws sso get-role-credentials",
+          rc.get("accessKeyId") == "AKIDMOCKEXAMPLE" and
+          rc.get("expiration", 0) > time.time() * 1000, sso.stderr or sso.stdout)
+    # The Route 53 accepts the assumed role's keys (the CLI sends the token).
+    if cr:
+        env_key = cr["AccessKeyId"]
+        q = subprocess.run(
+            ["/usr/bin/python3", "/usr/bin/aws", "--endpoint-url",
+             m.urls["route53"], "--ca-bundle", CA, "--output", "json",
+             "route53", "get-change", "--id", "CNOPE"],
+            env=dict({k: v for k, v in os.environ.items()
+                      if not k.startswith("AWS_")},
+                     AWS_ACCESS_KEY_ID=env_key,
+                     AWS_SECRET_ACCESS_KEY=cr["SecretAccessKey"],
+                     AWS_SESSION_TOKEN=cr["SessionToken"],
+                     AWS_DEFAULT_REGION="us-east-1",
+                     AWS_CONFIG_FILE="/dev/null",
+                     AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+                     AWS_EC2_METADATA_DISABLED="true", AWS_MAX_ATTEMPTS="1"),
+            capture_output=True, text=True, timeout=60)
+        check("Route 53 accepts the assumed role's credentials",
+              "NoSuchChange" in q.stderr and "Signature" not in q.stderr,
+              q.stderr)
+    # The AWS CLI with the mock's container credentials endpoint as its only
+    # credential source reaches Route 53.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_CONFIG_FILE": "/dev/null",
+                "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+                "AWS_EC2_METADATA_DISABLED": "true",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI":
+                    m.urls["imds"] + "/v2/credentials/mock-task",
+                "AWS_MAX_ATTEMPTS": "1", "AWS_PAGER": ""})
+    q = subprocess.run(["/usr/bin/python3", "/usr/bin/aws", "--endpoint-url",
+                        m.urls["route53"], "--ca-bundle", CA, "--output",
+                        "json", "route53", "get-change", "--id", "CNOPE"],
+                       env=env, capture_output=True, text=True, timeout=60)
+    check("aws route53 with container credentials only",
+          "NoSuchChange" in q.stderr and "Signature" not in q.stderr and
+          "credentials" not in q.stderr.lower(), q.stderr)
 
 
 def hvac_checks(m):
@@ -529,6 +627,7 @@ def main():
         check("ready file equals the READY line", m.ready_json == m.urls and
               m.urls["vault_a"].startswith("https://localhost:"), m.urls)
         run_check("route53", lambda: route53_checks(m, tmp))
+        run_check("sts", lambda: sts_checks(m))
         run_check("hvac", lambda: hvac_checks(m))
         run_check("imds", lambda: imds_checks(m))
         run_check("mock self-tests", lambda: mock_checks(m))

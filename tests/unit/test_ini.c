@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "ini.h"
 #include "log.h"
 #include "t.h"
@@ -221,6 +223,89 @@ ini_load_file(void)
 	CHECK(ini.n == 0 && ini.name == NULL);
 }
 
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 20,000 keys (and 20,000 sections) parse in linear time: well under a
+ * second (the pairwise duplicate check took 8 s), and every key is found. */
+static void
+ini_many_keys_linear(void)
+{
+	struct ini ini;
+	struct buf b = { 0 };
+	char key[32];
+	long t0;
+	int i;
+
+	buf_puts(&b, "[Vault-Cluster-Prod]\n");
+	for (i = 0; i < 20000; i++)
+		buf_printf(&b, "prod_key_%d=v%d\n", i, i);
+	t0 = now_ms();
+	CHECK(ini_parse(&ini, "big.cfg", b.data, b.len) == 0);
+	CHECK(now_ms() - t0 < 1000);
+	CHECK(ini.n == 20000);
+	for (i = 0; i < 20000; i += 997) {
+		snprintf(key, sizeof(key), "PROD_KEY_%d", i);
+		CHECK(ini_find(&ini, "vault-cluster-prod", key) != NULL &&
+		    ini_find(&ini, "vault-cluster-prod", key)->line == i + 2);
+	}
+	CHECK(ini_find(&ini, "Vault-Cluster-Prod", "prod_key_20000") == NULL);
+	CHECK(ini_find(&ini, "Other", "prod_key_1") == NULL);
+	ini_free(&ini);
+	/* a duplicate at the very end is still found, case ignored */
+	buf_puts(&b, "Prod_Key_17=again\n");
+	t0 = now_ms();
+	CHECK(ini_parse(&ini, "big.cfg", b.data, b.len) == -1);
+	CHECK(now_ms() - t0 < 1000);
+	CHECK(strstr(err_get(), "big.cfg:20002: duplicate key 'prod_key_17'")
+	    != NULL);
+	CHECK(strstr(err_get(), "first at line 19") != NULL);
+	buf_free(&b);
+	/* sections too */
+	for (i = 0; i < 20000; i++)
+		buf_printf(&b, "[s%d]\nk=%d\n", i, i);
+	t0 = now_ms();
+	CHECK(ini_parse(&ini, "big.cfg", b.data, b.len) == 0);
+	CHECK(now_ms() - t0 < 1000);
+	CHECK(ini.nsections == 20000 && ini_has_section(&ini, "S19999"));
+	CHECK(!ini_has_section(&ini, "s20000"));
+	CHECK_STREQ(ini_get(&ini, "s12345", "K"), "12345");
+	ini_free(&ini);
+	buf_puts(&b, "[S7]\n");
+	CHECK(ini_parse(&ini, "big.cfg", b.data, b.len) == -1);
+	CHECK(strstr(err_get(), "duplicate section [s7] (first at line 15)")
+	    != NULL);
+	buf_free(&b);
+}
+
+/* More than 1 MiB in memory is refused too, with the size. */
+static void
+ini_size_capped(void)
+{
+	struct ini ini;
+	char *big = malloc(INI_MAX_FILE + 2);
+
+	if (!CHECK(big != NULL))
+		return;
+	memset(big, '#', INI_MAX_FILE + 1);
+	big[INI_MAX_FILE + 1] = '\0';
+	CHECK(ini_parse(&ini, "huge.cfg", big, INI_MAX_FILE + 1) == -1);
+	CHECK(strstr(err_get(), "huge.cfg: larger than 1 MiB") != NULL);
+	CHECK(ini.n == 0 && ini.e == NULL);
+	CHECK(ini_parse(&ini, "max.cfg", big, INI_MAX_FILE) == 0);
+	ini_free(&ini);
+	free(big);
+	/* lookups on an empty (never parsed or failed) ini */
+	memset(&ini, 0, sizeof(ini));
+	CHECK(ini_find(&ini, "a", "b") == NULL && !ini_has_section(&ini, "a"));
+}
+
 void
 suite_ini(void)
 {
@@ -229,4 +314,6 @@ suite_ini(void)
 	T_RUN(ini_continuation_ends);
 	T_RUN(ini_errors);
 	T_RUN(ini_load_file);
+	T_RUN(ini_many_keys_linear);
+	T_RUN(ini_size_capped);
 }

@@ -207,6 +207,197 @@ secret_redaction(void)
 	secret_wipe(&s);
 }
 
+/* 1 if text holds the whole of sec or SECRET_PREFIX_MIN+ bytes of its start. */
+static int
+holds_prefix(const char *text, const char *sec)
+{
+	size_t n = strlen(sec), m;
+	const char *p;
+
+	for (p = text; *p; p++) {
+		for (m = 0; m < n && p[m] == sec[m]; m++)
+			;
+		if (m == n || m >= SECRET_PREFIX_MIN)
+			return 1;
+	}
+	return 0;
+}
+
+/* Every kind of secret, cut at every length from 8 to its whole length,
+ * inside random text (and at the very end of it, and followed by the "..."
+ * of an excerpt): nothing of 8 or more of its first bytes is left. */
+static void
+secret_redaction_prefixes(void)
+{
+	static const char *const kinds[] = {
+		"hvs.CAESIJ3q9wQx0kq2bWc8mF1X7tZQkVYxGh4KHGh2cy5BRFZzZWNyZXQ",
+		"hvb.AAAAAQJx9c2Yq8Wm3kQ1ZrT0bVJmN2lQ",            /* batch DR token */
+		"aGVsbG8tcmVjb3Zlcnkta2V5LXNoYXJlLTE=",          /* recovery share */
+		"Zx8Qm2cV4kR7tLp0WnY3sJ6dHbF9aGe1uIo5",          /* DR operation token */
+		"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",      /* AWS secret key */
+		"FwoGZXIvYXdzEBYaDHqa0AP1/Cz9Kw8E1SLAAd/session+token=",
+	};
+	static const char *const tails[] = { "", "...", "\"}", " (truncated)" };
+	struct secret s[sizeof(kinds) / sizeof(kinds[0])];
+	char text[512], cut[128], before[64], after[64];
+	size_t i, n, k, t, j;
+	unsigned seed = 12345;
+
+	memset(s, 0, sizeof(s));
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		CHECK(secret_set(&s[i], kinds[i], strlen(kinds[i])) == 0);
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		for (n = SECRET_PREFIX_MIN; n <= strlen(kinds[i]); n++) {
+			for (t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+				/* random printable text around the cut */
+				k = (seed = seed * 1103515245 + 12345) % 40;
+				for (j = 0; j < k; j++)
+					before[j] = (char)(' ' + (seed = seed *
+					    1103515245 + 12345) % 94);
+				before[k] = '\0';
+				k = t ? (seed = seed * 1103515245 + 12345) % 40 :
+				    0;
+				for (j = 0; j < k; j++)
+					after[j] = (char)('a' + (seed = seed *
+					    1103515245 + 12345) % 26);
+				after[k] = '\0';
+				snprintf(cut, sizeof(cut), "%.*s", (int)n,
+				    kinds[i]);
+				snprintf(text, sizeof(text), "%sX-Vault-Token: "
+				    "%s%s%s", before, cut, tails[t], after);
+				secret_redact(text);
+				if (!CHECK(!holds_prefix(text, kinds[i])))
+					fprintf(stderr, "    left: %s\n", text);
+			}
+		}
+	}
+	/* Shorter than 8 bytes of a secret: left alone (too common). */
+	snprintf(text, sizeof(text), "id hvs.CAE!");
+	CHECK_STREQ(secret_redact(text), "id hvs.CAE!");
+	/* Whole and cut copies in one line, and a cut through a buffer. */
+	snprintf(text, sizeof(text), "a %s b %.12s", kinds[4], kinds[4]);
+	secret_redact(text);
+	CHECK(strchr(text, 'w') == NULL && strstr(text, "a *") == text);
+	snprintf(cut, 20, "token=%s", kinds[0]); /* cut by the buffer */
+	CHECK_STREQ(secret_redact(cut), "token=*************");
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		secret_wipe(&s[i]);
+}
+
+/* Every secret variable leaves the environment at start, used or not; the
+ * copies are what secret_from_env() returns. */
+static void
+secret_env_stashed(void)
+{
+	static const char *const vars[] = { "VAULT_TOKEN",
+		"VAULT_RECOVERY_KEY_1", "VAULT_RECOVERY_KEY_7",
+		"VAULT_DR_OPERATION_TOKEN", "AWS_SECRET_ACCESS_KEY",
+		"AWS_SECRET_KEY", "AWS_SESSION_TOKEN", "VAULTDR_TSIG_SECRET" };
+	struct secret s = { 0 };
+	char val[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		snprintf(val, sizeof(val), "stash-secret-value-%zu", i);
+		setenv(vars[i], val, 1);
+	}
+	setenv("AWS_ACCESS_KEY_ID", "AKIDNOTSECRET", 1);
+	setenv("VAULT_RECOVERY_KEY_", "x", 1); /* no number: not a share */
+	CHECK(secret_stash_env() == 0);
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *e = getenv(vars[i]);
+		CHECK(e == NULL || e[0] == '\0');
+		snprintf(val, sizeof(val), "stash-secret-value-%zu", i);
+		CHECK(secret_from_env(&s, vars[i]) == 1);
+		CHECK_STREQ(s.s, val);
+		secret_wipe(&s);
+	}
+	CHECK_STREQ(getenv("AWS_ACCESS_KEY_ID"), "AKIDNOTSECRET");
+	CHECK_STREQ(getenv("VAULT_RECOVERY_KEY_"), "x");
+	/* The stashed values are redacted while they live. */
+	snprintf(val, sizeof(val), "k=stash-secret-value-3");
+	CHECK_STREQ(secret_redact(val), "k=********************");
+	secret_stash_wipe();
+	CHECK(secret_from_env(&s, "VAULT_TOKEN") == 0);
+	CHECK(secret_env_is_secret("VAULT_RECOVERY_KEY_12", 21));
+	CHECK(!secret_env_is_secret("VAULT_TOKENX", 12));
+	CHECK(!secret_env_is_secret("VAULT_ADDR", 10));
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		unsetenv(vars[i]);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("VAULT_RECOVERY_KEY_");
+}
+
+/* Everything log.c prints or appends is redacted, cut secrets included; a
+ * long log_out() line is printed whole. (In a child: stdout and stderr go to
+ * a pipe.) */
+static void
+log_output_redacted(void)
+{
+	static const char tok[] = "hvs.LogPathSecret-0123456789abcdef";
+	char path[] = "/tmp/vaultdr-audit-XXXXXX", out[16384];
+	size_t got = 0;
+	ssize_t r;
+	int fds[2], st, fd;
+	pid_t pid;
+
+	if (!CHECK(pipe(fds) == 0) || !CHECK((fd = mkstemp(path)) != -1))
+		return;
+	close(fd);
+	unlink(path);
+	if ((pid = fork()) == 0) {
+		struct secret s = { 0 };
+		char big[6000];
+
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		secret_set(&s, tok, strlen(tok));
+		if (log_audit_open(path) == -1)
+			_exit(3);
+		log_init(LOG_TEXT, 1);
+		log_out("out %.10s", tok);
+		log_step("step %.12s|", tok);
+		log_warn("warn %.20s", tok);
+		log_verbose("verbose %.33s", tok);
+		log_error("error", "err hvs.LogPathSecret-0");
+		log_audit_write("{\"m\":\"hvs.LogPathSecret-01\"}");
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		log_out("%s|end", big);
+		log_audit_close();
+		_exit(0);
+	}
+	close(fds[1]);
+	while (got < sizeof(out) - 1 &&
+	    (r = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)r;
+	out[got] = '\0';
+	close(fds[0]);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0);
+	CHECK(!holds_prefix(out, tok));
+	CHECK(strstr(out, "out **********\n") != NULL);
+	CHECK(strstr(out, "vaultdr: warning: warn ********************\n") !=
+	    NULL);
+	CHECK(strstr(out, "vaultdr: error: err *******************\n") !=
+	    NULL);
+	CHECK(strstr(out, "xxxxxxxx|end\n") != NULL);
+	{
+		size_t n;
+		char *audit = t_read_file(path, &n);
+
+		if (CHECK(audit != NULL)) {
+			CHECK(!holds_prefix(audit, tok));
+			CHECK(strstr(audit, "\"step\":\"warning\"") != NULL);
+			CHECK(strstr(audit, "{\"m\":\"********************\"}\n")
+			    != NULL);
+			free(audit);
+		}
+	}
+	unlink(path);
+}
+
 static _Atomic int stop_threads;
 
 static void *
@@ -279,6 +470,9 @@ suite_secret(void)
 	T_RUN(secret_no_terminal);
 	T_RUN(secret_prompt_on_pty);
 	T_RUN(secret_redaction);
+	T_RUN(secret_redaction_prefixes);
+	T_RUN(secret_env_stashed);
+	T_RUN(log_output_redacted);
 	T_RUN(secret_redaction_threads);
 	T_RUN(secret_hardening);
 }

@@ -1,0 +1,77 @@
+/* config.h - vault_dr.cfg and the environment's settings, read once into
+ * one struct (DESIGN.md "Configuration", "Environment").
+ *
+ * The secrets of the environment are not here: secret.c takes them out of
+ * the environment at start (secret_stash_env) and hands them out on demand. */
+#ifndef VAULTDR_CONFIG_H
+#define VAULTDR_CONFIG_H
+#include <stddef.h>
+
+struct ini;
+
+/* Bounds of the numeric environment (documented in README and vaultdr.1). */
+#define CONFIG_MAX_SECONDS 86400.0 /* one day: any duration */
+#define CONFIG_MAX_RETRY_BASE 3600.0
+#define CONFIG_MAX_POLL 3600.0
+#define CONFIG_MAX_RETRIES 100
+#define CONFIG_MAX_TTL 2147483647L /* Route 53's own maximum */
+
+struct dr_config {
+	char *path;
+	char *env;              /* lower case, the key prefix */
+	char *section;          /* as written in the file */
+	char *url[2];           /* [0] configured primary, [1] configured secondary */
+	char *dns_target[2];
+	char *cname;
+	char *zone_id;
+	long ttl;
+	char *r53_endpoint;
+	double retry_base;
+	int max_retries;
+	double connect_timeout, io_timeout, poll_interval, insync_timeout,
+	    ready_timeout, dns_delay;
+	double lock_ttl;        /* VAULTDR_LOCK_TTL seconds (default 900) */
+	/* TLS settings as the Vault CLI and the AWS SDKs name them; NULL when
+	 * unset or empty (SSL_CERT_FILE stays tls.c's own default). */
+	char *vault_cacert, *vault_capath, *vault_client_cert,
+	    *vault_client_key, *vault_tls_server_name, *aws_ca_bundle;
+	int vault_skip_verify;  /* VAULT_SKIP_VERIFY set, not "0"/"false" */
+};
+
+/* Reads the config file (path; NULL or "": $VAULTDR_CONFIG, else
+ * ./vault_dr.cfg), the section of environment env and the environment's
+ * settings into c. 0 / -1 (err_set naming the file, line and key or the
+ * variable; the caller exits 2). c is always safe to config_free(). */
+int config_load(const char *path, const char *env, struct dr_config *c);
+/* The file half of config_load on an already parsed file (path is only for
+ * messages). Warns (log_warn) about unknown keys. 0 / -1 (err_set). */
+int config_from_ini(const struct ini *ini, const char *path, const char *env,
+    struct dr_config *c);
+/* The environment half: Route 53 endpoint, TLS files and every number.
+ * 0 / -1 (err_set). */
+int config_from_env(struct dr_config *c);
+void config_free(struct dr_config *c); /* NULL-safe, idempotent */
+
+/* A duration in seconds: decimal digits with an optional fraction ("30",
+ * "0.05") and an optional unit suffix s, m or h ("30s", "5m", "1.5h");
+ * nothing else (no sign, exponent, hex, inf, nan, spaces, empty). The value
+ * must lie in [min, max]. 0 / -1 (err_set naming `name` and the range). */
+int config_parse_seconds(const char *name, const char *s, double min,
+    double max, double *out);
+/* A whole decimal number in [min, max] (digits only). 0 / -1 (err_set). */
+int config_parse_whole(const char *name, const char *s, long min, long max,
+    long *out);
+
+/* Normalises a cluster URL for comparison: "scheme://host[:port]" with the
+ * scheme and host in lower case, the host's trailing dot removed, the
+ * scheme's default port (443, 80) left out, a path of "/" (or none)
+ * dropped. A URL with userinfo, a query, a #fragment or any other path is
+ * refused. 0 / -1 (err_set saying why; out holds "" then). */
+int config_url_normalise(const char *in, char *out, size_t outsz);
+
+/* Transitional: the old names, for tests/unit/test_dr.c. */
+struct dr_opts;
+int dr_load_config(const struct dr_opts *o, struct dr_config *c);
+void dr_config_free(struct dr_config *c);
+
+#endif

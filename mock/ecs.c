@@ -1,0 +1,131 @@
+/* ecs.c - the mock's container credentials endpoint (what ECS tasks and EKS
+ * Pod Identity read through AWS_CONTAINER_CREDENTIALS_FULL_URI), served on
+ * the instance metadata listener (plain HTTP, 127.0.0.1) at a path outside
+ * /latest/, optionally requiring an Authorization header. It hands out
+ * credentials that the mock's Route 53 accepts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "mock.h"
+
+/* Scenario "container" (read-only once loaded). */
+static struct {
+	char *path, *auth, *ak, *sk, *tok, *expiration;
+} E;
+
+static const struct {
+	const char *key;
+	char **dst;
+} keys[] = {
+	{ "container.path", &E.path },
+	{ "container.authorization", &E.auth },
+	{ "container.access_key", &E.ak },
+	{ "container.secret_key", &E.sk },
+	{ "container.token", &E.tok },
+	{ "container.expiration", &E.expiration },
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+int
+ecs_key_allowed(const char *path)
+{
+	size_t i;
+
+	if (strcmp(path, "container") == 0)
+		return 1;
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(path, keys[i].key) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+dflt(char **dst, const char *v)
+{
+	if (*dst == NULL && (*dst = strdup(v)) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+ecs_load(const struct json *j, char *why, size_t whysz)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; j && i < NKEYS; i++) {
+		char *s = NULL;
+
+		if ((rc = json_get_str(j, 0, keys[i].key, &s)) == -1 ||
+		    (rc == 0 && s[0] == '\0')) {
+			snprintf(why, whysz, "%s: must be a non-empty string",
+			    keys[i].key);
+			free(s);
+			return -1;
+		}
+		if (rc == 0) {
+			free(*keys[i].dst);
+			*keys[i].dst = s;
+		}
+	}
+	if (E.path && (E.path[0] != '/' || strncmp(E.path, "/latest/", 8) ==
+	    0)) {
+		snprintf(why, whysz, "container.path: must start with '/' and "
+		    "not be under /latest/ (instance metadata)");
+		return -1;
+	}
+	if (dflt(&E.path, "/v2/credentials/mock-task") == -1 ||
+	    dflt(&E.ak, M.r53_access_key) == -1 ||
+	    dflt(&E.sk, M.r53_secret_key) == -1 ||
+	    dflt(&E.tok, M.r53_session_token ? M.r53_session_token :
+	    "mock-container-session-token") == -1) {
+		snprintf(why, whysz, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+ecs_handle(const struct mreq *q, struct mresp *r)
+{
+	const char *auth = mreq_header(q, "authorization");
+	char exp[40];
+	time_t t = (time_t)(wall_ms() / 1000 + 6 * 3600);
+	struct tm tm;
+
+	if (strcmp(q->path, E.path) != 0)
+		return 0;
+	if (strcmp(q->method, "GET") != 0) {
+		imds_error(r, 405);
+		return 1;
+	}
+	if (E.auth && (auth == NULL || strcmp(auth, E.auth) != 0)) {
+		r->status = 401;
+		r->ctype = "application/json";
+		buf_puts(&r->body, "{\"code\":\"InvalidToken\",\"message\":"
+		    "\"Authorization token is missing or invalid\"}");
+		return 1;
+	}
+	if (E.expiration)
+		snprintf(exp, sizeof(exp), "%s", E.expiration);
+	else {
+		gmtime_r(&t, &tm);
+		strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	r->status = 200;
+	r->ctype = "application/json";
+	buf_puts(&r->body, "{\"RoleArn\":\"arn:aws:iam::123456789012:role/"
+	    "vaultdr-task\",\"AccessKeyId\":");
+	json_append_str(&r->body, E.ak);
+	buf_puts(&r->body, ",\"SecretAccessKey\":");
+	json_append_str(&r->body, E.sk);
+	buf_puts(&r->body, ",\"Token\":");
+	json_append_str(&r->body, E.tok);
+	buf_puts(&r->body, ",\"Expiration\":");
+	json_append_str(&r->body, exp);
+	buf_puts(&r->body, "}");
+	return 1;
+}
