@@ -132,10 +132,19 @@ struct tokcap {
 	struct strv caps;
 };
 
+/* A Route 53 record set, keyed by (name, type, set_id). */
 struct rrset {
 	char *name, *type; /* name lower case with trailing dot */
-	long long ttl;
+	char *set_id;      /* SetIdentifier; NULL for a simple record */
+	long long ttl;     /* -1 for an alias */
 	struct strv values;
+	int has_weight;
+	long weight;
+	char *failover;    /* "PRIMARY" / "SECONDARY" or NULL */
+	char *region;      /* latency routing, or NULL */
+	char *health_check;/* HealthCheckId, or NULL */
+	char *alias_zone, *alias_dns; /* AliasTarget when alias_dns != NULL */
+	int alias_eval;    /* EvaluateTargetHealth */
 };
 
 struct change {
@@ -198,6 +207,7 @@ struct mock {
 	char *r53_access_key, *r53_secret_key, *r53_session_token;
 	char *r53_zone_id, *r53_zone_name, *r53_region;
 	long r53_insync_delay_ms;
+	long r53_page_size;     /* most record sets per listing page */
 	struct rrset *rr;
 	size_t nrr;
 	char *dns_initial;      /* cname value at start (NULL: none) */
@@ -251,8 +261,15 @@ const char *cluster_state(int i);
 int cluster_connected(int i);
 /* Connected and in stream-wals: its last_remote_wal follows its primary. */
 int cluster_streaming(int i);
-/* Lower-cased DNS name with a trailing dot (malloc'd; never NULL). */
+/* Lower-cased DNS name with a trailing dot, \ooo escapes decoded
+ * (malloc'd; never NULL). */
 char *r53_norm_name(const char *s);
+/* Checks one record set as Route 53 validates a change (type, TTL, values
+ * per type, alias, routing fields). 0 / -1 with the reason in msg. */
+int r53_rrset_check(const struct rrset *r, char *msg, size_t msgsz);
+void r53_rrset_free(struct rrset *r); /* frees the members */
+/* The record set's JSON object (state file and control API). */
+void r53_rrset_json(struct buf *b, const struct rrset *r);
 /* Value the cluster CNAME resolves to through the INSYNC record, or NULL. */
 const char *dns_resolved(void);
 /* Parses a fault rule array (JSON text) into *out. 0 / -1 (why). */

@@ -1,7 +1,10 @@
 /* r53.c - Route 53 (REST-XML, 2013-04-01) for one hosted zone:
- * ChangeResourceRecordSets, GetChange, ListResourceRecordSets, with SigV4
+ * ChangeResourceRecordSets (atomic batches of CREATE/DELETE/UPSERT over
+ * record sets of every type keyed by name, type and SetIdentifier),
+ * GetChange, ListResourceRecordSets (Route 53 order, pages), GetHostedZone, with SigV4
  * verification by recomputing the signature through sigv4.c.
  * Runs with M.mu held. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "json.h"
 #include "mock.h"
 #include "sigv4.h"
 #include "xml.h"
@@ -16,20 +20,6 @@
 #define NS "https://route53.amazonaws.com/doc/2013-04-01/"
 #define XHDR "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 #define SKEW_MS (5 * 60 * 1000LL)
-
-static void
-xml_text(struct buf *b, const char *s)
-{
-	for (; *s; s++)
-		switch (*s) {
-		case '&': buf_puts(b, "&amp;"); break;
-		case '<': buf_puts(b, "&lt;"); break;
-		case '>': buf_puts(b, "&gt;"); break;
-		case '"': buf_puts(b, "&quot;"); break;
-		case '\'': buf_puts(b, "&apos;"); break;
-		default: buf_append(b, s, 1);
-		}
-}
 
 static void
 request_id(struct mresp *r, char id[37])
@@ -49,9 +39,9 @@ r53_error(struct mresp *r, int status, const char *code, const char *msg)
 	request_id(r, id);
 	buf_puts(&r->body, XHDR "<ErrorResponse xmlns=\"" NS "\"><Error>"
 	    "<Type>Sender</Type><Code>");
-	xml_text(&r->body, code);
+	xml_escape(&r->body, code);
 	buf_puts(&r->body, "</Code><Message>");
-	xml_text(&r->body, msg);
+	xml_escape(&r->body, msg);
 	buf_printf(&r->body, "</Message></Error><RequestId>%s</RequestId>"
 	    "</ErrorResponse>\n", id);
 }
@@ -69,19 +59,36 @@ invalid_batch(struct mresp *r, const char *msg)
 	buf_free(&m);
 }
 
+static int
+octal(char c)
+{
+	return c >= '0' && c <= '7';
+}
+
 char *
 r53_norm_name(const char *s)
 {
-	size_t n = strlen(s), i;
+	size_t n = strlen(s), i, k = 0;
 	char *o = malloc(n + 2);
 
 	if (o == NULL)
 		abort();
-	for (i = 0; i < n; i++)
-		o[i] = (char)tolower((unsigned char)s[i]);
-	if (n == 0 || o[n - 1] != '.')
-		o[n++] = '.';
-	o[n] = '\0';
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		/* Route 53 writes bytes outside a-z 0-9 - _ as \ooo ('*' is
+		 * \052); a request may too. */
+		if (c == '\\' && octal(s[i + 1]) && octal(s[i + 2]) &&
+		    octal(s[i + 3]) && s[i + 1] <= '3') {
+			c = (unsigned char)((s[i + 1] - '0') * 64 +
+			    (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+			i += 3;
+		}
+		o[k++] = (char)tolower(c);
+	}
+	if (k == 0 || o[k - 1] != '.')
+		o[k++] = '.';
+	o[k] = '\0';
 	return o;
 }
 
@@ -341,38 +348,52 @@ host_name_ok(const char *v)
 	return 1;
 }
 
-/* Compares two names with labels reversed ("www.example.com." sorts as
- * "com.example.www"). */
+/* The listing key of a name: its labels reversed, each followed by a dot
+ * ("www.example.com." -> "com.example.www."), compared in ASCII order as
+ * Route 53 documents it (so "a-b" sorts before "a.x": '-' < '.'). */
+static void
+rev_key(const char *name, struct buf *k)
+{
+	const char *e = name + strlen(name), *l;
+
+	if (e > name && e[-1] == '.')
+		e--;
+	while (e > name) {
+		for (l = e; l > name && l[-1] != '.'; l--)
+			;
+		buf_append(k, l, (size_t)(e - l));
+		buf_puts(k, ".");
+		e = l > name ? l - 1 : name;
+	}
+}
+
 static int
 name_cmp(const char *a, const char *b)
 {
-	const char *ea = a + strlen(a), *eb = b + strlen(b);
+	struct buf ka = { 0 }, kb = { 0 };
+	int c;
 
-	if (ea > a && ea[-1] == '.')
-		ea--;
-	if (eb > b && eb[-1] == '.')
-		eb--;
-	for (;;) {
-		const char *la = ea, *lb = eb;
-		size_t na, nb;
-		int c;
+	rev_key(a, &ka);
+	rev_key(b, &kb);
+	c = strcmp(ka.data ? ka.data : "", kb.data ? kb.data : "");
+	buf_free(&ka);
+	buf_free(&kb);
+	return c;
+}
 
-		while (la > a && la[-1] != '.')
-			la--;
-		while (lb > b && lb[-1] != '.')
-			lb--;
-		na = (size_t)(ea - la);
-		nb = (size_t)(eb - lb);
-		c = memcmp(la, lb, na < nb ? na : nb);
-		if (c == 0 && na != nb)
-			c = na < nb ? -1 : 1;
-		if (c != 0)
-			return c;
-		if (la == a || lb == b)
-			return (la == a) == (lb == b) ? 0 : la == a ? -1 : 1;
-		ea = la - 1;
-		eb = lb - 1;
-	}
+/* Set identifiers: a simple record (NULL) sorts first. */
+static int
+id_cmp(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int
+str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
 static int
@@ -381,44 +402,292 @@ rr_cmp(const void *x, const void *y)
 	const struct rrset *a = x, *b = y;
 	int c = name_cmp(a->name, b->name);
 
-	return c ? c : strcmp(a->type, b->type);
+	if (c == 0)
+		c = strcmp(a->type, b->type);
+	return c ? c : id_cmp(a->set_id, b->set_id);
 }
 
-static void
-rr_free(struct rrset *r)
+void
+r53_rrset_free(struct rrset *r)
 {
 	free(r->name);
 	free(r->type);
+	free(r->set_id);
 	strv_free(&r->values);
+	free(r->failover);
+	free(r->region);
+	free(r->health_check);
+	free(r->alias_zone);
+	free(r->alias_dns);
+	memset(r, 0, sizeof(*r));
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		abort();
+	return d;
+}
+
+static void
+rr_copy(struct rrset *d, const struct rrset *s)
+{
+	size_t k;
+
+	*d = *s;
+	memset(&d->values, 0, sizeof(d->values));
+	d->name = dup_or_null(s->name);
+	d->type = dup_or_null(s->type);
+	d->set_id = dup_or_null(s->set_id);
+	d->failover = dup_or_null(s->failover);
+	d->region = dup_or_null(s->region);
+	d->health_check = dup_or_null(s->health_check);
+	d->alias_zone = dup_or_null(s->alias_zone);
+	d->alias_dns = dup_or_null(s->alias_dns);
+	for (k = 0; k < s->values.n; k++)
+		if (strv_add(&d->values, s->values.v[k]) == -1)
+			abort();
 }
 
 static int
-rr_find(const struct rrset *rr, size_t n, const char *name, const char *type)
+rr_find(const struct rrset *rr, size_t n, const struct rrset *key)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(rr[i].name, name) == 0 && strcmp(rr[i].type, type) == 0)
+		if (strcmp(rr[i].name, key->name) == 0 &&
+		    strcmp(rr[i].type, key->type) == 0 &&
+		    str_eq(rr[i].set_id, key->set_id))
 			return (int)i;
 	return -1;
+}
+
+/* What a DELETE must match exactly: TTL, every value, alias target,
+ * routing fields, health check. */
+static int
+rr_same(const struct rrset *a, const struct rrset *b)
+{
+	size_t i;
+
+	if (a->ttl != b->ttl || a->values.n != b->values.n ||
+	    a->has_weight != b->has_weight ||
+	    (a->has_weight && a->weight != b->weight) ||
+	    !str_eq(a->failover, b->failover) || !str_eq(a->region, b->region) ||
+	    !str_eq(a->health_check, b->health_check) ||
+	    !str_eq(a->alias_dns, b->alias_dns) ||
+	    !str_eq(a->alias_zone, b->alias_zone) ||
+	    a->alias_eval != b->alias_eval)
+		return 0;
+	for (i = 0; i < a->values.n; i++)
+		if (!strv_has(&b->values, a->values.v[i]))
+			return 0;
+	return 1;
+}
+
+/* A name as Route 53 shows it: bytes other than a-z 0-9 - _ . as \ooo. */
+static void
+name_out(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (islower(c) || isdigit(c) || c == '-' || c == '_' || c == '.')
+			buf_append(b, s, 1);
+		else
+			buf_printf(b, "\\%03o", c);
+	}
 }
 
 static void
 rr_xml(struct buf *b, const struct rrset *r)
 {
 	size_t k;
+	struct buf n = { 0 };
 
+	name_out(&n, r->name);
 	buf_puts(b, "<ResourceRecordSet><Name>");
-	xml_text(b, r->name);
+	xml_escape(b, n.data ? n.data : "");
 	buf_puts(b, "</Name><Type>");
-	xml_text(b, r->type);
-	buf_printf(b, "</Type><TTL>%lld</TTL><ResourceRecords>", r->ttl);
-	for (k = 0; k < r->values.n; k++) {
-		buf_puts(b, "<ResourceRecord><Value>");
-		xml_text(b, r->values.v[k]);
-		buf_puts(b, "</Value></ResourceRecord>");
+	xml_escape(b, r->type);
+	buf_puts(b, "</Type>");
+	buf_free(&n);
+	if (r->set_id) {
+		buf_puts(b, "<SetIdentifier>");
+		xml_escape(b, r->set_id);
+		buf_puts(b, "</SetIdentifier>");
 	}
-	buf_puts(b, "</ResourceRecords></ResourceRecordSet>");
+	if (r->has_weight)
+		buf_printf(b, "<Weight>%ld</Weight>", r->weight);
+	if (r->region) {
+		buf_puts(b, "<Region>");
+		xml_escape(b, r->region);
+		buf_puts(b, "</Region>");
+	}
+	if (r->failover)
+		buf_printf(b, "<Failover>%s</Failover>", r->failover);
+	if (r->alias_dns) {
+		buf_puts(b, "<AliasTarget><HostedZoneId>");
+		xml_escape(b, r->alias_zone);
+		buf_puts(b, "</HostedZoneId><DNSName>");
+		xml_escape(b, r->alias_dns);
+		buf_printf(b, "</DNSName><EvaluateTargetHealth>%s"
+		    "</EvaluateTargetHealth></AliasTarget>", r->alias_eval ?
+		    "true" : "false");
+	} else {
+		buf_printf(b, "<TTL>%lld</TTL><ResourceRecords>", r->ttl);
+		for (k = 0; k < r->values.n; k++) {
+			buf_puts(b, "<ResourceRecord><Value>");
+			xml_escape(b, r->values.v[k]);
+			buf_puts(b, "</Value></ResourceRecord>");
+		}
+		buf_puts(b, "</ResourceRecords>");
+	}
+	if (r->health_check) {
+		buf_puts(b, "<HealthCheckId>");
+		xml_escape(b, r->health_check);
+		buf_puts(b, "</HealthCheckId>");
+	}
+	buf_puts(b, "</ResourceRecordSet>");
+}
+
+static void
+json_opt(struct buf *b, const char *key, const char *v)
+{
+	if (v == NULL)
+		return;
+	buf_printf(b, ",\"%s\":", key);
+	json_append_str(b, v);
+}
+
+void
+r53_rrset_json(struct buf *b, const struct rrset *r)
+{
+	size_t k;
+
+	buf_puts(b, "{\"name\":");
+	json_append_str(b, r->name);
+	buf_puts(b, ",\"type\":");
+	json_append_str(b, r->type);
+	if (r->alias_dns)
+		buf_puts(b, ",\"ttl\":null");
+	else
+		buf_printf(b, ",\"ttl\":%lld", r->ttl);
+	/* "value": the first value, or an alias's target name. */
+	buf_puts(b, ",\"value\":");
+	json_append_str(b, r->alias_dns ? r->alias_dns : r->values.n ?
+	    r->values.v[0] : "");
+	if (r->values.n > 1) {
+		buf_puts(b, ",\"values\":[");
+		for (k = 0; k < r->values.n; k++) {
+			if (k)
+				buf_puts(b, ",");
+			json_append_str(b, r->values.v[k]);
+		}
+		buf_puts(b, "]");
+	}
+	json_opt(b, "set_identifier", r->set_id);
+	if (r->has_weight)
+		buf_printf(b, ",\"weight\":%ld", r->weight);
+	json_opt(b, "failover", r->failover);
+	json_opt(b, "region", r->region);
+	json_opt(b, "health_check_id", r->health_check);
+	if (r->alias_dns) {
+		buf_puts(b, ",\"alias_target\":{\"hosted_zone_id\":");
+		json_append_str(b, r->alias_zone);
+		buf_puts(b, ",\"dns_name\":");
+		json_append_str(b, r->alias_dns);
+		buf_printf(b, ",\"evaluate_target_health\":%s}",
+		    r->alias_eval ? "true" : "false");
+	}
+	buf_puts(b, "}");
+}
+
+int
+r53_rrset_check(const struct rrset *r, char *msg, size_t msgsz)
+{
+	size_t i, k;
+	int routing = (r->has_weight != 0) + (r->failover != NULL) +
+	    (r->region != NULL);
+
+	if (!valid_type(r->type)) {
+		snprintf(msg, msgsz, "Invalid type '%.32s'", r->type);
+		return -1;
+	}
+	if (r->set_id && (r->set_id[0] == '\0' || strlen(r->set_id) > 128)) {
+		snprintf(msg, msgsz, "SetIdentifier must be 1 to 128 "
+		    "characters");
+		return -1;
+	}
+	if (r->set_id ? routing != 1 : routing != 0) {
+		snprintf(msg, msgsz, "RRSet with DNS name %.256s, type %s: a "
+		    "SetIdentifier goes with exactly one of Weight, Region and "
+		    "Failover, and they need a SetIdentifier", r->name, r->type);
+		return -1;
+	}
+	if (r->has_weight && (r->weight < 0 || r->weight > 255)) {
+		snprintf(msg, msgsz, "Weight must be from 0 to 255");
+		return -1;
+	}
+	if (r->failover && strcmp(r->failover, "PRIMARY") &&
+	    strcmp(r->failover, "SECONDARY")) {
+		snprintf(msg, msgsz, "Failover must be PRIMARY or SECONDARY");
+		return -1;
+	}
+	if (r->alias_dns) {
+		if (r->values.n || r->ttl != -1 || r->alias_zone == NULL ||
+		    r->alias_zone[0] == '\0' || r->alias_dns[0] == '\0') {
+			snprintf(msg, msgsz, "RRSet with DNS name %.256s: an alias "
+			    "has a HostedZoneId and a DNSName and no TTL or "
+			    "ResourceRecords", r->name);
+			return -1;
+		}
+		return 0;
+	}
+	if (r->ttl < 0 || r->ttl > 2147483647LL || r->values.n == 0) {
+		snprintf(msg, msgsz, "RRSet with DNS name %.256s: needs a TTL "
+		    "from 0 to 2147483647 and at least one value", r->name);
+		return -1;
+	}
+	for (i = 0; i < r->values.n; i++) {
+		const char *v = r->values.v[i];
+		unsigned char ip[16];
+		size_t vl = strlen(v);
+		const char *why = NULL;
+
+		for (k = 0; k < i; k++)
+			if (strcmp(r->values.v[k], v) == 0)
+				why = "Duplicate Resource Record";
+		if (strcmp(r->type, "A") == 0 && inet_pton(AF_INET, v, ip) != 1)
+			why = "ARRDATAIllegalIPv4Address (Value is not a valid "
+			    "IPv4 address)";
+		if (strcmp(r->type, "AAAA") == 0 &&
+		    inet_pton(AF_INET6, v, ip) != 1)
+			why = "AAAARRDATAIllegalIPv6Address (Value is not a valid "
+			    "IPv6 address)";
+		if ((strcmp(r->type, "TXT") == 0 || strcmp(r->type, "SPF") == 0) &&
+		    (vl < 2 || v[0] != '"' || v[vl - 1] != '"'))
+			why = "InvalidCharacterString (Value should be enclosed "
+			    "in quotation marks)";
+		if (strcmp(r->type, "CNAME") == 0 && !host_name_ok(v))
+			why = "DomainLabelContainsIllegalCharacter (Value is not "
+			    "a host name)";
+		if (why) {
+			snprintf(msg, msgsz, "Invalid Resource Record: 'FATAL "
+			    "problem: %s encountered with '%.200s''", why, v);
+			return -1;
+		}
+	}
+	if (strcmp(r->type, "CNAME") == 0 && r->values.n != 1) {
+		snprintf(msg, msgsz, "RRSet of type CNAME with DNS name %.256s "
+		    "must have exactly one value", r->name);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -432,7 +701,7 @@ change_info(struct buf *b, const struct change *c, const char *comment)
 	    c->insync ? "INSYNC" : "PENDING", ts);
 	if (comment) {
 		buf_puts(b, "<Comment>");
-		xml_text(b, comment);
+		xml_escape(b, comment);
 		buf_puts(b, "</Comment>");
 	}
 	buf_puts(b, "</ChangeInfo>");
@@ -441,7 +710,7 @@ change_info(struct buf *b, const struct change *c, const char *comment)
 /* Checks that node `at` has exactly the children in `order` (a NULL-
  * terminated list; names marked optional with a leading '?'), in that order. */
 static int
-children_in_order(const struct xdoc *d, int at, const char *const *order,
+children_in_order(const struct xml_doc *d, int at, const char *const *order,
     char *msg, size_t msgsz)
 {
 	int c = d->n[at].first, k = 0;
@@ -473,6 +742,134 @@ children_in_order(const struct xdoc *d, int at, const char *const *order,
 	return 0;
 }
 
+/* Whole-string decimal in [lo, hi]. */
+static int
+num_ok(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return 0;
+	*out = strtoll(s, &end, 10);
+	return *end == '\0' && *out >= lo && *out <= hi;
+}
+
+/* A <ResourceRecordSet> of a change into o (members owned). 0, or -1 with
+ * an InvalidInput message. */
+static int
+parse_set(const struct xml_doc *d, int set, struct rrset *o, char *msg,
+    size_t msgsz)
+{
+	static const char *const order[] = { "Name", "Type", "?SetIdentifier",
+		"?Weight", "?Region", "?Failover", "?TTL", "?ResourceRecords",
+		"?AliasTarget", "?HealthCheckId", NULL };
+	static const char *const o_alias[] = { "HostedZoneId", "DNSName",
+		"EvaluateTargetHealth", NULL };
+	const char *t;
+	long long v;
+	int a, recs, k;
+
+	memset(o, 0, sizeof(*o));
+	o->ttl = -1;
+	if (children_in_order(d, set, order, msg, msgsz) == -1)
+		return -1;
+	o->name = r53_norm_name(xml_leaf(d, set, "Name") ?
+	    xml_leaf(d, set, "Name") : "");
+	o->type = dup_or_null(xml_leaf(d, set, "Type") ?
+	    xml_leaf(d, set, "Type") : "");
+	if (!valid_type(o->type)) {
+		snprintf(msg, msgsz, "Invalid XML ; value '%.64s' at 'Type' "
+		    "failed to satisfy constraint", o->type);
+		return -1;
+	}
+	o->set_id = dup_or_null(xml_leaf(d, set, "SetIdentifier"));
+	o->failover = dup_or_null(xml_leaf(d, set, "Failover"));
+	o->region = dup_or_null(xml_leaf(d, set, "Region"));
+	o->health_check = dup_or_null(xml_leaf(d, set, "HealthCheckId"));
+	if ((t = xml_leaf(d, set, "Weight")) != NULL) {
+		if (!num_ok(t, 0, 255, &v)) {
+			snprintf(msg, msgsz, "Invalid XML ; Weight must be an "
+			    "integer from 0 to 255");
+			return -1;
+		}
+		o->has_weight = 1;
+		o->weight = (long)v;
+	}
+	if ((a = xml_child(d, set, "AliasTarget")) >= 0) {
+		if (children_in_order(d, a, o_alias, msg, msgsz) == -1)
+			return -1;
+		if (xml_child(d, set, "TTL") >= 0 ||
+		    xml_child(d, set, "ResourceRecords") >= 0) {
+			snprintf(msg, msgsz, "Invalid XML ; an alias record set "
+			    "has no TTL and no ResourceRecords");
+			return -1;
+		}
+		t = xml_leaf(d, a, "EvaluateTargetHealth");
+		if (t == NULL || (strcmp(t, "true") && strcmp(t, "false"))) {
+			snprintf(msg, msgsz, "Invalid XML ; EvaluateTargetHealth "
+			    "must be true or false");
+			return -1;
+		}
+		o->alias_eval = strcmp(t, "true") == 0;
+		o->alias_zone = dup_or_null(xml_leaf(d, a, "HostedZoneId") ?
+		    xml_leaf(d, a, "HostedZoneId") : "");
+		o->alias_dns = r53_norm_name(xml_leaf(d, a, "DNSName") ?
+		    xml_leaf(d, a, "DNSName") : "");
+		return 0;
+	}
+	if ((t = xml_leaf(d, set, "TTL")) == NULL ||
+	    (recs = xml_child(d, set, "ResourceRecords")) < 0) {
+		snprintf(msg, msgsz, "Invalid XML ; a record set needs TTL and "
+		    "ResourceRecords, or an AliasTarget");
+		return -1;
+	}
+	if (!num_ok(t, 0, 2147483647LL, &v)) {
+		snprintf(msg, msgsz, "Invalid XML ; TTL must be an integer from "
+		    "0 to 2147483647");
+		return -1;
+	}
+	o->ttl = v;
+	for (k = d->n[recs].first; k >= 0; k = d->n[k].next) {
+		const char *val = xml_leaf(d, k, "Value");
+
+		if (strcmp(d->n[k].name, "ResourceRecord") != 0 || val == NULL) {
+			snprintf(msg, msgsz, "Invalid XML ; ResourceRecords must "
+			    "hold ResourceRecord/Value elements");
+			return -1;
+		}
+		if (strv_add(&o->values, val) == -1)
+			abort();
+	}
+	if (o->values.n == 0) {
+		snprintf(msg, msgsz, "Invalid XML ; ResourceRecords must not be "
+		    "empty");
+		return -1;
+	}
+	return 0;
+}
+
+/* "[name='x.', type='TXT']" or with the set identifier. */
+static void
+set_label(char *out, size_t outsz, const struct rrset *s)
+{
+	if (s->set_id)
+		snprintf(out, outsz, "[name='%.256s', type='%s', "
+		    "set-identifier='%.128s']", s->name, s->type, s->set_id);
+	else
+		snprintf(out, outsz, "[name='%.256s', type='%s']", s->name,
+		    s->type);
+}
+
+/* The cluster record is the simple CNAME, or a simple A/AAAA alias, at
+ * the scenario's cname. */
+static int
+is_cluster_record(const struct rrset *s, const char *cname)
+{
+	return s->set_id == NULL && strcmp(s->name, cname) == 0 &&
+	    (strcmp(s->type, "CNAME") == 0 || (s->alias_dns &&
+	    (strcmp(s->type, "A") == 0 || strcmp(s->type, "AAAA") == 0)));
+}
+
 static void
 change_rrsets(const struct mreq *q, struct mresp *r)
 {
@@ -480,17 +877,16 @@ change_rrsets(const struct mreq *q, struct mresp *r)
 	static const char *const o_batch[] = { "?Comment", "Changes", NULL };
 	static const char *const o_change[] = { "Action", "ResourceRecordSet",
 		NULL };
-	static const char *const o_rrs[] = { "Name", "Type", "TTL",
-		"ResourceRecords", NULL };
-	struct xdoc d = { 0 };
-	struct rrset *rr = NULL;
+	struct xml_doc d = { 0 };
+	struct rrset *rr = NULL, ns;
 	size_t nrr = 0, i;
-	char msg[600], why[300];
+	char msg[700], why[300], label[420];
 	int batch, changes, c, cname_effect = 0;
 	char *cname = r53_norm_name(M.cname), *cname_value = NULL;
 	const char *comment = NULL;
 	struct change *nc;
 
+	memset(&ns, 0, sizeof(ns));
 	if (xml_parse(q->body.data ? q->body.data : "", q->body.len, &d, why,
 	    sizeof(why)) == -1) {
 		snprintf(msg, sizeof(msg), "Invalid XML ; %s", why);
@@ -516,24 +912,16 @@ change_rrsets(const struct mreq *q, struct mresp *r)
 		    "at least one Change");
 		goto bad_input;
 	}
-	/* Work on a copy: the batch is all or nothing. */
+	/* Work on a copy: the batch is all or nothing. The changes apply in
+	 * order, so DELETE old + CREATE new replaces a record atomically. */
 	if ((rr = calloc(M.nrr + 1, sizeof(*rr))) == NULL)
-		goto out;
-	for (i = 0; i < M.nrr; i++) {
-		rr[i].name = strdup(M.rr[i].name);
-		rr[i].type = strdup(M.rr[i].type);
-		rr[i].ttl = M.rr[i].ttl;
-		for (size_t k = 0; k < M.rr[i].values.n; k++)
-			strv_add(&rr[i].values, M.rr[i].values.v[k]);
-	}
+		abort();
+	for (i = 0; i < M.nrr; i++)
+		rr_copy(&rr[i], &M.rr[i]);
 	nrr = M.nrr;
 	for (c = d.n[changes].first; c >= 0; c = d.n[c].next) {
-		const char *act, *type;
-		char *name, *end;
-		int set, recs, k, at;
-		long long ttl;
-		struct strv vals = { 0 };
-		struct rrset *grown;
+		const char *act;
+		int at;
 
 		if (strcmp(d.n[c].name, "Change") != 0) {
 			snprintf(msg, sizeof(msg), "Invalid XML ; unexpected "
@@ -551,158 +939,109 @@ change_rrsets(const struct mreq *q, struct mresp *r)
 			    "UPSERT]", act);
 			goto bad_input;
 		}
-		set = xml_child(&d, c, "ResourceRecordSet");
-		if (children_in_order(&d, set, o_rrs, msg, sizeof(msg)) == -1)
+		r53_rrset_free(&ns);
+		if (parse_set(&d, xml_child(&d, c, "ResourceRecordSet"), &ns, msg,
+		    sizeof(msg)) == -1)
 			goto bad_input;
-		type = d.n[xml_child(&d, set, "Type")].text;
-		if (!valid_type(type)) {
-			snprintf(msg, sizeof(msg), "Invalid XML ; value '%.64s' "
-			    "at 'Type' failed to satisfy constraint", type);
-			goto bad_input;
-		}
-		ttl = strtoll(d.n[xml_child(&d, set, "TTL")].text, &end, 10);
-		if (*d.n[xml_child(&d, set, "TTL")].text == '\0' || *end ||
-		    ttl < 0 || ttl > 2147483647) {
-			snprintf(msg, sizeof(msg), "Invalid XML ; TTL must be an "
-			    "integer from 0 to 2147483647");
-			goto bad_input;
-		}
-		recs = xml_child(&d, set, "ResourceRecords");
-		for (k = d.n[recs].first; k >= 0; k = d.n[k].next) {
-			int v = xml_child(&d, k, "Value");
-
-			if (strcmp(d.n[k].name, "ResourceRecord") != 0 || v < 0) {
-				strv_free(&vals);
-				snprintf(msg, sizeof(msg), "Invalid XML ; "
-				    "ResourceRecords must hold ResourceRecord/"
-				    "Value elements");
-				goto bad_input;
-			}
-			strv_add(&vals, d.n[v].text);
-		}
-		if (vals.n == 0) {
-			snprintf(msg, sizeof(msg), "Invalid XML ; "
-			    "ResourceRecords must not be empty");
-			goto bad_input;
-		}
-		name = r53_norm_name(d.n[xml_child(&d, set, "Name")].text);
-		if (!in_zone(name)) {
+		set_label(label, sizeof(label), &ns);
+		if (!in_zone(ns.name)) {
 			snprintf(msg, sizeof(msg), "RRSet with DNS name %.256s is "
-			    "not permitted in zone %s", name, M.r53_zone_name);
-			goto bad_batch_named;
+			    "not permitted in zone %s", ns.name,
+			    M.r53_zone_name);
+			goto bad_batch;
 		}
-		if (strcmp(type, "CNAME") == 0) {
-			if (strcmp(name, M.r53_zone_name) == 0) {
-				snprintf(msg, sizeof(msg), "RRSet of type CNAME "
-				    "with DNS name %.256s is not permitted at "
-				    "apex in zone %s", name, M.r53_zone_name);
-				goto bad_batch_named;
-			}
-			if (vals.n != 1) {
-				snprintf(msg, sizeof(msg), "RRSet of type CNAME "
-				    "with DNS name %.256s must have exactly one "
-				    "value", name);
-				goto bad_batch_named;
-			}
-			if (!host_name_ok(vals.v[0])) {
-				snprintf(msg, sizeof(msg), "Invalid Resource "
-				    "Record: 'FATAL problem: DomainLabel"
-				    "ContainsIllegalCharacter (Value is not a "
-				    "host name) encountered with '%.200s''",
-				    vals.v[0]);
-				goto bad_batch_named;
-			}
+		if (strcmp(ns.type, "CNAME") == 0 &&
+		    strcmp(ns.name, M.r53_zone_name) == 0) {
+			snprintf(msg, sizeof(msg), "RRSet of type CNAME with DNS "
+			    "name %.256s is not permitted at apex in zone %s",
+			    ns.name, M.r53_zone_name);
+			goto bad_batch;
 		}
-		at = rr_find(rr, nrr, name, type);
+		if (r53_rrset_check(&ns, msg, sizeof(msg)) == -1)
+			goto bad_batch;
+		at = rr_find(rr, nrr, &ns);
 		if (strcmp(act, "CREATE") == 0 && at >= 0) {
 			snprintf(msg, sizeof(msg), "Tried to create resource "
-			    "record set [name='%.256s', type='%s'] but it "
-			    "already exists", name, type);
-			goto bad_batch_named;
+			    "record set %s but it already exists", label);
+			goto bad_batch;
 		}
 		if (strcmp(act, "DELETE") == 0) {
-			int same = at >= 0 && rr[at].ttl == ttl &&
-			    rr[at].values.n == vals.n;
-
-			for (i = 0; same && i < vals.n; i++)
-				same = strv_has(&rr[at].values, vals.v[i]);
 			if (at < 0) {
 				snprintf(msg, sizeof(msg), "Tried to delete "
-				    "resource record set [name='%.256s', "
-				    "type='%s'] but it was not found", name,
-				    type);
-				goto bad_batch_named;
+				    "resource record set %s but it was not "
+				    "found", label);
+				goto bad_batch;
 			}
-			if (!same) {
+			if (!rr_same(&rr[at], &ns)) {
 				snprintf(msg, sizeof(msg), "Tried to delete "
-				    "resource record set [name='%.256s', "
-				    "type='%s'] but the values provided do not "
-				    "match the current values", name, type);
-				goto bad_batch_named;
+				    "resource record set %s but the values "
+				    "provided do not match the current values",
+				    label);
+				goto bad_batch;
 			}
-			rr_free(&rr[at]);
-			rr[at] = rr[--nrr];
-			if (strcmp(name, cname) == 0 &&
-			    strcmp(type, "CNAME") == 0)
+			if (is_cluster_record(&rr[at], cname))
 				cname_effect = 2;
-			free(name);
-			strv_free(&vals);
+			r53_rrset_free(&rr[at]);
+			rr[at] = rr[--nrr];
 			continue;
 		}
-		/* CNAME may not coexist with other types at the same name. */
-		for (i = 0; i < nrr; i++)
-			if (strcmp(rr[i].name, name) == 0 &&
-			    strcmp(rr[i].type, type) != 0 &&
-			    (strcmp(type, "CNAME") == 0 ||
+		for (i = 0; i < nrr; i++) {
+			if ((int)i == at || strcmp(rr[i].name, ns.name) != 0)
+				continue;
+			/* CNAME may not coexist with other types. */
+			if (strcmp(rr[i].type, ns.type) != 0 &&
+			    (strcmp(ns.type, "CNAME") == 0 ||
 			    strcmp(rr[i].type, "CNAME") == 0)) {
 				snprintf(msg, sizeof(msg), "RRSet of type %s with "
 				    "DNS name %.256s is not permitted because a "
 				    "conflicting RRSet of type %s with the same "
-				    "DNS name already exists in zone %s", type,
-				    name, rr[i].type, M.r53_zone_name);
-				goto bad_batch_named;
+				    "DNS name already exists in zone %s",
+				    ns.type, ns.name, rr[i].type,
+				    M.r53_zone_name);
+				goto bad_batch;
 			}
+			/* A simple record set excludes routed ones. */
+			if (strcmp(rr[i].type, ns.type) == 0 &&
+			    (rr[i].set_id == NULL) != (ns.set_id == NULL)) {
+				snprintf(msg, sizeof(msg), "RRSet with DNS name "
+				    "%.256s, type %s%s%.128s cannot be created "
+				    "as a %s set exists with the same name and "
+				    "type.", ns.name, ns.type, ns.set_id ?
+				    ", SetIdentifier " : "", ns.set_id ?
+				    ns.set_id : "", rr[i].set_id ? "routed" :
+				    "non-routed");
+				goto bad_batch;
+			}
+		}
 		if (at < 0) {
-			if ((grown = realloc(rr, (nrr + 1) * sizeof(*rr))) ==
-			    NULL) {
-				free(name);
-				strv_free(&vals);
-				goto out;
-			}
+			struct rrset *grown = realloc(rr, (nrr + 1) *
+			    sizeof(*rr));
+
+			if (grown == NULL)
+				abort();
 			rr = grown;
 			at = (int)nrr++;
-			memset(&rr[at], 0, sizeof(rr[at]));
-			rr[at].name = name;
-			rr[at].type = strdup(type);
-		} else {
-			free(name);
-			strv_free(&rr[at].values);
-		}
-		rr[at].ttl = ttl;
-		rr[at].values = vals;
-		if (strcmp(rr[at].name, cname) == 0 &&
-		    strcmp(type, "CNAME") == 0) {
+		} else
+			r53_rrset_free(&rr[at]);
+		rr[at] = ns;
+		memset(&ns, 0, sizeof(ns));
+		if (is_cluster_record(&rr[at], cname)) {
 			cname_effect = 1;
 			free(cname_value);
-			cname_value = strdup(vals.v[0]);
+			cname_value = dup_or_null(rr[at].alias_dns ?
+			    rr[at].alias_dns : rr[at].values.v[0]);
 		}
-		continue;
-bad_batch_named:
-		free(name);
-		strv_free(&vals);
-		invalid_batch(r, msg);
-		goto out;
 	}
 	/* Commit. */
 	for (i = 0; i < M.nrr; i++)
-		rr_free(&M.rr[i]);
+		r53_rrset_free(&M.rr[i]);
 	free(M.rr);
 	M.rr = rr;
 	M.nrr = nrr;
 	rr = NULL;
 	nrr = 0;
 	if ((nc = realloc(M.ch, (M.nch + 1) * sizeof(*M.ch))) == NULL)
-		goto out;
+		abort();
 	M.ch = nc;
 	nc = &M.ch[M.nch++];
 	memset(nc, 0, sizeof(*nc));
@@ -729,11 +1068,15 @@ bad_batch_named:
 	change_info(&r->body, nc, comment);
 	buf_puts(&r->body, "</ChangeResourceRecordSetsResponse>\n");
 	goto out;
+bad_batch:
+	invalid_batch(r, msg);
+	goto out;
 bad_input:
 	r53_error(r, 400, "InvalidInput", msg);
 out:
+	r53_rrset_free(&ns);
 	for (i = 0; i < nrr; i++)
-		rr_free(&rr[i]);
+		r53_rrset_free(&rr[i]);
 	free(rr);
 	free(cname);
 	free(cname_value);
@@ -763,18 +1106,49 @@ get_change(const char *id, struct mresp *r)
 }
 
 static void
+get_zone(struct mresp *r)
+{
+	char rid[37];
+
+	r->status = 200;
+	r->ctype = "text/xml";
+	request_id(r, rid);
+	buf_puts(&r->body, XHDR "<GetHostedZoneResponse xmlns=\"" NS "\">"
+	    "<HostedZone><Id>/hostedzone/");
+	xml_escape(&r->body, M.r53_zone_id);
+	buf_puts(&r->body, "</Id><Name>");
+	name_out(&r->body, M.r53_zone_name);
+	buf_printf(&r->body, "</Name><CallerReference>vaultdr-mock-%s"
+	    "</CallerReference><Config><Comment>vaultdr-mock</Comment>"
+	    "<PrivateZone>false</PrivateZone></Config>"
+	    "<ResourceRecordSetCount>%zu</ResourceRecordSetCount>"
+	    "</HostedZone><DelegationSet><NameServers>"
+	    "<NameServer>ns-1.awsdns-mock.test</NameServer>"
+	    "<NameServer>ns-2.awsdns-mock.test</NameServer>"
+	    "</NameServers></DelegationSet></GetHostedZoneResponse>\n",
+	    M.r53_zone_id, M.nrr);
+}
+
+static void
 list_rrsets(const struct mreq *q, struct mresp *r)
 {
-	char name[512], type[32], mx[32], rid[37], *nn = NULL, *end;
-	int has_name, has_type, trunc;
+	char name[512], type[32], ident[256], mx[32], rid[37], *nn = NULL;
+	char *end;
+	int has_name, has_type, has_id, trunc;
 	long max = 300, shown = 0;
 	size_t i;
 
 	has_name = mreq_query_param(q, "name", name, sizeof(name), 0);
 	has_type = mreq_query_param(q, "type", type, sizeof(type), 0);
+	has_id = mreq_query_param(q, "identifier", ident, sizeof(ident), 0);
 	if (has_type && !has_name) {
 		r53_error(r, 400, "InvalidInput", "The input is not valid: "
 		    "type requires name");
+		return;
+	}
+	if (has_id && !has_type) {
+		r53_error(r, 400, "InvalidInput", "The input is not valid: "
+		    "identifier requires name and type");
 		return;
 	}
 	if (has_type && !valid_type(type)) {
@@ -800,11 +1174,15 @@ list_rrsets(const struct mreq *q, struct mresp *r)
 	for (i = 0; i < M.nrr; i++) {
 		if (nn) {
 			int c = name_cmp(M.rr[i].name, nn);
-			if (c < 0 || (c == 0 && has_type &&
-			    strcmp(M.rr[i].type, type) < 0))
+
+			if (c == 0 && has_type)
+				c = strcmp(M.rr[i].type, type);
+			if (c == 0 && has_id)
+				c = id_cmp(M.rr[i].set_id, ident);
+			if (c < 0)
 				continue;
 		}
-		if (shown == max)
+		if (shown == max || shown == M.r53_page_size)
 			break;
 		rr_xml(&r->body, &M.rr[i]);
 		shown++;
@@ -813,10 +1191,19 @@ list_rrsets(const struct mreq *q, struct mresp *r)
 	buf_printf(&r->body, "</ResourceRecordSets><IsTruncated>%s"
 	    "</IsTruncated>", trunc ? "true" : "false");
 	if (trunc) {
+		struct buf n = { 0 };
+
+		name_out(&n, M.rr[i].name);
 		buf_puts(&r->body, "<NextRecordName>");
-		xml_text(&r->body, M.rr[i].name);
+		xml_escape(&r->body, n.data ? n.data : "");
 		buf_printf(&r->body, "</NextRecordName><NextRecordType>%s"
 		    "</NextRecordType>", M.rr[i].type);
+		buf_free(&n);
+		if (M.rr[i].set_id) {
+			buf_puts(&r->body, "<NextRecordIdentifier>");
+			xml_escape(&r->body, M.rr[i].set_id);
+			buf_puts(&r->body, "</NextRecordIdentifier>");
+		}
 	}
 	buf_printf(&r->body, "<MaxItems>%ld</MaxItems>"
 	    "</ListResourceRecordSetsResponse>\n", max);
@@ -841,6 +1228,10 @@ r53_handle(const struct mreq *q, struct mresp *r)
 			snprintf(msg, sizeof(msg), "No hosted zone found with "
 			    "ID: %.*s", (int)(n > 64 ? 64 : n), id);
 			r53_error(r, 404, "NoSuchHostedZone", msg);
+			return;
+		}
+		if (slash == NULL && strcmp(q->method, "GET") == 0) {
+			get_zone(r);
 			return;
 		}
 		if (slash && strcmp(slash, "/rrset/") == 0 &&

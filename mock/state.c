@@ -493,10 +493,104 @@ load_cluster(struct ld *l, int i, const char *nm)
 	return 0;
 }
 
+/* One scenario record set (element e of route53.records) into r. */
+static int
+load_record(struct ld *l, int e, const char *key, struct rrset *r)
+{
+	char *name = NULL, *val = NULL, k2[96], msg[400];
+	long long ttl = 300, w = -1;
+	int at;
+
+	if (json_type_at(l->j, e) != JSON_OBJECT)
+		return bad(l, "%s: must be an object", key);
+	r->ttl = -1;
+#define K(sub) (snprintf(k2, sizeof(k2), "%s.%s", key, sub), k2)
+	if (get_str(l, e, "name", K("name"), &name) == -1 ||
+	    get_str(l, e, "type", K("type"), &r->type) == -1 ||
+	    get_str(l, e, "value", K("value"), &val) == -1 ||
+	    get_strv(l, e, "values", K("values"), &r->values, 1) == -1 ||
+	    get_int(l, e, "ttl", K("ttl"), 0, 2147483647, &ttl) == -1 ||
+	    get_str(l, e, "set_identifier", K("set_identifier"),
+	    &r->set_id) == -1 ||
+	    get_int(l, e, "weight", K("weight"), 0, 255, &w) == -1 ||
+	    get_str(l, e, "failover", K("failover"), &r->failover) == -1 ||
+	    get_str(l, e, "region", K("region"), &r->region) == -1 ||
+	    get_str(l, e, "health_check_id", K("health_check_id"),
+	    &r->health_check) == -1)
+		goto fail;
+	if (name == NULL || r->type == NULL) {
+		bad(l, "%s: needs \"name\" and \"type\"", key);
+		goto fail;
+	}
+	r->name = r53_norm_name(name);
+	for (char *p = r->type; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 32);
+	if (w >= 0) {
+		r->has_weight = 1;
+		r->weight = (long)w;
+	}
+	if (val && r->values.n) {
+		bad(l, "%s: \"value\" and \"values\" exclude each other", key);
+		goto fail;
+	}
+	if (val)
+		strv_add(&r->values, val);
+	if ((at = json_find(l->j, e, "alias_target")) >= 0) {
+		char *dns = NULL;
+
+		if (json_type_at(l->j, at) != JSON_OBJECT) {
+			bad(l, "%s: must be an object", K("alias_target"));
+			goto fail;
+		}
+		if (get_str(l, at, "hosted_zone_id",
+		    K("alias_target.hosted_zone_id"), &r->alias_zone) == -1 ||
+		    get_str(l, at, "dns_name", K("alias_target.dns_name"),
+		    &dns) == -1 ||
+		    get_bool(l, at, "evaluate_target_health",
+		    K("alias_target.evaluate_target_health"),
+		    &r->alias_eval) == -1)
+			goto fail;
+		if (dns == NULL || r->alias_zone == NULL) {
+			free(dns);
+			bad(l, "%s: needs \"hosted_zone_id\" and \"dns_name\"",
+			    K("alias_target"));
+			goto fail;
+		}
+		r->alias_dns = r53_norm_name(dns);
+		free(dns);
+		if (json_find(l->j, e, "ttl") >= 0 || r->values.n) {
+			bad(l, "%s: an alias has no \"ttl\", \"value\" or "
+			    "\"values\"", key);
+			goto fail;
+		}
+	} else {
+		r->ttl = ttl;
+		if (r->values.n == 0) {
+			bad(l, "%s: needs \"value\", \"values\" or "
+			    "\"alias_target\"", key);
+			goto fail;
+		}
+	}
+#undef K
+	if (r53_rrset_check(r, msg, sizeof(msg)) == -1) {
+		bad(l, "%s: %s", key, msg);
+		goto fail;
+	}
+	free(name);
+	free(val);
+	return 0;
+fail:
+	free(name);
+	free(val);
+	return -1;
+}
+
 static int
 load_records(struct ld *l)
 {
 	int at = json_find(l->j, 0, "route53.records"), n, i;
+	size_t k;
 
 	if (at < 0)
 		return 0;
@@ -506,36 +600,25 @@ load_records(struct ld *l)
 	if ((M.rr = calloc((size_t)n + 1, sizeof(*M.rr))) == NULL)
 		return bad(l, "out of memory");
 	for (i = 0; i < n; i++) {
-		int e = json_array_elem(l->j, at, i);
 		struct rrset *r = &M.rr[M.nrr];
-		char key[64], *name = NULL, *val = NULL;
-		long long ttl = 300;
+		char key[64];
 
 		snprintf(key, sizeof(key), "route53.records[%d]", i);
-		if (json_type_at(l->j, e) != JSON_OBJECT)
-			return bad(l, "%s: must be an object", key);
-		if (get_str(l, e, "name", key, &name) == -1 ||
-		    get_str(l, e, "type", key, &r->type) == -1 ||
-		    get_str(l, e, "value", key, &val) == -1 ||
-		    get_int(l, e, "ttl", key, 0, 2147483647, &ttl) == -1) {
-			free(name);
-			free(val);
+		if (load_record(l, json_array_elem(l->j, at, i), key, r) == -1) {
+			r53_rrset_free(r);
 			return -1;
 		}
-		if (name == NULL || r->type == NULL || val == NULL) {
-			free(name);
-			free(val);
-			return bad(l, "%s: needs \"name\", \"type\" and "
-			    "\"value\"", key);
+		for (k = 0; k < M.nrr; k++)
+			if (strcmp(M.rr[k].name, r->name) == 0 &&
+			    strcmp(M.rr[k].type, r->type) == 0 &&
+			    (M.rr[k].set_id == r->set_id || (M.rr[k].set_id &&
+			    r->set_id && strcmp(M.rr[k].set_id, r->set_id) == 0)))
+				break;
+		if (k < M.nrr) {
+			r53_rrset_free(r);
+			return bad(l, "%s: a record set with that name, type and "
+			    "set_identifier is already listed", key);
 		}
-		r->name = r53_norm_name(name);
-		free(name);
-		for (char *p = r->type; *p; p++)
-			if (*p >= 'a' && *p <= 'z')
-				*p = (char)(*p - 32);
-		r->ttl = ttl;
-		strv_add(&r->values, val);
-		free(val);
 		M.nrr++;
 	}
 	return 0;
@@ -665,8 +748,16 @@ key_allowed(const char *path)
 		"route53", "route53.access_key", "route53.secret_key",
 		"route53.session_token", "route53.zone_id", "route53.zone_name",
 		"route53.insync_delay_ms", "route53.region", "route53.records",
+		"route53.page_size",
 		"route53.records[].name", "route53.records[].type",
-		"route53.records[].ttl", "route53.records[].value", "faults",
+		"route53.records[].ttl", "route53.records[].value",
+		"route53.records[].values", "route53.records[].set_identifier",
+		"route53.records[].weight", "route53.records[].failover",
+		"route53.records[].region", "route53.records[].health_check_id",
+		"route53.records[].alias_target",
+		"route53.records[].alias_target.hosted_zone_id",
+		"route53.records[].alias_target.dns_name",
+		"route53.records[].alias_target.evaluate_target_health", "faults",
 		"faults[].listener", "faults[].method", "faults[].path",
 		"faults[].action", "faults[].status", "faults[].body",
 		"faults[].aws_code", "faults[].skip", "faults[].count",
@@ -803,6 +894,7 @@ set_defaults(void)
 	M.r53_zone_name = strdup("example.test.");
 	M.r53_region = strdup("us-east-1");
 	M.r53_insync_delay_ms = 600;
+	M.r53_page_size = 300;
 	M.imds_role = strdup("vaultdr-dr-role");
 	M.imds_require_v2 = 1;
 	for (i = 0; i < L_N; i++) {
@@ -900,6 +992,11 @@ state_load(const char *file, char *why, size_t whysz)
 		    "route53.insync_delay_ms", 0, 3600000, &v) == -1)
 			goto out;
 		M.r53_insync_delay_ms = (long)v;
+		v = M.r53_page_size;
+		if (get_int(&l, 0, "route53.page_size", "route53.page_size", 1,
+		    300, &v) == -1)
+			goto out;
+		M.r53_page_size = (long)v;
 		if (load_records(&l) == -1 || load_listeners(&l) == -1 ||
 		    load_imds(&l) == -1)
 			goto out;
@@ -950,9 +1047,15 @@ state_load(const char *file, char *why, size_t whysz)
 
 		for (k = 0; k < M.nrr; k++)
 			if (strcmp(M.rr[k].name, cn) == 0 &&
-			    strcmp(M.rr[k].type, "CNAME") == 0 &&
-			    M.rr[k].values.n > 0)
-				M.dns_initial = strdup(M.rr[k].values.v[0]);
+			    M.rr[k].set_id == NULL && M.dns_initial == NULL) {
+				if (strcmp(M.rr[k].type, "CNAME") == 0 &&
+				    M.rr[k].values.n > 0)
+					M.dns_initial = strdup(M.rr[k].values.v[0]);
+				else if (M.rr[k].alias_dns &&
+				    (strcmp(M.rr[k].type, "A") == 0 ||
+				    strcmp(M.rr[k].type, "AAAA") == 0))
+					M.dns_initial = strdup(M.rr[k].alias_dns);
+			}
 		free(cn);
 	}
 	/* Initial attachment: a secondary replicates from the one primary. */
@@ -1346,19 +1449,9 @@ state_json(struct buf *b)
 	}
 	buf_puts(b, "},\"route53\":{\"records\":[");
 	for (i = 0; i < M.nrr; i++) {
-		const struct rrset *r = &M.rr[i];
-
-		buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
-		json_append_str(b, r->name);
-		buf_puts(b, ",\"type\":");
-		json_append_str(b, r->type);
-		buf_printf(b, ",\"ttl\":%lld,\"value\":", r->ttl);
-		json_append_str(b, r->values.n ? r->values.v[0] : "");
-		if (r->values.n > 1) {
-			buf_puts(b, ",\"values\":");
-			append_strv(b, &r->values);
-		}
-		buf_puts(b, "}");
+		if (i)
+			buf_puts(b, ",");
+		r53_rrset_json(b, &M.rr[i]);
 	}
 	buf_puts(b, "],\"changes\":[");
 	for (i = 0; i < M.nch; i++) {

@@ -4,11 +4,12 @@
 #include <string.h>
 
 #include "buf.h"
+#include "err.h"
 #include "xml.h"
 
 struct xp {
 	const char *s, *e, *p;
-	struct xdoc *d;
+	struct xml_doc *d;
 	char *why;
 	size_t whysz;
 };
@@ -155,7 +156,7 @@ entity(struct xp *x, struct buf *b)
 static int
 new_node(struct xp *x, int parent)
 {
-	struct xnode *n;
+	struct xml_node *n;
 	int i;
 
 	if (x->d->nn >= XML_MAX_NODES)
@@ -357,7 +358,7 @@ element(struct xp *x, int parent, int depth)
 }
 
 int
-xml_parse(const char *s, size_t len, struct xdoc *d, char *why, size_t whysz)
+xml_parse(const char *s, size_t len, struct xml_doc *d, char *why, size_t whysz)
 {
 	struct xp x = { s, s + len, s, d, why, whysz };
 
@@ -389,7 +390,7 @@ bad:
 }
 
 void
-xml_free(struct xdoc *d)
+xml_free(struct xml_doc *d)
 {
 	int i;
 
@@ -398,6 +399,9 @@ xml_free(struct xdoc *d)
 	for (i = 0; i < d->nn; i++) {
 		free(d->n[i].name);
 		free(d->n[i].ns);
+		/* Documents may carry credentials (STS answers). */
+		if (d->n[i].text)
+			explicit_bzero(d->n[i].text, strlen(d->n[i].text));
 		free(d->n[i].text);
 	}
 	free(d->n);
@@ -406,7 +410,7 @@ xml_free(struct xdoc *d)
 }
 
 int
-xml_child(const struct xdoc *d, int at, const char *name)
+xml_child(const struct xml_doc *d, int at, const char *name)
 {
 	int c;
 
@@ -416,4 +420,73 @@ xml_child(const struct xdoc *d, int at, const char *name)
 		if (d->n[c].name && strcmp(d->n[c].name, name) == 0)
 			return c;
 	return -1;
+}
+
+int
+xml_next_named(const struct xml_doc *d, int after, const char *name)
+{
+	int c;
+
+	if (after < 0 || after >= d->nn)
+		return -1;
+	for (c = d->n[after].next; c >= 0; c = d->n[c].next)
+		if (d->n[c].name && strcmp(d->n[c].name, name) == 0)
+			return c;
+	return -1;
+}
+
+const char *
+xml_leaf(const struct xml_doc *d, int at, const char *name)
+{
+	int c = xml_child(d, at, name);
+
+	return c >= 0 && d->n[c].first < 0 ? d->n[c].text : NULL;
+}
+
+int
+xml_escape(struct buf *b, const char *s)
+{
+	static const struct { char c; const char *e; } esc[] = {
+		{ '&', "&amp;" }, { '<', "&lt;" }, { '>', "&gt;" },
+		{ '"', "&quot;" }, { '\'', "&apos;" } };
+	size_t k;
+
+	for (; *s; s++) {
+		for (k = 0; k < sizeof(esc) / sizeof(esc[0]); k++)
+			if (*s == esc[k].c)
+				break;
+		if ((k < sizeof(esc) / sizeof(esc[0]) ? buf_puts(b, esc[k].e) :
+		    buf_append(b, s, 1)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+xml_text(const char *s, size_t n, const char *tag, char **out)
+{
+	struct xml_doc d = { 0 };
+	char why[200];
+	int i, rc = 1;
+
+	*out = NULL;
+	if (xml_parse(s, n, &d, why, sizeof(why)) == -1) {
+		err_set("not valid XML (%s)", why);
+		return -1;
+	}
+	for (i = 0; i < d.nn; i++) /* nodes are in document order */
+		if (strcmp(d.n[i].name, tag) == 0)
+			break;
+	if (i < d.nn) {
+		if (d.n[i].first >= 0) {
+			err_set("XML: <%s> has child elements", tag);
+			rc = -1;
+		} else if ((*out = strdup(d.n[i].text)) == NULL) {
+			err_set("out of memory");
+			rc = -1;
+		} else
+			rc = 0;
+	}
+	xml_free(&d);
+	return rc;
 }
