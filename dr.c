@@ -51,6 +51,7 @@ struct run {
 	char aws_error[512];      /* why there are no AWS credentials */
 	double lock_ttl;          /* seconds (VAULTDR_LOCK_TTL) */
 	int lock_taken;           /* this run holds the lock: release it */
+	int lock_maybe;           /* a failed take may have created it */
 	long long lock_renewed_ms;
 	struct r53_lock lock;     /* ours, while lock_taken */
 	int zone_read;            /* GetHostedZone answered (zone_name) */
@@ -413,6 +414,9 @@ lock_take(struct run *run)
 	err_prefix("cannot take the run lock %s%s", R53_LOCK_PREFIX,
 	    run->c->cname);
 	step_end(run, "failed", "no run lock");
+	/* Our CREATE may have been applied with its answer lost: the exit
+	 * path deletes our exact value, harmless when it is absent. */
+	run->lock_maybe = 1;
 	return EXIT_FAILED;
 }
 
@@ -448,12 +452,12 @@ lock_keep(struct run *run)
 static void
 lock_release(struct run *run)
 {
-	if (!run->lock_taken)
+	if (!run->lock_taken && !run->lock_maybe)
 		return;
 	step_begin(run, "unlock", NULL, "release the run lock %s%s",
 	    R53_LOCK_PREFIX, run->c->cname);
 	if (r53_lock_release(run->r53, run->c->cname, &run->lock) == 0) {
-		run->lock_taken = 0;
+		run->lock_taken = run->lock_maybe = 0;
 		step_end(run, "ok", "released the run lock");
 		return;
 	}
@@ -531,6 +535,7 @@ struct exec {
 	char *change_id;
 	int attempted;           /* a changing request was (maybe) sent */
 	int rollback;            /* a rollback promotion was attempted */
+	int new_in_doubt;        /* a promote of new had an unknown outcome */
 	char promote_error[1024];/* why the promotion failed (rollback case) */
 	int preflight_done;      /* the Vault checks of Safety 4 passed */
 	int promoted_token_noted;/* the summary notes an undeletable token */
@@ -985,7 +990,8 @@ roll_back(struct exec *x)
 	observe(x->run, x->w, 1);
 	if (retry_stop_requested)
 		return;
-	rb = plan_rollback(x->w, x->run->o->cmd, why, sizeof(why));
+	rb = plan_rollback(x->w, x->run->o->cmd, x->new_in_doubt, why,
+	    sizeof(why));
 	snprintf(x->run->step, sizeof(x->run->step), "rollback");
 	event(x->run, "plan", rb == RB_PROMOTE_OLD ? "planned" : "skipped",
 	    "rollback: %s", why);
@@ -1167,6 +1173,8 @@ execute(struct exec *x, const struct plan *p)
 			return EX_FAIL;
 		snprintf(what, sizeof(what), "promote the %s", n->label);
 		outcome = promote_side(x, n, "promote", what);
+		if (V(x->run, n)->last_fail == VF_LOST)
+			x->new_in_doubt = 1;
 		/* A definite failure (an unknown outcome re-plans). */
 		if ((outcome == EX_FAIL || outcome == EX_INPUT) &&
 		    !retry_stop_requested)

@@ -492,8 +492,8 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 }
 
 enum rollback
-plan_rollback(const struct world *fresh, enum dr_cmd cmd, char *why,
-    size_t whysz)
+plan_rollback(const struct world *fresh, enum dr_cmd cmd, int new_in_doubt,
+    char *why, size_t whysz)
 {
 	const struct world_side *o = world_old(fresh, cmd);
 	const struct world_side *n = world_new(fresh, cmd);
@@ -519,6 +519,13 @@ plan_rollback(const struct world *fresh, enum dr_cmd cmd, char *why,
 		    o->label, world_readable(o) ? (world_is_mode(o, "primary") ?
 		    "still DR primary" : "in another DR mode") : "unreadable");
 		return RB_OLD_NOT_DEMOTED;
+	}
+	if (new_in_doubt) {
+		snprintf(why, whysz, "an earlier promote of the %s had an "
+		    "unknown outcome and may still take effect; promoting the %s "
+		    "now could leave two primaries: nothing more is changed",
+		    n->label, o->label);
+		return RB_NEW_IN_DOUBT;
 	}
 	snprintf(why, whysz, "the %s is still a DR secondary and the %s is "
 	    "demoted: promote the %s again", n->label, o->label, o->label);

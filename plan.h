@@ -146,9 +146,13 @@ enum rollback {
 	RB_NEW_OTHER,       /* new is in another mode: change nothing more */
 	RB_OLD_NOT_DEMOTED, /* old is not a readable DR secondary (still
 	                       primary, unreachable, other): nothing to undo */
+	RB_NEW_IN_DOUBT,    /* an earlier promote of new in this run had an
+	                       unknown outcome: it may still take effect, so
+	                       promoting old could make two primaries */
 };
-/* why gets the reason in words. Pure. */
+/* new_in_doubt: this run sent new a promote whose outcome is unknown. why
+ * gets the reason in words. Pure. */
 enum rollback plan_rollback(const struct world *fresh, enum dr_cmd cmd,
-    char *why, size_t whysz);
+    int new_in_doubt, char *why, size_t whysz);
 
 #endif

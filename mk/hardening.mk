@@ -11,7 +11,7 @@
 
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS ?= json ini http xml url b64 sigv4 mockreq mockxml redact urlnorm \
-	config
+	config dns
 # Mock sources a target links besides HARD_SRC (never mock/main.c).
 FUZZ_MOCK_mockreq := mock/hreq.c
 # mockxml needs none: the XML reader (xml.c) is shared, in HARD_SRC.

@@ -5,7 +5,7 @@ set -eu
 want="libbearssl-dev libjsmn-dev musl-tools openssl python3 make gcc"
 case "${1:-build}" in
   build) ;;
-  test) want="$want valgrind" ;;
+  test) want="$want valgrind bind9 bind9-dnsutils" ;;
   interop) want="$want awscli python3-hvac" ;;
   lint) want="$want cppcheck clang-tidy clang" ;;
   fuzz) want="$want clang libclang-rt-14-dev" ;;

@@ -115,6 +115,10 @@ class Mock:
                 for line in f:
                     if line.strip():
                         out.append(json.loads(line))
+        # In arrival order: a request whose answer the mock delays or drops
+        # is logged when its change is applied, possibly before an earlier
+        # request that was still being answered.
+        out.sort(key=lambda e: e.get("seq", 0))
         return out
 
     def stop(self):

@@ -273,6 +273,34 @@ def obs5b_demote_504_then_promote_refused(c):
 
 
 @case
+def promote_in_doubt_blocks_rollback(c):
+    """A promote whose answer is lost (not applied here), re-read: b still a
+    DR secondary, so it is promoted again and Vault refuses that one. The
+    first may still take effect, so a (fresh-read) rollback is not allowed:
+    promoting a again could leave two primaries. Exit 1, both secondaries,
+    the error says why; a re-run converges."""
+    c.mock.faults([fault("b", "POST", PROMOTE, "hangup"),
+                   fault("b", "POST", PROMOTE, "status", status=400, count=1,
+                         body='{"errors":["injected promotion failure"]}')])
+    r = c.run("failover", "test")
+    check(r.code == 1, "exit 1", r)
+    check("injected promotion failure" in r.err and "no rollback" in r.err and
+          "unknown outcome" in r.err, "the error says why nothing was rolled "
+          "back", r)
+    check_ops(c, TAKE + tokgen("b") + ["a demote", "b promote", "b promote",
+                                       "b token-delete"] + RELEASE, r)
+    st = c.mock.state()
+    check(st["clusters"]["a"]["mode"] == "secondary" and
+          st["clusters"]["b"]["mode"] == "secondary", "both secondaries", st)
+    check(st["max_primaries_up"] <= 1, "never two primaries", st)
+    check("primary cluster DR secondary" in r.out and
+          "secondary cluster DR secondary" in r.out, "summary from the read", r)
+    r2 = c.run("failover", "test")
+    check(r2.code == 0, "a re-run converges", r2)
+    check_final(c, r2)
+
+
+@case
 def obs6_malformed_route53_listing(c):
     """A listing that does not parse is an error naming Route 53, never
     "absent": exit 1, nothing changed."""
@@ -457,6 +485,23 @@ def lock_released_after_input_error(c):
           st["clusters"]["a"]["mode"] == "secondary", "switched", st)
     check(st["max_primaries_up"] <= 1, "never two primaries", st)
     check("secondary cluster DR primary" in r.out, "summary from the read", r)
+
+
+@case
+def lock_create_lost_and_unreadable(c):
+    """The lock's CREATE is applied but answered 504, and the re-read fails:
+    exit 1 with nothing else changed, and the exit path deletes the lock
+    that may be ours (our exact value) rather than leave it to expire."""
+    c.mock.faults([fault("route53", "POST", "/2013-04-01/", "apply_status",
+                         status=504),
+                   fault("route53", "GET", "/2013-04-01/hostedzone/", "status",
+                         status=500, skip=3, count=6, body="<x/>")])
+    r = c.run("failover", "test")
+    check(r.code == 1, "exit 1", r)
+    check("cannot take the run lock" in r.err, "says why", r)
+    check_fired(c, "apply_status")
+    check_ops(c, TAKE + RELEASE, r)
+    check_final(c, r, failed_over=False)
 
 
 @case

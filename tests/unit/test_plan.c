@@ -245,27 +245,32 @@ plan_table(void)
 static const struct { /* NOLINT(clang-analyzer-optin.performance.Padding) */
 	const char *name;
 	enum dr_cmd cmd;
+	int in_doubt;
 	struct cl a, b;
 	enum rollback want;
 } rollbacks[] = {
-	{ "new still secondary, old demoted", DR_FAILOVER,
+	{ "new still secondary, old demoted", DR_FAILOVER, 0,
 	  SEC("idle", ""), SEC("stream-wals", "sid-b"), RB_PROMOTE_OLD },
-	{ "new unreadable", DR_FAILOVER, SEC("idle", ""), DOWN,
+	{ "new unreadable", DR_FAILOVER, 0, SEC("idle", ""), DOWN,
 	  RB_NEW_UNREADABLE },
-	{ "new answers garbage", DR_FAILOVER, SEC("idle", ""), GARBLED,
+	{ "new answers garbage", DR_FAILOVER, 0, SEC("idle", ""), GARBLED,
 	  RB_NEW_UNREADABLE },
-	{ "new is primary after all", DR_FAILOVER, SEC("idle", ""), PRI(NULL),
+	{ "new is primary after all", DR_FAILOVER, 0, SEC("idle", ""), PRI(NULL),
 	  RB_NEW_PRIMARY },
-	{ "new in another mode", DR_FAILOVER, SEC("idle", ""), DISABLED,
+	{ "new in another mode", DR_FAILOVER, 0, SEC("idle", ""), DISABLED,
 	  RB_NEW_OTHER },
-	{ "old still primary", DR_FAILOVER, PRI("sid-b"),
+	{ "old still primary", DR_FAILOVER, 0, PRI("sid-b"),
 	  SEC("stream-wals", "sid-b"), RB_OLD_NOT_DEMOTED },
-	{ "old unreachable", DR_FAILOVER, DOWN, SEC("stream-wals", "sid-b"),
+	{ "old unreachable", DR_FAILOVER, 0, DOWN, SEC("stream-wals", "sid-b"),
 	  RB_OLD_NOT_DEMOTED },
-	{ "failback: a still secondary, b demoted", DR_FAILBACK,
+	{ "failback: a still secondary, b demoted", DR_FAILBACK, 0,
 	  SEC("stream-wals", "sid-a"), SEC("idle", ""), RB_PROMOTE_OLD },
-	{ "failback: a primary", DR_FAILBACK, PRI(NULL), SEC("idle", ""),
+	{ "failback: a primary", DR_FAILBACK, 0, PRI(NULL), SEC("idle", ""),
 	  RB_NEW_PRIMARY },
+	{ "new promote in doubt: never promote old", DR_FAILOVER, 1,
+	  SEC("idle", ""), SEC("stream-wals", "sid-b"), RB_NEW_IN_DOUBT },
+	{ "in doubt, and new primary", DR_FAILOVER, 1, SEC("idle", ""),
+	  PRI(NULL), RB_NEW_PRIMARY },
 };
 
 static void
@@ -281,7 +286,8 @@ rollback_table(void)
 		enum rollback rb;
 
 		build(&ws, &w);
-		rb = plan_rollback(&w, rollbacks[i].cmd, why, sizeof(why));
+		rb = plan_rollback(&w, rollbacks[i].cmd, rollbacks[i].in_doubt,
+		    why, sizeof(why));
 		if (!CHECK(rb == rollbacks[i].want))
 			fprintf(stderr, "  case '%s': got %d, want %d (%s)\n",
 			    rollbacks[i].name, rb, rollbacks[i].want, why);
