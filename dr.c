@@ -1152,6 +1152,18 @@ execute(struct exec *x, const struct plan *p)
 				roll_back(x);
 			return EX_FAIL;
 		}
+	} else if ((p->steps & ST_PROMOTE) && world_is_mode(o, "secondary") &&
+	    !x->run->o->accept_data_loss) {
+		/* Resuming after the demote (an earlier run or round stopped
+		 * between demote and promote): the catch-up still applies,
+		 * up to the last WAL the demoted cluster shows. */
+		long long wal = o->st.last_wal >= 0 ? o->st.last_wal :
+		    o->st.last_remote_wal;
+		if (wal > 0 && catch_up(x, wal) == -1) {
+			if (!retry_stop_requested)
+				roll_back(x);
+			return EX_FAIL;
+		}
 	} else if ((p->steps & ST_PROMOTE) && !world_readable(o)) {
 		/* --primary-down: the last the secondary received. */
 		snprintf(x->run->step, sizeof(x->run->step), "catch-up");
@@ -1295,6 +1307,7 @@ preflight_keys(struct exec *x, const struct plan *p, int batch)
 {
 	struct world_side *s = NULL;
 	int required = 0, otp_len = 0, started = 0, have = 0, i, fd;
+	char missing[64] = "";
 
 	if (batch) {
 		event(x->run, "end", "ok", "preflight: the batch DR operation "
@@ -1322,6 +1335,8 @@ preflight_keys(struct exec *x, const struct plan *p, int batch)
 		snprintf(var, sizeof(var), "VAULT_RECOVERY_KEY_%d", i + 1);
 		if (secret_from_env(&k, var) == 1)
 			have++;
+		else if (!missing[0])
+			snprintf(missing, sizeof(missing), "%s", var);
 		secret_wipe(&k);
 	}
 	if (have < required) {
@@ -1330,10 +1345,11 @@ preflight_keys(struct exec *x, const struct plan *p, int batch)
 			return -1; /* the rest is asked for on the terminal */
 		}
 		err_set("key share check: the %s needs %d recovery key shares; "
-		    "%d are set (VAULT_RECOVERY_KEY_1..%d) and there is no "
-		    "terminal to ask for the rest. Set them, or give a batch DR "
-		    "operation token in VAULT_DR_OPERATION_TOKEN; nothing was "
-		    "changed", s->label, required, have, required);
+		    "%d are set (%s is missing) and there is no terminal to "
+		    "ask for the rest. Set VAULT_RECOVERY_KEY_1..%d, or give a "
+		    "batch DR operation token in VAULT_DR_OPERATION_TOKEN; "
+		    "nothing was changed", s->label, required, have, missing,
+		    required);
 		return EXIT_USAGE;
 	}
 	event(x->run, "end", "ok", "preflight: %d recovery key shares at hand "

@@ -295,6 +295,52 @@ def status_says_safe_to_switch(c):
           "safe no with the reason", r)
 
 
+@case
+def resumed_promote_still_catches_up(c):
+    """A promote whose answer is lost before Vault saw it (hangup): the
+    re-read finds both clusters DR secondaries; the promote that follows
+    still waits for the catch-up, and no WAL is lost."""
+    restart(c, scen(a={"wal_rate": 200}, b={"lag_wals": 30,
+                                            "catchup_delay_ms": 400}))
+    c.mock.faults([{"listener": "b", "method": "POST",
+                    "path": "/v1/sys/replication/dr/secondary/promote",
+                    "action": "hangup", "count": 1}])
+    r = c.run("failover", "test", env=c.env(VAULTDR_CATCHUP_TIMEOUT="20"))
+    st = c.mock.state()
+    if r.code == 0:
+        h.assert_failed_over(c, r)
+    else:
+        r = c.run("failover", "test", env=c.env(VAULTDR_CATCHUP_TIMEOUT="20"))
+        check(r.code == 0, "a re-run finishes", r)
+        st = h.assert_failed_over(c, r)
+    st = c.mock.state()
+    check(st["clusters"]["b"]["wals_lost"] == 0, "no WAL lost", st)
+    check(st["max_primaries_up"] <= 1, "never two primaries", st)
+
+
+@case
+def primary_down_reports_last_wal(c):
+    restart(c, scen(a={"wal_rate": 100}, b={"lag_wals": 25}))
+    c.mock.listener("a", "down")
+    r = c.run("--primary-down", "failover", "test")
+    check(r.code == 3, "exit 3", r)
+    check("last received WAL" in r.out, "the last known WAL is reported", r)
+
+
+@case
+def stuck_attach_exit_1_names_state(c):
+    """Observation 6: re-attached means stream-wals and connected, not the
+    2xx of update-primary."""
+    restart(c, scen(a={"attach_stuck": "merkle-sync"}))
+    r = c.run("failover", "test", env=c.env(VAULTDR_READY_TIMEOUT="1.5"))
+    check(r.code == 1, "exit 1", r)
+    check("merkle-sync" in r.err and "stream" in r.err,
+          "says what state the old cluster is in", r)
+    st = c.mock.state()
+    check(st["clusters"]["b"]["mode"] == "primary", "b promoted", st)
+    check(st["max_primaries_up"] <= 1, "never two primaries", st)
+
+
 # ------------------------------------------------- load balancer, versions
 
 @case
@@ -340,7 +386,7 @@ def older_new_primary_is_fine(c):
 def failure_after_token_leaves_none(c):
     c.mock.faults([{"listener": "a", "method": "POST",
                     "path": "/v1/sys/replication/dr/primary/demote",
-                    "status": 403, "count": 100}])
+                    "action": "status", "status": 403, "count": 0}])
     r = c.run("failover", "test")
     check(r.code != 0, "demote refused", r)
     log = c.mock.log()
