@@ -1116,18 +1116,17 @@ catch_up(struct exec *x, long long wal)
 	}
 }
 
+/* The demote of old, if planned, and the catch-up (Safety 5): old's last
+ * WAL read just before the demote, new given VAULTDR_CATCHUP_TIMEOUT to
+ * receive it before the promote; a timeout promotes old again (roll_back)
+ * and fails. Without a demote (resumed after one, or --primary-down) the
+ * catch-up or the last known WAL is reported. EX_*. */
 static int
-execute(struct exec *x, const struct plan *p)
+demote_and_catch_up(struct exec *x, const struct plan *p)
 {
 	struct world_side *o = x->old, *n = x->new;
-	const struct secret *t;
 	int outcome;
 
-	if (p->steps & ST_PROMOTE) {
-		/* The token first: without one nothing is changed. */
-		if ((t = dr_token_for(x, n, &outcome)) == NULL)
-			return outcome;
-	}
 	if (p->steps & ST_DEMOTE) {
 		long long last_wal = -1;
 
@@ -1178,6 +1177,23 @@ execute(struct exec *x, const struct plan *p)
 			    "checked (--primary-down): the %s shows no WAL "
 			    "index; the lag is unknown", n->label);
 	}
+	return EX_OK;
+}
+
+static int
+execute(struct exec *x, const struct plan *p)
+{
+	struct world_side *n = x->new;
+	const struct secret *t;
+	int outcome;
+
+	if (p->steps & ST_PROMOTE) {
+		/* The token first: without one nothing is changed. */
+		if ((t = dr_token_for(x, n, &outcome)) == NULL)
+			return outcome;
+	}
+	if ((outcome = demote_and_catch_up(x, p)) != EX_OK)
+		return outcome;
 	if (p->steps & ST_PROMOTE) {
 		char what[400];
 

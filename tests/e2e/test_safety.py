@@ -23,6 +23,8 @@ DR = "/v1/sys/replication/dr/"
 PROMOTE = DR + "secondary/promote"
 DEMOTE = DR + "primary/demote"
 LOCK = h.LOCK_NAME
+# ListResourceRecordSets only (GetHostedZone shares the /hostedzone/ prefix).
+RRSET = "/2013-04-01/hostedzone/%s/rrset" % h.ZONE
 
 # Short names for the changing requests, so that a case states the exact
 # sequence it expects.
@@ -323,7 +325,8 @@ def obs6b_malformed_listing_in_final_read(c):
     the desired state is not shown, so no exit 0."""
     # Listings: observe (CNAME, lock), the lock take's read, the read
     # after taking the lock, then the final read of the CNAME.
-    c.mock.faults([fault("route53", "GET", "/2013-04-01/hostedzone/", "status",
+    # (The listings only: GetHostedZone, read once per run, is not one.)
+    c.mock.faults([fault("route53", "GET", RRSET, "status",
                          status=200, skip=4, count=1,
                          body="<ListResourceRecordSetsResponse><Resource")])
     r = c.run("failover", "test")
@@ -494,7 +497,7 @@ def lock_create_lost_and_unreadable(c):
     that may be ours (our exact value) rather than leave it to expire."""
     c.mock.faults([fault("route53", "POST", "/2013-04-01/", "apply_status",
                          status=504),
-                   fault("route53", "GET", "/2013-04-01/hostedzone/", "status",
+                   fault("route53", "GET", RRSET, "status",
                          status=500, skip=3, count=6, body="<x/>")])
     r = c.run("failover", "test")
     check(r.code == 1, "exit 1", r)
