@@ -167,8 +167,8 @@ plan_both(const struct world *w, const struct world_side *o,
 			    "and %s names %s, not the %s: demoting the cluster "
 			    "clients were sent to would lose its writes. Finish "
 			    "the move to the cluster the CNAME names first (run "
-			    "the other command), then switch back; nothing was "
-			    "changed", opt->cname ? opt->cname : "the CNAME",
+			    "the other command), then switch back",
+			    opt->cname ? opt->cname : "the CNAME",
 			    w->rec_ok ? (w->rec_found && w->rec_value ?
 			    w->rec_value : "nothing") : "an unreadable record",
 			    n->label);
@@ -251,9 +251,9 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 	if ((p->steps & ST_CHANGING) && !opt->no_lock) {
 		if (w->lock == LOCK_HELD) {
 			refuse(p, EXIT_REFUSED, "another vaultdr run holds the "
-			    "lock (%s, expires at unix time %lld); nothing was "
-			    "changed. Wait for it to finish, or for the lock to "
-			    "expire", w->lock_owner, w->lock_expires);
+			    "lock (%s, expires at unix time %lld): wait for it "
+			    "to finish, or for the lock to expire",
+			    w->lock_owner, w->lock_expires);
 			return;
 		}
 		if (w->lock == LOCK_UNREADABLE) {
