@@ -1896,7 +1896,9 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 			po.primary_down = 0;
 		plan_make(&w, o->cmd, &po, &p);
 		if (p.verdict >= 0) {
-			err_set("%s", p.why);
+			/* "nothing was changed" only when it is true. */
+			err_set("%s%s", p.why, x.attempted ? "" :
+			    "; nothing was changed");
 			code = x.attempted ? EXIT_FAILED : p.verdict;
 			goto finish;
 		}

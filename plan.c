@@ -310,8 +310,7 @@ plan_both(const struct world *w, const struct world_side *o,
 	    n->st.health_cluster_name) == 0)) {
 		refuse(p, EXIT_USAGE, "cluster identity check: both URLs reach "
 		    "the same cluster (sys/health cluster_id %s, cluster_name "
-		    "%s); fix the primary and secondary cluster URLs; nothing "
-		    "was changed", o->st.health_cluster_id[0] ?
+		    "%s); fix the primary and secondary cluster URLs", o->st.health_cluster_id[0] ?
 		    o->st.health_cluster_id : "-", o->st.health_cluster_name[0] ?
 		    o->st.health_cluster_name : "-");
 		return -1;
@@ -331,8 +330,8 @@ plan_both(const struct world *w, const struct world_side *o,
 			    "and %s names %s, not the %s: demoting the cluster "
 			    "clients were sent to would lose its writes. Finish "
 			    "the move to the cluster the CNAME names first (run "
-			    "the other command), then switch back; nothing was "
-			    "changed", opt->cname ? opt->cname : "the CNAME",
+			    "the other command), then switch back",
+			    opt->cname ? opt->cname : "the CNAME",
 			    w->rec_ok ? (w->rec_found && w->rec_value ?
 			    w->rec_value : "nothing") : "an unreadable record",
 			    n->label);
@@ -357,7 +356,7 @@ plan_both(const struct world *w, const struct world_side *o,
 					refuse(p, EXIT_REFUSED, "replication "
 					    "gate: %s; promoting the %s now "
 					    "would lose the writes it has not "
-					    "received; nothing was changed. "
+					    "received. "
 					    "Wait until it streams, connected "
 					    "and caught up, or re-run with "
 					    "--accept-data-loss", p->gate_why,
@@ -442,28 +441,28 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 		refuse(p, EXIT_USAGE, "record check: %s; vaultdr changes only "
 		    "one simple CNAME (no other type at the name, no "
 		    "SetIdentifier, weight, failover, alias or health check). "
-		    "Fix the record set or the cluster_cname setting; "
-		    "nothing was changed", w->rec_bad);
+		    "Fix the record set or the cluster_cname setting",
+		    w->rec_bad);
 		return;
 	}
 	if ((p->steps & ST_CHANGING) && w->zone == ZONE_OUTSIDE) {
 		refuse(p, EXIT_USAGE, "zone check: %s is not inside the hosted "
-		    "zone %s; fix the CNAME name or the hosted zone id; nothing "
-		    "was changed", opt->cname ? opt->cname : "the CNAME",
+		    "zone %s; fix the CNAME name or the hosted zone id",
+		    opt->cname ? opt->cname : "the CNAME",
 		    w->zone_name);
 		return;
 	}
 	if ((p->steps & ST_CHANGING) && !w->rec_ok && w->rec_rejected) {
 		refuse(p, EXIT_USAGE, "Route 53 check: %s; fix the AWS "
-		    "credentials, their permissions or the hosted zone id; "
-		    "nothing was changed", w->rec_error);
+		    "credentials, their permissions or the hosted zone id",
+		    w->rec_error);
 		return;
 	}
 	if ((p->steps & ST_CNAME) && w->rec_ok && !w->rec_found &&
 	    !opt->create_record) {
 		refuse(p, EXIT_USAGE, "record check: there is no CNAME %s in "
 		    "the hosted zone; check the name for a typo, or re-run "
-		    "with --create-record to create it; nothing was changed",
+		    "with --create-record to create it",
 		    opt->cname ? opt->cname : "");
 		return;
 	}
@@ -477,9 +476,9 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 	if ((p->steps & ST_CHANGING) && !opt->no_lock) {
 		if (w->lock == LOCK_HELD) {
 			refuse(p, EXIT_REFUSED, "another vaultdr run holds the "
-			    "lock (%s, expires at unix time %lld); nothing was "
-			    "changed. Wait for it to finish, or for the lock to "
-			    "expire", w->lock_owner, w->lock_expires);
+			    "lock (%s, expires at unix time %lld): wait for it "
+			    "to finish, or for the lock to expire",
+			    w->lock_owner, w->lock_expires);
 			return;
 		}
 		if (w->lock == LOCK_UNREADABLE) {

@@ -75,7 +75,9 @@ struct plan {
 	int exit_code; /* verdict when refusing; else the code once the steps
 	                  are done: EXIT_DONE, or EXIT_PARTIAL (old unreachable) */
 	int partial;   /* old unreachable: it is left to a later run */
-	char why[2048];/* reason for a refusal, or what is left for exit 3 */
+	char why[2048];/* reason for a refusal, or what is left for exit 3;
+	                  from the world alone (the caller knows whether it
+	                  changed anything) */
 	int gate_failed;   /* a demote is planned although the replication
 	                      gate failed (--accept-data-loss) */
 	char gate_why[512];/* the gate's verdict in words */

@@ -303,6 +303,32 @@ def promote_in_doubt_blocks_rollback(c):
 
 
 @case
+def new_unreadable_after_lost_promote(c):
+    """The promote's answer is lost (it was applied) and b's status then
+    cannot be read: nothing more is changed (no rollback, no re-promote),
+    exit 1, and no claim that nothing was changed."""
+    c.mock.faults([fault("b", "POST", PROMOTE, "apply_hangup"),
+                   fault("b", "GET", DR + "status", "status", status=400,
+                         skip=2, count=0, body='{"errors":["injected"]}')])
+    r = c.run("failover", "test")
+    check(r.code == 1, "exit 1", r)
+    check("cannot be read" in r.err, "says b cannot be read", r)
+    check("nothing was changed" not in r.err and "nothing changed" not in
+          r.out, "no false claim", r)
+    check("secondary cluster unreadable" in r.out, "summary from the read", r)
+    check_ops(c, TAKE + tokgen("b") + ["a demote", "b promote",
+                                       "b token-delete"] + RELEASE, r)
+    st = c.mock.state()
+    check(st["clusters"]["a"]["mode"] == "secondary" and
+          st["clusters"]["b"]["mode"] == "primary", "b promoted, a demoted", st)
+    check(st["max_primaries_up"] <= 1, "never two primaries", st)
+    c.mock.faults([])
+    r2 = c.run("failover", "test")
+    check(r2.code == 0, "a re-run converges", r2)
+    check_final(c, r2)
+
+
+@case
 def obs6_malformed_route53_listing(c):
     """A listing that does not parse is an error naming Route 53, never
     "absent": exit 1, nothing changed."""
