@@ -1094,6 +1094,14 @@ catch_up(struct exec *x, long long wal)
 				return 0;
 			}
 		}
+		else if (ns.fail != VF_SERVER && ns.fail != VF_UNREACHABLE) {
+			/* Not a passing failure: no point in waiting. */
+			err_set("catch-up: the %s cannot be read (%s)",
+			    x->new->label, ns.error);
+			vault_status_free(&ns);
+			step_end(x->run, "failed", "not caught up");
+			return -1;
+		}
 		vault_status_free(&ns);
 		if (retry_now_ms() >= deadline) {
 			err_set("catch-up: the %s received WAL %lld of %lld "
@@ -1281,8 +1289,9 @@ preflight_token(struct exec *x, const struct plan *p)
 	}
 	if (!valid) {
 		err_set("token check: VAULT_TOKEN is not valid on the %s "
-		    "(auth/token/lookup-self answered 403: unknown or expired "
-		    "token); set VAULT_TOKEN to a token with the DR policies; "
+		    "(auth/token/lookup-self answered 403: an unknown or "
+		    "expired token, or one without the default policy); set "
+		    "VAULT_TOKEN to a token with the DR policies; "
 		    "nothing was changed", pr->label);
 		return EXIT_USAGE;
 	}

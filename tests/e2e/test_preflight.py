@@ -215,6 +215,15 @@ def route53_credentials_refused(c):
         assert_refused(c, r, 2, ["Route 53 check", "credentials"])
 
 
+@case
+def allow_http_warns(c):
+    r = c.run("-n", "failover", "test", env=c.env(VAULTDR_ALLOW_HTTP="1"))
+    check(r.code == 0, "dry run", r)
+    check("VAULTDR_ALLOW_HTTP" in r.err, "warned on every run", r)
+    r = c.run("-n", "failover", "test", env=c.env(VAULTDR_ALLOW_HTTP="yes"))
+    check(r.code == 2 and "VAULTDR_ALLOW_HTTP" in r.err, "0 or 1 only", r)
+
+
 # ------------------------------------------------------ replication gate
 
 @case
@@ -269,6 +278,18 @@ def catch_up_timeout_repromotes_old(c):
     check(st["max_primaries_up"] <= 1, "never two primaries", st)
     check(st["clusters"]["b"]["dr_tokens"] == 0,
           "no DR operation token left on the secondary", st)
+
+
+@case
+def max_lag_wals_allows_a_bounded_lag(c):
+    """VAULTDR_MAX_LAG_WALS: that many WALs behind counts as caught up."""
+    restart(c, scen(b={"lag_wals": 30, "catchup_delay_ms": 60000}))
+    r = c.run("failover", "test", env=c.env(VAULTDR_CATCHUP_TIMEOUT="5",
+                                            VAULTDR_MAX_LAG_WALS="30"))
+    check(r.code == 0, "proceeds within the allowed lag", r)
+    check(r.secs < 5, "without waiting for the catch-up", r)
+    st = h.assert_failed_over(c, r)
+    check(st["clusters"]["b"]["wals_lost"] <= 30, "at most 30 WALs lost", st)
 
 
 @case

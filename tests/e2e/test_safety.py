@@ -307,9 +307,11 @@ def new_unreadable_after_lost_promote(c):
     """The promote's answer is lost (it was applied) and b's status then
     cannot be read: nothing more is changed (no rollback, no re-promote),
     exit 1, and no claim that nothing was changed."""
+    # b's status reads: observe, the read after taking the lock, the
+    # catch-up after the demote (Safety 5); then it fails.
     c.mock.faults([fault("b", "POST", PROMOTE, "apply_hangup"),
                    fault("b", "GET", DR + "status", "status", status=400,
-                         skip=2, count=0, body='{"errors":["injected"]}')])
+                         skip=3, count=0, body='{"errors":["injected"]}')])
     r = c.run("failover", "test")
     check(r.code == 1, "exit 1", r)
     check("cannot be read" in r.err, "says b cannot be read", r)
