@@ -225,8 +225,47 @@ def imds_never_proxied(c):
             "Route 53 went through the proxy", proxy_log(c))
 
 
+@case
+def container_credentials_never_proxied(c):
+    full = c.mock.urls["imds"] + "/v2/credentials/mock-task"
+    env = env_proxy(c, HTTP_PROXY=proxy_url(c), http_proxy=proxy_url(c),
+                    AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None,
+                    AWS_CONTAINER_CREDENTIALS_FULL_URI=full)
+    r = c.run("failover", "test", env=env)
+    h.check(r.code == 0, "failover with container credentials exits 0", r)
+    check_failover_requests(c, r)
+    imds_port = port_of(c.mock.urls["imds"])
+    h.check(not [x for x in targets(c) if x.endswith(":" + imds_port)],
+            "no CONNECT for the container credentials endpoint", proxy_log(c))
+    h.check(h.requests(server_log(c), "GET", "imds", "/v2/credentials/"),
+            "the endpoint was asked directly", server_log(c))
+
+
+def tls_inside_tunnel_checks_target_name(c):
+    # The mock's certificate names wrong.example.test: the tunnel opens, and
+    # the TLS inside it fails against the target's name (never the proxy's).
+    r = c.run("-n", "failover", "test", env=env_proxy(c))
+    h.check(r.code == 1, "the dry run fails", r)
+    h.check("does not match host name localhost" in r.err and
+            "via proxy" in r.err,
+            "the certificate is checked against the target's name", r)
+    h.check("localhost:" + port_of(c.mock.urls["vault_a"]) in targets(c, 200),
+            "the tunnel itself was opened", proxy_log(c))
+    h.check(not h.requests(server_log(c), listener="a"),
+            "no HTTP request reached Vault", server_log(c))
+    # Verified against VAULT_TLS_SERVER_NAME when set, through the tunnel too.
+    r = c.run("-n", "failover", "test", env=env_proxy(
+        c, VAULT_TLS_SERVER_NAME="wrong.example.test"))
+    h.check(h.requests(server_log(c), "GET", "a") and
+            h.requests(server_log(c), "GET", "b"),
+            "with the server name set, Vault answers through the tunnel", r)
+    h.check("wrong.example.test" not in r.err, "verified", r)
+    h.check(not h.changing(server_log(c)), "nothing changed", server_log(c))
+
+
 def main():
     cases = [(fn, None) for fn in CASES] + [
+        (tls_inside_tunnel_checks_target_name, "wronghost"),
         (proxy_credentials_never_printed,
          dict(username=PROXY_USER, password=PROXY_PASS)),
         (proxy_407_reported, dict(username=PROXY_USER, password=PROXY_PASS)),
@@ -245,6 +284,10 @@ def main():
             s.close()
             scen = scen_with_proxy(deny=["localhost:%d" % port])
             args = ["--port-r53", str(port)]
+        elif knobs == "wronghost":
+            scen = h.scenario()
+            args = ["--cert", os.path.join(h.CERTS, "wronghost.pem"),
+                    "--key", os.path.join(h.CERTS, "wronghost.key")]
         elif knobs:
             scen = scen_with_proxy(**knobs)
             args = []
