@@ -312,18 +312,20 @@ proxy_no_proxy_match(const char *list, const char *host)
 
 /* ---- the run's settings ------------------------------------------------ */
 
-int
-proxy_env_init(struct proxy_env *pe, const char *https_proxy,
-    const char *http_proxy, const char *no_proxy)
+/* proxy_env_init with the variable names used in messages. */
+static int
+env_init_named(struct proxy_env *pe, const char *https_proxy,
+    const char *https_var, const char *http_proxy, const char *http_var,
+    const char *no_proxy)
 {
 	memset(pe, 0, sizeof(*pe));
 	snprintf(pe->no_proxy, sizeof(pe->no_proxy), "%s",
 	    no_proxy ? no_proxy : "");
 	if (https_proxy && *https_proxy &&
-	    proxy_url_parse(https_proxy, "HTTPS_PROXY", &pe->https) == -1)
+	    proxy_url_parse(https_proxy, https_var, &pe->https) == -1)
 		goto fail;
 	if (http_proxy && *http_proxy &&
-	    proxy_url_parse(http_proxy, "HTTP_PROXY", &pe->http) == -1)
+	    proxy_url_parse(http_proxy, http_var, &pe->http) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -331,6 +333,14 @@ fail:
 	proxy_free(&pe->https);
 	proxy_free(&pe->http);
 	return -1;
+}
+
+int
+proxy_env_init(struct proxy_env *pe, const char *https_proxy,
+    const char *http_proxy, const char *no_proxy)
+{
+	return env_init_named(pe, https_proxy, "HTTPS_PROXY", http_proxy,
+	    "HTTP_PROXY", no_proxy);
 }
 
 void
@@ -346,13 +356,18 @@ proxy_env_free(struct proxy_env *pe)
 static struct proxy_env env_proxy;
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 
-/* Lowercase first, as curl and Python's urllib (the AWS CLI) do. */
+/* Lowercase first, as curl and Python's urllib (the AWS CLI) do; *name
+ * gets the variable the value came from. */
 static const char *
-env2(const char *lower, const char *upper)
+env2(const char *lower, const char *upper, const char **name)
 {
 	const char *v = getenv(lower);
 
-	return v && *v ? v : getenv(upper);
+	*name = lower;
+	if (v && *v)
+		return v;
+	*name = upper;
+	return getenv(upper);
 }
 
 static void
@@ -360,12 +375,14 @@ env_load(void)
 {
 	/* TODO(lead): move these getenv calls into config.c with the other
 	 * variables and hand the values to proxy_env_init(). */
+	const char *hs, *hsn, *hp, *hpn, *np, *npn;
 	char saved[1024];
 
 	snprintf(saved, sizeof(saved), "%s", err_get());
-	if (proxy_env_init(&env_proxy, env2("https_proxy", "HTTPS_PROXY"),
-	    env2("http_proxy", "HTTP_PROXY"), env2("no_proxy", "NO_PROXY")) ==
-	    -1)
+	hs = env2("https_proxy", "HTTPS_PROXY", &hsn);
+	hp = env2("http_proxy", "HTTP_PROXY", &hpn);
+	np = env2("no_proxy", "NO_PROXY", &npn);
+	if (env_init_named(&env_proxy, hs, hsn, hp, hpn, np) == -1)
 		err_set("%s", saved); /* reported by each request instead */
 }
 

@@ -241,6 +241,22 @@ def container_credentials_never_proxied(c):
             "the endpoint was asked directly", server_log(c))
 
 
+@case
+def malformed_proxy_url_refused(c):
+    for val, why in (("socks5://u:E2Esecret-WrongProxyPass-17@127.0.0.1:1080",
+                      "only http:// proxies"),
+                     ("http://127.0.0.1:3128/some/path", "no path")):
+        r = c.run("failover", "test", env=env_proxy(c, HTTPS_PROXY=None,
+                                                    https_proxy=val))
+        # Exit 1 today (every request fails before it is sent); exit 2 once
+        # config.c reads the proxy variables with the others.
+        h.check(r.code == 1, "a malformed proxy URL fails", r)
+        h.check("https_proxy" in r.err and why in r.err,
+                "the error names the variable and the problem", r)
+        h.check(not c.mock.log(), "no request was sent anywhere", c.mock.log())
+    check_no_secret(c)
+
+
 def tls_inside_tunnel_checks_target_name(c):
     # The mock's certificate names wrong.example.test: the tunnel opens, and
     # the TLS inside it fails against the target's name (never the proxy's).
