@@ -267,8 +267,6 @@ shared_path(const char *var, const char *name, const char *label,
 
 /* ---- HTTP for the credential services ---- */
 
-/* One request on a client of its own (TLS from $AWS_CA_BUNDLE for https).
- * 0 with any status in *r; -1 (err_set) when no answer came. */
 static int
 xrequest_via(int direct, const char *method, const char *url,
     const struct http_header *h, size_t nh, const void *body, size_t blen,
@@ -284,8 +282,10 @@ xrequest(const char *method, const char *url, const struct http_header *h,
 	    io_ms, r);
 }
 
-/* direct: never through a proxy (container credentials, which live on
- * loopback or link-local addresses, as the AWS SDKs do). */
+/* One request on a client of its own (TLS from $AWS_CA_BUNDLE for https).
+ * 0 with any status in *r; -1 (err_set) when no answer came. direct: never
+ * through a proxy (container credentials, on loopback or link-local
+ * addresses, as the AWS SDKs do). */
 static int
 xrequest_via(int direct, const char *method, const char *url,
     const struct http_header *h, size_t nh, const void *body, size_t blen,

@@ -103,9 +103,9 @@ void http_client_follow_redirects(struct http_client *c, int follow);
 /* Proxy settings for this client (borrowed; NULL: always direct, whatever
  * HTTPS_PROXY says: instance metadata and container credentials), replacing
  * the run's (proxy_env_default(), which every new client starts with; a
- * setter for the reason given above). Requests to a host the settings send through a proxy open
- * their connection as a CONNECT tunnel through it (proxy.h); the deadline
- * of the request bounds the tunnel request too. */
+ * setter for the reason given above). A request to a host the settings send
+ * through a proxy opens its connection as a CONNECT tunnel through it
+ * (proxy.h); the request's deadline bounds the tunnel request too. */
 struct proxy_env;
 void http_client_set_proxy(struct http_client *c, const struct proxy_env *pe);
 
