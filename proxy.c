@@ -14,6 +14,7 @@
 #include "b64.h"
 #include "buf.h"
 #include "err.h"
+#include "secret.h"
 #include "http.h"
 #include "log.h"
 #include "proxy.h"
@@ -384,6 +385,18 @@ env_load(void)
 	np = env2("no_proxy", "NO_PROXY", &npn);
 	if (env_init_named(&env_proxy, hs, hsn, hp, hpn, np) == -1)
 		err_set("%s", saved); /* reported by each request instead */
+	/* user:password in a proxy URL is a credential: parsed (and registered
+	 * for redaction) above, it leaves /proc/PID/environ now. */
+	{
+		static const char *const names[] = { "https_proxy",
+			"HTTPS_PROXY", "http_proxy", "HTTP_PROXY", NULL };
+		int i;
+		for (i = 0; names[i]; i++) {
+			const char *v = getenv(names[i]);
+			if (v && strchr(v, '@'))
+				secret_scrub_env(names[i]);
+		}
+	}
 }
 
 const struct proxy_env *
