@@ -1212,8 +1212,10 @@ sso_token(const char *path, const char *login, struct secret *tok)
 	}
 	/* Old CLIs wrote "2019-11-14T04:05:45UTC". */
 	n = strlen(at);
-	if (n > 3 && strcmp(at + n - 3, "UTC") == 0)
-		strcpy(at + n - 3, "Z");
+	if (n > 3 && strcmp(at + n - 3, "UTC") == 0) {
+		at[n - 3] = 'Z';
+		at[n - 2] = '\0';
+	}
 	if (iso8601_parse(at, &exp) == -1) {
 		err_set("cached SSO token %s: expiresAt is not ISO 8601; run "
 		    "`%s`", path, login);
@@ -1422,7 +1424,8 @@ assume_role(struct ctx *x, const char *p, const char *role, int depth,
 		return SRC_FOUND;
 	}
 	if (dur && (strspn(dur, "0123456789") != strlen(dur) ||
-	    strlen(dur) > 5 || atoi(dur) < 900 || atoi(dur) > 43200)) {
+	    strlen(dur) > 5 || strtol(dur, NULL, 10) < 900 ||
+	    strtol(dur, NULL, 10) > 43200)) {
 		err_set("%s: duration_seconds must be 900..43200", where);
 		return SRC_ERROR;
 	}

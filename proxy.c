@@ -97,7 +97,7 @@ set_auth(struct proxy *p, const char *ui, size_t n)
 		goto out;
 	}
 	snprintf(joined, sizeof(joined), "%s:%s", user, pass);
-	memcpy(enc, "Basic ", 6);
+	snprintf(enc, sizeof(enc), "Basic ");
 	if (b64_encode((const unsigned char *)joined, strlen(joined), enc + 6,
 	    sizeof(enc) - 6, 1) == -1) {
 		err_set("credentials too long");

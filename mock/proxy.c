@@ -311,13 +311,15 @@ relay(int a, int b)
 static void *
 conn_thread(void *arg)
 {
-	int fd = (int)(long)arg, port = 0;
+	int fd = *(int *)arg, port = 0;
 	char *h = malloc(HEAD_MAX), method[16], target[300], host[256];
 	char user[256], *sp, *sp2;
 	const char *creds;
 	struct sock up = { .fd = -1 };
 	enum conn_err ce;
 	size_t i;
+
+	free(arg);
 
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	if (h == NULL || read_head(fd, h, HEAD_MAX) < 0)
@@ -396,8 +398,16 @@ accept_thread(void *arg)
 			break;
 		}
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
-		if (pthread_create(&th, &at, conn_thread, (void *)(long)fd) != 0)
+		int *fdp = malloc(sizeof(*fdp));
+		if (fdp == NULL) {
 			close(fd);
+			continue;
+		}
+		*fdp = fd;
+		if (pthread_create(&th, &at, conn_thread, fdp) != 0) {
+			free(fdp);
+			close(fd);
+		}
 	}
 	pthread_attr_destroy(&at);
 	return NULL;
