@@ -52,6 +52,8 @@ CORE := buf.c err.c log.c secret.c b64.c json.c ini.c xml.c sigv4.c net.c pem.c 
 APP := $(wildcard retry.c vault.c route53.c config.c plan.c dr.c awscreds.c hook.c) dns.c tsig.c rfc2136.c
 MOCKSRC := $(wildcard mock/*.c)
 TESTSRC := $(wildcard tests/unit/*.c)
+# HTTP proxies (issue 12): part of the client core.
+CORE += proxy.c
 
 CORE_O := $(CORE:%.c=$(B)/%.o)
 APP_O := $(APP:%.c=$(B)/%.o)

@@ -267,12 +267,29 @@ shared_path(const char *var, const char *name, const char *label,
 
 /* ---- HTTP for the credential services ---- */
 
-/* One request on a client of its own (TLS from $AWS_CA_BUNDLE for https).
- * 0 with any status in *r; -1 (err_set) when no answer came. */
+static int
+xrequest_via(int direct, const char *method, const char *url,
+    const struct http_header *h, size_t nh, const void *body, size_t blen,
+    int connect_ms, int io_ms, struct http_response *r);
+
+/* STS and SSO: through the run's proxy, as every AWS API call. */
 static int
 xrequest(const char *method, const char *url, const struct http_header *h,
     size_t nh, const void *body, size_t blen, int connect_ms, int io_ms,
     struct http_response *r)
+{
+	return xrequest_via(0, method, url, h, nh, body, blen, connect_ms,
+	    io_ms, r);
+}
+
+/* One request on a client of its own (TLS from $AWS_CA_BUNDLE for https).
+ * 0 with any status in *r; -1 (err_set) when no answer came. direct: never
+ * through a proxy (container credentials, on loopback or link-local
+ * addresses, as the AWS SDKs do). */
+static int
+xrequest_via(int direct, const char *method, const char *url,
+    const struct http_header *h, size_t nh, const void *body, size_t blen,
+    int connect_ms, int io_ms, struct http_response *r)
 {
 	struct tls_config tc = { 0 };
 	struct http_client_config cfg = { NULL, connect_ms, io_ms,
@@ -289,6 +306,8 @@ xrequest(const char *method, const char *url, const struct http_header *h,
 		cfg.tls = tls;
 	}
 	if ((hc = http_client_new(&cfg)) != NULL) {
+		if (direct)
+			http_client_set_proxy(hc, NULL);
 		rc = http_request(hc, method, url, h, nh, body, blen, r);
 		http_client_free(hc);
 	}
@@ -1193,8 +1212,10 @@ sso_token(const char *path, const char *login, struct secret *tok)
 	}
 	/* Old CLIs wrote "2019-11-14T04:05:45UTC". */
 	n = strlen(at);
-	if (n > 3 && strcmp(at + n - 3, "UTC") == 0)
-		strcpy(at + n - 3, "Z");
+	if (n > 3 && strcmp(at + n - 3, "UTC") == 0) {
+		at[n - 3] = 'Z';
+		at[n - 2] = '\0';
+	}
 	if (iso8601_parse(at, &exp) == -1) {
 		err_set("cached SSO token %s: expiresAt is not ISO 8601; run "
 		    "`%s`", path, login);
@@ -1403,7 +1424,8 @@ assume_role(struct ctx *x, const char *p, const char *role, int depth,
 		return SRC_FOUND;
 	}
 	if (dur && (strspn(dur, "0123456789") != strlen(dur) ||
-	    strlen(dur) > 5 || atoi(dur) < 900 || atoi(dur) > 43200)) {
+	    strlen(dur) > 5 || strtol(dur, NULL, 10) < 900 ||
+	    strtol(dur, NULL, 10) > 43200)) {
 		err_set("%s: duration_seconds must be 900..43200", where);
 		return SRC_ERROR;
 	}
@@ -1540,7 +1562,7 @@ from_container(struct aws_creds *c, struct buf *why)
 		goto fail;
 	}
 	h = (struct http_header){ "Authorization", tok.s };
-	if (xrequest("GET", url, &h, tok.s ? 1 : 0, NULL, 0,
+	if (xrequest_via(1, "GET", url, &h, tok.s ? 1 : 0, NULL, 0,
 	    CONTAINER_TIMEOUT_MS, CONTAINER_TIMEOUT_MS, &r) == -1)
 		goto fail;
 	if (r.status != 200) {
@@ -1675,6 +1697,7 @@ from_imds(struct aws_creds *c, struct buf *why)
 	err_clear();
 	if ((h = http_client_new(&cfg)) == NULL)
 		goto fail;
+	http_client_set_proxy(h, NULL); /* metadata: never via a proxy */
 
 	hdr.name = "X-aws-ec2-metadata-token-ttl-seconds";
 	hdr.value = IMDS_TOKEN_TTL;

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "http.h"
 #include "log.h"
+#include "proxy.h"
 
 #ifndef VAULTDR_VERSION
 #define VAULTDR_VERSION "dev"
@@ -660,6 +661,7 @@ struct slot {
 struct http_client {
 	struct http_client_config cfg;
 	int follow_redirects;
+	const struct proxy_env *proxy; /* NULL: always direct */
 	struct slot *slots;
 	size_t nslots;
 	enum conn_err last_err;
@@ -678,7 +680,14 @@ http_client_new(const struct http_client_config *cfg)
 		return NULL;
 	}
 	c->cfg = *cfg;
+	c->proxy = proxy_env_default();
 	return c;
+}
+
+void
+http_client_set_proxy(struct http_client *c, const struct proxy_env *pe)
+{
+	c->proxy = pe;
 }
 
 void
@@ -862,6 +871,58 @@ connect_fail(enum conn_err e)
 	}
 }
 
+/* A new connection for u: direct, or a CONNECT tunnel through the proxy
+ * the client's settings name for u's host (then TLS to u's host inside it),
+ * the tunnel request and handshake bounded by the call's io budget. NULL
+ * with err_set and *ce. */
+static struct conn *
+open_conn(struct http_client *c, const struct call *k, const struct url *u,
+    enum conn_err *ce)
+{
+	const struct proxy *p = NULL;
+	struct conn *cn;
+
+	if (c->proxy != NULL && c->proxy->error[0] != '\0') {
+		err_set("%s", c->proxy->error);
+		*ce = CONN_E_CONFIG;
+		return NULL;
+	}
+	if (c->proxy != NULL)
+		p = proxy_for(c->proxy, u->tls, u->host);
+	if (p == NULL)
+		return conn_connect(u->host, u->port,
+		    u->tls ? c->cfg.tls : NULL,
+		    budget(k, c->cfg.connect_timeout_ms),
+		    budget(k, c->cfg.io_timeout_ms), ce);
+	cn = conn_connect(p->host, p->port, NULL,
+	    budget(k, c->cfg.connect_timeout_ms),
+	    budget(k, c->cfg.io_timeout_ms), ce);
+	if (cn == NULL) {
+		err_prefix("proxy %s (%s)", p->shown, p->var);
+		return NULL;
+	}
+	conn_set_deadline(cn, budget(k, c->cfg.io_timeout_ms));
+	if (proxy_tunnel(cn, p, u->host, u->port, ce) == -1) {
+		conn_close(cn);
+		return NULL;
+	}
+	if (c->cfg.verbose)
+		log_verbose("CONNECT %s:%d via proxy %s -> tunnel open",
+		    u->host, u->port, p->shown);
+	if (u->tls && conn_start_tls(cn, u->host, u->port, c->cfg.tls) ==
+	    -1) {
+		*ce = conn_error(cn);
+		if (*ce == CONN_OK)
+			*ce = CONN_E_TLS;
+		err_prefix("via proxy %s", p->shown);
+		conn_close(cn);
+		return NULL;
+	}
+	conn_set_deadline(cn, -1);
+	*ce = CONN_OK;
+	return cn;
+}
+
 /* One exchange on the slot's connection. An idle connection the server
  * closed is replaced before sending; a safe request that fails on a reused
  * connection before any response byte is sent once more on a fresh one.
@@ -891,10 +952,7 @@ exchange(struct http_client *c, struct call *k, struct slot *s,
 		if (s->c != NULL) {
 			reused = 1;
 		} else {
-			s->c = conn_connect(u->host, u->port,
-			    u->tls ? c->cfg.tls : NULL,
-			    budget(k, c->cfg.connect_timeout_ms),
-			    budget(k, c->cfg.io_timeout_ms), &ce);
+			s->c = open_conn(c, k, u, &ce);
 			if (s->c == NULL) {
 				c->last_err = ce;
 				k->fail = connect_fail(ce);
@@ -1078,10 +1136,14 @@ http_request(struct http_client *c, const char *method, const char *url,
 			goto out;
 		}
 		buf_free(&req); /* wiped: may hold a token */
-		if (c->cfg.verbose)
-			log_verbose("%s %s://%s%s -> %d", method,
+		if (c->cfg.verbose) {
+			const struct proxy *p = c->proxy ? proxy_for(c->proxy,
+			    u.tls, u.host) : NULL;
+			log_verbose("%s %s://%s%s -> %d%s%s", method,
 			    u.tls ? "https" : "http", u.hostport, path,
-			    resp->status);
+			    resp->status, p ? " via proxy " : "",
+			    p ? p->shown : "");
+		}
 		if (resp->status != 307 && resp->status != 308)
 			break;
 		if (!c->follow_redirects)

@@ -100,6 +100,15 @@ void http_client_free(struct http_client *c); /* closes connections; NULL-safe *
  * than a config field: callers initialise the config positionally.) */
 void http_client_follow_redirects(struct http_client *c, int follow);
 
+/* Proxy settings for this client (borrowed; NULL: always direct, whatever
+ * HTTPS_PROXY says: instance metadata and container credentials), replacing
+ * the run's (proxy_env_default(), which every new client starts with; a
+ * setter for the reason given above). A request to a host the settings send
+ * through a proxy opens its connection as a CONNECT tunnel through it
+ * (proxy.h); the request's deadline bounds the tunnel request too. */
+struct proxy_env;
+void http_client_set_proxy(struct http_client *c, const struct proxy_env *pe);
+
 /* Sends one request and reads the whole response. hdrs are extra headers
  * (Host, Content-Length and Connection are added). Any HTTP status counts as
  * success (0); -1 means no complete response (err_set "METHOD host path: why"),

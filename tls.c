@@ -905,6 +905,26 @@ conn_connect(const char *host, int port, struct tls_client *tc,
 	return c;
 }
 
+/* TLS client handshake on an open plain connection (a tunnel through a
+ * proxy), host verified; messages then name host:port. 0 / -1 (err_set). */
+int
+conn_start_tls(struct conn *c, const char *host, int port,
+    struct tls_client *tc)
+{
+	if (c->is_tls) {
+		err_set("TLS already running on %s", c->s.where);
+		c->err = CONN_E_CONFIG;
+		return -1;
+	}
+	net_where(c->s.where, sizeof(c->s.where), host, port);
+	if (tls_handshake(c, host, tc) == -1) {
+		if (c->err == CONN_OK)
+			c->err = CONN_E_TLS;
+		return -1;
+	}
+	return 0;
+}
+
 /* >0 bytes, 0 EOF (close_notify or TCP close), -1 error/timeout with
  * err_set and conn_error(). One io timeout per call, or the exchange's
  * deadline. */

@@ -37,6 +37,13 @@ struct conn;
  * vault.example not trusted (BR_ERR_X509_NOT_TRUSTED)") and *err set. */
 struct conn *conn_connect(const char *host, int port, struct tls_client *tc,
     int connect_timeout_ms, int io_timeout_ms, enum conn_err *err);
+/* Runs the TLS client handshake (as conn_connect does) on c, a plain
+ * connection already open (a CONNECT tunnel through a proxy), verifying the
+ * certificate against host (or tc's server_name), within c's current
+ * deadline or io timeout. Messages then name host:port. 0 / -1 (err_set,
+ * conn_error()); on -1 the caller closes c. */
+int conn_start_tls(struct conn *c, const char *host, int port,
+    struct tls_client *tc);
 /* Reads up to n bytes: >0 bytes read, 0 clean EOF, -1 error/timeout (err_set,
  * conn_error() tells which). */
 ssize_t conn_read(struct conn *c, void *buf, size_t n);

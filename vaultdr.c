@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "dr.h"
+#include "proxy.h"
 #include "log.h"
 #include "retry.h"
 #include "secret.h"
@@ -139,6 +140,9 @@ main(int argc, char **argv)
 	secret_harden_process();
 	/* Before anything else: no secret stays in /proc/PID/environ, whether
 	 * or not this run uses it. */
+	/* Reads the proxy settings once; a proxy password leaves the
+	 * environment with the other secrets. */
+	(void)proxy_env_default();
 	if (secret_stash_env() == -1) {
 		log_error("error", err_get());
 		return EXIT_USAGE;

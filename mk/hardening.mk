@@ -10,7 +10,7 @@
 #   make lint       cppcheck and clang-tidy (.clang-tidy) on our own code
 
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS ?= json ini http xml url b64 sigv4 mockreq mockxml redact urlnorm \
+FUZZ_TARGETS ?= json ini http xml url b64 sigv4 mockreq mockxml redact urlnorm proxy \
 	config dns
 # Mock sources a target links besides HARD_SRC (never mock/main.c).
 FUZZ_MOCK_mockreq := mock/hreq.c

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "mock.h"
+#include "mproxy.h"
 #include "tls.h"
 #include "tlssrv.h"
 
@@ -255,6 +256,10 @@ main(int argc, char **argv)
 		    scen ? scen : "", why);
 		return 2;
 	}
+	if (mproxy_load(scen, why, sizeof(why)) == -1) { /* proxy hook 1/2 */
+		fprintf(stderr, "vaultdr-mock: scenario %s: %s\n", scen, why);
+		return 2;
+	}
 	if (!M.plain && (ts = tls_server_load(cert, key)) == NULL) {
 		fprintf(stderr, "vaultdr-mock: %s\n", err_get());
 		return 2;
@@ -289,6 +294,15 @@ main(int argc, char **argv)
 		    h, M.lst[L_A].port, sch, h, M.lst[L_B].port, sch,
 		    h, M.lst[L_R53].port, v6 ? "[" : "", ch, v6 ? "]" : "",
 		    M.lst[L_CONTROL].port, M.lst[L_IMDS].port);
+	}
+	{ /* proxy hook 2/2: the CONNECT proxy and its URL in the ready file */
+		int pp = mproxy_start(0, logfile);
+		if (pp == -1) {
+			fprintf(stderr, "vaultdr-mock: %s\n", err_get());
+			return 1;
+		}
+		rj.len--; /* the closing brace */
+		buf_printf(&rj, ",\"proxy\":\"http://127.0.0.1:%d\"}", pp);
 	}
 	if (ready && write_atomic(ready, rj.data) == -1) {
 		fprintf(stderr, "vaultdr-mock: ready file %s: %s\n", ready,

@@ -13,6 +13,7 @@
 #include "json.h"
 #include "log.h"
 #include "mock.h"
+#include "mproxy.h"
 #include "tls.h"
 
 /* Token layout only, to walk the members of an object whose keys are data
@@ -779,7 +780,8 @@ key_allowed(const char *path)
 	for (i = 0; ok[i]; i++)
 		if (strcmp(path, ok[i]) == 0)
 			return 1;
-	if (sts_key_allowed(path) || ecs_key_allowed(path))
+	if (sts_key_allowed(path) || ecs_key_allowed(path) ||
+	    mproxy_key_allowed(path))
 		return 1;
 	/* token_capabilities' keys are tokens and paths: checked as data. */
 	if (strncmp(path, "token_capabilities.", 19) == 0)

@@ -37,7 +37,7 @@ for f in "$@"; do
 	[ -n "$extra" ] && checks="--checks=-$(printf '%s' "$extra" | sed 's/,/,-/g')"
 	# shellcheck disable=SC2086
 	clang-tidy --quiet $checks "$f" -- -D_DEFAULT_SOURCE \
-	    -DVAULTDR_VERSION='"lint"' -I. -I/usr/include/bearssl -I"$inc" \
+	    -DVAULTDR_VERSION='"lint"' -DVAULTDR_COMMIT='"lint"' -I. -I/usr/include/bearssl -I"$inc" \
 	    -Imock -Itests/unit -Itests/fuzz -std=c11 -pthread \
 	    >>"$out" 2>&1 || rc=1
 done

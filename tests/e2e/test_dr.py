@@ -168,7 +168,8 @@ class Case:
 
     def env(self, **over):
         e = {k: v for k, v in os.environ.items()
-             if not k.startswith(("VAULT", "AWS_"))}
+             if not k.startswith(("VAULT", "AWS_")) and k.lower() not in
+             ("https_proxy", "http_proxy", "no_proxy", "all_proxy")}
         e.update({
             "VAULT_TOKEN": VAULT_TOKEN,
             "VAULT_RECOVERY_KEY_1": KEYS[0],

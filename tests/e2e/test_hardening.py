@@ -26,12 +26,18 @@ def scenario():
     return s
 
 
+PROXY_PW = "Pr0xy-E2Esecret-pw-4711"
+
+
 def env(c, **over):
     """Every secret variable set, used by the run or not."""
     e = c.env(AWS_SESSION_TOKEN=h.AWS_SESSION, VAULT_DR_OPERATION_TOKEN=h.BATCH,
               VAULT_RECOVERY_KEY_3="rk-E2Esecret-share-three-33cc",
               VAULT_RECOVERY_KEY_12="rk-E2Esecret-share-twelve-1212",
-              VAULTDR_TSIG_SECRET=TSIG)
+              VAULTDR_TSIG_SECRET=TSIG,
+              # proxy credentials: a secret too (NO_PROXY=* keeps it unused)
+              HTTPS_PROXY="http://op:" + PROXY_PW + "@127.0.0.1:9",
+              NO_PROXY="*")
     e.update(over)
     return e
 
@@ -85,6 +91,8 @@ def check_environ_clean(environ):
     leak = leaked_prefix(environ)
     check(leak is None, "a secret is still in /proc/PID/environ: %s" % leak)
     check("AKIDE2EMOCKEXAMPLE" in environ, "non-secret variables are kept")
+    check(PROXY_PW not in environ, "the proxy password left the environment")
+    check("NO_PROXY=*" in environ, "NO_PROXY is kept")
 
 
 def environ_scrubbed_in_status(c):

@@ -101,7 +101,8 @@ environment_and_stdin(void)
 	CHECK(st == 7);
 	snprintf(cmd, sizeof(cmd), "%s/env.txt", out);
 	txt = slurp(cmd);
-	if (CHECK(txt != NULL)) {
+	CHECK(txt != NULL);
+	if (txt != NULL) {
 		CHECK(strstr(txt, "VAULTDR_CMD=failover\n") != NULL);
 		CHECK(strstr(txt, "VAULTDR_ENV=prod\n") != NULL);
 		CHECK(strstr(txt, "VAULTDR_PHASE=pre_change\n") != NULL);

@@ -7,6 +7,8 @@
 
 #include "http.h"
 #include "log.h"
+#include "proxy.h"
+#include "secret.h"
 #include "t.h"
 #include "tsrv.h"
 
@@ -687,6 +689,350 @@ http_rejects_header_injection(void)
 	http_response_free(NULL);
 }
 
+/* ---- proxies ------------------------------------------------------------ */
+
+static void
+proxy_no_proxy_table(void)
+{
+	static const struct {
+		const char *list, *host;
+		int want;
+	} t[] = {
+		{ NULL, "vault.example.com", 0 },
+		{ "", "vault.example.com", 0 },
+		{ "*", "vault.example.com", 1 },
+		{ "*", "10.1.2.3", 1 },
+		{ "example.com", "example.com", 1 },
+		{ "example.com", "vault.example.com", 1 },
+		{ ".example.com", "vault.example.com", 1 },
+		{ ".example.com", "example.com", 1 },
+		{ "*.example.com", "a.b.example.com", 1 },
+		{ "example.com", "badexample.com", 0 },
+		{ "example.com", "example.com.evil.test", 0 },
+		{ "EXAMPLE.com", "Vault.Example.COM.", 1 },
+		{ "example.com.", "vault.example.com", 1 },
+		{ "other.test, example.com", "vault.example.com", 1 },
+		{ " other.test ,, example.com:443 ", "vault.example.com", 1 },
+		{ "other.test", "vault.example.com", 0 },
+		{ "10.1.2.3", "10.1.2.3", 1 },
+		{ "10.1.2.3:8200", "10.1.2.3", 1 },
+		{ "10.1.2.3", "10.1.2.33", 0 },
+		{ "1.2.3", "10.1.2.3", 0 }, /* no suffix matching of addresses */
+		{ "10.0.0.0/8", "10.200.3.4", 1 },
+		{ "10.0.0.0/8", "11.0.0.1", 0 },
+		{ "192.168.1.0/25", "192.168.1.127", 1 },
+		{ "192.168.1.0/25", "192.168.1.128", 0 },
+		{ "0.0.0.0/0", "8.8.8.8", 1 },
+		{ "10.0.0.0/33", "10.0.0.1", 0 },
+		{ "10.0.0.0/x", "10.0.0.1", 0 },
+		{ "::1", "::1", 1 },
+		{ "[::1]:8200", "::1", 1 },
+		{ "::1", "0:0:0:0:0:0:0:1", 1 },
+		{ "fd00::/8", "fd12::5", 1 },
+		{ "fd00::/8", "fe80::1", 0 },
+		{ "10.0.0.0/8", "::ffff:10.0.0.1", 0 },
+		{ "localhost", "localhost", 1 },
+		{ "localhost", "127.0.0.1", 0 }, /* names never match addresses */
+		{ "127.0.0.1", "localhost", 0 },
+		{ ".", "example.com", 0 },
+		{ "example.com", "", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!CHECK(proxy_no_proxy_match(t[i].list, t[i].host) ==
+		    t[i].want))
+			fprintf(stderr, "  NO_PROXY=%s host=%s want %d\n",
+			    t[i].list ? t[i].list : "(null)", t[i].host,
+			    t[i].want);
+}
+
+static void
+proxy_url_parse_good(void)
+{
+	static const struct {
+		const char *in, *host, *shown, *auth;
+		int port;
+	} t[] = {
+		{ "http://proxy.corp:3128", "proxy.corp", "http://proxy.corp:3128",
+		    NULL, 3128 },
+		{ "http://proxy.corp", "proxy.corp", "http://proxy.corp:80", NULL,
+		    80 },
+		{ "proxy.corp:8080", "proxy.corp", "http://proxy.corp:8080", NULL,
+		    8080 },
+		{ "HTTP://10.0.0.1:3128/", "10.0.0.1", "http://10.0.0.1:3128",
+		    NULL, 3128 },
+		{ "http://[fd00::1]:3128", "fd00::1", "http://[fd00::1]:3128",
+		    NULL, 3128 },
+		{ "http://alice:p%40ss%3Aw%2Frd%25x@proxy.corp:3128",
+		    "proxy.corp", "http://***@proxy.corp:3128",
+		    "Basic YWxpY2U6cEBzczp3L3JkJXg=", 3128 },
+		{ "http://alice:p@ss:w%2Frd%25x@proxy.corp:3128", "proxy.corp",
+		    "http://***@proxy.corp:3128",
+		    "Basic YWxpY2U6cEBzczp3L3JkJXg=", 3128 },
+		{ "http://bob@proxy.corp", "proxy.corp",
+		    "http://***@proxy.corp:80", "Basic Ym9iOg==", 80 },
+	};
+	struct proxy p;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (!CHECK(proxy_url_parse(t[i].in, "HTTPS_PROXY", &p) == 0)) {
+			fprintf(stderr, "  %s: %s\n", t[i].in, err_get());
+			continue;
+		}
+		CHECK(p.set == 1);
+		CHECK_STREQ(p.host, t[i].host);
+		CHECK(p.port == t[i].port);
+		CHECK_STREQ(p.shown, t[i].shown);
+		CHECK(p.has_auth == (t[i].auth != NULL));
+		if (t[i].auth)
+			CHECK_STREQ(p.auth.s, t[i].auth);
+		proxy_free(&p);
+	}
+}
+
+static void
+proxy_url_parse_bad(void)
+{
+	static const struct {
+		const char *in, *why;
+	} t[] = {
+		{ "https://proxy.corp:3128", "only http:// proxies" },
+		{ "socks5://u:Sekr1tPw@proxy.corp:1080", "only http:// proxies" },
+		{ "http://proxy.corp:0", "port out of range" },
+		{ "http://proxy.corp:99999", "port out of range" },
+		{ "http://proxy.corp:31x8", "bad port" },
+		{ "http://:3128", "empty host" },
+		{ "http://u:Sekr1tPw@", "empty host" },
+		{ "http://proxy.corp:3128/path", "no path" },
+		{ "http://proxy.corp:3128?q=1", "no path" },
+		{ "http://u:Sekr1tPw%zz@proxy.corp", "percent-encoding" },
+		{ "http://u:Sekr1tPw%00@proxy.corp", "percent-encoding" },
+		{ "http://:Sekr1tPw@proxy.corp", "empty user name" },
+		{ "http://prox y.corp", "space" },
+		{ "", "empty" },
+	};
+	struct proxy p;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (!CHECK(proxy_url_parse(t[i].in, "HTTPS_PROXY", &p) == -1))
+			continue;
+		CHECK(p.set == 0 && p.auth.s == NULL);
+		if (!CHECK(strstr(err_get(), t[i].why) != NULL) ||
+		    !CHECK(strstr(err_get(), "HTTPS_PROXY") != NULL))
+			fprintf(stderr, "  %s: %s\n", t[i].in, err_get());
+		/* The password is never part of a message. */
+		CHECK(strstr(err_get(), "Sekr1tPw") == NULL);
+		proxy_free(&p);
+	}
+}
+
+static void
+proxy_for_scheme_and_bypass(void)
+{
+	struct proxy_env pe;
+
+	CHECK(proxy_env_init(&pe, "http://sp:3128", "http://pp:3129",
+	    "internal.test,10.9.0.0/16") == 0);
+	CHECK(proxy_for(&pe, 1, "route53.amazonaws.com") == &pe.https);
+	CHECK(proxy_for(&pe, 0, "route53.amazonaws.com") == &pe.http);
+	CHECK(proxy_for(&pe, 1, "vault.internal.test") == NULL);
+	CHECK(proxy_for(&pe, 1, "10.9.1.1") == NULL);
+	/* Instance metadata is never asked through a proxy. */
+	CHECK(proxy_for(&pe, 0, "169.254.169.254") == NULL);
+	CHECK(proxy_for(&pe, 0, "169.254.170.2") == NULL);
+	CHECK(proxy_for(&pe, 0, "fd00:ec2::254") == NULL);
+	CHECK(proxy_for(&pe, 0, "fe80::1") == NULL);
+	CHECK(proxy_for(NULL, 1, "x.test") == NULL);
+	proxy_env_free(&pe);
+	CHECK(proxy_env_init(&pe, "http://sp:3128", NULL, "*") == 0);
+	CHECK(proxy_for(&pe, 1, "route53.amazonaws.com") == NULL);
+	proxy_env_free(&pe);
+	CHECK(proxy_env_init(&pe, NULL, "http://pp:3129", NULL) == 0);
+	CHECK(proxy_for(&pe, 1, "route53.amazonaws.com") == NULL);
+	proxy_env_free(&pe);
+	CHECK(proxy_env_init(&pe, "ftp://x", NULL, NULL) == -1);
+	CHECK(strstr(pe.error, "HTTPS_PROXY") != NULL);
+	proxy_env_free(&pe);
+}
+
+/* A client whose plain-http requests go through the proxy at port. */
+static struct http_client *
+proxied_client(struct proxy_env *pe, int port, const char *userinfo,
+    int io_ms)
+{
+	char u[256];
+
+	snprintf(u, sizeof(u), "http://%s127.0.0.1:%d", userinfo, port);
+	if (!CHECK(proxy_env_init(pe, u, u, NULL) == 0))
+		return NULL;
+	struct http_client *c = client(NULL, io_ms);
+	http_client_set_proxy(c, pe);
+	return c;
+}
+
+static void
+proxy_connect_framing(void)
+{
+	/* The scripted server is the proxy and, inside the tunnel, the
+	 * target: a plain-http target keeps the test free of TLS. */
+	static const struct tsrv_step st[] = {
+		{ "HTTP/1.1 200 Connection established\r\n"
+		  "Proxy-Agent: test\r\n\r\n", TSRV_KEEP },
+		{ OK_CL, TSRV_KEEP }, { OK_CL, TSRV_KEEP } };
+	struct proxy_env pe;
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s;
+	struct http_stats hs[2];
+	char want[512];
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 3) == 0);
+	c = proxied_client(&pe, s.port, "alice:p%40ss:w%2Frd%25x@", 1000);
+	CHECK(http_request(c, "GET", "http://vault.internal.test:8200/v1/x",
+	    NULL, 0, NULL, 0, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK_MEMEQ(r.body, r.body_len, "hello", 5);
+	http_response_free(&r);
+	/* Keep-alive: the second request rides the same tunnel. */
+	CHECK(http_request(c, "GET", "http://vault.internal.test:8200/v1/y",
+	    NULL, 0, NULL, 0, &r) == 0);
+	http_response_free(&r);
+	CHECK(http_client_stats(c, hs, 2) == 1 && hs[0].connections == 1);
+	http_client_free(c);
+	tsrv_stop(&s);
+	CHECK(s.accepts == 1);
+	CHECK_STREQ(s.req[0], "CONNECT vault.internal.test:8200 HTTP/1.1\r\n"
+	    "Host: vault.internal.test:8200\r\nUser-Agent: vaultdr/"
+	    VAULTDR_VERSION "\r\nProxy-Authorization: Basic "
+	    "YWxpY2U6cEBzczp3L3JkJXg=\r\n\r\n");
+	snprintf(want, sizeof(want), "GET /v1/x HTTP/1.1\r\n"
+	    "Host: vault.internal.test:8200\r\nUser-Agent: vaultdr/%s\r\n"
+	    "Connection: keep-alive\r\n\r\n", VAULTDR_VERSION);
+	CHECK_STREQ(s.req[1], want);
+	CHECK(strstr(s.req[2], "GET /v1/y ") == s.req[2]);
+	proxy_env_free(&pe);
+}
+
+static void
+proxy_407_and_403_reported(void)
+{
+	static const struct tsrv_step st407[] = {
+		{ "HTTP/1.1 407 Proxy Authentication Required\r\n"
+		  "Proxy-Authenticate: Basic realm=\"x\"\r\n"
+		  "Content-Length: 0\r\n\r\n", TSRV_CLOSE } };
+	static const struct tsrv_step st403[] = {
+		{ "HTTP/1.0 403 Forbidden\r\n\r\n", TSRV_CLOSE } };
+	static const struct tsrv_step st502[] = {
+		{ "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n",
+		  TSRV_CLOSE } };
+	struct proxy_env pe;
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s;
+
+	CHECK(tsrv_start(&s, NULL, NULL, st407, 1) == 0);
+	c = proxied_client(&pe, s.port, "alice:Sekr1tPassw0rd@", 1000);
+	CHECK(http_request(c, "POST", "http://vault.test:8200/v1/sys/x", NULL,
+	    0, "{}", 2, &r) == -1);
+	CHECK(r.fail == HTTP_E_CONFIG && r.sent == 0);
+	CHECK(http_last_error(c) == CONN_E_CONFIG);
+	CHECK(strstr(err_get(), "HTTP 407 Proxy Authentication Required") !=
+	    NULL);
+	CHECK(strstr(err_get(), "refused the credentials") != NULL);
+	CHECK(strstr(err_get(), "http://***@127.0.0.1:") != NULL);
+	CHECK(strstr(err_get(), "CONNECT vault.test:8200") != NULL);
+	CHECK(strstr(err_get(), "Sekr1tPassw0rd") == NULL);
+	CHECK(strstr(err_get(), "alice") == NULL);
+	http_client_free(c);
+	tsrv_stop(&s);
+	proxy_env_free(&pe);
+
+	CHECK(tsrv_start(&s, NULL, NULL, st403, 1) == 0);
+	c = proxied_client(&pe, s.port, "", 1000);
+	CHECK(http_request(c, "GET", "http://vault.test:8200/v1/x", NULL, 0,
+	    NULL, 0, &r) == -1);
+	CHECK(r.fail == HTTP_E_CONFIG && r.sent == 0);
+	CHECK(strstr(err_get(), "HTTP 403 Forbidden") != NULL);
+	CHECK(strstr(err_get(), "NO_PROXY") != NULL);
+	http_client_free(c);
+	tsrv_stop(&s);
+	proxy_env_free(&pe);
+
+	/* 5xx: the proxy could not reach the target; retrying may help. */
+	CHECK(tsrv_start(&s, NULL, NULL, st502, 1) == 0);
+	c = proxied_client(&pe, s.port, "", 1000);
+	CHECK(http_request(c, "GET", "http://vault.test:8200/v1/x", NULL, 0,
+	    NULL, 0, &r) == -1);
+	CHECK(r.fail == HTTP_E_CONNECT && r.sent == 0);
+	CHECK(strstr(err_get(), "HTTP 502") != NULL);
+	http_client_free(c);
+	tsrv_stop(&s);
+	proxy_env_free(&pe);
+}
+
+static void
+proxy_silent_bounded_and_refused(void)
+{
+	static const struct tsrv_step st[] = { { "", TSRV_SILENT } };
+	struct proxy_env pe;
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s;
+	long t0, dt;
+
+	/* A proxy that never answers CONNECT: the request's deadline. */
+	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
+	c = proxied_client(&pe, s.port, "", 400);
+	t0 = tsrv_now_ms();
+	CHECK(http_request(c, "GET", "http://vault.test:8200/v1/x", NULL, 0,
+	    NULL, 0, &r) == -1);
+	dt = tsrv_now_ms() - t0;
+	CHECK(dt >= 390 && dt < 900);
+	CHECK(r.fail == HTTP_E_CONNECT && r.sent == 0);
+	CHECK(strstr(err_get(), "timed out") != NULL);
+	CHECK(strstr(err_get(), "proxy http://127.0.0.1:") != NULL);
+	http_client_free(c);
+	tsrv_stop(&s);
+	proxy_env_free(&pe);
+
+	/* Nothing listens: a connect failure naming the proxy. */
+	c = proxied_client(&pe, tsrv_free_port(), "", 400);
+	CHECK(http_request(c, "GET", "http://vault.test:8200/v1/x", NULL, 0,
+	    NULL, 0, &r) == -1);
+	CHECK(r.fail == HTTP_E_CONNECT && r.sent == 0);
+	CHECK(strstr(err_get(), "proxy http://127.0.0.1:") != NULL);
+	http_client_free(c);
+	proxy_env_free(&pe);
+}
+
+static void
+proxy_no_proxy_goes_direct(void)
+{
+	static const struct tsrv_step st[] = { { OK_CL, TSRV_KEEP } };
+	struct proxy_env pe;
+	struct http_response r;
+	struct http_client *c;
+	struct tsrv s;
+	char u[64];
+
+	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d", tsrv_free_port());
+	CHECK(proxy_env_init(&pe, u, u, "localhost,127.0.0.1") == 0);
+	c = client(NULL, 1000);
+	http_client_set_proxy(c, &pe);
+	CHECK(http_request(c, "GET", url(&s, "http", "/v1/x"), NULL, 0, NULL,
+	    0, &r) == 0);
+	CHECK(r.status == 200);
+	http_response_free(&r);
+	http_client_free(c);
+	tsrv_stop(&s);
+	CHECK(strstr(s.req[0], "GET /v1/x ") == s.req[0]);
+	proxy_env_free(&pe);
+}
+
 void
 suite_http(void)
 {
@@ -711,4 +1057,12 @@ suite_http(void)
 	T_RUN(http_client_cert_via_openssl);
 	T_RUN(http_verbose_line_without_query);
 	T_RUN(http_rejects_header_injection);
+	T_RUN(proxy_no_proxy_table);
+	T_RUN(proxy_url_parse_good);
+	T_RUN(proxy_url_parse_bad);
+	T_RUN(proxy_for_scheme_and_bypass);
+	T_RUN(proxy_connect_framing);
+	T_RUN(proxy_407_and_403_reported);
+	T_RUN(proxy_silent_bounded_and_refused);
+	T_RUN(proxy_no_proxy_goes_direct);
 }

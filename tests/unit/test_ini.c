@@ -291,8 +291,10 @@ ini_size_capped(void)
 	struct ini ini;
 	char *big = malloc(INI_MAX_FILE + 2);
 
-	if (!CHECK(big != NULL))
+	if (big == NULL) {
+		CHECK(big != NULL);
 		return;
+	}
 	memset(big, '#', INI_MAX_FILE + 1);
 	big[INI_MAX_FILE + 1] = '\0';
 	CHECK(ini_parse(&ini, "huge.cfg", big, INI_MAX_FILE + 1) == -1);
