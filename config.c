@@ -11,11 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "config.h"
 #include "dr.h"
 #include "err.h"
+#include "hook.h"
 #include "http.h"
 #include "ini.h"
 #include "log.h"
@@ -124,6 +126,8 @@ static const struct num_var {
 	  offsetof(struct dr_config, max_lag_wals) },
 	{ "VAULTDR_ALLOW_HTTP", NUM_WHOLE, 0, 0, 1,
 	  offsetof(struct dr_config, allow_http) },
+	{ "VAULTDR_HOOK_TIMEOUT", NUM_SECONDS, 60, 0.001, CONFIG_MAX_SECONDS,
+	  offsetof(struct dr_config, hook_timeout) },
 };
 
 /* Settings that are file names or names, copied as given. */
@@ -343,8 +347,14 @@ config_url_normalise(const char *in, char *out, size_t outsz)
 static const char *const known_suffixes[] = {
 	"primary_vault_cluster_domain", "secondary_vault_cluster_domain",
 	"cluster_cname", "primary_dns_target", "secondary_dns_target",
-	"hosted_zone_id", "record_ttl", NULL,
+	"hosted_zone_id", "record_ttl", "pre_change_hook", "fence_hook",
+	"post_hook", NULL,
 };
+
+const char *const config_hook_phase[CONFIG_HOOKS] = { "pre_change", "fence",
+	"post" };
+
+
 static const char *const known_r53_keys[] = { "HostedZoneID", NULL };
 
 /* The seed's rule (as Python's configparser by default): a '#' after a value
@@ -574,6 +584,38 @@ cfg_record(const struct ini *ini, const char *path, struct dr_config *c)
 	return 0;
 }
 
+/* The hooks: each an executable path with optional arguments (hook.h's
+ * word rules), checked now so that a typo is exit 2 before anything runs. */
+static int
+cfg_hooks(const struct ini *ini, const char *path, struct dr_config *c)
+{
+	const struct ini_entry *e;
+	char suffix[32], **argv = NULL;
+	int i;
+
+	for (i = 0; i < CONFIG_HOOKS; i++) {
+		snprintf(suffix, sizeof(suffix), "%s_hook", config_hook_phase[i]);
+		if ((e = cfg_entry(ini, c, suffix)) == NULL || e->value[0] == '\0')
+			continue;
+		if (hook_split(e->value, &argv) == -1) {
+			err_prefix("%s:%d: %s", path, e->line, e->key);
+			return -1;
+		}
+		if (strchr(argv[0], '/') == NULL || access(argv[0], X_OK) == -1) {
+			err_set("%s:%d: %s: '%s' is not %s (a hook is the path "
+			    "of an executable, run without a shell)", path,
+			    e->line, e->key, argv[0], strchr(argv[0], '/') ?
+			    "an executable file" : "a path");
+			hook_argv_free(argv);
+			return -1;
+		}
+		hook_argv_free(argv);
+		if ((c->hook[i] = strdup(e->value)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 int
 config_from_ini(const struct ini *ini, const char *path, const char *env,
     struct dr_config *c)
@@ -596,7 +638,8 @@ config_from_ini(const struct ini *ini, const char *path, const char *env,
 		return -1;
 	}
 	if (find_section(ini, path, env, c) == -1 ||
-	    cfg_clusters(ini, path, c) == -1 || cfg_record(ini, path, c) == -1)
+	    cfg_clusters(ini, path, c) == -1 || cfg_record(ini, path, c) == -1 ||
+	    cfg_hooks(ini, path, c) == -1)
 		goto fail;
 	/* Unknown keys are warned about, not silently ignored. */
 	warn_unknown(ini, path, c->section, c->env, known_suffixes);
@@ -658,6 +701,8 @@ config_free(struct dr_config *c)
 	free(c->vault_client_key);
 	free(c->vault_tls_server_name);
 	free(c->aws_ca_bundle);
+	for (k = 0; k < CONFIG_HOOKS; k++)
+		free(c->hook[k]);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -17,6 +17,9 @@ struct ini;
 #define CONFIG_MAX_LAG_WALS 1000000000L
 #define CONFIG_MAX_TTL 2147483647L /* Route 53's own maximum */
 
+enum { CONFIG_HOOK_PRE_CHANGE, CONFIG_HOOK_FENCE, CONFIG_HOOK_POST,
+	CONFIG_HOOKS };
+
 struct dr_config {
 	char *path;
 	char *env;              /* lower case, the key prefix */
@@ -44,7 +47,16 @@ struct dr_config {
 	char *vault_cacert, *vault_capath, *vault_client_cert,
 	    *vault_client_key, *vault_tls_server_name, *aws_ca_bundle;
 	int vault_skip_verify;  /* VAULT_SKIP_VERIFY set, not "0"/"false" */
+	/* Hooks (<env>_pre_change_hook, <env>_fence_hook, <env>_post_hook):
+	 * command lines as written, NULL when not configured; checked at load
+	 * (split into words, argv[0] an executable path). */
+	char *hook[CONFIG_HOOKS];
+	double hook_timeout;    /* VAULTDR_HOOK_TIMEOUT seconds (60) */
 };
+
+/* The phase names of the hooks, indexed like dr_config.hook[]:
+ * "pre_change", "fence", "post". */
+extern const char *const config_hook_phase[CONFIG_HOOKS];
 
 /* Reads the config file (path; NULL or "": $VAULTDR_CONFIG, else
  * ./vault_dr.cfg), the section of environment env and the environment's

@@ -22,6 +22,7 @@
 #include "awscreds.h"
 #include "buf.h"
 #include "dr.h"
+#include "hook.h"
 #include "http.h"
 #include "ini.h"
 #include "json.h"
@@ -56,6 +57,8 @@ struct run {
 	struct r53_lock lock;     /* ours, while lock_taken */
 	int zone_read;            /* GetHostedZone answered (zone_name) */
 	char zone_name[256];
+	int state_read;           /* the world was read at least once */
+	int audit_incomplete;     /* an audit record could not be written */
 };
 
 static void json_line_begin(struct buf *b);
@@ -70,7 +73,8 @@ json_line_begin(struct buf *b)
 
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	buf_printf(b, "{\"time\":\"%s\"", ts);
+	buf_printf(b, "{\"schema_version\":%d,\"time\":\"%s\"",
+	    LOG_SCHEMA_VERSION, ts);
 }
 
 static void
@@ -488,6 +492,17 @@ print_plan(struct run *run, const struct world *w, const struct plan *p,
 		    prefix, n->label, o->label, run->c->cname, n->target);
 		return;
 	}
+	if ((p->steps & ST_CHANGING) && run->c->hook[CONFIG_HOOK_PRE_CHANGE])
+		event(run, "plan", "planned", "%s%d. run the pre-change hook %s "
+		    "(a non-zero exit stops the run, nothing changed)%s",
+		    prefix, i++, run->c->hook[CONFIG_HOOK_PRE_CHANGE],
+		    run->o->dry_run ? " (not run in a dry run)" : "");
+	if ((p->steps & ST_PROMOTE) && !world_readable(o) &&
+	    run->c->hook[CONFIG_HOOK_FENCE])
+		event(run, "plan", "planned", "%s%d. run the fence hook %s (it "
+		    "must exit 0, else the run stops, nothing changed)%s",
+		    prefix, i++, run->c->hook[CONFIG_HOOK_FENCE],
+		    run->o->dry_run ? " (not run in a dry run)" : "");
 	if ((p->steps & ST_CHANGING) && !run->o->no_lock && !run->lock_taken)
 		event(run, "plan", "planned", "%s%d. take the run lock %s%s",
 		    prefix, i++, R53_LOCK_PREFIX, run->c->cname);
@@ -518,6 +533,11 @@ print_plan(struct run *run, const struct world *w, const struct plan *p,
 	if (p->partial)
 		event(run, "plan", "planned", "%s%d. leave the unreachable %s "
 		    "to a later run (exit 3)", prefix, i++, o->label);
+	if (run->c->hook[CONFIG_HOOK_POST])
+		event(run, "plan", "planned", "%s%d. after the final read, run "
+		    "the post hook %s (a failure is a warning)%s", prefix, i++,
+		    run->c->hook[CONFIG_HOOK_POST], run->o->dry_run ?
+		    " (not run in a dry run)" : "");
 }
 
 /* ------------------------------------------------------------- execution */
@@ -540,6 +560,9 @@ struct exec {
 	int preflight_done;      /* the Vault checks of Safety 4 passed */
 	int promoted_token_noted;/* the summary notes an undeletable token */
 	char token_note[400];
+	int pre_hooks_done;      /* the pre-change hook ran (or none is set) */
+	int fence_done;          /* the fence hook ran and exited 0 */
+	char last_change_id[128];/* the Route 53 change of this run */
 };
 
 /* Execution outcomes. */
@@ -883,6 +906,8 @@ move_cname(struct exec *x)
 		    "unknown: reading the state again" : "CNAME not changed");
 		return after_failure(x->r53->fail);
 	}
+	snprintf(x->last_change_id, sizeof(x->last_change_id), "%s",
+	    x->change_id ? x->change_id : "");
 	step_end(x->run, "ok", "CNAME %s -> %s submitted (change %s)", c->cname,
 	    n->target, x->change_id);
 	return EX_OK;
@@ -1634,37 +1659,169 @@ confirm(const struct run *run)
 	return ok;
 }
 
-static void
-summary(struct run *run, int code, const char *state)
+static const char *const exit_meaning[] = {
+	"desired state reached", "failed", "usage, config or input error",
+	"failed over; the old primary is not re-attached yet",
+	"refused for safety",
+};
+
+static const char *
+cmd_name(enum dr_cmd cmd)
 {
-	static const char *const meaning[] = {
-		"desired state reached", "failed", "usage, config or input error",
-		"failed over; the old primary is not re-attached yet",
-		"refused for safety",
-	};
+	return cmd == DR_FAILOVER ? "failover" : cmd == DR_FAILBACK ?
+	    "failback" : "status";
+}
+
+/* The run's summary as one JSON object (no newline) into b: also what a
+ * hook reads on its standard input (phase: the hook's phase, or NULL for
+ * the summary itself; code < 0: the run is not over yet). */
+static void
+summary_json(struct run *run, const struct exec *x, int code,
+    const char *state, const char *phase, struct buf *b)
+{
+	const struct world *w = x ? x->w : NULL;
+	int k;
+
+	json_line_begin(b);
+	json_field(b, "step", phase ? "hook" : "summary");
+	json_field(b, "event", phase ? "hook" : "summary");
+	if (phase)
+		json_field(b, "phase", phase);
+	json_field(b, "command", cmd_name(run->o->cmd));
+	json_field(b, "env", run->c->env);
+	if (code >= 0) {
+		buf_printf(b, ",\"exit_code\":%d", code);
+		json_field(b, "result", exit_meaning[code]);
+	} else
+		buf_puts(b, ",\"exit_code\":null,\"result\":null");
+	buf_printf(b, ",\"changed\":%s,\"dry_run\":%s",
+	    x && x->attempted ? "true" : "false",
+	    run->o->dry_run ? "true" : "false");
+	json_field(b, "message", state);
+	json_field(b, "change_id", x && x->last_change_id[0] ?
+	    x->last_change_id : NULL);
+	if (x) {
+		json_field(b, "new_primary", x->new->url);
+		json_field(b, "old_primary", x->old->url);
+	}
+	/* The structured state: what the last read showed. */
+	if (w && run->state_read) {
+		buf_puts(b, ",\"state\":{\"clusters\":[");
+		for (k = 0; k < 2; k++) {
+			const struct world_side *sd = &w->side[k];
+			buf_printf(b, "%s{\"role\":\"%s\"", k ? "," : "",
+			    k ? "secondary" : "primary");
+			json_field(b, "url", sd->url);
+			buf_printf(b, ",\"reachable\":%s",
+			    world_readable(sd) ? "true" : "false");
+			json_field(b, "mode", world_readable(sd) &&
+			    sd->st.mode[0] ? sd->st.mode : NULL);
+			json_field(b, "state", world_readable(sd) &&
+			    sd->st.state[0] ? sd->st.state : NULL);
+			if (lag(w, sd) >= 0)
+				buf_printf(b, ",\"lag_wals\":%lld", lag(w, sd));
+			else
+				buf_puts(b, ",\"lag_wals\":null");
+			buf_puts(b, "}");
+		}
+		buf_puts(b, "],\"record\":{\"name\":");
+		json_append_str(b, run->c->cname);
+		json_field(b, "value", w->rec_ok && w->rec_found ?
+		    w->rec_value : NULL);
+		json_field(b, "names", names(w));
+		buf_puts(b, "},\"lock\":{\"state\":");
+		json_append_str(b, run->lock_taken ? "ours" :
+		    lock_words(w->lock));
+		json_field(b, "holder", w->lock_owner[0] ? w->lock_owner :
+		    NULL);
+		buf_puts(b, "}}");
+	} else
+		buf_puts(b, ",\"state\":null");
+	if (code > 0)
+		json_field(b, "error", err_get());
+	if (run->audit_incomplete)
+		buf_puts(b, ",\"audit_complete\":false");
+	buf_printf(b, ",\"elapsed_ms\":%lld", retry_now_ms() - run->t0);
+}
+
+static void
+summary(struct run *run, const struct exec *x, int code, const char *state)
+{
 	double el = (double)(retry_now_ms() - run->t0) / 1000.0;
 
 	if (run->o->json || log_audit_on()) {
 		struct buf b = { 0 };
-		json_line_begin(&b);
-		json_field(&b, "step", "summary");
-		json_field(&b, "command", run->o->cmd == DR_FAILOVER ?
-		    "failover" : run->o->cmd == DR_FAILBACK ? "failback" :
-		    "status");
-		json_field(&b, "env", run->c->env);
-		buf_printf(&b, ",\"exit_code\":%d", code);
-		json_field(&b, "result", meaning[code]);
-		json_field(&b, "state", state);
-		if (code != 0)
-			json_field(&b, "error", err_get());
-		buf_printf(&b, ",\"elapsed_ms\":%lld", retry_now_ms() - run->t0);
+		summary_json(run, x, code, state, NULL, &b);
 		json_emit(&b, run->o->json);
 		if (run->o->json)
 			return;
 	}
 	log_step("%s %s: %s (exit %d, %.1f s): %s",
 	    run->o->cmd == DR_FAILOVER ? "Failover" : "Failback", run->c->env,
-	    meaning[code], code, el, state);
+	    exit_meaning[code], code, el, state);
+}
+
+/* Runs the hook of phase `which` (config_hook_phase) when one is set, with
+ * the run's summary so far on its standard input. 1 when none is set; 0
+ * when it ran and exited 0; -1 otherwise (err_set says why: it could not
+ * start, timed out, or exited non-zero). */
+static int
+run_hook(struct exec *x, int which, int code, const char *state)
+{
+	struct run *run = x->run;
+	const char *cmdline = run->c->hook[which];
+	const char *phase = config_hook_phase[which];
+	struct hook_env he;
+	struct buf in = { 0 };
+	char name[32];
+	int status = -1, rc;
+
+	if (cmdline == NULL)
+		return 1;
+	snprintf(name, sizeof(name), "%s", phase);
+	summary_json(run, x, code, state, phase, &in);
+	buf_puts(&in, "}\n");
+	he = (struct hook_env){ cmd_name(run->o->cmd), run->c->env, phase,
+		x->new->url, x->old->url, code };
+	step_begin(run, "hook", NULL, "run the %s hook: %s", phase, cmdline);
+	rc = hook_run(name, cmdline, &he, in.data, run->c->hook_timeout,
+	    &status);
+	buf_free(&in);
+	if (rc == 0 && status == 0) {
+		step_end(run, "ok", "the %s hook exited 0", phase);
+		return 0;
+	}
+	if (rc == 0)
+		err_set("the %s hook (%s) exited %d", phase, cmdline, status);
+	step_end(run, "failed", "%s", err_get());
+	return -1;
+}
+
+/* The pre-change hook (once, before the first changing request) and the
+ * fence hook (--primary-down, before the promote). -1 to go on, else the
+ * exit code (err_set). */
+static int
+pre_change_hooks(struct exec *x, const struct plan *p)
+{
+	if (!x->pre_hooks_done && (p->steps & ST_CHANGING)) {
+		x->pre_hooks_done = 1;
+		if (run_hook(x, CONFIG_HOOK_PRE_CHANGE, -1, "about to change "
+		    "the clusters") == -1) {
+			err_prefix("refused by the pre-change hook");
+			return EXIT_REFUSED;
+		}
+	}
+	if (!x->fence_done && (p->steps & ST_PROMOTE) &&
+	    !world_readable(x->old) && x->run->c->hook[CONFIG_HOOK_FENCE]) {
+		if (run_hook(x, CONFIG_HOOK_FENCE, -1, "about to promote "
+		    "without the unreachable primary") == -1) {
+			err_prefix("refused: the fence hook did not confirm "
+			    "that the %s is fenced", x->old->label);
+			return EXIT_REFUSED;
+		}
+		x->fence_done = 1;
+	}
+	return -1;
 }
 
 static void
@@ -1898,6 +2055,7 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 		if (retry_stop_requested)
 			goto finish;
 		fresh = 1;
+		run.state_read = 1;
 		report_observation(&run, &w);
 		/* --primary-down speaks of a cluster that cannot be reached;
 		 * once this run has read it, it no longer applies. */
@@ -1952,6 +2110,18 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 		    0) < 0) {
 			code = x.attempted || rc == -2 ? EXIT_FAILED :
 			    EXIT_USAGE;
+			goto finish;
+		}
+		/* Hooks: the site's checks and fencing, before the first
+		 * changing request, the lock included (and the fence before
+		 * the promote). */
+		if ((rc = pre_change_hooks(&x, &p)) >= 0) {
+			if (!x.attempted) {
+				snprintf(saved, sizeof(saved), "%s", err_get());
+				err_set("%s; nothing was changed", saved);
+				saved[0] = '\0';
+			}
+			code = x.attempted ? EXIT_FAILED : rc;
 			goto finish;
 		}
 		/* Safety 6: the lock before the first changing request. */
@@ -2070,7 +2240,18 @@ finish:
 		size_t l = strlen(state);
 		snprintf(state + l, sizeof(state) - l, "; %s", x.token_note);
 	}
-	summary(&run, code, state);
+	/* The post hook: after the final read, whatever the outcome; its
+	 * failure is a warning (the switch is what it is). */
+	if (run.state_read && !dry && changing) {
+		char keep[2048];
+		snprintf(keep, sizeof(keep), "%s", err_get());
+		if (run_hook(&x, CONFIG_HOOK_POST, code, state) == -1)
+			log_warn("%s", err_get());
+		err_set("%s", keep);
+		if (!keep[0])
+			err_clear();
+	}
+	summary(&run, &x, code, state);
 out:
 	if (o->verbose)
 		print_stats(vh, ah);

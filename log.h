@@ -9,6 +9,10 @@
 
 #include "err.h"
 
+/* The version of every --json and audit object ("schema_version"); raised
+ * when a field changes meaning or goes away (new fields do not raise it). */
+#define LOG_SCHEMA_VERSION 1
+
 enum log_mode { LOG_TEXT, LOG_JSON };
 
 void log_init(enum log_mode mode, int verbose);
