@@ -124,6 +124,7 @@ event(struct run *run, const char *action, const char *result,
 	struct buf b = { 0 };
 	json_line_begin(&b);
 	json_field(&b, "step", run->step);
+	json_field(&b, "event", strcmp(action, "plan") == 0 ? "plan" : "step");
 	json_field(&b, "cluster", run->cluster[0] ? run->cluster : NULL);
 	json_field(&b, "action", action);
 	json_field(&b, "result", result);
@@ -168,6 +169,89 @@ step_end(struct run *run, const char *result, const char *fmt, ...)
 	va_end(ap);
 	event(run, "end", result, "%s (%.1f s)", msg,
 	    (double)(retry_now_ms() - run->step_t0) / 1000.0);
+}
+
+/* Progress of a wait (readiness, catch-up, INSYNC, re-attach): one line
+ * per poll, at most every PROGRESS_MIN_MS and, through wait_sleep(), at
+ * least every PROGRESS_MAX_MS: "INSYNC wait: PENDING, 45/300 s"; with
+ * --json a "progress" event with the same fields. */
+#define PROGRESS_MIN_MS 5000
+#define PROGRESS_MAX_MS 30000
+
+struct wait_progress {
+	const char *what;   /* "INSYNC wait" */
+	const char *kind;   /* "insync": the JSON "wait" field */
+	double timeout;     /* seconds */
+	long long t0, last; /* ms */
+	char state[160];    /* the last state seen */
+};
+
+static void
+wait_begin(struct wait_progress *wp, const char *what, const char *kind,
+    double timeout)
+{
+	memset(wp, 0, sizeof(*wp));
+	wp->what = what;
+	wp->kind = kind;
+	wp->timeout = timeout;
+	wp->t0 = wp->last = retry_now_ms();
+	snprintf(wp->state, sizeof(wp->state), "no answer yet");
+}
+
+/* Notes the state of the latest poll and prints it when due (force: at
+ * least PROGRESS_MAX_MS since the last line). */
+static void
+wait_progress(struct run *run, struct wait_progress *wp, const char *state,
+    int force)
+{
+	long long now = retry_now_ms();
+	double el = (double)(now - wp->t0) / 1000.0;
+	char msg[400];
+
+	if (state)
+		snprintf(wp->state, sizeof(wp->state), "%s", state);
+	if (now - wp->last < (force ? PROGRESS_MAX_MS : PROGRESS_MIN_MS))
+		return;
+	wp->last = now;
+	snprintf(msg, sizeof(msg), "%s: %s, %.0f/%.0f s", wp->what, wp->state,
+	    el, wp->timeout);
+	if (!run->o->json) {
+		log_step("%s", msg);
+		return;
+	}
+	struct buf b = { 0 };
+	json_line_begin(&b);
+	json_field(&b, "step", run->step);
+	json_field(&b, "event", "progress");
+	json_field(&b, "cluster", run->cluster[0] ? run->cluster : NULL);
+	json_field(&b, "wait", wp->kind);
+	json_field(&b, "state", wp->state);
+	buf_printf(&b, ",\"elapsed_s\":%.0f,\"timeout_s\":%.0f", el,
+	    wp->timeout);
+	json_field(&b, "message", msg);
+	buf_puts(&b, "}");
+	if (b.data) {
+		secret_redact(b.data);
+		log_out("%s", b.data);
+	}
+	buf_free(&b);
+}
+
+/* Sleeps the poll interval in slices, so that a long interval still shows
+ * a progress line every PROGRESS_MAX_MS. 0 / -1 (stop request). */
+static int
+wait_sleep(struct run *run, struct wait_progress *wp, double secs)
+{
+	while (secs > 0) {
+		double slice = secs > PROGRESS_MAX_MS / 1000.0 ?
+		    PROGRESS_MAX_MS / 1000.0 : secs;
+		if (retry_sleep(slice) == -1)
+			return -1;
+		secs -= slice;
+		if (secs > 0)
+			wait_progress(run, wp, NULL, 1);
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------ observation */
@@ -702,9 +786,11 @@ wait_ready(struct exec *x, struct world_side *s)
 	long long deadline = retry_now_ms() + (long long)(c->ready_timeout * 1000);
 	char last[512] = "no answer yet";
 	int ready = 0;
+	struct wait_progress wp;
 
 	step_begin(x->run, "wait-ready", s->url, "wait until the %s is an "
 	    "active DR primary", s->label);
+	wait_begin(&wp, "readiness wait", "ready", c->ready_timeout);
 	for (;;) {
 		if (vault_ready(V(x->run, s), &ready, last, sizeof(last)) == -1) {
 			err_prefix("waiting for the %s", s->label);
@@ -722,8 +808,9 @@ wait_ready(struct exec *x, struct world_side *s)
 			step_end(x->run, "failed", "not ready");
 			return -1;
 		}
+		wait_progress(x->run, &wp, last, 0);
 		if (lock_keep(x->run) == -1 ||
-		    retry_sleep(c->poll_interval) == -1) {
+		    wait_sleep(x->run, &wp, c->poll_interval) == -1) {
 			if (retry_stop_requested)
 				err_set("stopped by signal while waiting for the "
 				    "%s", s->label);
@@ -766,9 +853,11 @@ wait_stream(struct exec *x)
 	const struct dr_config *c = x->run->c;
 	long long deadline = retry_now_ms() + (long long)(c->ready_timeout * 1000);
 	char last[512];
+	struct wait_progress wp;
 
 	step_begin(x->run, "wait-stream", x->old->url, "wait until the %s "
 	    "streams from the %s", x->old->label, x->new->label);
+	wait_begin(&wp, "re-attach wait", "stream", c->ready_timeout);
 	for (;;) {
 		if (read_attachment(x, 1, last, sizeof(last)) == 1) {
 			step_end(x->run, "ok", "the %s streams from the %s",
@@ -782,8 +871,9 @@ wait_stream(struct exec *x)
 			step_end(x->run, "failed", "not streaming");
 			return -1;
 		}
+		wait_progress(x->run, &wp, last, 0);
 		if (lock_keep(x->run) == -1 ||
-		    retry_sleep(c->poll_interval) == -1) {
+		    wait_sleep(x->run, &wp, c->poll_interval) == -1) {
 			if (retry_stop_requested)
 				err_set("stopped by signal while waiting for the "
 				    "%s to stream", x->old->label);
@@ -920,9 +1010,11 @@ wait_insync(struct exec *x)
 	long long deadline = retry_now_ms() +
 	    (long long)(c->insync_timeout * 1000);
 	int insync = 0;
+	struct wait_progress wp;
 
 	step_begin(x->run, "insync", NULL, "wait until Route 53 change %s is "
 	    "INSYNC", x->change_id);
+	wait_begin(&wp, "INSYNC wait", "insync", c->insync_timeout);
 	for (;;) {
 		if (r53_change_insync(x->r53, x->change_id, &insync) == -1) {
 			step_end(x->run, "failed", "change status unknown");
@@ -936,8 +1028,9 @@ wait_insync(struct exec *x)
 			step_end(x->run, "failed", "not INSYNC");
 			return -1;
 		}
+		wait_progress(x->run, &wp, "PENDING", 0);
 		if (lock_keep(x->run) == -1 ||
-		    retry_sleep(c->poll_interval) == -1) {
+		    wait_sleep(x->run, &wp, c->poll_interval) == -1) {
 			if (retry_stop_requested)
 				err_set("stopped by signal while waiting for "
 				    "Route 53");
@@ -1095,9 +1188,12 @@ catch_up(struct exec *x, long long wal)
 	    (long long)(c->catchup_timeout * 1000);
 	long long got = -1;
 	struct vault_status ns;
+	struct wait_progress wp;
+	char st[96];
 
 	if (wal < 0)
 		return 0;
+	wait_begin(&wp, "catch-up wait", "catch_up", c->catchup_timeout);
 	step_begin(x->run, "catch-up", x->new->url, "wait until the %s has "
 	    "received WAL %lld (at most %d behind)", x->new->label, wal,
 	    c->max_lag_wals);
@@ -1138,8 +1234,13 @@ catch_up(struct exec *x, long long wal)
 			step_end(x->run, "failed", "not caught up");
 			return -1;
 		}
+		if (got >= 0)
+			snprintf(st, sizeof(st), "WAL %lld of %lld", got, wal);
+		else
+			snprintf(st, sizeof(st), "WAL unknown of %lld", wal);
+		wait_progress(x->run, &wp, st, 0);
 		if (lock_keep(x->run) == -1 ||
-		    retry_sleep(c->poll_interval) == -1) {
+		    wait_sleep(x->run, &wp, c->poll_interval) == -1) {
 			if (retry_stop_requested)
 				err_set("stopped by signal while waiting for the "
 				    "%s to catch up", x->new->label);

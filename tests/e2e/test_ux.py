@@ -225,5 +225,44 @@ def hook_config_errors(c):
     check(not changing(c.mock.log()), "nothing changed")
 
 
+# --------------------------------------------------------------- progress
+
+def slow_insync(c, ms):
+    st = h.scenario()
+    st["route53"]["insync_delay_ms"] = ms
+    c.mock.stop()
+    for f in ("ready.json", "requests.jsonl"):
+        if os.path.exists(os.path.join(c.dir, f)):
+            os.unlink(os.path.join(c.dir, f))
+    c.mock = h.Mock(st, c.dir)
+    h.write_cfg(c.mock, c.cfg)
+
+
+@case
+def progress_during_slow_insync(c):
+    import re
+    slow_insync(c, 11500)
+    r = c.run("failover", "test", env=c.env(VAULTDR_INSYNC_TIMEOUT="300"))
+    check(r.code == 0, "failover with a slow INSYNC exits 0", r)
+    lines = re.findall(r"\*\*\* INSYNC wait: PENDING, (\d+)/300 s", r.out)
+    # Polls every 0.1 s, but a line at most every 5 s: two in ~11.5 s.
+    check(len(lines) == 2, "one progress line per 5 s of waiting", r)
+    check([int(x) for x in lines] == [5, 10], "elapsed seconds", lines)
+
+
+@case
+def progress_event_in_json(c):
+    slow_insync(c, 6000)
+    r = c.run("--json", "failover", "test", env=c.env(VAULTDR_INSYNC_TIMEOUT="5m"))
+    check(r.code == 0, "json failover with a slow INSYNC exits 0", r)
+    ev = [json.loads(x) for x in r.out.splitlines()]
+    pr = [e for e in ev if e.get("event") == "progress"]
+    check(len(pr) == 1, "one progress event", ev)
+    p = pr[0]
+    check(p["wait"] == "insync" and p["state"] == "PENDING" and
+          p["elapsed_s"] == 5 and p["timeout_s"] == 300 and
+          p["message"] == "INSYNC wait: PENDING, 5/300 s", "fields", p)
+
+
 if __name__ == "__main__":
     sys.exit(h.main(CASES))
