@@ -214,14 +214,11 @@ plan_record_shape(const struct r53_rrset *sets, size_t n, const char *cname,
 		*ttl = sets[0].ttl;
 		return 0;
 	}
-	snprintf(bad, badsz, "%s holds ", cname);
+	snprintf(bad, badsz, "%s holds", cname);
 	for (i = 0; i < n; i++) {
+		size_t l = strlen(bad);
 		rrset_words(&sets[i], one, sizeof(one));
-		if (strlen(bad) + strlen(one) + 3 < badsz) {
-			if (i)
-				strcat(bad, ", ");
-			strcat(bad, one);
-		}
+		snprintf(bad + l, badsz - l, "%s %s", i ? "," : "", one);
 	}
 	return 0;
 }
