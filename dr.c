@@ -58,7 +58,7 @@ struct run {
 	int zone_read;            /* GetHostedZone answered (zone_name) */
 	char zone_name[256];
 	int state_read;           /* the world was read at least once */
-	int audit_incomplete;     /* an audit record could not be written */
+	char change_id[128];      /* Route 53 change of the current step */
 };
 
 static void json_line_begin(struct buf *b);
@@ -102,6 +102,18 @@ json_emit(struct buf *b, int to_stdout)
 	buf_free(b);
 }
 
+/* The configured role of the cluster an event is about, or NULL. */
+static const char *
+cluster_role(const struct run *run)
+{
+	int k;
+
+	for (k = 0; k < 2 && run->cluster[0]; k++)
+		if (run->c->url[k] && strcmp(run->cluster, run->c->url[k]) == 0)
+			return k ? "secondary" : "primary";
+	return NULL;
+}
+
 /* One progress event: text mode prints the seed's line; JSON mode one object. */
 static void
 event(struct run *run, const char *action, const char *result,
@@ -126,6 +138,8 @@ event(struct run *run, const char *action, const char *result,
 	json_field(&b, "step", run->step);
 	json_field(&b, "event", strcmp(action, "plan") == 0 ? "plan" : "step");
 	json_field(&b, "cluster", run->cluster[0] ? run->cluster : NULL);
+	json_field(&b, "role", cluster_role(run));
+	json_field(&b, "change_id", run->change_id[0] ? run->change_id : NULL);
 	json_field(&b, "action", action);
 	json_field(&b, "result", result);
 	buf_printf(&b, ",\"elapsed_ms\":%lld", strcmp(action, "begin") == 0 ?
@@ -147,6 +161,7 @@ step_begin(struct run *run, const char *step, const char *cluster,
 
 	snprintf(run->step, sizeof(run->step), "%s", step);
 	snprintf(run->cluster, sizeof(run->cluster), "%s", cluster ? cluster : "");
+	run->change_id[0] = '\0'; /* set by the steps that have one */
 	run->step_t0 = retry_now_ms();
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -352,6 +367,7 @@ report_observation(struct run *run, const struct world *w)
 
 	for (k = 0; k < 2; k++) {
 		const struct world_side *s = &w->side[k];
+		snprintf(run->cluster, sizeof(run->cluster), "%s", s->url);
 		if (world_readable(s))
 			event(run, "end", "ok", "%s: DR %s, state %s, health "
 			    "%d%s%s", s->label, s->st.mode, s->st.state[0] ?
@@ -361,6 +377,7 @@ report_observation(struct run *run, const struct world *w)
 			event(run, "end", "unreachable", "%s: %s", s->label,
 			    s->st.error);
 	}
+	run->cluster[0] = '\0';
 	if (w->rec_ok)
 		event(run, "end", "ok", "CNAME %s -> %s", run->c->cname,
 		    w->rec_found ? w->rec_value : "(absent)");
@@ -998,6 +1015,8 @@ move_cname(struct exec *x)
 	}
 	snprintf(x->last_change_id, sizeof(x->last_change_id), "%s",
 	    x->change_id ? x->change_id : "");
+	snprintf(x->run->change_id, sizeof(x->run->change_id), "%s",
+	    x->last_change_id);
 	step_end(x->run, "ok", "CNAME %s -> %s submitted (change %s)", c->cname,
 	    n->target, x->change_id);
 	return EX_OK;
@@ -1015,6 +1034,8 @@ wait_insync(struct exec *x)
 	step_begin(x->run, "insync", NULL, "wait until Route 53 change %s is "
 	    "INSYNC", x->change_id);
 	wait_begin(&wp, "INSYNC wait", "insync", c->insync_timeout);
+	snprintf(x->run->change_id, sizeof(x->run->change_id), "%s",
+	    x->change_id);
 	for (;;) {
 		if (r53_change_insync(x->r53, x->change_id, &insync) == -1) {
 			step_end(x->run, "failed", "change status unknown");
@@ -1039,6 +1060,7 @@ wait_insync(struct exec *x)
 		}
 	}
 	step_end(x->run, "ok", "Route 53 change %s is INSYNC", x->change_id);
+	x->run->change_id[0] = '\0';
 	free(x->change_id);
 	x->change_id = NULL;
 	if (c->dns_delay > 0) {
@@ -1069,6 +1091,8 @@ cleanup_tokens(struct exec *x)
 		if (world_is_mode(s, "primary")) {
 			snprintf(x->run->step, sizeof(x->run->step),
 			    "token-delete");
+			snprintf(x->run->cluster, sizeof(x->run->cluster), "%s",
+			    s->url);
 			snprintf(x->token_note, sizeof(x->token_note), "the "
 			    "DR operation token generated on the %s stays "
 			    "there (Vault deletes such tokens only on a DR "
@@ -1638,7 +1662,9 @@ do_status(struct run *run, struct world *w)
 		struct buf b = { 0 };
 		json_line_begin(&b);
 		json_field(&b, "step", "status");
+		json_field(&b, "event", "status");
 		json_field(&b, "env", run->c->env);
+		buf_printf(&b, ",\"exit_code\":%d", code);
 		buf_puts(&b, ",\"clusters\":[");
 		for (k = 0; k < 2; k++) {
 			struct world_side *s = &w->side[k];
@@ -1840,7 +1866,7 @@ summary_json(struct run *run, const struct exec *x, int code,
 		buf_puts(b, ",\"state\":null");
 	if (code > 0)
 		json_field(b, "error", err_get());
-	if (run->audit_incomplete)
+	if (log_audit_failed())
 		buf_puts(b, ",\"audit_complete\":false");
 	buf_printf(b, ",\"elapsed_ms\":%lld", retry_now_ms() - run->t0);
 }
@@ -1857,9 +1883,11 @@ summary(struct run *run, const struct exec *x, int code, const char *state)
 		if (run->o->json)
 			return;
 	}
-	log_step("%s %s: %s (exit %d, %.1f s): %s",
-	    run->o->cmd == DR_FAILOVER ? "Failover" : "Failback", run->c->env,
-	    exit_meaning[code], code, el, state);
+	log_step("%s %s: %s (exit %d, %.1f s): %s%s",
+	    run->o->cmd == DR_FAILOVER ? "Failover" : run->o->cmd ==
+	    DR_FAILBACK ? "Failback" : "Status", run->c->env,
+	    exit_meaning[code], code, el, state, log_audit_failed() ?
+	    "; the audit trail (--log) is incomplete" : "");
 }
 
 /* Runs the hook of phase `which` (config_hook_phase) when one is set, with
@@ -1988,6 +2016,64 @@ take_stop(int *stopped, char *saved, size_t savedsz)
 	return 1;
 }
 
+/* Who runs this (for the audit record): user and host as the lock names
+ * them, from $USER/$LOGNAME or the password database, and gethostname. */
+static void
+who_runs(char *user, size_t usersz, char *host, size_t hostsz)
+{
+	const char *u = getenv("USER");
+
+	if (u == NULL || *u == '\0')
+		u = getenv("LOGNAME");
+	if (u == NULL || *u == '\0') {
+		struct passwd *pw = getpwuid(geteuid());
+		u = pw ? pw->pw_name : "?";
+	}
+	snprintf(user, usersz, "%s", u);
+	if (gethostname(host, hostsz) == -1)
+		snprintf(host, hostsz, "?");
+	host[hostsz - 1] = '\0';
+}
+
+/* The opening audit record: command, who, where, which build, which config
+ * and the command line (options and ENV only: secrets never come through
+ * argv). 0 / -1 (not on disk). */
+static int
+audit_open_record(struct run *run)
+{
+	const struct dr_opts *o = run->o;
+	char user[128], host[256];
+	struct buf b = { 0 };
+	int i, rc;
+
+	who_runs(user, sizeof(user), host, sizeof(host));
+	json_line_begin(&b);
+	json_field(&b, "step", "run");
+	json_field(&b, "event", "run");
+	json_field(&b, "command", cmd_name(o->cmd));
+	json_field(&b, "env", run->c->env);
+	json_field(&b, "config", run->c->path);
+	json_field(&b, "version", VAULTDR_VERSION);
+	json_field(&b, "commit", VAULTDR_COMMIT);
+	json_field(&b, "user", user);
+	json_field(&b, "host", host);
+	buf_puts(&b, ",\"argv\":[");
+	for (i = 0; i < o->argc && o->argv; i++) {
+		if (i)
+			buf_puts(&b, ",");
+		json_append_str(&b, o->argv[i]);
+	}
+	buf_printf(&b, "],\"dry_run\":%s,\"primary_down\":%s,\"pid\":%ld}",
+	    o->dry_run ? "true" : "false", o->primary_down ? "true" : "false",
+	    (long)getpid());
+	if (b.data == NULL)
+		return -1;
+	secret_redact(b.data);
+	rc = log_audit_write(b.data);
+	buf_free(&b);
+	return rc;
+}
+
 int
 dr_run(const struct dr_opts *o, const struct dr_config *c)
 {
@@ -2005,7 +2091,7 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 		o->accept_data_loss, o->create_record };
 	char state[1024] = "nothing changed", saved[2048] = "";
 	int code = EXIT_FAILED, k, round, changing = o->cmd != DR_STATUS, rc;
-	int fresh = 0, stopped = 0, dry = 0;
+	int fresh = 0, stopped = 0, dry = 0, summarised = 0;
 	unsigned printed = ~0u; /* steps of the plan printed last round */
 
 	memset(&run, 0, sizeof(run));
@@ -2019,20 +2105,19 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	retry_init(c->retry_base, c->max_retries);
 	run.lock_ttl = c->lock_ttl > 0 ? c->lock_ttl : 900;
 	if (o->audit_path) {
-		if (log_audit_open(o->audit_path) == -1)
-			return EXIT_USAGE;
-		struct buf b = { 0 };
-		json_line_begin(&b);
-		json_field(&b, "step", "run");
-		json_field(&b, "command", o->cmd == DR_FAILOVER ? "failover" :
-		    o->cmd == DR_FAILBACK ? "failback" : "status");
-		json_field(&b, "env", c->env);
-		json_field(&b, "config", c->path);
-		json_field(&b, "version", VAULTDR_VERSION);
-		buf_printf(&b, ",\"dry_run\":%s,\"primary_down\":%s,\"pid\":%ld",
-		    o->dry_run ? "true" : "false",
-		    o->primary_down ? "true" : "false", (long)getpid());
-		json_emit(&b, 0);
+		if (log_audit_open(o->audit_path) == -1) {
+			code = EXIT_USAGE;
+			goto out;
+		}
+		/* The opening record, on disk before anything is sent: a
+		 * run that cannot leave an audit trail changes nothing. */
+		if (audit_open_record(&run) == -1) {
+			err_set("--log %s: the opening audit record could not be "
+			    "written (%s); nothing was changed", o->audit_path,
+			    log_audit_error());
+			code = EXIT_USAGE;
+			goto out;
+		}
 	}
 
 	/* Inputs first: a missing one is exit 2 before anything is sent. */
@@ -2126,7 +2211,9 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 
 	if (o->cmd == DR_STATUS) {
 		observe(&run, &w, 1);
+		run.state_read = 1;
 		code = do_status(&run, &w);
+		summarised = 1;
 		goto out;
 	}
 
@@ -2353,7 +2440,12 @@ finish:
 			err_clear();
 	}
 	summary(&run, &x, code, state);
+	summarised = 1;
 out:
+	/* Every exit path ends with one summary object (--json) and record
+	 * (--log), the early input and config errors too. */
+	if (!summarised && (o->json || log_audit_on()))
+		summary(&run, x.new ? &x : NULL, code, "nothing was changed");
 	if (o->verbose)
 		print_stats(vh, ah);
 	for (k = 0; k < 2; k++)

@@ -24,6 +24,8 @@ struct dr_opts {
 	                       * replication gate fails; no catch-up wait */
 	int create_record;    /* --create-record: an absent CNAME is created */
 	const char *audit_path; /* --log FILE: append-only JSON lines, mode 0600 */
+	int argc;               /* the command line, for the audit record */
+	char *const *argv;
 };
 
 /* Runs the command; returns the exit code. */

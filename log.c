@@ -18,6 +18,10 @@
 static enum log_mode mode = LOG_TEXT;
 static void (*warn_hook)(const char *);
 static int audit_fd = -1;
+static int audit_failed, audit_errno;
+static char audit_path[512];
+
+static void fd_warn_audit(void);
 static int verbose;
 
 void
@@ -89,8 +93,26 @@ log_warn(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	secret_redact(line);
-	fprintf(stderr, "vaultdr: warning: %s\n", line);
-	fflush(stderr);
+	if (mode == LOG_JSON) {
+		/* --json: a "warning" event on stdout, for machines. */
+		struct buf j = { 0 };
+		char ts[32];
+
+		log_utc_time(ts, sizeof(ts));
+		buf_printf(&j, "{\"schema_version\":%d,\"time\":\"%s\","
+		    "\"step\":\"warning\",\"event\":\"warning\","
+		    "\"message\":", LOG_SCHEMA_VERSION, ts);
+		json_append_str(&j, line);
+		buf_puts(&j, "}");
+		if (j.data) {
+			fprintf(stdout, "%s\n", j.data);
+			fflush(stdout);
+		}
+		buf_free(&j);
+	} else {
+		fprintf(stderr, "vaultdr: warning: %s\n", line);
+		fflush(stderr);
+	}
 	if (warn_hook)
 		warn_hook(line);
 	if (audit_fd != -1) {
@@ -98,8 +120,9 @@ log_warn(const char *fmt, ...)
 		char ts[32];
 
 		log_utc_time(ts, sizeof(ts));
-		buf_printf(&b, "{\"time\":\"%s\",\"step\":\"warning\","
-		    "\"message\":", ts);
+		buf_printf(&b, "{\"schema_version\":%d,\"time\":\"%s\","
+		    "\"step\":\"warning\",\"event\":\"warning\",\"message\":",
+		    LOG_SCHEMA_VERSION, ts);
 		json_append_str(&b, line);
 		buf_puts(&b, "}");
 		if (b.data)
@@ -233,7 +256,22 @@ log_audit_open(const char *path)
 	if ((fl = fcntl(fd, F_GETFL)) != -1)
 		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	audit_fd = fd;
+	audit_failed = 0;
+	snprintf(audit_path, sizeof(audit_path), "%s", path);
 	return 0;
+}
+
+/* The warning of a failed audit write, once, without another audit write. */
+static void
+fd_warn_audit(void)
+{
+	int fd = audit_fd;
+
+	audit_fd = -1;
+	log_warn("--log %s: an audit record could not be written (%s); the "
+	    "audit trail of this run is incomplete", audit_path,
+	    strerror(audit_errno));
+	audit_fd = fd;
 }
 
 int
@@ -242,30 +280,69 @@ log_audit_on(void)
 	return audit_fd != -1;
 }
 
-/* Appends line and a newline, redacted. Write errors are ignored: the
- * audit copy must not stop a failover half way. */
-void
+/* Appends line and a newline, redacted, in one write(2), then fsync(2):
+ * a record is on disk whole or not at all before the run goes on. A
+ * failure is remembered (log_audit_failed) and warned about once; the
+ * caller decides what it means (the opening record: stop; later: the
+ * summary says the trail is incomplete). 0 / -1. */
+int
 log_audit_write(const char *line)
 {
 	char *copy;
-	size_t n, off = 0;
+	size_t n;
 	ssize_t w;
+	off_t end;
+	int saved;
 
-	if (audit_fd == -1 || (copy = strdup(line)) == NULL)
-		return;
+	if (audit_fd == -1)
+		return 0;
+	n = strlen(line);
+	if ((copy = malloc(n + 2)) == NULL) {
+		audit_errno = ENOMEM;
+		goto fail;
+	}
+	memcpy(copy, line, n + 1);
 	secret_redact(copy);
 	n = strlen(copy);
-	while (off < n) {
-		w = write(audit_fd, copy + off, n - off);
-		if (w <= 0) {
-			if (w == -1 && errno == EINTR)
-				continue;
-			break;
-		}
-		off += (size_t)w;
-	}
-	(void)!write(audit_fd, "\n", 1);
+	copy[n++] = '\n';
+	end = lseek(audit_fd, 0, SEEK_END);
+	do
+		w = write(audit_fd, copy, n);
+	while (w == -1 && errno == EINTR);
+	saved = errno;
 	free(copy);
+	if (w != (ssize_t)n) {
+		/* A short write (disk full): cut the torn record off, so that
+		 * every line on disk stays one whole JSON object. */
+		if (w > 0 && end != (off_t)-1)
+			(void)!ftruncate(audit_fd, end);
+		audit_errno = w == -1 ? saved : ENOSPC;
+		goto fail;
+	}
+	if (fsync(audit_fd) == -1 && errno != EINVAL) {
+		audit_errno = errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	if (!audit_failed) {
+		audit_failed = 1;
+		/* Not through log_warn: it would append to the audit file. */
+		fd_warn_audit();
+	}
+	return -1;
+}
+
+int
+log_audit_failed(void)
+{
+	return audit_failed;
+}
+
+const char *
+log_audit_error(void)
+{
+	return audit_failed ? strerror(audit_errno) : "";
 }
 
 void
@@ -274,4 +351,36 @@ log_audit_close(void)
 	if (audit_fd != -1)
 		close(audit_fd);
 	audit_fd = -1;
+}
+
+void
+log_json_summary(const char *command, const char *env, int code,
+    const char *result, const char *error)
+{
+	struct buf b = { 0 };
+	char ts[32];
+
+	log_utc_time(ts, sizeof(ts));
+	buf_printf(&b, "{\"schema_version\":%d,\"time\":\"%s\","
+	    "\"step\":\"summary\",\"event\":\"summary\",\"command\":",
+	    LOG_SCHEMA_VERSION, ts);
+	if (command)
+		json_append_str(&b, command);
+	else
+		buf_puts(&b, "null");
+	buf_puts(&b, ",\"env\":");
+	if (env)
+		json_append_str(&b, env);
+	else
+		buf_puts(&b, "null");
+	buf_printf(&b, ",\"exit_code\":%d,\"result\":", code);
+	json_append_str(&b, result);
+	buf_puts(&b, ",\"changed\":false,\"dry_run\":false,\"message\":");
+	json_append_str(&b, "nothing was changed");
+	buf_puts(&b, ",\"change_id\":null,\"state\":null,\"error\":");
+	json_append_str(&b, error ? error : "");
+	buf_puts(&b, ",\"elapsed_ms\":0}");
+	if (b.data)
+		log_out("%s", b.data);
+	buf_free(&b);
 }

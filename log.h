@@ -23,6 +23,8 @@ void log_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Called with every warning after redaction (the audit log mirrors them). */
 void log_set_warn_hook(void (*hook)(const char *msg));
+/* With --json (LOG_JSON) warnings are {"event":"warning"} objects on stdout
+ * instead. */
 /* "vaultdr: <msg>" on stderr, only with --verbose. */
 void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* One line of any length on stdout (a newline is added), redacted, in any
@@ -31,14 +33,23 @@ void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "vaultdr: <label>: <msg>" on stderr, redacted (main's final error). */
 void log_error(const char *label, const char *msg);
+/* The summary object of a run that ended before it began (a usage or
+ * config error): on stdout, redacted. command, env may be NULL. */
+void log_json_summary(const char *command, const char *env, int code,
+    const char *result, const char *error);
 /* The audit file (--log FILE): JSON lines appended to a regular file of
  * mode 0600. Opening refuses a symlink, a FIFO, a device or a directory
  * with an error naming the file, and never blocks. 0 / -1 (err_set). While
  * it is open every log_warn() is also appended as {"step":"warning"}. */
 int log_audit_open(const char *path);
 int log_audit_on(void);
-/* Appends one JSON line (redacted; a newline is added). No-op when closed. */
-void log_audit_write(const char *line);
+/* Appends one JSON line (redacted; a newline is added) with a single
+ * write(2) and an fsync(2). 0 (also when closed) / -1: the record is not
+ * on disk; the first failure is warned about (log_warn, not audited). */
+int log_audit_write(const char *line);
+/* 1 when a record could not be written since log_audit_open; and why. */
+int log_audit_failed(void);
+const char *log_audit_error(void);
 void log_audit_close(void);
 /* "2019-09-18T17:02:15Z", UTC, as the JSON lines carry it. */
 void log_utc_time(char *out, size_t outsz);

@@ -101,6 +101,24 @@ std_fds_open(void)
 			_exit(EXIT_USAGE);
 }
 
+/* --json is known before the options are parsed, so that a usage error
+ * too ends with a summary object on stdout. */
+static int json_mode;
+
+static int
+wants_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--json") == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 usage_error(const char *msg)
 {
@@ -108,6 +126,9 @@ usage_error(const char *msg)
 		fprintf(stderr, "vaultdr: %s\n", msg);
 	fputs(usage_text, stderr);
 	fputs("Try 'vaultdr --help'.\n", stderr);
+	if (json_mode)
+		log_json_summary(NULL, NULL, EXIT_USAGE, "usage error",
+		    msg ? msg : "usage error");
 	return EXIT_USAGE;
 }
 
@@ -137,6 +158,8 @@ main(int argc, char **argv)
 	int ch, code;
 
 	std_fds_open();
+	json_mode = wants_json(argc, argv);
+	log_init(json_mode ? LOG_JSON : LOG_TEXT, 0);
 	secret_harden_process();
 	/* Before anything else: no secret stays in /proc/PID/environ, whether
 	 * or not this run uses it. */
@@ -145,6 +168,9 @@ main(int argc, char **argv)
 	(void)proxy_env_default();
 	if (secret_stash_env() == -1) {
 		log_error("error", err_get());
+		if (json_mode)
+			log_json_summary(NULL, NULL, EXIT_USAGE, "input error",
+			    err_get());
 		return EXIT_USAGE;
 	}
 	memset(&o, 0, sizeof(o));
@@ -197,6 +223,8 @@ main(int argc, char **argv)
 		return usage_error(msg);
 	}
 	o.env = argv[optind + 1];
+	o.argc = argc;
+	o.argv = argv;
 	log_init(o.json ? LOG_JSON : LOG_TEXT, o.verbose);
 
 	memset(&sa, 0, sizeof(sa));
@@ -211,6 +239,9 @@ main(int argc, char **argv)
 
 	if (config_load(o.config_path, o.env, &c) == -1) {
 		log_error("error", err_get());
+		if (o.json)
+			log_json_summary(argv[optind], o.env, EXIT_USAGE,
+			    "config error", err_get());
 		config_free(&c);
 		secret_stash_wipe();
 		return EXIT_USAGE;

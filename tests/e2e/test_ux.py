@@ -16,8 +16,143 @@ CASES = []
 
 
 def case(fn):
-    CASES.append(fn)
-    return fn
+    """A case whose every JSON line (stdout of --json runs, audit files the
+    case hands to c.outputs) is validated against SCHEMA afterwards."""
+    def run(c):
+        fn(c)
+        validate_outputs(c)
+    run.__name__ = fn.__name__
+    CASES.append(run)
+    return run
+
+
+# ---------------------------------------------------------------- schema
+# The --json / --log schema (vaultdr.1 "JSON OUTPUT"), schema_version 1, as
+# data: per event type, field -> validator. Every field listed is required
+# unless its name ends in '?'; a field not listed is an error.
+
+def t_str(v):
+    return isinstance(v, str)
+
+
+def t_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def t_num(v):
+    return t_int(v) or isinstance(v, float)
+
+
+def t_bool(v):
+    return isinstance(v, bool)
+
+
+def opt(f):
+    return lambda v: v is None or f(v)
+
+
+def one_of(*vals):
+    return lambda v: v in vals
+
+
+def obj(fields):
+    return lambda v: isinstance(v, dict) and not schema_errors(v, fields)
+
+
+def list_of(f):
+    return lambda v: isinstance(v, list) and all(f(x) for x in v)
+
+
+ROLE = one_of("primary", "secondary")
+COMMON = {"schema_version": one_of(1), "time": t_str, "step": t_str,
+          "event": one_of("step", "plan", "progress", "warning", "summary",
+                          "status", "hook", "run")}
+STEP = {"cluster": opt(t_str), "role": opt(ROLE), "change_id": opt(t_str),
+        "action": one_of("begin", "end", "plan"), "result": t_str,
+        "elapsed_ms": t_int, "message": t_str}
+STATE = obj({
+    "clusters": list_of(obj({"role": ROLE, "url": t_str, "reachable": t_bool,
+                             "mode": opt(t_str), "state": opt(t_str),
+                             "lag_wals": opt(t_int)})),
+    "record": obj({"name": t_str, "value": opt(t_str),
+                   "names": one_of("primary", "secondary", "other", "absent",
+                                   "unknown")}),
+    "lock": obj({"state": t_str, "holder": opt(t_str)}),
+})
+SUMMARY = {"command": opt(one_of("failover", "failback", "status")),
+           "env": opt(t_str), "exit_code": one_of(0, 1, 2, 3, 4),
+           "result": t_str, "changed": t_bool, "dry_run": t_bool,
+           "message": t_str, "change_id": opt(t_str), "state": opt(STATE),
+           "error?": t_str, "new_primary?": t_str, "old_primary?": t_str,
+           "audit_complete?": t_bool, "elapsed_ms": t_int}
+HOOK_IN = dict(SUMMARY, phase=one_of("pre_change", "fence", "post"),
+               exit_code=opt(one_of(0, 1, 2, 3, 4)), result=opt(t_str))
+SCHEMA = {
+    "step": STEP,
+    "plan": STEP,
+    "progress": {"cluster": opt(t_str), "wait": one_of(
+        "ready", "stream", "insync", "catch_up"), "state": t_str,
+        "elapsed_s": t_num, "timeout_s": t_num, "message": t_str},
+    "warning": {"message": t_str},
+    "summary": SUMMARY,
+    "hook": HOOK_IN,
+    "status": {
+        "env": t_str, "exit_code": one_of(0, 1),
+        "clusters": list_of(obj({
+            "role": ROLE, "url": t_str, "dns_target": t_str,
+            "reachable": t_bool, "mode": opt(t_str), "state": opt(t_str),
+            "health_code": t_int, "version": opt(t_str),
+            "cluster_id": opt(t_str), "secondary_id": opt(t_str),
+            "lag_wals": opt(t_int), "error": opt(t_str)})),
+        "record": obj({"name": t_str, "value": opt(t_str), "names": t_str,
+                       "error": opt(t_str)}),
+        "lock": obj({"state": t_str, "holder": opt(t_str),
+                     "expires?": t_int, "error": opt(t_str)}),
+        "safe_to_switch": t_bool, "switch_gate": t_str,
+        "switch_lag_wals": opt(t_int), "failover_would": t_str,
+        "failback_would": t_str},
+    "run": {"command": one_of("failover", "failback", "status"),
+            "env": t_str, "config": t_str, "version": t_str,
+            "commit?": t_str, "user?": t_str, "host?": t_str,
+            "argv?": list_of(t_str), "dry_run": t_bool,
+            "primary_down": t_bool, "pid": t_int},
+}
+
+
+def schema_errors(o, fields):
+    errs = []
+    for k, f in fields.items():
+        name = k.rstrip("?")
+        if name not in o:
+            if not k.endswith("?"):
+                errs.append("missing %s" % name)
+        elif not f(o[name]):
+            errs.append("bad %s: %r" % (name, o[name]))
+    known = {k.rstrip("?") for k in fields}
+    errs += ["unknown field %s" % k for k in o if k not in known]
+    return errs
+
+
+def validate_line(line):
+    o = json.loads(line)
+    check(isinstance(o, dict), "a JSON line is an object", line)
+    errs = schema_errors({k: v for k, v in o.items() if k in COMMON}, COMMON)
+    check(not errs, "common fields: %s" % errs, line)
+    rest = {k: v for k, v in o.items() if k not in COMMON}
+    errs = schema_errors(rest, SCHEMA[o["event"]])
+    check(not errs, "%s event: %s" % (o["event"], errs), line)
+    return o
+
+
+VALIDATED = [0]
+
+
+def validate_outputs(c):
+    for r in c.outputs:
+        for line in r.out.splitlines():
+            if line.startswith("{"):
+                validate_line(line)
+                VALIDATED[0] += 1
 
 
 # A hook that records its phase, the time (ms), its environment and its
@@ -117,8 +252,8 @@ def hooks_order_env_stdin(c):
     check(json.loads(hook_file(c, "env.post")).get("VAULTDR_EXIT_CODE") == "0",
           "post hook gets the exit code")
     # Standard input: the run's summary JSON.
-    pre = json.loads(hook_file(c, "stdin.pre_change"))
-    post = json.loads(hook_file(c, "stdin.post"))
+    pre = validate_line(hook_file(c, "stdin.pre_change").strip())
+    post = validate_line(hook_file(c, "stdin.post").strip())
     check(pre["phase"] == "pre_change" and pre["exit_code"] is None, "pre stdin", pre)
     check(post["exit_code"] == 0 and post["changed"] is True, "post stdin", post)
     for s in h.SECRETS:
@@ -262,6 +397,183 @@ def progress_event_in_json(c):
     check(p["wait"] == "insync" and p["state"] == "PENDING" and
           p["elapsed_s"] == 5 and p["timeout_s"] == 300 and
           p["message"] == "INSYNC wait: PENDING, 5/300 s", "fields", p)
+
+
+# ------------------------------------------------------------------- JSON
+
+def json_lines(r):
+    return [json.loads(x) for x in r.out.splitlines() if x.startswith("{")]
+
+
+def last_summary(r):
+    lines = json_lines(r)
+    check(lines and lines[-1]["event"] == "summary", "ends with a summary", r)
+    return lines[-1]
+
+
+@case
+def json_summary_fields(c):
+    r = c.run("--json", "failover", "test")
+    check(r.code == 0, "json failover", r)
+    s = last_summary(r)
+    check(s["changed"] is True and s["dry_run"] is False, "changed", s)
+    check(isinstance(s["change_id"], str) and s["change_id"], "change_id", s)
+    st = s["state"]
+    cl = {x["role"]: x for x in st["clusters"]}
+    check(cl["secondary"]["mode"] == "primary" and
+          cl["primary"]["mode"] == "secondary" and
+          cl["primary"]["state"] == "stream-wals", "structured state", st)
+    check(st["record"]["value"] == h.B_DNS and st["record"]["names"] ==
+          "secondary", "record in state", st)
+    ev = json_lines(r)
+    cname = [e for e in ev if e["step"] == "cname" and e["action"] == "end"]
+    check(cname and cname[0]["change_id"] == s["change_id"], "change_id field", cname)
+    obs = [e for e in ev if e["step"] == "observe" and e["cluster"]]
+    check({e["role"] for e in obs} == {"primary", "secondary"}, "observe lines "
+          "name the cluster and its role", obs)
+    # A no-op run: changed false.
+    r2 = c.run("--json", "failover", "test")
+    s2 = last_summary(r2)
+    check(r2.code == 0 and s2["changed"] is False and s2["change_id"] is None,
+          "a no-op says so", s2)
+    st = c.mock.state()
+    check(st["max_primaries_up"] <= 1, "one primary at most", st)
+
+
+@case
+def json_dry_run_summary(c):
+    r = c.run("--json", "--dry-run", "failover", "test")
+    s = last_summary(r)
+    check(r.code == 0 and s["dry_run"] is True and s["changed"] is False,
+          "a dry run says so", s)
+    check(not changing(c.mock.log()), "nothing changed")
+
+
+@case
+def json_warnings_on_stdout(c):
+    r = c.run("--json", "--no-lock", "failover", "test")
+    check(r.code == 0, "failover --no-lock", r)
+    w = [e for e in json_lines(r) if e["event"] == "warning"]
+    check(w and "--no-lock" in w[0]["message"], "a warning event on stdout", r)
+    check("--no-lock" not in r.err, "not on stderr in --json mode", r)
+    r = c.run("--no-lock", "failback", "test")
+    check(r.code == 0 and "vaultdr: warning: --no-lock" in r.err,
+          "text mode: warnings on stderr", r)
+
+
+@case
+def json_every_exit_path(c):
+    r = c.run("--json", "--bogus", "failover", "test")
+    s = last_summary(r)
+    check(r.code == 2 and s["exit_code"] == 2 and "--bogus" in s["error"],
+          "usage error", r)
+    r = c.run("--json", "failover", "nosuchenv")
+    s = last_summary(r)
+    check(r.code == 2 and "nosuchenv" in s["error"], "config error", r)
+    r = c.run("--json", "failover", "test", env=c.env(VAULT_TOKEN=None))
+    s = last_summary(r)
+    check(r.code == 2 and "VAULT_TOKEN" in s["error"], "missing input", r)
+    r = c.run("--json", "failover", "test", env=c.env(VAULTDR_TIMEOUT="x"))
+    s = last_summary(r)
+    check(r.code == 2 and "VAULTDR_TIMEOUT" in s["error"], "bad variable", r)
+    c.mock.listener("a", "down")
+    r = c.run("--json", "failover", "test")
+    s = last_summary(r)
+    check(r.code == 4 and s["exit_code"] == 4 and s["changed"] is False,
+          "refusal", r)
+    check(not changing(c.mock.log()), "nothing changed")
+
+
+# ------------------------------------------------------------------ audit
+
+class SmallFs:
+    """A tmpfs of `pages` 4 KiB pages under the case directory, of which
+    all but `free` are filled (root and mount(8) needed, else skipped)."""
+
+    def __init__(self, c, pages, free):
+        import subprocess
+        self.path = os.path.join(c.dir, "small")
+        os.mkdir(self.path)
+        p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dk,mode=0700" %
+                            (4 * pages), "tmpfs", self.path],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise h.Skip("cannot mount a tmpfs: %s" % p.stderr.strip())
+        with open(os.path.join(self.path, "filler"), "wb") as f:
+            try:
+                f.write(b"x" * (4096 * (pages - free)))
+            except OSError:
+                pass
+
+    def close(self):
+        import subprocess
+        subprocess.run(["umount", self.path], capture_output=True)
+
+
+@case
+def audit_opening_record(c):
+    path = os.path.join(c.dir, "audit.jsonl")
+    r = c.run("--log", path, "--dry-run", "failover", "test")
+    check(r.code == 0, "dry run with --log", r)
+    with open(path) as f:
+        txt = f.read()
+    c.outputs.append(h.Result(0, txt, "", 0))
+    recs = [json.loads(x) for x in txt.splitlines()]
+    o = recs[0]
+    check(o["event"] == "run" and o["user"] and o["host"] and o["commit"] and
+          o["version"] and o["config"] == c.cfg, "who, where, which build", o)
+    check(o["argv"][-3:] == ["--dry-run", "failover", "test"], "command line", o)
+    check(recs[-1]["event"] == "summary" and recs[-1]["dry_run"] is True,
+          "the summary closes the record", recs[-1])
+    # Exit paths before anything is read write the summary too.
+    r = c.run("--log", path, "failover", "test", env=c.env(VAULT_TOKEN=None))
+    with open(path) as f:
+        recs = [json.loads(x) for x in f.read().splitlines()]
+    check(r.code == 2 and recs[-1]["event"] == "summary" and
+          recs[-1]["exit_code"] == 2 and "VAULT_TOKEN" in recs[-1]["error"],
+          "an input error is recorded", recs[-1])
+
+
+@case
+def audit_full_disk_at_start(c):
+    fs = SmallFs(c, 4, 0)
+    try:
+        path = os.path.join(fs.path, "audit.jsonl")
+        r = c.run("--log", path, "failover", "test")
+        check(r.code == 2, "no room for the opening record: exit 2", r)
+        check("opening audit record" in r.err and "nothing was changed" in r.err,
+              "says why", r)
+        assert_no_change(c, r)
+    finally:
+        fs.close()
+
+
+@case
+def audit_full_disk_later(c):
+    fs = SmallFs(c, 4, 1)
+    try:
+        path = os.path.join(fs.path, "audit.jsonl")
+        r = c.run("--log", path, "failover", "test")
+        check(r.code == 0, "a later audit failure does not stop the switch", r)
+        h.assert_failed_over(c, r)
+        check(r.err.count("audit trail of this run is incomplete") == 1,
+              "warned once", r)
+        check("the audit trail (--log) is incomplete" in r.out, "summary says so", r)
+        with open(path) as f:
+            txt = f.read()
+        recs = [json.loads(x) for x in txt.splitlines()]  # each one whole
+        check(recs and recs[0]["event"] == "run", "the opening record is there", recs)
+        os.unlink(path)  # one page free again
+        r = c.run("--json", "--log", path, "failback", "test")
+        s = last_summary(r)
+        check(r.code == 0 and s["audit_complete"] is False, "json summary", s)
+    finally:
+        fs.close()
+
+
+# test_dr.py's JSON cases, here validated line by line.
+for _fn in (h.json_output, h.status_report, h.audit_log):
+    case(_fn)
 
 
 if __name__ == "__main__":
