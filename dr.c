@@ -1152,10 +1152,11 @@ roll_back(struct exec *x)
 }
 
 /* Immediately before the demote (Safety 5): old's last WAL, and with
- * --accept-data-loss how far behind new is. EX_OK (*wal -1 when Vault
- * does not show it), or EX_FAIL / EX_REPLAN when old cannot be read. */
+ * --accept-data-loss (no catch-up then) how far behind new is. EX_OK (*wal
+ * -1 when Vault does not show it), or EX_REPLAN when old is no longer a
+ * readable DR primary. */
 static int
-read_last_wal(struct exec *x, const struct plan *p, long long *wal)
+read_last_wal(struct exec *x, long long *wal)
 {
 	struct vault_status os, ns;
 	int rc = EX_OK;
@@ -1174,7 +1175,7 @@ read_last_wal(struct exec *x, const struct plan *p, long long *wal)
 		return EX_REPLAN;
 	}
 	*wal = plan_old_wal(&os);
-	if (x->run->o->accept_data_loss && p->gate_failed) {
+	if (x->run->o->accept_data_loss) {
 		long long behind = -1;
 		if (vault_observe(V(x->run, x->new), &ns) == 0 && *wal >= 0 &&
 		    ns.last_remote_wal >= 0)
@@ -1291,7 +1292,7 @@ demote_and_catch_up(struct exec *x, const struct plan *p)
 		if (lock_keep(x->run) == -1)
 			return EX_FAIL;
 		if (world_is_mode(n, "secondary") &&
-		    (outcome = read_last_wal(x, p, &last_wal)) != EX_OK)
+		    (outcome = read_last_wal(x, &last_wal)) != EX_OK)
 			return outcome;
 		step_begin(x->run, "demote", o->url, "demote the %s", o->label);
 		x->attempted = 1;

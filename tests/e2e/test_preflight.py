@@ -304,6 +304,18 @@ def accept_data_loss_reports_behind(c):
 
 
 @case
+def accept_data_loss_skips_the_catch_up(c):
+    restart(c, scen(b={"lag_wals": 40, "catchup_delay_ms": 60000}))
+    r = c.run("--accept-data-loss", "failover", "test",
+              env=c.env(VAULTDR_CATCHUP_TIMEOUT="30"))
+    check(r.code == 0 and r.secs < 10, "no catch-up wait", r)
+    check("is 40 WALs behind" in r.out, "reports the WALs behind", r)
+    st = h.assert_failed_over(c, r)
+    check(st["clusters"]["b"]["wals_lost"] == 40, "the 40 WALs accepted as "
+          "lost are the ones lost", st)
+
+
+@case
 def status_says_safe_to_switch(c):
     r = c.run("status", "test")
     check("safe to switch: yes" in r.out, "safe yes", r)
