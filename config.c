@@ -6,6 +6,7 @@
  * day is a typo, and a bound keeps every timeout inside an int of
  * milliseconds. */
 #include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -667,6 +668,13 @@ config_load(const char *path, const char *env, struct dr_config *c)
 		path = getenv("VAULTDR_CONFIG");
 	if (path == NULL || *path == '\0')
 		path = "vault_dr.cfg";
+	if (access(path, F_OK) == -1 && errno == ENOENT) {
+		err_set("no config file: %s does not exist. Name one with -c "
+		    "FILE or VAULTDR_CONFIG=FILE, or start from the sample "
+		    "vault_dr.cfg.example (in the source tree, or "
+		    "share/doc/vaultdr/ where vaultdr is installed)", path);
+		goto out;
+	}
 	if (ini_load(&ini, path) == -1)
 		goto out;
 	if (config_from_ini(&ini, path, env, c) == -1 ||

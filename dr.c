@@ -281,6 +281,20 @@ V(struct run *run, const struct world_side *s)
 static int lock_keep(struct run *run);
 static void lock_observe(struct run *run, struct world *w);
 
+/* An untrusted certificate names the variable that fixes it. */
+static void
+tls_hint(char *msg, size_t msgsz, int vault)
+{
+	size_t n = strlen(msg);
+
+	if (strstr(msg, "not trusted") == NULL || strstr(msg, "_CA") != NULL)
+		return;
+	snprintf(msg + n, msgsz - n, "; %s", vault ? "set VAULT_CACERT (or "
+	    "VAULT_CAPATH) to the CA that signed the Vault cluster's "
+	    "certificate" : "set AWS_CA_BUNDLE to the CA bundle that signed "
+	    "the Route 53 endpoint's certificate");
+}
+
 /* The record set at the CNAME, read without a type filter (Safety 4), and
  * the hosted zone's name (GetHostedZone, once per run). */
 static void
@@ -302,6 +316,7 @@ observe_record(struct run *run, struct world *w)
 	} else {
 		w->rec_rejected = run->r53->fail == VF_REJECTED;
 		snprintf(w->rec_error, sizeof(w->rec_error), "%s", err_get());
+		tls_hint(w->rec_error, sizeof(w->rec_error), 0);
 	}
 	if (!run->zone_read && w->rec_ok) {
 		if (r53_get_zone(run->r53, &zname) == 0) {
@@ -350,6 +365,7 @@ observe(struct run *run, struct world *w, int settle)
 			(void)lock_keep(run);
 			retry_sleep(run->c->poll_interval);
 		}
+		tls_hint(s->st.error, sizeof(s->st.error), 1);
 	}
 	if (run->r53 && secret_is_set(run->r53->access_key)) {
 		observe_record(run, w);
@@ -1766,10 +1782,13 @@ do_status(struct run *run, struct world *w)
 
 /* ----------------------------------------------------------------- driver */
 
+/* On a terminal (and without -y): shows what the plan will do and asks
+ * the operator to type the environment's name, as destructive commands
+ * elsewhere do; anything else cancels. 1 to proceed. */
 static int
-confirm(const struct run *run)
+confirm(const struct run *run, const struct plan *p)
 {
-	char line[16];
+	char line[128], words[1200];
 	int fd, ok = 0;
 	ssize_t n;
 
@@ -1778,11 +1797,18 @@ confirm(const struct run *run)
 		return 1;
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY)) == -1)
 		return 1;
-	dprintf(fd, "Proceed with %s of %s? [y/N] ",
-	    run->o->cmd == DR_FAILOVER ? "failover" : "failback", run->c->env);
+	plan_words(p, words, sizeof(words));
+	dprintf(fd, "\n%s of %s (CNAME %s) will: %s.\n",
+	    run->o->cmd == DR_FAILOVER ? "Failover" : "Failback", run->c->env,
+	    run->c->cname, words);
+	dprintf(fd, "Type the environment name '%s' to proceed (-y skips "
+	    "this question; anything else cancels): ", run->c->env);
 	n = read(fd, line, sizeof(line) - 1);
-	if (n > 0 && (line[0] == 'y' || line[0] == 'Y'))
-		ok = 1;
+	if (n > 0) {
+		line[n] = '\0';
+		line[strcspn(line, "\r\n")] = '\0';
+		ok = strcasecmp(line, run->c->env) == 0;
+	}
 	close(fd);
 	return ok;
 }
@@ -1983,6 +2009,33 @@ tls_from_env(struct tls_config *t, int vault)
 		t->server_name = NULL;
 }
 
+/* A TLS file that could not be loaded: the error names the variable that
+ * gave it (VAULT_CACERT, AWS_CA_BUNDLE, ...) and what it must hold. */
+static void
+tls_file_var(const struct tls_config *t, int vault)
+{
+	const struct {
+		const char *var, *path, *what;
+	} files[] = {
+		{ vault ? "VAULT_CACERT" : "AWS_CA_BUNDLE", t->ca_file,
+		  "a PEM bundle of the CA certificates to trust" },
+		{ "VAULT_CAPATH", t->ca_dir, "a directory of PEM CA certificates" },
+		{ "VAULT_CLIENT_CERT", t->client_cert,
+		  "the PEM client certificate chain" },
+		{ "VAULT_CLIENT_KEY", t->client_key, "the PEM client key" },
+	};
+	char why[1024];
+	size_t i;
+
+	snprintf(why, sizeof(why), "%s", err_get());
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (files[i].path && strstr(why, files[i].path)) {
+			err_set("%s: %s; it must name %s", files[i].var, why,
+			    files[i].what);
+			return;
+		}
+}
+
 /* --verbose: connections and requests per server (make bench reads these). */
 static void
 print_stats(struct http_client *vh, struct http_client *ah)
@@ -2166,6 +2219,7 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 		    "and recovery keys");
 	if ((vtls = tls_client_new(&vt)) == NULL ||
 	    (atls = tls_client_new(&at)) == NULL) {
+		tls_file_var(vtls == NULL ? &vt : &at, vtls == NULL);
 		code = EXIT_USAGE;
 		goto out;
 	}
@@ -2286,8 +2340,9 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 			dry = 1;
 			goto finish;
 		}
-		if (round == 0 && !confirm(&run)) {
-			err_set("not confirmed; nothing changed");
+		if (round == 0 && !confirm(&run, &p)) {
+			err_set("not confirmed (the environment name was not "
+			    "typed); nothing was changed");
 			code = EXIT_USAGE;
 			goto finish;
 		}
@@ -2417,9 +2472,12 @@ finish:
 	} else if (x.rollback)
 		err_set("%s; a rollback was attempted; its outcome is unknown",
 		    x.promote_error);
-	if (stopped && saved[0])
-		err_set("stopped by signal (%s); vaultdr is safe to re-run: it "
-		    "continues from the state it finds", saved);
+	if (stopped && strncmp(saved, "stopped by signal", 17) == 0)
+		err_set("%s; vaultdr is safe to re-run: it continues from the "
+		    "state it finds", saved);
+	else if (stopped && saved[0])
+		err_set("stopped by signal (while: %s); vaultdr is safe to "
+		    "re-run: it continues from the state it finds", saved);
 	else if (stopped)
 		err_set("stopped by signal; vaultdr is safe to re-run: it "
 		    "continues from the state it finds");

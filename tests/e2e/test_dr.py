@@ -704,8 +704,10 @@ def terminal_prompts(c):
                 check(want in seen, "terminal closed before %r: %r" % (want, seen))
                 break
             seen += chunk
-    until(b"[y/N]")
-    os.write(fd, b"y\n")
+    # The confirmation shows the plan and wants the environment's name.
+    until(b"Type the environment name 'test'")
+    check(b"will: demote, promote" in seen, "the plan is shown", seen)
+    os.write(fd, b"test\n")
     until(b"Recovery key 2 of 2")
     os.write(fd, KEYS[1].encode() + b"\n")
     until(b"desired state reached")

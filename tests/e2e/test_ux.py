@@ -571,6 +571,115 @@ def audit_full_disk_later(c):
         fs.close()
 
 
+# --------------------------------------------------------------- messages
+
+@case
+def msg_no_config(c):
+    import subprocess
+    empty = os.path.join(c.dir, "empty")
+    os.mkdir(empty)
+    p = subprocess.run([h.VAULTDR, "failover", "test"], env=c.env(), cwd=empty,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=30)
+    r = h.Result(p.returncode, p.stdout, p.stderr, 0)
+    c.outputs.append(r)
+    check(r.code == 2, "no config: exit 2", r)
+    for w in ("vault_dr.cfg", "-c FILE", "VAULTDR_CONFIG", "vault_dr.cfg.example"):
+        check(w in r.err, "the error names %s" % w, r)
+    check(not c.mock.log(), "nothing sent")
+
+
+@case
+def msg_untrusted_vault_certificate(c):
+    r = c.run("failover", "test",
+              env=c.env(VAULT_CACERT=os.path.join(h.CERTS, "other-ca.pem")))
+    check(r.code != 0 and "not trusted" in r.err and "set VAULT_CACERT" in r.err,
+          "an untrusted Vault certificate names VAULT_CACERT", r)
+    check(not changing(c.mock.log()), "nothing changed")
+
+
+@case
+def msg_untrusted_route53_certificate(c):
+    r = c.run("status", "test",
+              env=c.env(AWS_CA_BUNDLE=os.path.join(h.CERTS, "other-ca.pem")))
+    check("not trusted" in r.out + r.err and "set AWS_CA_BUNDLE" in r.out + r.err,
+          "an untrusted Route 53 certificate names AWS_CA_BUNDLE", r)
+
+
+@case
+def msg_bad_ca_file(c):
+    r = c.run("failover", "test", env=c.env(VAULT_CACERT="/nonexistent/ca.pem"))
+    check(r.code == 2 and "VAULT_CACERT" in r.err and "/nonexistent/ca.pem" in r.err,
+          "a bad VAULT_CACERT names its variable", r)
+    empty = os.path.join(c.dir, "empty.pem")
+    open(empty, "w").close()
+    r = c.run("failover", "test", env=c.env(AWS_CA_BUNDLE=empty))
+    check(r.code == 2 and "AWS_CA_BUNDLE" in r.err, "a bad AWS_CA_BUNDLE names "
+          "its variable", r)
+    check(not c.mock.log(), "nothing sent")
+
+
+@case
+def msg_sigint_wording(c):
+    import signal
+    import subprocess
+    import time
+    slow_insync(c, 30000)
+    p = subprocess.Popen([h.VAULTDR, "-c", c.cfg, "failover", "test"],
+                         env=c.env(VAULTDR_INSYNC_TIMEOUT="60"), cwd=c.dir,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 15
+    while not requests(c.mock.log(), "GET", "route53", "/change/"):
+        check(time.time() < deadline and p.poll() is None, "INSYNC never polled")
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=15)
+    r = h.Result(p.returncode, out, err, 0)
+    c.outputs.append(r)
+    check(r.code == 1 and "stopped by signal" in r.err and "re-run" in r.err,
+          "SIGINT: exit 1, says so", r)
+    check("()" not in r.err and "signal (stopped" not in r.err,
+          "the error is not formatted into itself", r)
+
+
+@case
+def msg_confirmation_wants_env_name(c):
+    import pty
+    import time
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(c.dir)
+        os.execve(h.VAULTDR, [h.VAULTDR, "-c", c.cfg, "failover", "test"], c.env())
+    seen = b""
+    deadline = time.time() + 15
+    while b"Type the environment name 'test'" not in seen:
+        check(time.time() < deadline, "no prompt: %r" % seen)
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            chunk = b""
+        check(chunk, "terminal closed: %r" % seen)
+        seen += chunk
+    os.write(fd, b"y\n")
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    txt = seen.decode(errors="replace")
+    c.outputs.append(h.Result(os.waitstatus_to_exitcode(status), txt, "", 0))
+    check(os.waitstatus_to_exitcode(status) == 2, "'y' is not the name: exit 2", txt)
+    check("will: demote, promote" in txt, "the plan summary is shown", txt)
+    check("not confirmed" in txt and "nothing was changed" in txt, "says so", txt)
+    assert_no_change(c, None)
+
+
 # test_dr.py's JSON cases, here validated line by line.
 for _fn in (h.json_output, h.status_report, h.audit_log):
     case(_fn)
