@@ -102,33 +102,34 @@ static const struct num_var {
 	enum num_kind kind;
 	double def, min, max;
 	size_t off;
+	const char *alias; /* the Vault CLI's name, read when name is unset */
 } num_vars[] = {
 	{ "VAULTDR_RETRY_BASE", NUM_SECONDS, 30, 0, CONFIG_MAX_RETRY_BASE,
-	  offsetof(struct dr_config, retry_base) },
+	  offsetof(struct dr_config, retry_base), NULL },
 	{ "VAULTDR_MAX_RETRIES", NUM_WHOLE, 10, 0, CONFIG_MAX_RETRIES,
-	  offsetof(struct dr_config, max_retries) },
+	  offsetof(struct dr_config, max_retries), "VAULT_MAX_RETRIES" },
 	{ "VAULTDR_CONNECT_TIMEOUT", NUM_SECONDS, 10, 0.001, CONFIG_MAX_SECONDS,
-	  offsetof(struct dr_config, connect_timeout) },
+	  offsetof(struct dr_config, connect_timeout), NULL },
 	{ "VAULTDR_TIMEOUT", NUM_SECONDS, 30, 0.001, CONFIG_MAX_SECONDS,
-	  offsetof(struct dr_config, io_timeout) },
+	  offsetof(struct dr_config, io_timeout), "VAULT_CLIENT_TIMEOUT" },
 	{ "VAULTDR_POLL_INTERVAL", NUM_SECONDS, 5, 0, CONFIG_MAX_POLL,
-	  offsetof(struct dr_config, poll_interval) },
+	  offsetof(struct dr_config, poll_interval), NULL },
 	{ "VAULTDR_INSYNC_TIMEOUT", NUM_SECONDS, 300, 0, CONFIG_MAX_SECONDS,
-	  offsetof(struct dr_config, insync_timeout) },
+	  offsetof(struct dr_config, insync_timeout), NULL },
 	{ "VAULTDR_READY_TIMEOUT", NUM_SECONDS, 120, 0, CONFIG_MAX_SECONDS,
-	  offsetof(struct dr_config, ready_timeout) },
+	  offsetof(struct dr_config, ready_timeout), NULL },
 	{ "DNS_PROPAGATION_DELAY", NUM_SECONDS, 0, 0, CONFIG_MAX_SECONDS,
-	  offsetof(struct dr_config, dns_delay) },
+	  offsetof(struct dr_config, dns_delay), NULL },
 	{ "VAULTDR_LOCK_TTL", NUM_SECONDS, 900, 1, CONFIG_MAX_SECONDS,
-	  offsetof(struct dr_config, lock_ttl) },
+	  offsetof(struct dr_config, lock_ttl), NULL },
 	{ "VAULTDR_CATCHUP_TIMEOUT", NUM_SECONDS, 60, 0, CONFIG_MAX_SECONDS,
-	  offsetof(struct dr_config, catchup_timeout) },
+	  offsetof(struct dr_config, catchup_timeout), NULL },
 	{ "VAULTDR_MAX_LAG_WALS", NUM_WHOLE, 0, 0, CONFIG_MAX_LAG_WALS,
-	  offsetof(struct dr_config, max_lag_wals) },
+	  offsetof(struct dr_config, max_lag_wals), NULL },
 	{ "VAULTDR_ALLOW_HTTP", NUM_WHOLE, 0, 0, 1,
-	  offsetof(struct dr_config, allow_http) },
+	  offsetof(struct dr_config, allow_http), NULL },
 	{ "VAULTDR_HOOK_TIMEOUT", NUM_SECONDS, 60, 0.001, CONFIG_MAX_SECONDS,
-	  offsetof(struct dr_config, hook_timeout) },
+	  offsetof(struct dr_config, hook_timeout), NULL },
 };
 
 /* Settings that are file names or names, copied as given. */
@@ -149,19 +150,23 @@ static const struct str_var {
 static int
 num_from_env(const struct num_var *nv, struct dr_config *c)
 {
-	const char *s = getenv(nv->name);
+	const char *name = nv->name, *s = getenv(name);
 	char *field = (char *)c + nv->off;
 	double d = nv->def;
 	long l = (long)nv->def;
 
+	/* The Vault CLI's variable, as users set it for `vault`, when ours
+	 * is not set; a malformed value is an error naming it. */
+	if (s == NULL && nv->alias && (s = getenv(nv->alias)) != NULL)
+		name = nv->alias;
 	if (nv->kind == NUM_WHOLE) {
-		if (s && config_parse_whole(nv->name, s, (long)nv->min,
+		if (s && config_parse_whole(name, s, (long)nv->min,
 		    (long)nv->max, &l) == -1)
 			return -1;
 		*(int *)(void *)field = (int)l;
 		return 0;
 	}
-	if (s && config_parse_seconds(nv->name, s, nv->min, nv->max, &d) == -1)
+	if (s && config_parse_seconds(name, s, nv->min, nv->max, &d) == -1)
 		return -1;
 	*(double *)(void *)field = d;
 	return 0;

@@ -2174,13 +2174,30 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 		}
 	}
 
-	/* Inputs first: a missing one is exit 2 before anything is sent. */
-	if (changing && secret_get(&token, "VAULT_TOKEN", "Vault token") == -1) {
+	/* Inputs first: a missing one is exit 2 before anything is sent. As
+	 * the Vault CLI: VAULT_TOKEN, else ~/.vault-token, else (changing
+	 * commands, on a terminal) a prompt. */
+	if ((rc = secret_from_env(&token, "VAULT_TOKEN")) == 0) {
+		char tpath[1024];
+		if ((rc = secret_from_vault_token_file(&token, tpath,
+		    sizeof(tpath))) == -1) {
+			err_prefix("VAULT_TOKEN is not set and the Vault CLI's "
+			    "token file cannot be read");
+			code = EXIT_USAGE;
+			goto out;
+		}
+		if (rc == 1)
+			log_verbose("Vault token from %s", tpath);
+	}
+	if (changing && rc != 1 &&
+	    secret_get(&token, "VAULT_TOKEN", "Vault token") == -1) {
+		char why[1024];
+		snprintf(why, sizeof(why), "%s", err_get());
+		err_set("%s (nor is there a ~/.vault-token from `vault login`)",
+		    why);
 		code = EXIT_USAGE;
 		goto out;
 	}
-	if (!changing)
-		secret_from_env(&token, "VAULT_TOKEN");
 	/* AWS credentials as the SDKs find them: environment, shared files,
 	 * instance metadata. status goes on without them. */
 	if (awscreds_resolve(&ac) == -1) {

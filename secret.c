@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -489,4 +490,61 @@ secret_harden_process(void)
 
 	(void)setrlimit(RLIMIT_CORE, &rl);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* The Vault CLI's token file (`vault login` writes it when no token helper
+ * is configured): $HOME/.vault-token, one token, trailing white space
+ * ignored. Read through a fixed buffer that is wiped. */
+int
+secret_from_vault_token_file(struct secret *sec, char *path, size_t pathsz)
+{
+	const char *home = getenv("HOME");
+	char buf[4096];
+	struct stat sb;
+	ssize_t n;
+	size_t len = 0;
+	int fd, rc = -1;
+
+	if (home == NULL || *home == '\0')
+		return 0;
+	snprintf(path, pathsz, "%s/.vault-token", home);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) ==
+	    -1) {
+		if (errno == ENOENT)
+			return 0;
+		err_set("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		err_set("%s: not a regular file", path);
+		goto out;
+	}
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err_set("%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len == sizeof(buf) - 1) {
+		err_set("%s: longer than a Vault token can be", path);
+		goto out;
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+	    buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	if (len == 0) {
+		rc = 0;
+		goto out;
+	}
+	rc = secret_set(sec, buf, len) == 0 ? 1 : -1;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return rc;
 }

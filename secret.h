@@ -20,6 +20,12 @@ int secret_from_env(struct secret *sec, const char *var);
  * "<prompt>: " with echo off. 0 = have value; -1 = missing and no terminal, or
  * error (err_set names var). */
 int secret_get(struct secret *sec, const char *var, const char *prompt);
+/* The Vault CLI's token file, $HOME/.vault-token (written by `vault login`
+ * without a token helper), into sec; path gets its name. 1 = read, 0 = no
+ * HOME, no file or an empty one, -1 = unreadable (err_set naming it). The
+ * token is never printed; the read buffer is wiped. */
+int secret_from_vault_token_file(struct secret *sec, char *path,
+    size_t pathsz);
 /* Takes every secret variable out of the environment, whether or not the
  * run will use it (VAULT_TOKEN, VAULT_DR_OPERATION_TOKEN, VAULT_RECOVERY_KEY_*,
  * AWS_SECRET_ACCESS_KEY, AWS_SECRET_KEY, AWS_SESSION_TOKEN, AWS_SECURITY_TOKEN,

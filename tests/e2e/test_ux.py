@@ -680,6 +680,55 @@ def msg_confirmation_wants_env_name(c):
     assert_no_change(c, None)
 
 
+# ------------------------------------------------------- Vault CLI habits
+
+@case
+def vault_token_file(c):
+    path = os.path.join(c.dir, ".vault-token")  # HOME is the case directory
+    with open(path, "w") as f:
+        f.write(h.VAULT_TOKEN + "\n")
+    os.chmod(path, 0o600)
+    r = c.run("failover", "test", env=c.env(VAULT_TOKEN=None))
+    check(r.code == 0, "~/.vault-token is used when VAULT_TOKEN is unset", r)
+    h.assert_failed_over(c, r)
+    for e in c.mock.log():
+        if e["listener"] in ("a", "b") and e["path"] != "/v1/sys/health":
+            check(e["headers"].get("x-vault-token") == h.VAULT_TOKEN,
+                  "the file's token is sent", e)
+    # VAULT_TOKEN wins over the file.
+    with open(path, "w") as f:
+        f.write("hvs.not-the-right-token\n")
+    r = c.run("failback", "test")
+    check(r.code == 0, "VAULT_TOKEN first", r)
+    os.unlink(path)
+    r = c.run("failover", "test", env=c.env(VAULT_TOKEN=None))
+    check(r.code == 2 and "VAULT_TOKEN" in r.err and "~/.vault-token" in r.err,
+          "the missing-token error names both", r)
+
+
+@case
+def vault_cli_timeout_and_retries(c):
+    r = c.run("status", "test", env=c.env(VAULTDR_TIMEOUT=None,
+                                          VAULT_CLIENT_TIMEOUT="soon"))
+    check(r.code == 2 and "VAULT_CLIENT_TIMEOUT" in r.err,
+          "VAULT_CLIENT_TIMEOUT is read (and checked) when VAULTDR_TIMEOUT is unset", r)
+    r = c.run("status", "test", env=c.env(VAULTDR_MAX_RETRIES=None,
+                                          VAULT_MAX_RETRIES="many"))
+    check(r.code == 2 and "VAULT_MAX_RETRIES" in r.err, "VAULT_MAX_RETRIES too", r)
+    r = c.run("status", "test", env=c.env(VAULT_CLIENT_TIMEOUT="soon",
+                                          VAULT_MAX_RETRIES="many"))
+    check(r.code == 0, "the VAULTDR_* variables win", r)
+    # Honoured: a black-holed primary fails within VAULT_CLIENT_TIMEOUT.
+    c.mock.listener("a", "blackhole")
+    r = c.run("failover", "test", env=c.env(VAULTDR_TIMEOUT=None,
+                                            VAULT_CLIENT_TIMEOUT="0.5s",
+                                            VAULTDR_MAX_RETRIES=None,
+                                            VAULT_MAX_RETRIES="1",
+                                            VAULTDR_CONNECT_TIMEOUT="0.5"))
+    check(r.code == 4 and r.secs < 8, "bounded by VAULT_CLIENT_TIMEOUT", r)
+    check(not changing(c.mock.log()), "nothing changed")
+
+
 # test_dr.py's JSON cases, here validated line by line.
 for _fn in (h.json_output, h.status_report, h.audit_log):
     case(_fn)
