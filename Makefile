@@ -48,7 +48,7 @@ CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -pthread
 CFLAGS += -ffunction-sections -fdata-sections
 LDFLAGS += -static -pthread -Wl,--gc-sections
 
-CORE := buf.c err.c log.c secret.c b64.c json.c ini.c xml.c sigv4.c net.c pem.c tls.c http.c $(COMPAT)
+CORE := buf.c err.c log.c secret.c b64.c json.c ini.c xml.c sigv4.c net.c pem.c tls.c h1.c http.c $(COMPAT)
 APP := $(wildcard retry.c vault.c route53.c config.c dr.c awscreds.c hook.c) dns.c tsig.c rfc2136.c
 MOCKSRC := $(wildcard mock/*.c)
 TESTSRC := $(wildcard tests/unit/*.c)
