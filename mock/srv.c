@@ -272,7 +272,7 @@ static void
 frame_response(struct buf *b, const struct mresp *r, int head, int keep)
 {
 	char date[64];
-	time_t t = time(NULL);
+	time_t t = (time_t)(wall_ms() / 1000);
 	struct tm tm;
 	int bodyless = r->status == 204 || r->status == 304 ||
 	    r->status < 200;
@@ -869,10 +869,11 @@ srv_run(void *tls_server, const char *log_file)
 	for (k = 0; k < nconns; k++)
 		shutdown(conns[k].fd, SHUT_RDWR);
 	{
-		struct timespec dl;
+		/* pthread_cond_timedwait takes a CLOCK_REALTIME time. */
+		long long until = wall_ms() + 3000;
+		struct timespec dl = { (time_t)(until / 1000),
+			(long)(until % 1000) * 1000000L };
 
-		clock_gettime(CLOCK_REALTIME, &dl);
-		dl.tv_sec += 3;
 		while (nconns > 0 &&
 		    pthread_cond_timedwait(&conns_cv, &M.mu, &dl) == 0)
 			;
