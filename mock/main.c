@@ -30,6 +30,10 @@ static const char usage[] =
 "  --scenario FILE      JSON scenario (below); a bad file exits with 2\n"
 "  --log FILE           JSON lines, one per Vault/Route 53/IMDS request\n"
 "  --state-file FILE    state JSON, rewritten atomically after each change\n"
+"  --latency-ms N       a wide-area network: every Vault, Route 53 and IMDS\n"
+"                       request is answered N ms late, and a new connection\n"
+"                       costs 2N ms more before its first request (TCP and\n"
+"                       TLS 1.2 handshakes); default 0\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version and commit\n"
 "\n"
@@ -238,6 +242,17 @@ main(int argc, char **argv)
 			logfile = v;
 		else if (strcmp(a, "--state-file") == 0)
 			M.state_file = v;
+		else if (strcmp(a, "--latency-ms") == 0) {
+			char *end;
+
+			M.latency_ms = strtol(v, &end, 10);
+			if (*v == '\0' || *end || M.latency_ms < 0 ||
+			    M.latency_ms > 600000) {
+				fprintf(stderr, "vaultdr-mock: --latency-ms: "
+				    "want 0 to 600000, not '%s'\n", v);
+				return 2;
+			}
+		}
 		else {
 			fprintf(stderr, "vaultdr-mock: %s: unknown option (see "
 			    "--help)\n", a);

@@ -196,6 +196,8 @@ struct mock {
 	/* options */
 	int plain;
 	const char *host, *bind, *state_file;
+	long latency_ms;        /* --latency-ms: per request; 2x more per new
+	                           connection (not on the control API) */
 	/* scenario */
 	struct strv vault_tokens, recovery_keys, batch_tokens;
 	int generate_requires_token;

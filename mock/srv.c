@@ -46,7 +46,11 @@ struct cx {
 	struct conn *c;
 	int fd;
 	int which;
+	long long id;      /* connection number, for the request log */
+	long long recv_ms; /* wall clock the current request was read */
+	int first;         /* the current request is the connection's first */
 };
+static long long next_conn_id;
 
 void
 srv_wake(void)
@@ -171,16 +175,19 @@ static const char *lnames[] = { "a", "b", "route53", "control", "imds" };
  * applied the status of the real handler's answer when an apply_* or drip
  * fault replaced or withheld it (0: not applicable). */
 static void
-log_request(long long seq, int which, const struct mreq *q, int status,
-    enum fault_action act, int applied)
+log_request(long long seq, const struct cx *x, const struct mreq *q,
+    int status, enum fault_action act, int applied)
 {
+	int which = x->which;
 	struct buf b = { 0 };
 	size_t i, k, nout;
 
 	if (reqlog == NULL)
 		return;
-	buf_printf(&b, "{\"seq\":%lld,\"time_ms\":%lld,\"listener\":\"%s\","
-	    "\"method\":", seq, wall_ms(), lnames[which]);
+	buf_printf(&b, "{\"seq\":%lld,\"time_ms\":%lld,\"recv_ms\":%lld,"
+	    "\"conn\":%lld,\"new_conn\":%s,\"listener\":\"%s\",\"method\":",
+	    seq, wall_ms(), x->recv_ms, x->id, x->first ? "true" : "false",
+	    lnames[which]);
 	append_utf8_str(&b, q->method, strlen(q->method));
 	buf_puts(&b, ",\"path\":");
 	append_utf8_str(&b, q->path, strlen(q->path));
@@ -627,6 +634,7 @@ serve(struct cx *x, struct mreq *q)
 		mresp_free(&r);
 		return keep;
 	}
+	nap(M.latency_ms); /* --latency-ms: the round trip */
 	pthread_mutex_lock(&M.mu);
 	seq = ++M.requests;
 	M.dirty = 1;
@@ -639,18 +647,18 @@ serve(struct cx *x, struct mreq *q)
 		act = FA_BLACKHOLE;
 	switch (act) {
 	case FA_HANGUP:
-		log_request(seq, x->which, q, 0, act, 0);
+		log_request(seq, x, q, 0, act, 0);
 		rc = -1;
 		goto out;
 	case FA_BLACKHOLE:
-		log_request(seq, x->which, q, 0, act, 0);
+		log_request(seq, x, q, 0, act, 0);
 		hold(x->fd);
 		rc = -1;
 		goto out;
 	case FA_GARBAGE: {
 		static const char junk[] = "\x16\x03\x01garbage\x00\xff\xfe"
 		    "SSH-2.0-not-http\r\n\r\n\x01\x02";
-		log_request(seq, x->which, q, 0, act, 0);
+		log_request(seq, x, q, 0, act, 0);
 		conn_write(x->c, junk, sizeof(junk) - 1);
 		rc = 0;
 		goto out;
@@ -680,7 +688,7 @@ serve(struct cx *x, struct mreq *q)
 		}
 		applied = r.status;
 		if (act == FA_APPLY_HANGUP) {
-			log_request(seq, x->which, q, 0, act, applied);
+			log_request(seq, x, q, 0, act, applied);
 			rc = -1;
 			goto out;
 		}
@@ -696,7 +704,7 @@ serve(struct cx *x, struct mreq *q)
 					    f.location);
 			}
 		}
-		log_request(seq, x->which, q, r.status, act, applied);
+		log_request(seq, x, q, r.status, act, applied);
 		if (act == FA_APPLY_DELAY)
 			nap(f.latency_ms);
 		if (act == FA_DRIP) {
@@ -709,7 +717,7 @@ serve(struct cx *x, struct mreq *q)
 	}
 	if (send_response(x->c, &r, head, keep) == -1)
 		rc = -1;
-	log_request(seq, x->which, q, r.status, act, 0);
+	log_request(seq, x, q, r.status, act, 0);
 out:
 	free(f.body);
 	free(f.aws_code);
@@ -725,6 +733,10 @@ conn_thread(void *arg)
 	struct hreader rd = { cx_read, cx_write, x, NULL, 0, 0, 0 };
 	int k, how = 0;
 
+	/* --latency-ms: a new connection's TCP and TLS 1.2 handshakes take
+	 * two more round trips (the TLS handshake runs on the first read). */
+	if (x->which != L_CONTROL)
+		nap(2 * M.latency_ms);
 	for (;;) {
 		struct mreq q;
 		char why[200];
@@ -732,7 +744,9 @@ conn_thread(void *arg)
 
 		rc = hreq_read(&rd, &q, &status, why, sizeof(why));
 		if (rc == 1) {
+			x->recv_ms = wall_ms();
 			how = serve(x, &q);
+			x->first = 0;
 			mreq_free(&q);
 			if (how != 1)
 				break;
@@ -779,6 +793,8 @@ accept_one(int which)
 	}
 	x->fd = fd;
 	x->which = which;
+	x->id = ++next_conn_id;
+	x->first = 1;
 	x->c = conn_accept(fd, which == L_CONTROL || which == L_IMDS ? NULL :
 	    tls, IO_TIMEOUT_MS);
 	if (x->c == NULL) { /* conn_accept closed fd */
