@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "h1.h"
-#include "mock.h"
+#include "mock/handler.h"
 
 #define HDR_MAX (64 * 1024)
 #define BODY_MAX (8 * 1024 * 1024)

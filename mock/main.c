@@ -6,7 +6,8 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "mock.h"
+#include "mock/state.h"
+#include "mock/srv.h"
 #include "tls.h"
 #include "tlssrv.h"
 

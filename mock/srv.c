@@ -17,7 +17,9 @@
 
 #include "json.h"
 #include "log.h"
-#include "mock.h"
+#include "mock/handler.h"
+#include "mock/srv.h"
+#include "mock/state.h"
 #include "tls.h"
 #include "tlssrv.h"
 
@@ -141,8 +143,10 @@ srv_set_listener(int which, enum lstate st)
 
 /* Appends s as a JSON string, replacing invalid UTF-8 with U+FFFD so that
  * the log stays valid JSON whatever a client sent. */
+/* s as a JSON string, invalid UTF-8 replaced by U+FFFD (the log is read
+ * by JSON parsers that insist on UTF-8). */
 static void
-append_utf8_str(struct buf *b, const char *s, size_t n)
+write_utf8_str(struct json_writer *w, const char *s, size_t n)
 {
 	struct buf clean = { 0 };
 	size_t i = 0;
@@ -166,35 +170,19 @@ append_utf8_str(struct buf *b, const char *s, size_t n)
 			i++;
 		}
 	}
-	json_append_strn(b, clean.data ? clean.data : "", clean.len);
+	json_strn(w, clean.data ? clean.data : "", clean.len);
 	buf_free(&clean);
 }
 
-static const char *lnames[] = { "a", "b", "route53", "control", "imds" };
-/* One JSON line per request: status is what was sent (0: nothing),
- * applied the status of the real handler's answer when an apply_* or drip
- * fault replaced or withheld it (0: not applicable). */
+/* The request's headers as one object: lower-case names, repeated fields
+ * joined with commas, in first-seen order. */
 static void
-log_request(long long seq, const struct cx *x, const struct mreq *q,
-    int status, enum fault_action act, int applied)
+write_headers(struct json_writer *w, const struct mreq *q)
 {
-	int which = x->which;
-	struct buf b = { 0 };
-	size_t i, k, nout;
+	size_t i, k;
 
-	if (reqlog == NULL)
-		return;
-	buf_printf(&b, "{\"seq\":%lld,\"time_ms\":%lld,\"recv_ms\":%lld,"
-	    "\"conn\":%lld,\"new_conn\":%s,\"listener\":\"%s\",\"method\":",
-	    seq, wall_ms(), x->recv_ms, x->id, x->first ? "true" : "false",
-	    lnames[which]);
-	append_utf8_str(&b, q->method, strlen(q->method));
-	buf_puts(&b, ",\"path\":");
-	append_utf8_str(&b, q->path, strlen(q->path));
-	buf_puts(&b, ",\"query\":");
-	append_utf8_str(&b, q->query, strlen(q->query));
-	buf_puts(&b, ",\"headers\":{");
-	for (i = 0, nout = 0; i < q->nhdrs; i++) {
+	json_obj_begin(w);
+	for (i = 0; i < q->nhdrs; i++) {
 		struct buf v = { 0 };
 		char name[256];
 		int dup = 0, first = 1;
@@ -208,10 +196,7 @@ log_request(long long seq, const struct cx *x, const struct mreq *q,
 		for (k = 0; name[k]; k++)
 			if (name[k] >= 'A' && name[k] <= 'Z')
 				name[k] = (char)(name[k] + 32);
-		if (nout++)
-			buf_puts(&b, ",");
-		json_append_str(&b, name);
-		buf_puts(&b, ":");
+		json_key(w, name);
 		for (k = i; k < q->nhdrs; k++)
 			if (strcasecmp(q->hdrs[k].name, name) == 0) {
 				if (!first)
@@ -219,18 +204,61 @@ log_request(long long seq, const struct cx *x, const struct mreq *q,
 				buf_puts(&v, q->hdrs[k].value);
 				first = 0;
 			}
-		append_utf8_str(&b, v.data ? v.data : "", v.len);
+		write_utf8_str(w, v.data ? v.data : "", v.len);
 		buf_free(&v);
 	}
-	buf_puts(&b, "},\"body\":");
-	append_utf8_str(&b, q->body.data ? q->body.data : "", q->body.len);
+	json_obj_end(w);
+}
+
+/* One JSON line per request: status is what was sent (0: nothing),
+ * applied the status of the real handler's answer when an apply_* or drip
+ * fault replaced or withheld it (0: not applicable). */
+static void
+log_request(long long seq, const struct cx *x, const struct mreq *q,
+    int status, enum fault_action act, int applied)
+{
+	struct buf b = { 0 };
+	struct json_writer w;
+
+	if (reqlog == NULL)
+		return;
+	json_w_init(&w, &b);
+	json_obj_begin(&w);
+	json_key(&w, "seq");
+	json_int(&w, seq);
+	json_key(&w, "time_ms");
+	json_int(&w, wall_ms());
+	json_key(&w, "recv_ms");
+	json_int(&w, x->recv_ms);
+	json_key(&w, "conn");
+	json_int(&w, x->id);
+	json_key(&w, "new_conn");
+	json_bool(&w, x->first);
+	json_key(&w, "listener");
+	json_str(&w, listener_names[x->which]);
+	json_key(&w, "method");
+	write_utf8_str(&w, q->method, strlen(q->method));
+	json_key(&w, "path");
+	write_utf8_str(&w, q->path, strlen(q->path));
+	json_key(&w, "query");
+	write_utf8_str(&w, q->query, strlen(q->query));
+	json_key(&w, "headers");
+	write_headers(&w, q);
+	json_key(&w, "body");
+	write_utf8_str(&w, q->body.data ? q->body.data : "", q->body.len);
+	json_key(&w, "status");
 	if (status > 0)
-		buf_printf(&b, ",\"status\":%d", status);
+		json_int(&w, status);
 	else
-		buf_puts(&b, ",\"status\":null");
-	if (applied > 0)
-		buf_printf(&b, ",\"applied_status\":%d", applied);
-	buf_printf(&b, ",\"action\":\"%s\"}\n", fault_action_names[act]);
+		json_null(&w);
+	if (applied > 0) {
+		json_key(&w, "applied_status");
+		json_int(&w, applied);
+	}
+	json_key(&w, "action");
+	json_str(&w, fault_action_names[act]);
+	json_obj_end(&w);
+	buf_puts(&b, "\n");
 	pthread_mutex_lock(&log_mu);
 	fwrite(b.data, 1, b.len, reqlog);
 	fflush(reqlog);
@@ -360,7 +388,7 @@ fault_response(int which, const struct fault *f, struct mresp *r)
 			r->ctype = "text/xml";
 			buf_puts(&r->body, f->body);
 		} else
-			r53_error(r, f->status, f->aws_code ? f->aws_code :
+			mr53_error(r, f->status, f->aws_code ? f->aws_code :
 			    f->status >= 500 ? "InternalFailure" : "InvalidInput",
 			    f->aws_code && strcmp(f->aws_code, "Throttling") == 0 ?
 			    "Rate exceeded" : "injected fault");
@@ -368,7 +396,7 @@ fault_response(int which, const struct fault *f, struct mresp *r)
 		return;
 	}
 	if (which == L_IMDS) {
-		imds_error(r, f->status);
+		mimds_error(r, f->status);
 		if (f->body) {
 			buf_free(&r->body);
 			buf_puts(&r->body, f->body);
@@ -409,125 +437,6 @@ hold(int fd)
 	}
 }
 
-/* ---- control API ---- */
-
-static void
-control(const struct mreq *q, struct mresp *r)
-{
-	char why[512];
-
-	r->ctype = "application/json";
-	r->status = 200;
-	if (strcmp(q->path, "/health") == 0 && strcmp(q->method, "GET") == 0) {
-		buf_puts(&r->body, "{\"ok\":true}");
-		return;
-	}
-	if (strcmp(q->path, "/state") == 0 && strcmp(q->method, "GET") == 0) {
-		pthread_mutex_lock(&M.mu);
-		state_tick();
-		state_json(&r->body);
-		state_save();
-		pthread_mutex_unlock(&M.mu);
-		return;
-	}
-	if (strcmp(q->path, "/faults") == 0 && strcmp(q->method, "GET") == 0) {
-		size_t i;
-
-		pthread_mutex_lock(&M.mu);
-		buf_puts(&r->body, "[");
-		for (i = 0; i < M.nfaults; i++) {
-			const struct fault *f = &M.faults[i];
-
-			buf_printf(&r->body, "%s{\"listener\":\"%s\","
-			    "\"method\":\"%s\",\"path\":", i ? "," : "",
-			    f->listener < 0 ? "*" : lnames[f->listener],
-			    f->method);
-			json_append_str(&r->body, f->path);
-			buf_printf(&r->body, ",\"action\":\"%s\",\"status\":%d,"
-			    "\"skip_left\":%ld,\"count_left\":%ld}",
-			    fault_action_names[f->action], f->status, f->skip,
-			    f->count);
-		}
-		buf_puts(&r->body, "]");
-		pthread_mutex_unlock(&M.mu);
-		return;
-	}
-	if (strcmp(q->path, "/faults") == 0 && (strcmp(q->method, "POST") == 0 ||
-	    strcmp(q->method, "PUT") == 0)) {
-		struct fault *f;
-		size_t n;
-
-		if (faults_parse(q->body.data ? q->body.data : "", q->body.len,
-		    &f, &n, why, sizeof(why)) == -1) {
-			r->status = 400;
-			buf_puts(&r->body, "{\"error\":");
-			json_append_str(&r->body, why);
-			buf_puts(&r->body, "}");
-			return;
-		}
-		pthread_mutex_lock(&M.mu);
-		faults_free(M.faults, M.nfaults);
-		M.faults = f;
-		M.nfaults = n;
-		pthread_mutex_unlock(&M.mu);
-		buf_printf(&r->body, "{\"ok\":true,\"rules\":%zu}", n);
-		return;
-	}
-	if (strcmp(q->path, "/listener") == 0 && (strcmp(q->method, "POST") == 0 ||
-	    strcmp(q->method, "PUT") == 0)) {
-		struct json j = { 0 };
-		char *name = NULL, *st = NULL;
-		int which = -1, rc = -1;
-		enum lstate ls = LS_UP;
-
-		if (json_parse(&j, q->body.data ? q->body.data : "",
-		    q->body.len) == 0) {
-			json_get_str(&j, 0, "name", &name);
-			json_get_str(&j, 0, "state", &st);
-		}
-		json_free(&j);
-		if (name && strcmp(name, "a") == 0)
-			which = L_A;
-		else if (name && strcmp(name, "b") == 0)
-			which = L_B;
-		else if (name && strcmp(name, "route53") == 0)
-			which = L_R53;
-		else if (name && strcmp(name, "imds") == 0)
-			which = L_IMDS;
-		if (st && strcmp(st, "down") == 0)
-			ls = LS_DOWN;
-		else if (st && strcmp(st, "blackhole") == 0)
-			ls = LS_BLACKHOLE;
-		else if (!st || strcmp(st, "up") != 0)
-			which = -1;
-		free(name);
-		free(st);
-		if (which < 0) {
-			r->status = 400;
-			buf_puts(&r->body, "{\"error\":\"want {\\\"name\\\":"
-			    "\\\"a|b|route53|imds\\\",\\\"state\\\":"
-			    "\\\"up|down|blackhole\\\"}\"}");
-			return;
-		}
-		pthread_mutex_lock(&M.mu);
-		rc = srv_set_listener(which, ls);
-		state_save();
-		pthread_mutex_unlock(&M.mu);
-		if (rc == -1) {
-			r->status = 500;
-			buf_puts(&r->body, "{\"error\":");
-			json_append_str(&r->body, err_get());
-			buf_puts(&r->body, "}");
-			return;
-		}
-		buf_puts(&r->body, "{\"ok\":true}");
-		return;
-	}
-	r->status = 404;
-	buf_puts(&r->body, "{\"error\":\"control API: GET /health, GET /state, "
-	    "GET|POST /faults, POST /listener\"}");
-}
-
 /* ---- connections ---- */
 
 static long
@@ -548,9 +457,9 @@ bad_request(struct cx *x, int status, const char *why)
 	struct mresp r = { 0 };
 
 	if (x->which == L_R53)
-		r53_error(&r, status, "InvalidInput", why);
+		mr53_error(&r, status, "InvalidInput", why);
 	else if (x->which == L_IMDS)
-		imds_error(&r, status);
+		mimds_error(&r, status);
 	else
 		mresp_vault_error(&r, status, why);
 	r.status = status;
@@ -603,13 +512,13 @@ apply(struct cx *x, const struct mreq *q, struct mresp *r)
 		return -1;
 	}
 	if (x->which == L_R53) {
-		if (!sts_handle(q, r))
-			r53_handle(q, r);
+		if (!msts_handle(q, r))
+			mr53_handle(q, r);
 	} else if (x->which == L_IMDS) {
-		if (!ecs_handle(q, r))
-			imds_handle(q, r);
+		if (!mecs_handle(q, r))
+			mimds_handle(q, r);
 	} else
-		mvault_handle(x->which, q, r);
+		mv_handle(x->which, q, r);
 	state_save();
 	pthread_mutex_unlock(&M.mu);
 	return 0;
@@ -629,7 +538,7 @@ serve(struct cx *x, struct mreq *q)
 	int head = strcmp(q->method, "HEAD") == 0;
 
 	if (x->which == L_CONTROL) {
-		control(q, &r);
+		control_handle(q, &r);
 		send_response(x->c, &r, head, keep);
 		mresp_free(&r);
 		return keep;
