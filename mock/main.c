@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mock/handler.h"
 #include "mock/state.h"
 #include "mock/srv.h"
 #include "tls.h"
@@ -191,6 +192,11 @@ main(int argc, char **argv)
 	char why[600];
 	static const char *pflag[] = { "--port-a", "--port-b", "--port-r53",
 		"--port-control", "--port-imds" };
+	/* Scenario sections outside state.c, loaded after route53 and imds. */
+	static const struct scenario_part parts[] = {
+		{ msts_key_allowed, msts_load },
+		{ mecs_key_allowed, mecs_load },
+	};
 
 	M.bind = "127.0.0.1";
 	M.host = "localhost";
@@ -266,7 +272,8 @@ main(int argc, char **argv)
 		    "or --plain (see --help)\n");
 		return 2;
 	}
-	if (state_load(scen, why, sizeof(why)) == -1) {
+	if (state_load(scen, parts, sizeof(parts) / sizeof(parts[0]), why,
+	    sizeof(why)) == -1) {
 		fprintf(stderr, "vaultdr-mock: scenario %s: %s\n",
 		    scen ? scen : "", why);
 		return 2;

@@ -12,7 +12,6 @@
 
 #include "json.h"
 #include "log.h"
-#include "mock/handler.h"
 #include "mock/state.h"
 #include "route53.h" /* r53_name_eq, r53_name_in_zone */
 #include "net.h"
@@ -25,6 +24,9 @@
 #include <jsmn.h>
 
 struct mock M = { .mu = PTHREAD_MUTEX_INITIALIZER };
+/* The scenario sections other files own (state_load's parts). */
+static const struct scenario_part *scen_parts;
+static size_t nscen_parts;
 const char *const listener_names[L_N] = { "a", "b", "route53", "control",
 	"imds" };
 
@@ -719,13 +721,15 @@ key_allowed(const char *path)
 		"attach_stuck", "standbys", "perf_standbys", "cluster_name",
 		"health_cluster_id", "generate_forbidden",
 		"attempt_taken_over_after", NULL };
+	size_t k;
 	int i;
 
 	for (i = 0; ok[i]; i++)
 		if (strcmp(path, ok[i]) == 0)
 			return 1;
-	if (msts_key_allowed(path) || mecs_key_allowed(path))
-		return 1;
+	for (k = 0; k < nscen_parts; k++)
+		if (scen_parts[k].key_allowed(path))
+			return 1;
 	/* token_capabilities' keys are tokens and paths: checked as data. */
 	if (strncmp(path, "token_capabilities.", 19) == 0)
 		return 1;
@@ -849,7 +853,8 @@ set_defaults(void)
 }
 
 int
-state_load(const char *file, char *why, size_t whysz)
+state_load(const char *file, const struct scenario_part *parts,
+    size_t nparts, char *why, size_t whysz)
 {
 	struct json j = { 0 };
 	struct ld l = { &j, why, whysz };
@@ -857,7 +862,10 @@ state_load(const char *file, char *why, size_t whysz)
 	size_t len = 0;
 	long long v;
 	int rc = -1, i, at;
+	size_t part;
 
+	scen_parts = parts;
+	nscen_parts = nparts;
 	set_defaults();
 	M.start_mono = mono_ms();
 	if (file != NULL) {
@@ -968,9 +976,9 @@ state_load(const char *file, char *why, size_t whysz)
 		M.imds_token = strdup(M.r53_session_token ?
 		    M.r53_session_token : "mock-imds-session-token");
 	M.imds_updated_ms = wall_ms();
-	if (msts_load(j.tok ? &j : NULL, why, whysz) == -1 ||
-	    mecs_load(j.tok ? &j : NULL, why, whysz) == -1)
-		goto out;
+	for (part = 0; part < nparts; part++)
+		if (parts[part].load(j.tok ? &j : NULL, why, whysz) == -1)
+			goto out;
 	zn = mr53_norm_name(M.r53_zone_name);
 	free(M.r53_zone_name);
 	M.r53_zone_name = zn;

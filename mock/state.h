@@ -169,9 +169,19 @@ void rand_base62(char *out, size_t n);
 void rand_uuid(char out[37]);
 void rand_bytes(void *p, size_t n);
 
-/* Loads the scenario (path NULL = defaults). 0 / -1 with a message naming
- * the key in why. Called once, before threads start. */
-int state_load(const char *path, char *why, size_t whysz);
+/* A scenario section another file owns (STS and SSO: sts.c; container
+ * credentials: ecs.c): the keys that are its ("sts.role_arn": 1), and its
+ * loader (j NULL = defaults only), run after route53 and imds. */
+struct json;
+struct scenario_part {
+	int (*key_allowed)(const char *path);
+	int (*load)(const struct json *j, char *why, size_t whysz);
+};
+/* Loads the scenario (path NULL = defaults), then parts[0..nparts) (kept
+ * for the key checks). 0 / -1 with a message naming the key in why. Called
+ * once, before threads start. */
+int state_load(const char *path, const struct scenario_part *parts,
+    size_t nparts, char *why, size_t whysz);
 /* Completes due promote/demote transitions and Route 53 changes; updates
  * max_primaries_up. Lock held. Returns 1 if anything changed. */
 int state_tick(void);
