@@ -127,23 +127,22 @@ parse_request_line(char *line, struct mreq *q, struct bad *b)
 	return 0;
 }
 
-/* One header line, split in place: name and value NUL-terminated inside
- * the request's raw bytes. */
+/* One header line into slot (NULL: MAX_HEADERS are taken), split in
+ * place: name and value NUL-terminated inside the request's raw bytes. */
 static int
-parse_header(char *line, struct mreq *q, struct bad *b)
+parse_header(char *line, struct http_header *slot, struct bad *b)
 {
 	struct h1_field f;
 	const char *why;
 
 	if (h1_field(line, strlen(line), &f, &why) == -1)
 		return fail(b, 400, why);
-	if (q->nhdrs == MAX_HEADERS)
+	if (slot == NULL)
 		return fail(b, 431, "too many header fields");
 	line[f.name_len] = '\0';
 	((char *)f.value)[f.value_len] = '\0';
-	q->hdrs[q->nhdrs].name = line;
-	q->hdrs[q->nhdrs].value = (char *)f.value;
-	q->nhdrs++;
+	slot->name = line;
+	slot->value = (char *)f.value;
 	return 0;
 }
 
@@ -274,7 +273,7 @@ read_chunked(struct hreader *r, struct mreq *q, struct bad *b)
 static int
 read_request(struct hreader *r, struct mreq *q, struct bad *b)
 {
-	size_t hlen, i;
+	size_t hlen, i, nh = 0;
 	char *p, *end, *line;
 	const char *te = NULL, *cl = NULL, *expect;
 	int rc, nhost = 0;
@@ -315,12 +314,14 @@ read_request(struct hreader *r, struct mreq *q, struct bad *b)
 	while ((rc = next_line(&p, end, &line)) == 1) {
 		if (line[0] == '\0')
 			break;
-		if (parse_header(line, q, b) == -1)
+		if (parse_header(line, nh < MAX_HEADERS ? &q->hdrs[nh] : NULL,
+		    b) == -1)
 			return -1;
+		q->nhdrs = ++nh;
 	}
 	if (rc == -1)
 		return fail(b, 400, "bare CR in header section");
-	for (i = 0; i < q->nhdrs; i++) {
+	for (i = 0; i < nh; i++) {
 		const char *n = q->hdrs[i].name, *v = q->hdrs[i].value;
 
 		if (strcasecmp(n, "host") == 0)

@@ -404,22 +404,22 @@ h1_request_lines(void)
 {
 	static const struct {
 		const char *line;
-		int status; /* 0 = accepted */
 		const char *method, *target;
+		int status; /* 0 = accepted */
 		int minor;
 	} v[] = {
-		{ "GET /v1/sys/health?standbyok=true HTTP/1.1", 0, "GET",
-		    "/v1/sys/health?standbyok=true", 1 },
-		{ "OPTIONS * HTTP/1.0", 0, "OPTIONS", "*", 0 },
-		{ "GET * HTTP/1.1", 400, NULL, NULL, 0 },
-		{ "GET /x HTTP/2.0", 505, NULL, NULL, 0 },
-		{ "GET /x HTTP/1.1x", 400, NULL, NULL, 0 },
-		{ "G(T /x HTTP/1.1", 400, NULL, NULL, 0 },
-		{ "GET /x#f HTTP/1.1", 400, NULL, NULL, 0 },
-		{ "GET  /x HTTP/1.1", 400, NULL, NULL, 0 },
-		{ "GET http://h/x HTTP/1.1", 400, NULL, NULL, 0 },
-		{ "LONGERTHANFIFTEEN /x HTTP/1.1", 400, NULL, NULL, 0 },
-		{ "GET", 400, NULL, NULL, 0 },
+		{ "GET /v1/sys/health?standbyok=true HTTP/1.1", "GET",
+		    "/v1/sys/health?standbyok=true", 0, 1 },
+		{ "OPTIONS * HTTP/1.0", "OPTIONS", "*", 0, 0 },
+		{ "GET * HTTP/1.1", NULL, NULL, 400, 0 },
+		{ "GET /x HTTP/2.0", NULL, NULL, 505, 0 },
+		{ "GET /x HTTP/1.1x", NULL, NULL, 400, 0 },
+		{ "G(T /x HTTP/1.1", NULL, NULL, 400, 0 },
+		{ "GET /x#f HTTP/1.1", NULL, NULL, 400, 0 },
+		{ "GET  /x HTTP/1.1", NULL, NULL, 400, 0 },
+		{ "GET http://h/x HTTP/1.1", NULL, NULL, 400, 0 },
+		{ "LONGERTHANFIFTEEN /x HTTP/1.1", NULL, NULL, 400, 0 },
+		{ "GET", NULL, NULL, 400, 0 },
 	};
 	struct h1_reqline rl;
 	const char *why;
