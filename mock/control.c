@@ -5,20 +5,22 @@
 
 #include "err.h"
 #include "json.h"
-#include "mock/handler.h"
-#include "mock/srv.h"
-#include "mock/state.h"
+#include "mock/control.h"
 
 static void
-ctl_health(const struct mreq *q, struct mresp *r)
+ctl_health(const struct mreq *q, struct mresp *r,
+    control_set_listener_fn set_listener)
 {
+	(void)set_listener;
 	(void)q;
 	buf_puts(&r->body, "{\"ok\":true}");
 }
 
 static void
-ctl_state(const struct mreq *q, struct mresp *r)
+ctl_state(const struct mreq *q, struct mresp *r,
+    control_set_listener_fn set_listener)
 {
+	(void)set_listener;
 	(void)q;
 	pthread_mutex_lock(&M.mu);
 	state_tick();
@@ -28,11 +30,13 @@ ctl_state(const struct mreq *q, struct mresp *r)
 }
 
 static void
-ctl_faults_get(const struct mreq *q, struct mresp *r)
+ctl_faults_get(const struct mreq *q, struct mresp *r,
+    control_set_listener_fn set_listener)
 {
 	struct json_writer w;
 	size_t i;
 
+	(void)set_listener;
 	(void)q;
 	json_w_init(&w, &r->body);
 	pthread_mutex_lock(&M.mu);
@@ -63,12 +67,14 @@ ctl_faults_get(const struct mreq *q, struct mresp *r)
 }
 
 static void
-ctl_faults_set(const struct mreq *q, struct mresp *r)
+ctl_faults_set(const struct mreq *q, struct mresp *r,
+    control_set_listener_fn set_listener)
 {
 	char why[512];
 	struct fault *f;
 	size_t n;
 
+	(void)set_listener;
 	if (faults_parse(q->body.data ? q->body.data : "", q->body.len,
 	    &f, &n, why, sizeof(why)) == -1) {
 		r->status = 400;
@@ -100,7 +106,8 @@ static const struct {
 };
 
 static void
-ctl_listener(const struct mreq *q, struct mresp *r)
+ctl_listener(const struct mreq *q, struct mresp *r,
+    control_set_listener_fn set_listener)
 {
 	struct json j = { 0 };
 	char *name = NULL, *st = NULL;
@@ -132,7 +139,7 @@ ctl_listener(const struct mreq *q, struct mresp *r)
 		return;
 	}
 	pthread_mutex_lock(&M.mu);
-	rc = srv_set_listener(which, ls);
+	rc = set_listener(which, ls);
 	state_save();
 	pthread_mutex_unlock(&M.mu);
 	if (rc == -1) {
@@ -148,7 +155,8 @@ ctl_listener(const struct mreq *q, struct mresp *r)
 static const struct {
 	const char *path;
 	const char *methods; /* space separated */
-	void (*fn)(const struct mreq *q, struct mresp *r);
+	void (*fn)(const struct mreq *q, struct mresp *r,
+	    control_set_listener_fn set_listener);
 } endpoints[] = {
 	{ "/health", "GET", ctl_health },
 	{ "/state", "GET", ctl_state },
@@ -175,7 +183,8 @@ method_in(const char *list, const char *method)
 }
 
 void
-control_handle(const struct mreq *q, struct mresp *r)
+control_handle(const struct mreq *q, struct mresp *r,
+    control_set_listener_fn set_listener)
 {
 	size_t i;
 
@@ -184,7 +193,7 @@ control_handle(const struct mreq *q, struct mresp *r)
 	for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
 		if (strcmp(q->path, endpoints[i].path) == 0 &&
 		    method_in(endpoints[i].methods, q->method)) {
-			endpoints[i].fn(q, r);
+			endpoints[i].fn(q, r, set_listener);
 			return;
 		}
 	r->status = 404;

@@ -17,6 +17,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "mock/control.h"
 #include "mock/handler.h"
 #include "mock/srv.h"
 #include "mock/state.h"
@@ -538,7 +539,7 @@ serve(struct cx *x, struct mreq *q)
 	int head = strcmp(q->method, "HEAD") == 0;
 
 	if (x->which == L_CONTROL) {
-		control_handle(q, &r);
+		control_handle(q, &r, srv_set_listener);
 		send_response(x->c, &r, head, keep);
 		mresp_free(&r);
 		return keep;

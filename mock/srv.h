@@ -10,11 +10,5 @@ int srv_set_listener(int which, enum lstate st); /* 0 / -1 */
 int srv_run(void *tls_server, const char *log_file);
 void srv_wake(void);
 
-struct mreq;
-struct mresp;
-/* The control API (mock/control.c): answers one request into r. Takes
- * M.mu itself. */
-void control_handle(const struct mreq *q, struct mresp *r);
-
 
 #endif
