@@ -31,6 +31,10 @@ const char *mreq_header(const struct mreq *q, const char *name);
 int mreq_query_param(const struct mreq *q, const char *name, char *out,
     size_t outsz, int plus_space);
 void mreq_free(struct mreq *q);
+/* Value of "key=" among the parameters a of an Authorization header
+ * ("Credential=..., SignedHeaders=..., Signature=..."), up to ',' or ' ',
+ * copied into out. 0 / -1 (absent or longer than outsz - 1). */
+int mreq_auth_param(const char *a, const char *key, char *out, size_t outsz);
 
 /* Buffered reader over a connection (or any byte source, for fuzzing). */
 typedef long (*hreq_read_fn)(void *ctx, void *buf, size_t n);

@@ -457,3 +457,24 @@ mreq_query_param(const struct mreq *q, const char *name, char *out,
 	}
 	return 0;
 }
+
+int
+mreq_auth_param(const char *a, const char *key, char *out, size_t outsz)
+{
+	const char *p = a;
+	size_t kl = strlen(key), n;
+
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == a || p[-1] == ' ' || p[-1] == ',') && p[kl] == '=') {
+			p += kl + 1;
+			n = strcspn(p, ", ");
+			if (n >= outsz)
+				return -1;
+			memcpy(out, p, n);
+			out[n] = '\0';
+			return 0;
+		}
+		p += kl;
+	}
+	return -1;
+}

@@ -95,28 +95,6 @@ amz_time(const char *s)
 	return (long long)timegm(&tm) * 1000;
 }
 
-/* Value of "Key=" in the Authorization parameters, up to ',' (copied). */
-static int
-auth_param(const char *a, const char *key, char *out, size_t outsz)
-{
-	const char *p = a;
-	size_t kl = strlen(key), n;
-
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == a || p[-1] == ' ' || p[-1] == ',') && p[kl] == '=') {
-			p += kl + 1;
-			n = strcspn(p, ", ");
-			if (n >= outsz)
-				return -1;
-			memcpy(out, p, n);
-			out[n] = '\0';
-			return 0;
-		}
-		p += kl;
-	}
-	return -1;
-}
-
 static int
 verify_sigv4(const struct mreq *q, struct mresp *r)
 {
@@ -137,9 +115,9 @@ verify_sigv4(const struct mreq *q, struct mresp *r)
 		return -1;
 	}
 	if (strncmp(a, "AWS4-HMAC-SHA256 ", 17) != 0 ||
-	    auth_param(a + 17, "Credential", cred, sizeof(cred)) == -1 ||
-	    auth_param(a + 17, "SignedHeaders", sh, sizeof(sh)) == -1 ||
-	    auth_param(a + 17, "Signature", sig, sizeof(sig)) == -1) {
+	    mreq_auth_param(a + 17, "Credential", cred, sizeof(cred)) == -1 ||
+	    mreq_auth_param(a + 17, "SignedHeaders", sh, sizeof(sh)) == -1 ||
+	    mreq_auth_param(a + 17, "Signature", sig, sizeof(sig)) == -1) {
 		mr53_error(r, 403, "IncompleteSignature", "Authorization header "
 		    "requires 'Credential', 'Signature' and 'SignedHeaders' "
 		    "parameters (AWS4-HMAC-SHA256).");

@@ -213,28 +213,6 @@ expiry(long long life_s, char *out, size_t n)
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Value of "Key=" in the Authorization parameters (copied). 0 / -1. */
-static int
-auth_param(const char *a, const char *key, char *out, size_t outsz)
-{
-	const char *p = a;
-	size_t kl = strlen(key), n;
-
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == a || p[-1] == ' ' || p[-1] == ',') && p[kl] == '=') {
-			p += kl + 1;
-			n = strcspn(p, ", ");
-			if (n >= outsz)
-				return -1;
-			memcpy(out, p, n);
-			out[n] = '\0';
-			return 0;
-		}
-		p += kl;
-	}
-	return -1;
-}
-
 /* SigV4 check of an AssumeRole request against the source keys, service
  * sts, region S.region. 0 / -1 (error response written). */
 static int
@@ -255,9 +233,9 @@ verify(const struct mreq *q, struct mresp *r)
 	int n, rc = -1;
 
 	if (a == NULL || strncmp(a, "AWS4-HMAC-SHA256 ", 17) != 0 ||
-	    auth_param(a + 17, "Credential", cred, sizeof(cred)) == -1 ||
-	    auth_param(a + 17, "SignedHeaders", sh, sizeof(sh)) == -1 ||
-	    auth_param(a + 17, "Signature", sig, sizeof(sig)) == -1) {
+	    mreq_auth_param(a + 17, "Credential", cred, sizeof(cred)) == -1 ||
+	    mreq_auth_param(a + 17, "SignedHeaders", sh, sizeof(sh)) == -1 ||
+	    mreq_auth_param(a + 17, "Signature", sig, sizeof(sig)) == -1) {
 		msts_error(r, 403, "MissingAuthenticationToken", "Request is "
 		    "missing Authentication Token");
 		return -1;
