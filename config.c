@@ -119,6 +119,12 @@ static const struct num_var {
 	  offsetof(struct dr_config, dns_delay) },
 	{ "VAULTDR_LOCK_TTL", NUM_SECONDS, 900, 1, CONFIG_MAX_SECONDS,
 	  offsetof(struct dr_config, lock_ttl) },
+	{ "VAULTDR_CATCHUP_TIMEOUT", NUM_SECONDS, 60, 0, CONFIG_MAX_SECONDS,
+	  offsetof(struct dr_config, catchup_timeout) },
+	{ "VAULTDR_MAX_LAG_WALS", NUM_WHOLE, 0, 0, CONFIG_MAX_LAG_WALS,
+	  offsetof(struct dr_config, max_lag_wals) },
+	{ "VAULTDR_ALLOW_HTTP", NUM_WHOLE, 0, 0, 1,
+	  offsetof(struct dr_config, allow_http) },
 };
 
 /* Settings that are file names or names, copied as given. */
@@ -216,6 +222,28 @@ config_from_env(struct dr_config *c)
 }
 
 /* ------------------------------------------------------------------ URLs */
+
+int
+config_check_schemes(const struct dr_config *c)
+{
+	const char *what[3] = { "the primary cluster URL",
+		"the secondary cluster URL", "the Route 53 endpoint" };
+	const char *url[3] = { c->url[0], c->url[1], c->r53_endpoint };
+	int i;
+
+	if (c->allow_http)
+		return 0;
+	for (i = 0; i < 3; i++)
+		if (url[i] && strncasecmp(url[i], "https://", 8) != 0) {
+			err_set("config check: %s %s is not https://: the Vault "
+			    "token, recovery keys and AWS signatures would cross "
+			    "the network in clear. Use https://, or set "
+			    "VAULTDR_ALLOW_HTTP=1 for a test setup", what[i],
+			    url[i]);
+			return -1;
+		}
+	return 0;
+}
 
 static void
 lower(char *s)
@@ -615,7 +643,7 @@ config_load(const char *path, const char *env, struct dr_config *c)
 	if (ini_load(&ini, path) == -1)
 		goto out;
 	if (config_from_ini(&ini, path, env, c) == -1 ||
-	    config_from_env(c) == -1)
+	    config_from_env(c) == -1 || config_check_schemes(c) == -1)
 		goto out;
 	rc = 0;
 out:

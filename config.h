@@ -14,6 +14,7 @@ struct ini;
 #define CONFIG_MAX_RETRY_BASE 3600.0
 #define CONFIG_MAX_POLL 3600.0
 #define CONFIG_MAX_RETRIES 100
+#define CONFIG_MAX_LAG_WALS 1000000000L
 #define CONFIG_MAX_TTL 2147483647L /* Route 53's own maximum */
 
 struct dr_config {
@@ -32,6 +33,13 @@ struct dr_config {
 	double connect_timeout, io_timeout, poll_interval, insync_timeout,
 	    ready_timeout, dns_delay;
 	double lock_ttl;        /* VAULTDR_LOCK_TTL seconds (default 900) */
+	double catchup_timeout; /* VAULTDR_CATCHUP_TIMEOUT seconds (60): after
+	                         * the demote, how long the secondary may take to
+	                         * receive the old primary's last WAL */
+	int max_lag_wals;       /* VAULTDR_MAX_LAG_WALS (0): WALs behind that
+	                         * still count as caught up */
+	int allow_http;         /* VAULTDR_ALLOW_HTTP=1: http:// cluster URLs
+	                         * and Route 53 endpoint accepted (warned) */
 	/* TLS settings as the Vault CLI and the AWS SDKs name them; NULL when
 	 * unset or empty (SSL_CERT_FILE stays tls.c's own default). */
 	char *vault_cacert, *vault_capath, *vault_client_cert,
@@ -51,6 +59,11 @@ int config_from_ini(const struct ini *ini, const char *path, const char *env,
 /* The environment half: Route 53 endpoint, TLS files and every number.
  * 0 / -1 (err_set). */
 int config_from_env(struct dr_config *c);
+/* DESIGN.md Safety 4: the cluster URLs and the Route 53 endpoint are
+ * https:// unless c->allow_http (VAULTDR_ALLOW_HTTP=1), which the caller
+ * warns about on every run. 0 / -1 (err_set naming the key or variable and
+ * the fix). config_load calls it. */
+int config_check_schemes(const struct dr_config *c);
 void config_free(struct dr_config *c); /* NULL-safe, idempotent */
 
 /* A duration in seconds: decimal digits with an optional fraction ("30",

@@ -54,6 +54,8 @@ struct run {
 	int lock_maybe;           /* a failed take may have created it */
 	long long lock_renewed_ms;
 	struct r53_lock lock;     /* ours, while lock_taken */
+	int zone_read;            /* GetHostedZone answered (zone_name) */
+	char zone_name[256];
 };
 
 static void json_line_begin(struct buf *b);
@@ -176,6 +178,50 @@ V(struct run *run, const struct world_side *s)
 static int lock_keep(struct run *run);
 static void lock_observe(struct run *run, struct world *w);
 
+/* The record set at the CNAME, read without a type filter (Safety 4), and
+ * the hosted zone's name (GetHostedZone, once per run). */
+static void
+observe_record(struct run *run, struct world *w)
+{
+	struct r53_rrset *sets = NULL;
+	size_t n = 0;
+	char *zname = NULL;
+
+	if (r53_list_at(run->r53, run->c->cname, &sets, &n) == 0) {
+		if (plan_record_shape(sets, n, run->c->cname, &w->rec_found,
+		    &w->rec_value, &w->rec_ttl, w->rec_bad,
+		    sizeof(w->rec_bad)) == 0)
+			w->rec_ok = 1;
+		else
+			snprintf(w->rec_error, sizeof(w->rec_error), "out of "
+			    "memory");
+		r53_rrsets_free(sets, n);
+	} else {
+		w->rec_rejected = run->r53->fail == VF_REJECTED;
+		snprintf(w->rec_error, sizeof(w->rec_error), "%s", err_get());
+	}
+	if (!run->zone_read && w->rec_ok) {
+		if (r53_get_zone(run->r53, &zname) == 0) {
+			run->zone_read = 1;
+			snprintf(run->zone_name, sizeof(run->zone_name), "%s",
+			    zname);
+			free(zname);
+		} else if (run->r53->fail == VF_REJECTED) {
+			w->rec_ok = 0;
+			w->rec_rejected = 1;
+			snprintf(w->rec_error, sizeof(w->rec_error), "zone "
+			    "check: GetHostedZone %s: %s", run->c->zone_id,
+			    err_get());
+		}
+	}
+	if (run->zone_read) {
+		snprintf(w->zone_name, sizeof(w->zone_name), "%s",
+		    run->zone_name);
+		w->zone = r53_name_in_zone(run->c->cname, run->zone_name) ?
+		    ZONE_INSIDE : ZONE_OUTSIDE;
+	}
+}
+
 /* Reads both clusters, the record and (unless this run holds it) the run
  * lock. settle: a cluster answering 5xx (a promote or demote still
  * settling) is re-read until ready_timeout; 0 for a final read after a stop
@@ -203,12 +249,7 @@ observe(struct run *run, struct world *w, int settle)
 		}
 	}
 	if (run->r53 && secret_is_set(run->r53->access_key)) {
-		if (r53_get_cname(run->r53, run->c->cname, &w->rec_found,
-		    &w->rec_value, &w->rec_ttl) == 0)
-			w->rec_ok = 1;
-		else
-			snprintf(w->rec_error, sizeof(w->rec_error), "%s",
-			    err_get());
+		observe_record(run, w);
 	} else
 		snprintf(w->rec_error, sizeof(w->rec_error), "%s",
 		    run->aws_error[0] ? run->aws_error : "no AWS credentials");
@@ -496,6 +537,9 @@ struct exec {
 	int rollback;            /* a rollback promotion was attempted */
 	int new_in_doubt;        /* a promote of new had an unknown outcome */
 	char promote_error[1024];/* why the promotion failed (rollback case) */
+	int preflight_done;      /* the Vault checks of Safety 4 passed */
+	int promoted_token_noted;/* the summary notes an undeletable token */
+	char token_note[400];
 };
 
 /* Execution outcomes. */
@@ -510,7 +554,8 @@ after_failure(enum vault_fail f)
 }
 
 /* Reads the key shares: VAULT_RECOVERY_KEY_1..required, prompting on a
- * terminal for missing ones. */
+ * terminal for missing ones. 0; -1 missing input; -2 Vault could not say
+ * how many are required (a server failure). */
 static int
 load_keys(struct exec *x, struct world_side *s)
 {
@@ -522,7 +567,7 @@ load_keys(struct exec *x, struct world_side *s)
 	    &started) == -1) {
 		err_prefix("reading the operation token status on the %s",
 		    s->label);
-		return -1;
+		return -2; /* a server failure, not missing input (exit 1) */
 	}
 	if (required <= 0 || required > 16) {
 		err_set("the %s reports %d required recovery key shares",
@@ -551,7 +596,8 @@ load_keys(struct exec *x, struct world_side *s)
 static const struct secret *
 dr_token_for(struct exec *x, struct world_side *s, int *outcome)
 {
-	int k = s->role;
+	enum vault_gen_fail why = VG_NONE;
+	int k = s->role, rc;
 
 	*outcome = EX_OK;
 	if (secret_is_set(&x->batch) && !x->batch_refused)
@@ -560,15 +606,25 @@ dr_token_for(struct exec *x, struct world_side *s, int *outcome)
 		return &x->tok[k];
 	step_begin(x->run, "dr-token", s->url, "generate a DR operation token "
 	    "on the %s from recovery keys", s->label);
-	if (load_keys(x, s) == -1) {
-		*outcome = EX_INPUT;
+	if ((rc = load_keys(x, s)) < 0) {
+		*outcome = rc == -2 ? EX_FAIL : EX_INPUT;
 		step_end(x->run, "failed", "no DR operation token");
 		return NULL;
 	}
 	x->attempted = 1;
-	if (vault_generate_dr_token(V(x->run, s), &x->keys, &x->tok[k]) == -1) {
-		*outcome = after_failure(V(x->run, s)->last_fail);
-		err_prefix("generate a DR operation token on the %s", s->label);
+	if (vault_generate_dr_token_ex(V(x->run, s), &x->keys, &x->tok[k],
+	    &why) == -1) {
+		*outcome = why == VG_INPUT ? EX_INPUT :
+		    after_failure(V(x->run, s)->last_fail);
+		if (why == VG_FORBIDDEN)
+			err_prefix("the %s refused to generate a DR operation "
+			    "token (403): Vault 2.x needs a privileged token "
+			    "for generate-operation-token. Give a batch DR "
+			    "operation token in VAULT_DR_OPERATION_TOKEN "
+			    "instead", s->label);
+		else
+			err_prefix("generate a DR operation token on the %s",
+			    s->label);
 		step_end(x->run, "failed", "no DR operation token");
 		return NULL;
 	}
@@ -895,9 +951,11 @@ cleanup_tokens(struct exec *x)
 		if (world_is_mode(s, "primary")) {
 			snprintf(x->run->step, sizeof(x->run->step),
 			    "token-delete");
-			event(x->run, "end", "skipped", "the DR operation token "
-			    "generated on the %s cannot be deleted: that cluster "
-			    "is DR primary now", s->label);
+			snprintf(x->token_note, sizeof(x->token_note), "the "
+			    "DR operation token generated on the %s stays "
+			    "there (Vault deletes such tokens only on a DR "
+			    "secondary)", s->label);
+			event(x->run, "end", "skipped", "%s", x->token_note);
 			secret_wipe(&x->tok[k]);
 			continue;
 		}
@@ -951,21 +1009,141 @@ roll_back(struct exec *x)
 		err_set("%s", x->promote_error);
 }
 
+/* Immediately before the demote (Safety 5): old's last WAL, and with
+ * --accept-data-loss (no catch-up then) how far behind new is. EX_OK (*wal
+ * -1 when Vault does not show it), or EX_REPLAN when old is no longer a
+ * readable DR primary. */
 static int
-execute(struct exec *x, const struct plan *p)
+read_last_wal(struct exec *x, long long *wal)
+{
+	struct vault_status os, ns;
+	int rc = EX_OK;
+
+	memset(&os, 0, sizeof(os));
+	memset(&ns, 0, sizeof(ns));
+	*wal = -1;
+	step_begin(x->run, "last-wal", x->old->url, "read the last WAL of the "
+	    "%s", x->old->label);
+	if (vault_observe(V(x->run, x->old), &os) == -1 ||
+	    strcmp(os.mode, "primary") != 0) {
+		err_set("the %s changed before the demote: %s", x->old->label,
+		    os.reachable ? os.mode : os.error);
+		step_end(x->run, "failed", "reading the state again");
+		vault_status_free(&os);
+		return EX_REPLAN;
+	}
+	*wal = plan_old_wal(&os);
+	if (x->run->o->accept_data_loss) {
+		long long behind = -1;
+		if (vault_observe(V(x->run, x->new), &ns) == 0 && *wal >= 0 &&
+		    ns.last_remote_wal >= 0)
+			behind = *wal > ns.last_remote_wal ?
+			    *wal - ns.last_remote_wal : 0;
+		if (behind >= 0)
+			step_end(x->run, "accepted", "--accept-data-loss: the %s "
+			    "is %lld WALs behind the %s's last WAL %lld; those "
+			    "writes may be lost", x->new->label, behind,
+			    x->old->label, *wal);
+		else
+			step_end(x->run, "accepted", "--accept-data-loss: how "
+			    "many WALs the %s is behind is not checked (not "
+			    "shown)", x->new->label);
+		vault_status_free(&ns);
+	} else if (*wal >= 0)
+		step_end(x->run, "ok", "the %s's last WAL is %lld",
+		    x->old->label, *wal);
+	else
+		step_end(x->run, "ok", "the %s shows no WAL index: catch-up "
+		    "not checked", x->old->label);
+	vault_status_free(&os);
+	return rc;
+}
+
+/* After the demote (Safety 5): waits until new's last_remote_wal is within
+ * VAULTDR_MAX_LAG_WALS of wal, bounded by VAULTDR_CATCHUP_TIMEOUT. 0 when
+ * caught up (or not checkable: Vault shows no WAL index); -1 (err_set) on
+ * a timeout or a stop signal. */
+static int
+catch_up(struct exec *x, long long wal)
+{
+	const struct dr_config *c = x->run->c;
+	long long deadline = retry_now_ms() +
+	    (long long)(c->catchup_timeout * 1000);
+	long long got = -1;
+	struct vault_status ns;
+
+	if (wal < 0)
+		return 0;
+	step_begin(x->run, "catch-up", x->new->url, "wait until the %s has "
+	    "received WAL %lld (at most %d behind)", x->new->label, wal,
+	    c->max_lag_wals);
+	for (;;) {
+		memset(&ns, 0, sizeof(ns));
+		if (vault_observe(V(x->run, x->new), &ns) == 0) {
+			got = ns.last_remote_wal;
+			if (got < 0) {
+				vault_status_free(&ns);
+				step_end(x->run, "ok", "the %s shows no "
+				    "last_remote_wal: catch-up not checked",
+				    x->new->label);
+				return 0;
+			}
+			if (got + c->max_lag_wals >= wal) {
+				vault_status_free(&ns);
+				step_end(x->run, "ok", "the %s has received WAL "
+				    "%lld of %lld", x->new->label, got, wal);
+				return 0;
+			}
+		}
+		else if (ns.fail != VF_SERVER && ns.fail != VF_UNREACHABLE) {
+			/* Not a passing failure: no point in waiting. */
+			err_set("catch-up: the %s cannot be read (%s)",
+			    x->new->label, ns.error);
+			vault_status_free(&ns);
+			step_end(x->run, "failed", "not caught up");
+			return -1;
+		}
+		vault_status_free(&ns);
+		if (retry_now_ms() >= deadline) {
+			err_set("catch-up: the %s received WAL %lld of %lld "
+			    "within VAULTDR_CATCHUP_TIMEOUT (%.0f s); promoting "
+			    "it would lose %lld WALs of writes the %s "
+			    "acknowledged", x->new->label, got, wal,
+			    c->catchup_timeout, got >= 0 ? wal - got : -1,
+			    x->old->label);
+			step_end(x->run, "failed", "not caught up");
+			return -1;
+		}
+		if (lock_keep(x->run) == -1 ||
+		    retry_sleep(c->poll_interval) == -1) {
+			if (retry_stop_requested)
+				err_set("stopped by signal while waiting for the "
+				    "%s to catch up", x->new->label);
+			step_end(x->run, "failed", "interrupted");
+			return -1;
+		}
+	}
+}
+
+/* The demote of old, if planned, and the catch-up (Safety 5): old's last
+ * WAL read just before the demote, new given VAULTDR_CATCHUP_TIMEOUT to
+ * receive it before the promote; a timeout promotes old again (roll_back)
+ * and fails. Without a demote (resumed after one, or --primary-down) the
+ * catch-up or the last known WAL is reported. EX_*. */
+static int
+demote_and_catch_up(struct exec *x, const struct plan *p)
 {
 	struct world_side *o = x->old, *n = x->new;
-	const struct secret *t;
 	int outcome;
 
-	if (p->steps & ST_PROMOTE) {
-		/* The token first: without one nothing is changed. */
-		if ((t = dr_token_for(x, n, &outcome)) == NULL)
-			return outcome;
-	}
 	if (p->steps & ST_DEMOTE) {
+		long long last_wal = -1;
+
 		if (lock_keep(x->run) == -1)
 			return EX_FAIL;
+		if (world_is_mode(n, "secondary") &&
+		    (outcome = read_last_wal(x, &last_wal)) != EX_OK)
+			return outcome;
 		step_begin(x->run, "demote", o->url, "demote the %s", o->label);
 		x->attempted = 1;
 		if (vault_demote(V(x->run, o)) == -1) {
@@ -976,7 +1154,55 @@ execute(struct exec *x, const struct plan *p)
 			return after_failure(V(x->run, o)->last_fail);
 		}
 		step_end(x->run, "ok", "demoted the %s", o->label);
+		if ((p->steps & ST_PROMOTE) && !x->run->o->accept_data_loss &&
+		    catch_up(x, last_wal) == -1) {
+			if (!retry_stop_requested)
+				roll_back(x);
+			return EX_FAIL;
+		}
+	} else if ((p->steps & ST_PROMOTE) && world_is_mode(o, "secondary") &&
+	    !x->run->o->accept_data_loss) {
+		/* Resuming after the demote (an earlier run or round stopped
+		 * between demote and promote): the catch-up still applies,
+		 * up to the last WAL the demoted cluster shows. */
+		long long wal = o->st.last_wal >= 0 ? o->st.last_wal :
+		    o->st.last_remote_wal;
+		if (wal > 0 && catch_up(x, wal) == -1) {
+			if (!retry_stop_requested)
+				roll_back(x);
+			return EX_FAIL;
+		}
+	} else if ((p->steps & ST_PROMOTE) && !world_readable(o)) {
+		/* --primary-down: the last the secondary received. */
+		snprintf(x->run->step, sizeof(x->run->step), "catch-up");
+		if (n->st.last_remote_wal >= 0)
+			event(x->run, "end", "skipped", "replication gate not "
+			    "checked (--primary-down): the %s last received "
+			    "WAL %lld; what the unreachable %s wrote after it "
+			    "is lost", n->label, n->st.last_remote_wal,
+			    o->label);
+		else
+			event(x->run, "end", "skipped", "replication gate not "
+			    "checked (--primary-down): the %s shows no WAL "
+			    "index; the lag is unknown", n->label);
 	}
+	return EX_OK;
+}
+
+static int
+execute(struct exec *x, const struct plan *p)
+{
+	struct world_side *n = x->new;
+	const struct secret *t;
+	int outcome;
+
+	if (p->steps & ST_PROMOTE) {
+		/* The token first: without one nothing is changed. */
+		if ((t = dr_token_for(x, n, &outcome)) == NULL)
+			return outcome;
+	}
+	if ((outcome = demote_and_catch_up(x, p)) != EX_OK)
+		return outcome;
 	if (p->steps & ST_PROMOTE) {
 		char what[400];
 
@@ -1011,6 +1237,177 @@ execute(struct exec *x, const struct plan *p)
 	return EX_OK;
 }
 
+
+/* ------------------------------------------------------------- preflight */
+
+/* The DR primary a token check can ask (the token store lives there). */
+static struct world_side *
+current_primary(struct exec *x)
+{
+	if (world_is_mode(x->old, "primary"))
+		return x->old;
+	if (world_is_mode(x->new, "primary"))
+		return x->new;
+	return NULL;
+}
+
+/* Names the first capability of need (space separated) that caps lacks. */
+static void
+missing_cap(const char *caps, const char *need, char *out, size_t outsz)
+{
+	char words[64], *w, *save = NULL;
+
+	snprintf(words, sizeof(words), "%s", need);
+	snprintf(out, outsz, "%s", need);
+	for (w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		if (!vault_caps_allow(caps, w)) {
+			snprintf(out, outsz, "%s", w);
+			return;
+		}
+}
+
+/* Token and capability checks (Safety 4). -1 passed, else the exit code
+ * (err_set). */
+static int
+preflight_token(struct exec *x, const struct plan *p)
+{
+	struct world_side *pr = current_primary(x);
+	struct vault_cap caps[3];
+	char pol[256] = "", miss[32];
+	long long ttl = 0;
+	size_t n = 0, i;
+	int valid = 0;
+
+	if (pr == NULL) {
+		event(x->run, "end", "skipped", "preflight: token check not "
+		    "done: no DR primary to ask");
+		return -1;
+	}
+	if (vault_lookup_self(V(x->run, pr), &valid, pol, sizeof(pol),
+	    &ttl) == -1) {
+		err_prefix("token check on the %s", pr->label);
+		return EXIT_FAILED;
+	}
+	if (!valid) {
+		err_set("token check: VAULT_TOKEN is not valid on the %s "
+		    "(auth/token/lookup-self answered 403: an unknown or "
+		    "expired token, or one without the default policy); set "
+		    "VAULT_TOKEN to a token with the DR policies; "
+		    "nothing was changed", pr->label);
+		return EXIT_USAGE;
+	}
+	if (p->steps & ST_DEMOTE)
+		caps[n++] = (struct vault_cap){ "sys/replication/dr/primary/"
+		    "demote", "update", 0, "" };
+	if (p->steps & ST_REATTACH) {
+		caps[n++] = (struct vault_cap){ "sys/replication/dr/primary/"
+		    "secondary-token", "update sudo", 0, "" };
+		caps[n++] = (struct vault_cap){ "sys/replication/dr/primary/"
+		    "revoke-secondary", "update", 0, "" };
+	}
+	if (n && vault_capabilities(V(x->run, pr), caps, n) == -1) {
+		err_prefix("capability check on the %s", pr->label);
+		return EXIT_FAILED;
+	}
+	for (i = 0; i < n; i++)
+		if (!caps[i].allowed) {
+			missing_cap(caps[i].caps, caps[i].need, miss,
+			    sizeof(miss));
+			err_set("capability check: VAULT_TOKEN lacks the '%s' "
+			    "capability on %s (sys/capabilities-self on the %s "
+			    "lists: %s); add it to the token's policy; nothing "
+			    "was changed", miss, caps[i].path, pr->label,
+			    caps[i].caps[0] ? caps[i].caps : "none");
+			return EXIT_USAGE;
+		}
+	event(x->run, "end", "ok", "preflight: VAULT_TOKEN is valid on the %s "
+	    "(policies %s) with the capabilities the plan needs", pr->label,
+	    pol[0] ? pol : "-");
+	return -1;
+}
+
+/* Enough recovery key shares for Vault's `required`, or a batch token
+ * (Safety 4). -1 passed, else the exit code (err_set). */
+static int
+preflight_keys(struct exec *x, const struct plan *p, int batch)
+{
+	struct world_side *s = NULL;
+	int required = 0, otp_len = 0, started = 0, have = 0, i, fd;
+	char missing[64] = "";
+
+	if (batch) {
+		event(x->run, "end", "ok", "preflight: the batch DR operation "
+		    "token (VAULT_DR_OPERATION_TOKEN) is given");
+		return -1;
+	}
+	if (!(p->steps & (ST_PROMOTE | ST_REATTACH)))
+		return -1;
+	if (world_is_mode(x->new, "secondary"))
+		s = x->new;
+	else if (world_is_mode(x->old, "secondary"))
+		s = x->old;
+	if (s == NULL)
+		return -1;
+	if (vault_attempt_info(V(x->run, s), &required, &otp_len,
+	    &started) == -1) {
+		/* A server failure, not an input error (exit 1). */
+		err_prefix("key share check: reading the operation token "
+		    "status on the %s", s->label);
+		return EXIT_FAILED;
+	}
+	for (i = 0; i < required && i < 16; i++) {
+		struct secret k = { 0 };
+		char var[64];
+		snprintf(var, sizeof(var), "VAULT_RECOVERY_KEY_%d", i + 1);
+		if (secret_from_env(&k, var) == 1)
+			have++;
+		else if (!missing[0])
+			snprintf(missing, sizeof(missing), "%s", var);
+		secret_wipe(&k);
+	}
+	if (have < required) {
+		if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY)) != -1) {
+			close(fd);
+			return -1; /* the rest is asked for on the terminal */
+		}
+		err_set("key share check: the %s needs %d recovery key shares; "
+		    "%d are set (%s is missing) and there is no terminal to "
+		    "ask for the rest. Set VAULT_RECOVERY_KEY_1..%d, or give a "
+		    "batch DR operation token in VAULT_DR_OPERATION_TOKEN; "
+		    "nothing was changed", s->label, required, have, missing,
+		    required);
+		return EXIT_USAGE;
+	}
+	event(x->run, "end", "ok", "preflight: %d recovery key shares at hand "
+	    "(the %s needs %d)", have, s->label, required);
+	return -1;
+}
+
+/* The Vault half of preflight (Safety 4), once per run, before the lock
+ * and before any DR operation token is generated; the dry run too. The
+ * config, record, zone, gate and version checks are in plan_make. */
+static int
+preflight(struct exec *x, const struct plan *p, int batch)
+{
+	int rc;
+
+	snprintf(x->run->step, sizeof(x->run->step), "preflight");
+	x->run->cluster[0] = '\0';
+	x->run->step_t0 = retry_now_ms();
+	if ((rc = preflight_token(x, p)) >= 0 ||
+	    (rc = preflight_keys(x, p, batch)) >= 0)
+		return rc;
+	if (p->version_skew)
+		event(x->run, "end", "ok", "preflight: version rule: %s", p->why);
+	if (p->steps & ST_DEMOTE)
+		event(x->run, "end", p->gate_failed ? "accepted" : "ok",
+		    "preflight: replication gate %s: %s", p->gate_failed ?
+		    "FAILED, accepted with --accept-data-loss" : "passed",
+		    p->gate_why);
+	x->preflight_done = 1;
+	return -1;
+}
+
 /* ------------------------------------------------------------------ status */
 
 static const char *
@@ -1042,7 +1439,7 @@ static void
 status_plan(struct run *run, struct world *w, enum dr_cmd cmd, struct plan *p)
 {
 	struct plan_opts po = { run->o->primary_down, run->o->no_lock,
-		run->c->cname };
+		run->c->cname, run->o->accept_data_loss, run->o->create_record };
 
 	plan_make(w, cmd, &po, p);
 }
@@ -1091,11 +1488,20 @@ static int
 do_status(struct run *run, struct world *w)
 {
 	struct plan pf, pb;
-	char fo[1200], fb[1200];
-	int k, code;
+	char fo[1200], fb[1200], gate[512];
+	long long glag = -1;
+	int k, code, safe = 0;
 
 	status_plan(run, w, DR_FAILOVER, &pf);
 	status_plan(run, w, DR_FAILBACK, &pb);
+	/* Safety 5: could the primary role move away from the current
+	 * primary now without losing a write? */
+	if (world_is_mode(&w->side[0], "primary") ||
+	    world_is_mode(&w->side[1], "primary")) {
+		safe = plan_gate(w, world_is_mode(&w->side[0], "primary") ?
+		    DR_FAILOVER : DR_FAILBACK, gate, sizeof(gate), &glag);
+	} else
+		snprintf(gate, sizeof(gate), "no DR primary can be read");
 	plan_words(&pf, fo, sizeof(fo));
 	plan_words(&pb, fb, sizeof(fb));
 	/* 0 only when one cluster is DR primary with the other its attached,
@@ -1151,6 +1557,13 @@ do_status(struct run *run, struct world *w)
 		json_field(&b, "error", w->lock == LOCK_UNREADABLE ?
 		    w->lock_error : NULL);
 		buf_puts(&b, "}");
+		buf_printf(&b, ",\"safe_to_switch\":%s", safe ? "true" :
+		    "false");
+		json_field(&b, "switch_gate", gate);
+		if (glag >= 0)
+			buf_printf(&b, ",\"switch_lag_wals\":%lld", glag);
+		else
+			buf_puts(&b, ",\"switch_lag_wals\":null");
 		json_field(&b, "failover_would", fo);
 		json_field(&b, "failback_would", fb);
 		json_emit(&b, 1);
@@ -1193,6 +1606,7 @@ do_status(struct run *run, struct world *w)
 		    run->c->cname, w->lock_error);
 	else if (w->lock == LOCK_FREE)
 		log_out("  lock      free");
+	log_out("  safe to switch: %s (%s)", safe ? "yes" : "no", gate);
 	log_out("  failover would: %s", fo);
 	log_out("  failback would: %s", fb);
 	return code;
@@ -1330,7 +1744,8 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	struct r53 r53;
 	struct exec x;
 	struct plan p;
-	struct plan_opts po = { o->primary_down, o->no_lock, c->cname };
+	struct plan_opts po = { o->primary_down, o->no_lock, c->cname,
+		o->accept_data_loss, o->create_record };
 	char state[1024] = "nothing changed", saved[2048] = "";
 	int code = EXIT_FAILED, k, round, changing = o->cmd != DR_STATUS, rc;
 	int fresh = 0, stopped = 0, dry = 0;
@@ -1443,6 +1858,10 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	x.r53 = &r53;
 	x.old = &w.side[o->cmd == DR_FAILBACK ? 1 : 0];
 	x.new = &w.side[o->cmd == DR_FAILBACK ? 0 : 1];
+	if (c->allow_http)
+		log_warn("VAULTDR_ALLOW_HTTP=1: http:// cluster URLs and AWS "
+		    "endpoints are accepted; tokens, recovery keys and AWS "
+		    "signatures may cross the network in clear");
 	if (changing && o->no_lock)
 		log_warn("--no-lock: no run lock is taken; nothing stops another "
 		    "vaultdr run from changing the same clusters at the same "
@@ -1485,13 +1904,6 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 		 * once this run has read it, it no longer applies. */
 		if (world_readable(x.old))
 			po.primary_down = 0;
-		/* Failing back onto an older Vault: warn before acting. */
-		if (round == 0 && x.new->st.version[0] && x.old->st.version[0] &&
-		    vault_version_cmp(x.new->st.version, x.old->st.version) < 0)
-			log_warn("the new primary runs Vault %s, older than %s on "
-			    "the %s: replication from a newer to an older "
-			    "version is not supported", x.new->st.version,
-			    x.old->st.version, x.old->label);
 		plan_make(&w, o->cmd, &po, &p);
 		if (p.verdict >= 0) {
 			/* "nothing was changed" only when it is true. */
@@ -1514,6 +1926,15 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 				err_clear();
 			goto finish;
 		}
+		/* Safety 4: the Vault checks before the lock and before any
+		 * DR operation token; the dry run runs them too. */
+		if (!x.preflight_done && (p.steps & ST_CHANGING) &&
+		    (rc = preflight(&x, &p, secret_is_set(&x.batch) &&
+		    !x.batch_refused)) >= 0) {
+			code = x.attempted ? EXIT_FAILED : rc;
+			dry = o->dry_run;
+			goto finish;
+		}
 		if (o->dry_run) {
 			code = EXIT_DONE;
 			dry = 1;
@@ -1526,11 +1947,12 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 		}
 		/* Inputs before the lock: missing key shares are exit 2 with
 		 * nothing sent that changes anything. */
-		if (!secret_is_set(&x.batch) && (p.steps & ST_PROMOTE ?
+		if (!secret_is_set(&x.batch) && (rc = p.steps & ST_PROMOTE ?
 		    load_keys(&x, x.new) : (p.steps & ST_REATTACH) &&
 		    world_is_mode(x.old, "secondary") ? load_keys(&x, x.old) :
-		    0) == -1) {
-			code = x.attempted ? EXIT_FAILED : EXIT_USAGE;
+		    0) < 0) {
+			code = x.attempted || rc == -2 ? EXIT_FAILED :
+			    EXIT_USAGE;
 			goto finish;
 		}
 		/* Safety 6: the lock before the first changing request. */
@@ -1645,6 +2067,10 @@ finish:
 		    "continues from the state it finds");
 	if (retry_stop_requested)
 		code = EXIT_FAILED;
+	if (x.token_note[0]) {
+		size_t l = strlen(state);
+		snprintf(state + l, sizeof(state) - l, "; %s", x.token_note);
+	}
 	summary(&run, code, state);
 out:
 	if (o->verbose)

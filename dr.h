@@ -20,6 +20,9 @@ struct dr_opts {
 	const char *config_path; /* NULL: $VAULTDR_CONFIG, else ./vault_dr.cfg */
 	int dry_run, primary_down, yes, verbose, json;
 	int no_lock; /* --no-lock: no Route 53 run lock (warned every run) */
+	int accept_data_loss; /* --accept-data-loss: switch although the
+	                       * replication gate fails; no catch-up wait */
+	int create_record;    /* --create-record: an absent CNAME is created */
 	const char *audit_path; /* --log FILE: append-only JSON lines, mode 0600 */
 };
 

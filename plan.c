@@ -80,6 +80,147 @@ world_clear(struct world *w)
 	w->rec_ok = w->rec_found = 0;
 	w->rec_ttl = 0;
 	w->rec_error[0] = '\0';
+	w->rec_rejected = 0;
+	w->rec_bad[0] = '\0';
+	w->zone = ZONE_UNREAD;
+	w->zone_name[0] = '\0';
+}
+
+long long
+plan_old_wal(const struct vault_status *st)
+{
+	return st->last_dr_wal >= 0 ? st->last_dr_wal : st->last_wal;
+}
+
+/* Appends "; "-separated words to a reason. */
+static void
+why_add(char *why, size_t whysz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+why_add(char *why, size_t whysz, const char *fmt, ...)
+{
+	size_t l = strlen(why);
+	va_list ap;
+
+	if (l + 3 >= whysz)
+		return;
+	if (l) {
+		memcpy(why + l, "; ", 3);
+		l += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(why + l, whysz - l, fmt, ap);
+	va_end(ap);
+}
+
+int
+plan_gate(const struct world *w, enum dr_cmd cmd, char *why, size_t whysz,
+    long long *lag)
+{
+	const struct world_side *o = world_old(w, cmd), *n = world_new(w, cmd);
+	long long ow;
+	int ok = 1, conn;
+
+	why[0] = '\0';
+	*lag = -1;
+	if (!world_is_mode(o, "primary") || !world_is_mode(n, "secondary")) {
+		snprintf(why, whysz, "the %s is not a DR secondary of the DR "
+		    "primary %s", n->label, o->label);
+		return 0;
+	}
+	ow = plan_old_wal(&o->st);
+	if (ow >= 0 && n->st.last_remote_wal >= 0)
+		*lag = ow > n->st.last_remote_wal ? ow - n->st.last_remote_wal :
+		    0;
+	if (!n->st.state[0])
+		why_add(why, whysz, "state not checked (not shown)");
+	else if (strcmp(n->st.state, "stream-wals") != 0) {
+		why_add(why, whysz, "the %s is in state %s, not stream-wals",
+		    n->label, n->st.state);
+		ok = 0;
+	}
+	conn = vault_status_connected(&n->st);
+	if (conn == 0) {
+		why_add(why, whysz, "the %s is not connected to its primary "
+		    "(connection_state %s, connection_status %s)", n->label,
+		    n->st.connection_state[0] ? n->st.connection_state : "-",
+		    n->st.primary_conn[0] ? n->st.primary_conn : "-");
+		ok = 0;
+	} else if (conn < 0)
+		why_add(why, whysz, "connection not checked (not shown)");
+	if (n->st.corrupted_merkle_tree == 1) {
+		why_add(why, whysz, "the %s reports a corrupted merkle tree",
+		    n->label);
+		ok = 0;
+	} else if (n->st.corrupted_merkle_tree < 0)
+		why_add(why, whysz, "merkle tree not checked (not shown)");
+	if (!n->st.secondary_id[0])
+		why_add(why, whysz, "secondary id not checked (not shown)");
+	else if (!vault_status_knows(&o->st, n->st.secondary_id)) {
+		why_add(why, whysz, "the %s does not list the %s's secondary id "
+		    "%s", o->label, n->label, n->st.secondary_id);
+		ok = 0;
+	}
+	if (*lag >= 0)
+		why_add(why, whysz, "%lld WALs behind", *lag);
+	else
+		why_add(why, whysz, "lag not checked (WAL indexes not shown)");
+	return ok;
+}
+
+int
+plan_version_skew(const struct world_side *n, const struct world_side *o)
+{
+	if (!vault_version_valid(n->st.version) ||
+	    !vault_version_valid(o->st.version))
+		return 0;
+	return vault_version_cmp(n->st.version, o->st.version) > 0;
+}
+
+/* A short description of one record set, for the record check. */
+static void
+rrset_words(const struct r53_rrset *r, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%s%s%s%s%s%s%s%s%s", r->alias ? "alias " : "",
+	    r->type, r->set_id ? " with SetIdentifier " : "",
+	    r->set_id ? r->set_id : "", r->has_weight ? " (weighted)" : "",
+	    r->failover ? " (failover)" : "", r->region ? " (latency)" : "",
+	    r->health_check ? " (health check)" : "",
+	    r->nvalues > 1 ? " (several values)" : "");
+}
+
+int
+plan_record_shape(const struct r53_rrset *sets, size_t n, const char *cname,
+    int *found, char **value, long *ttl, char *bad, size_t badsz)
+{
+	char one[256];
+	size_t i;
+
+	*found = 0;
+	*value = NULL;
+	*ttl = 0;
+	bad[0] = '\0';
+	if (n == 0)
+		return 0;
+	if (n == 1 && strcmp(sets[0].type, "CNAME") == 0 && !sets[0].alias &&
+	    !sets[0].set_id && !sets[0].has_weight && !sets[0].failover &&
+	    !sets[0].region && !sets[0].health_check &&
+	    sets[0].nvalues == 1 && sets[0].values[0]) {
+		if ((*value = strdup(sets[0].values[0])) == NULL)
+			return -1;
+		r53_strip_dot(*value);
+		*found = 1;
+		*ttl = sets[0].ttl;
+		return 0;
+	}
+	snprintf(bad, badsz, "%s holds", cname);
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(bad);
+		rrset_words(&sets[i], one, sizeof(one));
+		snprintf(bad + l, badsz - l, "%s %s", i ? "," : "", one);
+	}
+	return 0;
 }
 
 static const char *
@@ -140,6 +281,13 @@ mode_or_unknown(const struct world_side *s)
 	return s->st.mode[0] ? s->st.mode : "unknown";
 }
 
+/* The command that moves the primary role away from o. */
+static enum dr_cmd
+cmd_of(const struct world *w, const struct world_side *o)
+{
+	return o == &w->side[0] ? DR_FAILOVER : DR_FAILBACK;
+}
+
 /* Both clusters readable: the planned switch, or finishing one. Returns 0,
  * or -1 after refuse(). */
 static int
@@ -150,6 +298,18 @@ plan_both(const struct world *w, const struct world_side *o,
 		refuse(p, EXIT_FAILED, "the %s is in DR mode '%s'; vaultdr only "
 		    "moves the primary role within an existing DR pair",
 		    o->label, mode_or_unknown(o));
+		return -1;
+	}
+	/* Safety 4: two URLs that reach the same cluster. */
+	if ((o->st.health_cluster_id[0] && strcmp(o->st.health_cluster_id,
+	    n->st.health_cluster_id) == 0) || (!o->st.health_cluster_id[0] &&
+	    o->st.health_cluster_name[0] && strcmp(o->st.health_cluster_name,
+	    n->st.health_cluster_name) == 0)) {
+		refuse(p, EXIT_USAGE, "cluster identity check: both URLs reach "
+		    "the same cluster (sys/health cluster_id %s, cluster_name "
+		    "%s); fix the primary and secondary cluster URLs", o->st.health_cluster_id[0] ?
+		    o->st.health_cluster_id : "-", o->st.health_cluster_name[0] ?
+		    o->st.health_cluster_name : "-");
 		return -1;
 	}
 	if (o->st.cluster_id[0] && n->st.cluster_id[0] &&
@@ -185,9 +345,40 @@ plan_both(const struct world *w, const struct world_side *o,
 		if (n->st.state[0] && strcmp(n->st.state, "running") != 0)
 			p->steps |= ST_READY;
 	} else {
-		if (world_is_mode(o, "primary"))
+		if (world_is_mode(o, "primary")) {
+			/* Safety 5: the gate before the demote. */
+			if (!plan_gate(w, cmd_of(w, o), p->gate_why,
+			    sizeof(p->gate_why), &p->lag)) {
+				if (!opt->accept_data_loss) {
+					refuse(p, EXIT_REFUSED, "replication "
+					    "gate: %s; promoting the %s now "
+					    "would lose the writes it has not "
+					    "received. "
+					    "Wait until it streams, connected "
+					    "and caught up, or re-run with "
+					    "--accept-data-loss", p->gate_why,
+					    n->label);
+					return -1;
+				}
+				p->gate_failed = 1;
+			}
 			p->steps |= ST_DEMOTE;
+		}
 		p->steps |= ST_PROMOTE | ST_READY | ST_REATTACH;
+	}
+	/* Safety 4: no replication from a newer Vault to an older one. */
+	if ((p->steps & (ST_REATTACH | ST_STREAM)) && plan_version_skew(n, o)) {
+		p->version_skew = 1;
+		p->steps &= ~(unsigned)(ST_REATTACH | ST_STREAM);
+		if (!(p->steps & (ST_PROMOTE | ST_DEMOTE)) &&
+		    !(n->st.state[0] && strcmp(n->st.state, "running") != 0))
+			p->steps &= ~(unsigned)ST_READY;
+		p->partial = 1;
+		snprintf(p->why, sizeof(p->why), "the %s runs Vault %s, newer "
+		    "than %s on the %s: replication from a newer to an older "
+		    "version is not supported, so the %s is not re-attached. "
+		    "Upgrade the old cluster, then re-run", n->label,
+		    n->st.version, o->st.version, o->label, o->label);
 	}
 	return 0;
 }
@@ -200,6 +391,7 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 
 	memset(p, 0, sizeof(*p));
 	p->verdict = -1;
+	p->lag = -1;
 	if (!world_readable(n)) {
 		refuse(p, EXIT_FAILED, "the %s cannot be read: %s", n->label,
 		    n->st.error[0] ? n->st.error : "no answer");
@@ -241,6 +433,36 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 	}
 	if (!world_names(w, n))
 		p->steps |= ST_CNAME | (p->steps & ST_PROMOTE ? 0 : ST_READY);
+	/* Safety 4: the record and the zone, before any change. */
+	if ((p->steps & ST_CHANGING) && w->rec_ok && w->rec_bad[0]) {
+		refuse(p, EXIT_USAGE, "record check: %s; vaultdr changes only "
+		    "one simple CNAME (no other type at the name, no "
+		    "SetIdentifier, weight, failover, alias or health check). "
+		    "Fix the record set or the cluster_cname setting",
+		    w->rec_bad);
+		return;
+	}
+	if ((p->steps & ST_CHANGING) && w->zone == ZONE_OUTSIDE) {
+		refuse(p, EXIT_USAGE, "zone check: %s is not inside the hosted "
+		    "zone %s; fix the CNAME name or the hosted zone id",
+		    opt->cname ? opt->cname : "the CNAME",
+		    w->zone_name);
+		return;
+	}
+	if ((p->steps & ST_CHANGING) && !w->rec_ok && w->rec_rejected) {
+		refuse(p, EXIT_USAGE, "Route 53 check: %s; fix the AWS "
+		    "credentials, their permissions or the hosted zone id",
+		    w->rec_error);
+		return;
+	}
+	if ((p->steps & ST_CNAME) && w->rec_ok && !w->rec_found &&
+	    !opt->create_record) {
+		refuse(p, EXIT_USAGE, "record check: there is no CNAME %s in "
+		    "the hosted zone; check the name for a typo, or re-run "
+		    "with --create-record to create it",
+		    opt->cname ? opt->cname : "");
+		return;
+	}
 	if ((p->steps & ST_CNAME) && !w->rec_ok) {
 		refuse(p, EXIT_FAILED, "cannot read the Route 53 record %s: %s",
 		    opt->cname ? opt->cname : "", w->rec_error);

@@ -9,6 +9,7 @@
 
 #include "dr.h"    /* enum dr_cmd, EXIT_* */
 #include "vault.h" /* struct vault_status */
+#include "route53.h" /* struct r53_rrset */
 
 /* One cluster as last read. */
 struct world_side {
@@ -36,6 +37,12 @@ struct world {
 	char *rec_value;        /* owned; host name without the trailing dot */
 	long rec_ttl;
 	char rec_error[512];
+	int rec_rejected;       /* the read failed because Route 53 refused it
+	                           (credentials, signature, zone): exit 2 */
+	char rec_bad[512];      /* not "" when the name holds anything but one
+	                           simple CNAME (plan_record_shape) */
+	enum { ZONE_UNREAD = 0, ZONE_INSIDE, ZONE_OUTSIDE } zone;
+	char zone_name[256];    /* GetHostedZone's Name, when read */
 	enum lock_seen lock;
 	char lock_owner[256];   /* "owner=... pid=... cmd=... env=..." */
 	long long lock_expires; /* unix seconds, 0 unknown */
@@ -58,6 +65,8 @@ struct plan_opts {
 	int primary_down;  /* --primary-down */
 	int no_lock;       /* --no-lock: the lock is not consulted */
 	const char *cname; /* for messages */
+	int accept_data_loss; /* --accept-data-loss: the gate may fail */
+	int create_record;    /* --create-record: an absent CNAME is fine */
 };
 
 struct plan {
@@ -69,6 +78,12 @@ struct plan {
 	char why[2048];/* reason for a refusal, or what is left for exit 3;
 	                  from the world alone (the caller knows whether it
 	                  changed anything) */
+	int gate_failed;   /* a demote is planned although the replication
+	                      gate failed (--accept-data-loss) */
+	char gate_why[512];/* the gate's verdict in words */
+	long long lag;     /* old's last WAL minus new's last_remote_wal at
+	                      this read; -1 when not shown */
+	int version_skew;  /* new runs a newer Vault than old: no re-attach */
 };
 
 /* The cluster that gives up / takes the primary role for cmd. */
@@ -98,6 +113,30 @@ void world_describe(const struct world *w, const char *cname, char *out,
  * p->exit_code == EXIT_DONE means w shows the desired state. */
 void plan_make(const struct world *w, enum dr_cmd cmd,
     const struct plan_opts *o, struct plan *p);
+
+/* The replication gate (DESIGN.md Safety 5) for moving the primary role
+ * from old to new, from this read: new is a DR secondary in stream-wals,
+ * connected where Vault shows it, without a corrupted merkle tree, and old
+ * (DR primary) lists new's secondary_id. 1 safe, 0 not. why gets the
+ * reasons (or what was "not checked"); *lag old's last_dr_wal (else
+ * last_wal) minus new's last_remote_wal, -1 when either is not shown. */
+int plan_gate(const struct world *w, enum dr_cmd cmd, char *why,
+    size_t whysz, long long *lag);
+/* The last WAL index old has written: last_dr_wal, else last_wal; -1. */
+long long plan_old_wal(const struct vault_status *st);
+/* 1 when the cluster becoming primary (n) runs a newer Vault than the one
+ * becoming its secondary (o): replication from newer to older is not
+ * supported (Safety 4). 0 otherwise, or when a version is not shown. */
+int plan_version_skew(const struct world_side *n, const struct world_side *o);
+/* Classifies what ListResourceRecordSets shows at cname (every type): 0
+ * with *found 0 (nothing there) or 1 (exactly one simple CNAME: *value
+ * malloc'd without the trailing dot, *ttl), bad = ""; 0 with bad set when
+ * anything else is there (another type, an alias, SetIdentifier, weight,
+ * failover, region, health check, several values): the record check fails.
+ * -1 only on allocation failure. Pure. */
+int plan_record_shape(const struct r53_rrset *sets, size_t n,
+    const char *cname, int *found, char **value, long *ttl, char *bad,
+    size_t badsz);
 
 /* After a promotion of new failed (a definite failure, not an unknown
  * outcome), from a FRESH read (DESIGN.md Safety 2). */

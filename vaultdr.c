@@ -40,6 +40,9 @@ static const char help_text[] =
 "      --json          one JSON object per line instead of text\n"
 "      --log FILE      append an audit record of the run to FILE (JSON lines, mode 0600)\n"
 "      --no-lock       do not take the Route 53 run lock (warned every run)\n"
+"      --accept-data-loss  switch although the replication gate fails (the\n"
+"                      secondary is not streaming, connected or caught up)\n"
+"      --create-record the CNAME may be created when it does not exist yet\n"
 "  -h, --help          this text\n"
 "  -V, --version       print the version\n"
 "\n"
@@ -60,15 +63,20 @@ static const char help_text[] =
 "  VAULTDR_CONNECT_TIMEOUT (10), VAULTDR_TIMEOUT (30)  seconds: connect; each whole request\n"
 "  VAULTDR_POLL_INTERVAL (5), VAULTDR_INSYNC_TIMEOUT (300), VAULTDR_READY_TIMEOUT (120)\n"
 "  VAULTDR_LOCK_TTL (900)      seconds a run lock is valid; the run renews it\n"
+"  VAULTDR_CATCHUP_TIMEOUT (60), VAULTDR_MAX_LAG_WALS (0)  after the demote, wait\n"
+"                              until the secondary is this close to the last WAL\n"
+"  VAULTDR_ALLOW_HTTP (0)      1: accept http:// cluster URLs and Route 53 endpoint\n"
 "  durations: decimal seconds (0.05) or with a unit s, m, h (30s, 5m); at most 86400 s\n"
 "\n"
 "exit codes:\n"
 "  0  desired state reached (or was already there)\n"
 "  1  failed; the report says what state was left (rolled back where possible)\n"
 "  2  usage, config or missing-input error; nothing was changed\n"
-"  3  failed over, but the old primary is unreachable and not re-attached yet\n"
-"  4  refused: the old primary is unreachable and --primary-down was not given,\n"
-"     or another run holds the lock\n"
+"  3  switched, but the old primary is not re-attached yet: it is unreachable,\n"
+"     or it runs an older Vault than the new primary (upgrade it, then re-run)\n"
+"  4  refused for safety, nothing changed: the old primary is unreachable and\n"
+"     --primary-down was not given, the replication gate failed and\n"
+"     --accept-data-loss was not given, or another run holds the lock\n"
 "\n"
 "SIGHUP, SIGINT and SIGTERM stop cleanly: the final state is read, DR\n"
 "operation tokens are deleted where possible, the run lock is released, exit 1.\n"
@@ -107,7 +115,8 @@ usage_error(const char *msg)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_PRIMARY_DOWN = 256, OPT_JSON, OPT_LOG, OPT_NO_LOCK };
+	enum { OPT_PRIMARY_DOWN = 256, OPT_JSON, OPT_LOG, OPT_NO_LOCK,
+		OPT_ACCEPT_LOSS, OPT_CREATE_RECORD };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -117,6 +126,8 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "no-lock", no_argument, NULL, OPT_NO_LOCK },
+		{ "accept-data-loss", no_argument, NULL, OPT_ACCEPT_LOSS },
+		{ "create-record", no_argument, NULL, OPT_CREATE_RECORD },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -149,6 +160,8 @@ main(int argc, char **argv)
 		case OPT_JSON: o.json = 1; break;
 		case OPT_LOG: o.audit_path = optarg; break;
 		case OPT_NO_LOCK: o.no_lock = 1; break;
+		case OPT_ACCEPT_LOSS: o.accept_data_loss = 1; break;
+		case OPT_CREATE_RECORD: o.create_record = 1; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(help_text, stdout);

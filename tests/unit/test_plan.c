@@ -1,6 +1,7 @@
 /* test_plan.c - the planner and the rollback decision as tables of
  * made-up worlds (DESIGN.md "Step order", Safety 2, 3, 6). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plan.h"
@@ -181,9 +182,9 @@ static const struct { /* NOLINT(clang-analyzer-optin.performance.Padding) */
 	{ "record unreadable, otherwise done", DR_FAILOVER, 0, 0,
 	  { SWITCHED, NULL, LOCK_FREE }, 0, EXIT_FAILED, EXIT_FAILED,
 	  "cannot read the Route 53 record" },
-	{ "record absent", DR_FAILOVER, 0, 0,
-	  { SWITCHED, "", LOCK_FREE }, ST_CNAME | ST_READY, -1, EXIT_DONE,
-	  NULL },
+	{ "record absent: refused without --create-record", DR_FAILOVER, 0, 0,
+	  { SWITCHED, "", LOCK_FREE }, 0, EXIT_USAGE, EXIT_USAGE,
+	  "--create-record" },
 	{ "record names neither", DR_FAILOVER, 0, 0,
 	  { SWITCHED, "elsewhere.example", LOCK_FREE }, ST_CNAME | ST_READY,
 	  -1, EXIT_DONE, NULL },
@@ -218,7 +219,7 @@ plan_table(void)
 
 	for (i = 0; i < sizeof(plans) / sizeof(plans[0]); i++) {
 		struct plan_opts po = { plans[i].primary_down, plans[i].no_lock,
-			"vault.example" };
+			"vault.example", 0, 0 };
 		struct world w;
 		struct plan p;
 		int ok;
@@ -314,10 +315,283 @@ describe_from_read(void)
 	CHECK(strstr(out, "could not be read") != NULL);
 }
 
+/* ---- the rules of issue 16: preflight, gate, version (Safety 4, 5) ---- */
+
+static void tw_none(struct world *w) { (void)w; }
+static void tw_b_disconnected(struct world *w)
+{
+	snprintf(w->side[1].st.primary_conn, sizeof(w->side[1].st.primary_conn),
+	    "disconnected");
+}
+static void tw_b_corrupt(struct world *w)
+{
+	w->side[1].st.corrupted_merkle_tree = 1;
+}
+static void tw_lag(struct world *w)
+{
+	w->side[0].st.last_wal = 1300;
+	w->side[0].st.last_dr_wal = 1290;
+	w->side[1].st.last_remote_wal = 1250;
+}
+static void tw_lag_no_dr_wal(struct world *w)
+{
+	w->side[0].st.last_wal = 1300;
+	w->side[0].st.last_dr_wal = -1;
+	w->side[1].st.last_remote_wal = 1250;
+}
+static void tw_b_newer(struct world *w)
+{
+	snprintf(w->side[0].st.version, 64, "1.15.2+ent");
+	snprintf(w->side[1].st.version, 64, "1.16.0+ent");
+}
+static void tw_a_newer(struct world *w)
+{
+	snprintf(w->side[0].st.version, 64, "1.16.0+ent");
+	snprintf(w->side[1].st.version, 64, "1.15.2+ent");
+}
+static void tw_rec_alias(struct world *w)
+{
+	snprintf(w->rec_bad, sizeof(w->rec_bad), "vault.example holds alias A");
+}
+static void tw_outside(struct world *w)
+{
+	w->zone = ZONE_OUTSIDE;
+	snprintf(w->zone_name, sizeof(w->zone_name), "other.example.");
+}
+static void tw_inside(struct world *w)
+{
+	w->zone = ZONE_INSIDE;
+}
+static void tw_rejected(struct world *w)
+{
+	w->rec_ok = 0;
+	w->rec_rejected = 1;
+	snprintf(w->rec_error, sizeof(w->rec_error), "SignatureDoesNotMatch");
+}
+static void tw_same_cluster(struct world *w)
+{
+	snprintf(w->side[0].st.health_cluster_id, 96, "c-1");
+	snprintf(w->side[1].st.health_cluster_id, 96, "c-1");
+}
+static void tw_own_ids(struct world *w)
+{
+	snprintf(w->side[0].st.health_cluster_id, 96, "c-1");
+	snprintf(w->side[1].st.health_cluster_id, 96, "c-2");
+	snprintf(w->side[0].st.health_cluster_name, 128, "same-name");
+	snprintf(w->side[1].st.health_cluster_name, 128, "same-name");
+}
+static void tw_same_name_no_id(struct world *w)
+{
+	snprintf(w->side[0].st.health_cluster_name, 128, "vault-x");
+	snprintf(w->side[1].st.health_cluster_name, 128, "vault-x");
+}
+
+#define NOREATTACH (ST_DEMOTE | ST_PROMOTE | ST_READY | ST_CNAME)
+
+static const struct { /* NOLINT(clang-analyzer-optin.performance.Padding) */
+	const char *name;
+	enum dr_cmd cmd;
+	int accept, create;
+	struct world_spec w;
+	void (*tweak)(struct world *);
+	unsigned steps;
+	int verdict, exit_code;
+	const char *why;     /* substring of p.why, or NULL */
+	int gate_failed;
+	long long lag;       /* -2: not checked */
+} rules[] = {
+	{ "gate passes", DR_FAILOVER, 0, 0, { START, "a", LOCK_FREE },
+	  tw_none, FULL, -1, EXIT_DONE, NULL, 0, -2 },
+	{ "gate: merkle-sync refused", DR_FAILOVER, 0, 0,
+	  { PRI("sid-b"), SEC("merkle-sync", "sid-b"), "a", LOCK_FREE },
+	  tw_none, 0, EXIT_REFUSED, EXIT_REFUSED, "merkle-sync, not "
+	  "stream-wals", 0, -2 },
+	{ "gate: disconnected refused", DR_FAILOVER, 0, 0,
+	  { START, "a", LOCK_FREE }, tw_b_disconnected, 0, EXIT_REFUSED,
+	  EXIT_REFUSED, "not connected", 0, -2 },
+	{ "gate: corrupted merkle tree refused", DR_FAILOVER, 0, 0,
+	  { START, "a", LOCK_FREE }, tw_b_corrupt, 0, EXIT_REFUSED,
+	  EXIT_REFUSED, "corrupted merkle tree", 0, -2 },
+	{ "gate: old does not list the secondary", DR_FAILOVER, 0, 0,
+	  { PRI("sid-x"), SEC("stream-wals", "sid-b"), "a", LOCK_FREE },
+	  tw_none, 0, EXIT_REFUSED, EXIT_REFUSED, "does not list", 0, -2 },
+	{ "gate fails, --accept-data-loss", DR_FAILOVER, 1, 0,
+	  { START, "a", LOCK_FREE }, tw_b_disconnected, FULL, -1, EXIT_DONE,
+	  NULL, 1, -2 },
+	{ "gate: lag from last_dr_wal", DR_FAILOVER, 0, 0,
+	  { START, "a", LOCK_FREE }, tw_lag, FULL, -1, EXIT_DONE, NULL, 0,
+	  40 },
+	{ "gate: lag from last_wal", DR_FAILOVER, 0, 0,
+	  { START, "a", LOCK_FREE }, tw_lag_no_dr_wal, FULL, -1, EXIT_DONE,
+	  NULL, 0, 50 },
+	{ "gate not applied once old is demoted", DR_FAILOVER, 0, 0,
+	  { SEC("idle", ""), SEC("merkle-sync", "sid-b"), "a", LOCK_OURS },
+	  tw_none, ST_PROMOTE | ST_READY | ST_CNAME | ST_REATTACH, -1,
+	  EXIT_DONE, NULL, 0, -2 },
+	{ "version: new primary newer, no re-attach", DR_FAILOVER, 0, 0,
+	  { START, "a", LOCK_FREE }, tw_b_newer, NOREATTACH, -1, EXIT_PARTIAL,
+	  "Upgrade the old cluster", 0, -2 },
+	{ "version: new primary older is fine", DR_FAILOVER, 0, 0,
+	  { START, "a", LOCK_FREE }, tw_a_newer, FULL, -1, EXIT_DONE, NULL, 0,
+	  -2 },
+	{ "version: failback onto the newer one", DR_FAILBACK, 0, 0,
+	  { SWITCHED, "b", LOCK_FREE }, tw_b_newer, FULL, -1, EXIT_DONE, NULL,
+	  0, -2 },
+	{ "version: promoted, old left idle: exit 3", DR_FAILOVER, 0, 0,
+	  { SEC("idle", ""), PRI(NULL), "b", LOCK_OURS }, tw_b_newer, 0, -1,
+	  EXIT_PARTIAL, "newer than", 0, -2 },
+	{ "version: already streaming (upgraded) is done", DR_FAILOVER, 0, 0,
+	  { SWITCHED, "b", LOCK_FREE }, tw_b_newer, 0, -1, EXIT_DONE, NULL, 0,
+	  -2 },
+	{ "record: alias at the name refused", DR_FAILOVER, 0, 0,
+	  { START, "a", LOCK_FREE }, tw_rec_alias, 0, EXIT_USAGE, EXIT_USAGE,
+	  "record check", 0, -2 },
+	{ "record: alias, nothing to do", DR_FAILOVER, 0, 0,
+	  { SWITCHED, "b", LOCK_FREE }, tw_rec_alias, 0, -1, EXIT_DONE, NULL,
+	  0, -2 },
+	{ "record: absent with --create-record", DR_FAILOVER, 0, 1,
+	  { SWITCHED, "", LOCK_FREE }, tw_none, ST_CNAME | ST_READY, -1,
+	  EXIT_DONE, NULL, 0, -2 },
+	{ "record: other stuff with --create-record", DR_FAILOVER, 0, 1,
+	  { START, "", LOCK_FREE }, tw_rec_alias, 0, EXIT_USAGE, EXIT_USAGE,
+	  "record check", 0, -2 },
+	{ "zone: name outside", DR_FAILOVER, 0, 0, { START, "a", LOCK_FREE },
+	  tw_outside, 0, EXIT_USAGE, EXIT_USAGE, "zone check", 0, -2 },
+	{ "zone: name inside", DR_FAILOVER, 0, 0, { START, "a", LOCK_FREE },
+	  tw_inside, FULL, -1, EXIT_DONE, NULL, 0, -2 },
+	{ "Route 53 refused the read", DR_FAILOVER, 0, 0,
+	  { START, "a", LOCK_FREE }, tw_rejected, 0, EXIT_USAGE, EXIT_USAGE,
+	  "Route 53 check", 0, -2 },
+	{ "same cluster behind both URLs", DR_FAILOVER, 0, 0,
+	  { START, "a", LOCK_FREE }, tw_same_cluster, 0, EXIT_USAGE,
+	  EXIT_USAGE, "cluster identity", 0, -2 },
+	{ "same name, own ids", DR_FAILOVER, 0, 0, { START, "a", LOCK_FREE },
+	  tw_own_ids, FULL, -1, EXIT_DONE, NULL, 0, -2 },
+	{ "same name, no ids shown", DR_FAILOVER, 0, 0,
+	  { START, "a", LOCK_FREE }, tw_same_name_no_id, 0, EXIT_USAGE,
+	  EXIT_USAGE, "cluster identity", 0, -2 },
+};
+
+static void
+rules_table(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		struct plan_opts po = { 0, 0, "vault.example", rules[i].accept,
+			rules[i].create };
+		struct world w;
+		struct plan p;
+		int ok;
+
+		build(&rules[i].w, &w);
+		w.side[0].st.last_dr_wal = -1;
+		w.side[0].st.corrupted_merkle_tree = -1;
+		if (!w.side[1].st.corrupted_merkle_tree)
+			w.side[1].st.corrupted_merkle_tree = 0;
+		rules[i].tweak(&w);
+		plan_make(&w, rules[i].cmd, &po, &p);
+		ok = CHECK(p.steps == rules[i].steps);
+		ok &= CHECK(p.verdict == rules[i].verdict);
+		ok &= CHECK(p.exit_code == rules[i].exit_code);
+		ok &= CHECK(p.gate_failed == rules[i].gate_failed);
+		if (rules[i].why)
+			ok &= CHECK(strstr(p.why, rules[i].why) != NULL);
+		if (rules[i].lag != -2)
+			ok &= CHECK(p.lag == rules[i].lag);
+		if (!ok)
+			fprintf(stderr, "  case '%s': steps 0x%x (want 0x%x), "
+			    "verdict %d, exit %d, lag %lld: %s\n", rules[i].name,
+			    p.steps, rules[i].steps, p.verdict, p.exit_code,
+			    p.lag, p.why);
+	}
+}
+
+static void
+gate_words(void)
+{
+	struct world_spec ws = { START, "a", LOCK_FREE };
+	struct world w;
+	char why[512];
+	long long lag;
+
+	build(&ws, &w);
+	w.side[1].st.corrupted_merkle_tree = -1;
+	CHECK(plan_gate(&w, DR_FAILOVER, why, sizeof(why), &lag) == 1);
+	CHECK(lag == -1);
+	CHECK(strstr(why, "merkle tree not checked") != NULL);
+	CHECK(strstr(why, "lag not checked") != NULL);
+	/* failback: a is not a secondary of b */
+	CHECK(plan_gate(&w, DR_FAILBACK, why, sizeof(why), &lag) == 0);
+	tw_lag(&w);
+	CHECK(plan_gate(&w, DR_FAILOVER, why, sizeof(why), &lag) == 1);
+	CHECK(lag == 40 && strstr(why, "40 WALs behind") != NULL);
+	w.side[1].st.last_remote_wal = 1400; /* ahead: 0, never negative */
+	CHECK(plan_gate(&w, DR_FAILOVER, why, sizeof(why), &lag) == 1);
+	CHECK(lag == 0);
+}
+
+static void
+record_shapes(void)
+{
+	static char *one[] = { "vault-a.lb.example." };
+	static char *two[] = { "10.0.0.1", "10.0.0.2" };
+	static char sid[] = "blue", fo[] = "PRIMARY", hc[] = "hc-1";
+	static const struct { /* NOLINT */
+		const char *name;
+		struct r53_rrset s[2];
+		size_t n;
+		int found;
+		const char *bad; /* substring, or NULL: no problem */
+	} t[] = {
+		{ "nothing there", { { 0 } }, 0, 0, NULL },
+		{ "one simple CNAME", { { .type = "CNAME", .ttl = 60,
+		  .values = one, .nvalues = 1 } }, 1, 1, NULL },
+		{ "A record", { { .type = "A", .ttl = 60, .values = two,
+		  .nvalues = 2 } }, 1, 0, "A (several values)" },
+		{ "alias A", { { .type = "A", .ttl = -1, .alias = 1 } }, 1, 0,
+		  "alias A" },
+		{ "weighted CNAME", { { .type = "CNAME", .ttl = 60,
+		  .values = one, .nvalues = 1, .set_id = sid, .has_weight = 1,
+		  .weight = 10 } }, 1, 0, "SetIdentifier blue (weighted)" },
+		{ "failover CNAME", { { .type = "CNAME", .ttl = 60,
+		  .values = one, .nvalues = 1, .set_id = sid, .failover = fo } },
+		  1, 0, "(failover)" },
+		{ "health-checked CNAME", { { .type = "CNAME", .ttl = 60,
+		  .values = one, .nvalues = 1, .health_check = hc } }, 1, 0,
+		  "health check" },
+		{ "CNAME and TXT", { { .type = "CNAME", .ttl = 60,
+		  .values = one, .nvalues = 1 }, { .type = "TXT", .ttl = 60,
+		  .values = one, .nvalues = 1 } }, 2, 0, "CNAME, TXT" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char bad[512], *value = NULL;
+		long ttl = 0;
+		int found = -1;
+
+		CHECK(plan_record_shape(t[i].s, t[i].n, "vault.example",
+		    &found, &value, &ttl, bad, sizeof(bad)) == 0);
+		if (!CHECK(found == t[i].found) || !CHECK(t[i].bad ?
+		    strstr(bad, t[i].bad) != NULL : bad[0] == '\0'))
+			fprintf(stderr, "  case '%s': found %d, bad '%s'\n",
+			    t[i].name, found, bad);
+		if (found) {
+			CHECK_STREQ(value, "vault-a.lb.example");
+			CHECK(ttl == 60);
+		}
+		free(value);
+	}
+}
+
 void
 suite_plan(void)
 {
 	T_RUN(plan_table);
 	T_RUN(rollback_table);
 	T_RUN(describe_from_read);
+	T_RUN(rules_table);
+	T_RUN(gate_words);
+	T_RUN(record_shapes);
 }
