@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "awscreds.h"
 #include "buf.h"
 #include "config.h"
 #include "dr.h"
@@ -176,20 +177,35 @@ int
 config_from_env(struct dr_config *c)
 {
 	const char *ep = getenv("AWS_ENDPOINT_URL_ROUTE_53");
+	const char *rr = getenv("VAULTDR_ROUTE53_REGION"), *region = rr;
 	struct url u;
 	size_t i;
 
+	if (rr && *rr && (strlen(rr) > 32 ||
+	    strspn(rr, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(rr))) {
+		err_set("VAULTDR_ROUTE53_REGION: '%.40s' is not an AWS region "
+		    "name (e.g. us-east-1, cn-northwest-1, us-gov-west-1)", rr);
+		return -1;
+	}
+	if (region == NULL || *region == '\0')
+		region = getenv("AWS_REGION");
+	if (region == NULL || *region == '\0')
+		region = getenv("AWS_DEFAULT_REGION");
 	if (ep == NULL || *ep == '\0')
 		ep = getenv("AWS_ENDPOINT_URL");
+	/* No endpoint given: the Route 53 endpoint of the region's partition
+	 * (aws, aws-cn, aws-us-gov). */
 	if (ep == NULL || *ep == '\0')
-		ep = "https://route53.amazonaws.com";
+		ep = awscreds_route53_endpoint(region);
 	if (url_parse(ep, &u) == -1) {
 		err_prefix("Route 53 endpoint");
 		return -1;
 	}
+	free(c->r53_region);
+	c->r53_region = strdup(awscreds_route53_region(u.host, rr));
 	url_free(&u);
 	free(c->r53_endpoint);
-	if ((c->r53_endpoint = strdup(ep)) == NULL) {
+	if ((c->r53_endpoint = strdup(ep)) == NULL || c->r53_region == NULL) {
 		err_set("out of memory");
 		return -1;
 	}
@@ -707,6 +723,7 @@ config_free(struct dr_config *c)
 	}
 	free(c->cname);
 	free(c->zone_id);
+	free(c->r53_region);
 	free(c->r53_endpoint);
 	free(c->vault_cacert);
 	free(c->vault_capath);

@@ -30,6 +30,7 @@ struct dr_config {
 	char *zone_id;
 	long ttl;
 	char *r53_endpoint;
+	char *r53_region;       /* SigV4 region: VAULTDR_ROUTE53_REGION, else the endpoint's partition */
 	double retry_base;
 	int max_retries;
 	double connect_timeout, io_timeout, poll_interval, insync_timeout,

@@ -2265,7 +2265,7 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	}
 	r53 = (struct r53){ c->r53_endpoint, ah, &ac.access_key,
 		&ac.secret_key, &ac.session_token,
-		c->zone_id, "us-east-1", o->dry_run || !changing, VF_NONE };
+		c->zone_id, c->r53_region, o->dry_run || !changing, VF_NONE };
 	run.r53 = &r53;
 	x.run = &run;
 	x.w = &w;

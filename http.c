@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "h1.h"
 #include "http.h"
 #include "log.h"
 #include "proxy.h"
@@ -270,12 +271,6 @@ rline(struct reader *rb, struct buf *out, size_t limit, const char *toolong)
 	return (long)out->len;
 }
 
-static int
-is_tchar(int ch)
-{
-	return isalnum(ch) || (ch && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
-}
-
 static void
 hdrs_free(struct http_header *h, size_t n)
 {
@@ -296,56 +291,19 @@ static int
 parse_header(struct reader *rb, const char *line, size_t len,
     struct http_header *h)
 {
-	const char *colon, *v, *ve;
-	size_t i;
+	struct h1_field f;
+	const char *why;
 
-	if (line[0] == ' ' || line[0] == '\t')
-		return proto_err(rb, "obsolete header line folding");
-	colon = memchr(line, ':', len);
-	if (colon == NULL || colon == line)
-		return proto_err(rb, "malformed header line");
-	for (i = 0; line + i < colon; i++)
-		if (!is_tchar((unsigned char)line[i]))
-			return proto_err(rb, "bad character in header name");
-	v = colon + 1;
-	ve = line + len;
-	while (v < ve && (*v == ' ' || *v == '\t'))
-		v++;
-	while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-		ve--;
-	for (i = 0; v + i < ve; i++) {
-		unsigned char ch = (unsigned char)v[i];
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			return proto_err(rb, "control character in header "
-			    "value");
-	}
-	h->name = strndup(line, (size_t)(colon - line));
-	h->value = strndup(v, (size_t)(ve - v));
+	if (h1_field(line, len, &f, &why) == -1)
+		return proto_err(rb, why);
+	h->name = strndup(f.name, f.name_len);
+	h->value = strndup(f.value, f.value_len);
 	if (h->name == NULL || h->value == NULL) {
 		free(h->name);
 		free(h->value);
 		h->name = h->value = NULL;
 		err_set("out of memory");
 		return -1;
-	}
-	return 0;
-}
-
-/* 1 when the comma-separated header value list contains token. */
-static int
-has_token(const char *v, const char *token)
-{
-	size_t tl = strlen(token), n;
-
-	while (*v) {
-		while (*v == ' ' || *v == '\t' || *v == ',')
-			v++;
-		n = strcspn(v, ",");
-		while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-			n--;
-		if (n == tl && strncasecmp(v, token, tl) == 0)
-			return 1;
-		v += strcspn(v, ",");
 	}
 	return 0;
 }
@@ -377,84 +335,68 @@ rbody(struct reader *rb, struct buf *body, size_t n, size_t want_total)
 	return 0;
 }
 
+/* The chunked decoder's source: lines and bytes from the reader, each
+ * line within its own limit. */
+struct chunk_src {
+	struct reader *rb;
+	struct buf *line;
+	int in_trailer; /* the trailer budget is shared by all its lines */
+};
+
+static int
+chunk_line(void *ctx, enum h1_line_kind kind, const char **line, size_t *len)
+{
+	struct chunk_src *cs = ctx;
+	long n;
+
+	if (kind == H1_LINE_SIZE) {
+		cs->rb->hdr_bytes = 0;
+		n = rline(cs->rb, cs->line, MAX_CHUNK_LINE,
+		    "chunk size line too long");
+	} else if (kind == H1_LINE_DATA_END) {
+		cs->rb->hdr_bytes = 0;
+		n = rline(cs->rb, cs->line, 2, "missing CRLF after chunk data");
+	} else {
+		if (!cs->in_trailer)
+			cs->rb->hdr_bytes = 0;
+		cs->in_trailer = 1;
+		n = rline(cs->rb, cs->line, HTTP_MAX_HEADER_BYTES,
+		    "trailer section larger than 64 KiB");
+	}
+	if (n < 0)
+		return -1;
+	*line = cs->line->data;
+	*len = (size_t)n;
+	return 0;
+}
+
+static int
+chunk_data(void *ctx, struct buf *body, size_t n)
+{
+	struct chunk_src *cs = ctx;
+
+	if (rbody(cs->rb, body, n, body->len + n) == -1) {
+		if (cs->rb->eof)
+			err_set("chunked body truncated after %zu bytes",
+			    body->len);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 parse_chunked(struct reader *rb, struct buf *body, struct buf *line)
 {
-	unsigned long long size;
-	const char *p;
-	long n;
-	int digits;
+	struct chunk_src cs = { rb, line, 0 };
+	struct h1_chunk_src src = { chunk_line, chunk_data, &cs };
+	enum h1_chunk_err e;
 
-	for (;;) {
-		rb->hdr_bytes = 0;
-		if ((n = rline(rb, line, MAX_CHUNK_LINE, "chunk size line too "
-		    "long")) < 0)
-			return -1;
-		p = line->data;
-		size = 0;
-		digits = 0;
-		while (isxdigit((unsigned char)*p)) {
-			if (++digits > 15)
-				return proto_err(rb, "chunk size too large");
-			size = size * 16 + (unsigned long long)(isdigit(
-			    (unsigned char)*p) ? *p - '0' :
-			    (tolower((unsigned char)*p) - 'a' + 10));
-			p++;
-		}
-		if (digits == 0)
-			return proto_err(rb, "bad chunk size");
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p != '\0' && *p != ';')
-			return proto_err(rb, "bad chunk size");
-		if (size > HTTP_MAX_BODY || body->len + size > HTTP_MAX_BODY)
-			return proto_err(rb, "body larger than 8 MiB");
-		if (size == 0)
-			break;
-		if (rbody(rb, body, (size_t)size, body->len + (size_t)size)
-		    == -1) {
-			if (rb->eof)
-				err_set("chunked body truncated after %zu "
-				    "bytes", body->len);
-			return -1;
-		}
-		rb->hdr_bytes = 0;
-		if ((n = rline(rb, line, 2, "missing CRLF after chunk data"))
-		    < 0)
-			return -1;
-		if (n != 0)
-			return proto_err(rb, "missing CRLF after chunk data");
-	}
-	/* Trailers: read and drop, within the header limit. */
-	rb->hdr_bytes = 0;
-	for (;;) {
-		if ((n = rline(rb, line, HTTP_MAX_HEADER_BYTES,
-		    "trailer section larger than 64 KiB")) < 0)
-			return -1;
-		if (n == 0)
-			return 0;
-		if (line->data[0] == ' ' || line->data[0] == '\t' ||
-		    memchr(line->data, ':', (size_t)n) == NULL)
-			return proto_err(rb, "malformed trailer line");
-	}
-}
-
-/* Status line "HTTP/1.x NNN reason": status, or -1. *minor gets x. */
-static int
-parse_status(struct reader *rb, const char *l, size_t len, int *minor)
-{
-	int st;
-
-	if (len < 12 || strncmp(l, "HTTP/1.", 7) != 0 ||
-	    (l[7] != '0' && l[7] != '1') || l[8] != ' ' ||
-	    !isdigit((unsigned char)l[9]) || !isdigit((unsigned char)l[10]) ||
-	    !isdigit((unsigned char)l[11]) || (len > 12 && l[12] != ' '))
-		return proto_err(rb, "bad status line");
-	st = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
-	if (st < 100 || st > 599)
-		return proto_err(rb, "bad status line");
-	*minor = l[7] - '0';
-	return st;
+	e = h1_chunked(&src, body, HTTP_MAX_BODY);
+	if (e == H1_CHUNK_OK)
+		return 0;
+	if (e == H1_CHUNK_IO)
+		return -1;
+	return proto_err(rb, h1_chunk_msg(e));
 }
 
 static int
@@ -462,9 +404,10 @@ parse_response(struct reader *rb, int is_head, struct http_response *r)
 {
 	struct buf line = { 0 }, body = { 0 };
 	struct http_header *h = NULL, *tmp;
-	size_t nh = 0, caph = 0, i, clen = 0;
+	size_t nh = 0, caph = 0, i;
+	unsigned long long clen = 0;
 	const char *te = NULL, *cl = NULL;
-	int status, minor = 1, n1xx = 0, close_hdr = 0, keep_hdr = 0;
+	int status, minor = 1, n1xx = 0;
 	long n;
 
 	memset(r, 0, sizeof(*r));
@@ -473,9 +416,11 @@ parse_response(struct reader *rb, int is_head, struct http_response *r)
 		if ((n = rline(rb, &line, HTTP_MAX_HEADER_BYTES,
 		    "header section larger than 64 KiB")) < 0)
 			goto fail;
-		if ((status = parse_status(rb, line.data, (size_t)n, &minor))
-		    < 0)
+		if ((status = h1_status_line(line.data, (size_t)n, &minor))
+		    < 0) {
+			proto_err(rb, "bad status line");
 			goto fail;
+		}
 		for (;;) {
 			if ((n = rline(rb, &line, HTTP_MAX_HEADER_BYTES,
 			    "header section larger than 64 KiB")) < 0)
@@ -525,9 +470,6 @@ parse_response(struct reader *rb, int is_head, struct http_response *r)
 				goto fail;
 			}
 			cl = h[i].value;
-		} else if (strcasecmp(h[i].name, "Connection") == 0) {
-			close_hdr |= has_token(h[i].value, "close");
-			keep_hdr |= has_token(h[i].value, "keep-alive");
 		}
 	}
 	if (te != NULL && strcasecmp(te, "chunked") != 0) {
@@ -538,20 +480,11 @@ parse_response(struct reader *rb, int is_head, struct http_response *r)
 		proto_err(rb, "both Transfer-Encoding and Content-Length");
 		goto fail;
 	}
-	if (cl != NULL) {
-		if (*cl == '\0' || strlen(cl) > 15) {
-			proto_err(rb, "bad Content-Length");
-			goto fail;
-		}
-		for (i = 0; cl[i]; i++) {
-			if (!isdigit((unsigned char)cl[i])) {
-				proto_err(rb, "bad Content-Length");
-				goto fail;
-			}
-			clen = clen * 10 + (size_t)(cl[i] - '0');
-		}
+	if (cl != NULL && h1_content_length(cl, &clen) != 0) {
+		proto_err(rb, "bad Content-Length");
+		goto fail;
 	}
-	r->keep_alive = minor == 1 ? !close_hdr : keep_hdr && !close_hdr;
+	r->keep_alive = h1_keep_alive(minor, h, nh);
 
 	if (is_head || status == 204 || status == 304) {
 		/* no body, whatever the headers say */
@@ -563,7 +496,7 @@ parse_response(struct reader *rb, int is_head, struct http_response *r)
 			proto_err(rb, "body larger than 8 MiB");
 			goto fail;
 		}
-		if (rbody(rb, &body, clen, clen) == -1)
+		if (rbody(rb, &body, (size_t)clen, (size_t)clen) == -1)
 			goto fail;
 	} else {
 		/* Delimited by the server closing the connection. */
@@ -626,12 +559,7 @@ http_parse_response(http_read_fn rd, void *ctx, int is_head,
 const char *
 http_resp_header(const struct http_response *r, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < r->nhdrs; i++)
-		if (strcasecmp(r->hdrs[i].name, name) == 0)
-			return r->hdrs[i].value;
-	return NULL;
+	return h1_header(r->hdrs, r->nhdrs, name);
 }
 
 /* Wipes the body, frees headers and body, zeroes r. NULL-safe. */
@@ -1101,7 +1029,7 @@ http_request(struct http_client *c, const char *method, const char *url,
 	    (c->cfg.connect_timeout_ms > 0 ? c->cfg.connect_timeout_ms : 0) +
 	    (c->cfg.io_timeout_ms > 0 ? c->cfg.io_timeout_ms : 0);
 	for (i = 0; i < nhdrs; i++) {
-		if (!is_tchar((unsigned char)hdrs[i].name[0]) ||
+		if (!h1_is_tchar((unsigned char)hdrs[i].name[0]) ||
 		    !hdr_ok(hdrs[i].name) || !hdr_ok(hdrs[i].value)) {
 			err_set("%s %s: header %s contains a line break",
 			    method, url, hdrs[i].name);

@@ -8,16 +8,14 @@
 #ifndef VAULTDR_HTTP_H
 #define VAULTDR_HTTP_H
 #include <stddef.h>
+#include "h1.h"
 #include "tls.h"
 
 #define HTTP_MAX_HEADER_BYTES (64 * 1024)
 #define HTTP_MAX_BODY (8 * 1024 * 1024)
 #define HTTP_MAX_REDIRECTS 3
 
-struct http_header {
-	char *name;  /* requests: borrowed; responses: owned */
-	char *value;
-};
+/* struct http_header (requests: borrowed; responses: owned) is h1.h's. */
 
 struct url {
 	int tls;            /* https */

@@ -10,6 +10,7 @@
  * byte offsets and paths, never values (responses carry tokens). */
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -764,4 +765,149 @@ int
 json_append_str(struct buf *b, const char *s)
 {
 	return json_append_strn(b, s, strlen(s));
+}
+
+/* ---- writer ---------------------------------------------------------- */
+
+void
+json_w_init(struct json_writer *w, struct buf *b)
+{
+	memset(w, 0, sizeof(*w));
+	w->b = b;
+}
+
+static void
+w_put(struct json_writer *w, const char *s, size_t n)
+{
+	if (!w->err && buf_append(w->b, s, n) == -1)
+		w->err = 1;
+}
+
+/* Before any value: the comma between siblings (not after a key). */
+static void
+w_sep(struct json_writer *w)
+{
+	if (w->after_key) {
+		w->after_key = 0;
+		return;
+	}
+	if (w->depth == 0)
+		return;
+	if (w->n[w->depth - 1])
+		w_put(w, ",", 1);
+	w->n[w->depth - 1] = 1;
+}
+
+static void
+w_open(struct json_writer *w, char ch)
+{
+	w_sep(w);
+	if (w->depth >= JSON_MAX_DEPTH) {
+		w->err = 1;
+		return;
+	}
+	w_put(w, &ch, 1);
+	w->n[w->depth++] = 0;
+}
+
+static void
+w_close(struct json_writer *w, char ch)
+{
+	if (w->depth == 0 || w->after_key) {
+		w->err = 1;
+		return;
+	}
+	w->depth--;
+	w_put(w, &ch, 1);
+}
+
+void
+json_obj_begin(struct json_writer *w)
+{
+	w_open(w, '{');
+}
+
+void
+json_obj_end(struct json_writer *w)
+{
+	w_close(w, '}');
+}
+
+void
+json_arr_begin(struct json_writer *w)
+{
+	w_open(w, '[');
+}
+
+void
+json_arr_end(struct json_writer *w)
+{
+	w_close(w, ']');
+}
+
+void
+json_key(struct json_writer *w, const char *key)
+{
+	w_sep(w);
+	if (!w->err && json_append_str(w->b, key) == -1)
+		w->err = 1;
+	w_put(w, ":", 1);
+	w->after_key = 1;
+}
+
+void
+json_strn(struct json_writer *w, const char *s, size_t n)
+{
+	w_sep(w);
+	if (!w->err && json_append_strn(w->b, s, n) == -1)
+		w->err = 1;
+}
+
+void
+json_str(struct json_writer *w, const char *s)
+{
+	if (s == NULL)
+		json_null(w);
+	else
+		json_strn(w, s, strlen(s));
+}
+
+void
+json_int(struct json_writer *w, long long v)
+{
+	char num[32];
+	int n = snprintf(num, sizeof(num), "%lld", v);
+
+	w_sep(w);
+	w_put(w, num, (size_t)n);
+}
+
+void
+json_bool(struct json_writer *w, int v)
+{
+	w_sep(w);
+	if (v)
+		w_put(w, "true", 4);
+	else
+		w_put(w, "false", 5);
+}
+
+void
+json_null(struct json_writer *w)
+{
+	w_sep(w);
+	w_put(w, "null", 4);
+}
+
+void
+json_raw(struct json_writer *w, const char *json, size_t n)
+{
+	w_sep(w);
+	w_put(w, json, n);
+}
+
+int
+json_w_error(const struct json_writer *w)
+{
+	return w->err ? -1 : 0;
 }

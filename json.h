@@ -48,4 +48,33 @@ int json_tok_str(const struct json *j, int idx, char **out);
 int json_append_str(struct buf *b, const char *s);
 int json_append_strn(struct buf *b, const char *s, size_t n);
 
+/* ---- writer ----------------------------------------------------------
+ * Writes one JSON value into a caller-owned buf: objects and arrays nest
+ * (at most JSON_MAX_DEPTH deep), commas and colons are placed by the
+ * writer, strings are escaped. Inside an object every value follows a
+ * json_key. A failure (no memory, nesting misuse) is sticky: later calls do
+ * nothing and json_w_error says -1. Never give it a secret. */
+struct json_writer {
+	struct buf *b;                 /* borrowed */
+	int depth;
+	unsigned char n[JSON_MAX_DEPTH]; /* 1: a value is written at that depth */
+	int after_key;                 /* a key was written, its value not yet */
+	int err;
+};
+void json_w_init(struct json_writer *w, struct buf *b);
+void json_obj_begin(struct json_writer *w);
+void json_obj_end(struct json_writer *w);
+void json_arr_begin(struct json_writer *w);
+void json_arr_end(struct json_writer *w);
+void json_key(struct json_writer *w, const char *key);
+void json_str(struct json_writer *w, const char *s); /* NULL writes null */
+void json_strn(struct json_writer *w, const char *s, size_t n);
+void json_int(struct json_writer *w, long long v);
+void json_bool(struct json_writer *w, int v);
+void json_null(struct json_writer *w);
+/* A value already serialised as JSON by the caller (trusted, not checked). */
+void json_raw(struct json_writer *w, const char *json, size_t n);
+/* 0 when everything so far was written; -1 otherwise. */
+int json_w_error(const struct json_writer *w);
+
 #endif

@@ -34,8 +34,11 @@ struct sock {
 	char where[300];  /* "host:port" for messages */
 };
 
-/* Milliseconds on CLOCK_MONOTONIC. */
+/* Milliseconds on CLOCK_MONOTONIC: every deadline and elapsed time. */
 int64_t net_now_ms(void);
+/* Milliseconds since the epoch (CLOCK_REALTIME): timestamps only, never a
+ * deadline. */
+int64_t net_wall_ms(void);
 /* "10", "0.3": seconds for messages, into out. */
 const char *net_secs(int ms, char *out, size_t outsz);
 /* "host:port", "[v6]:port". */

@@ -54,6 +54,7 @@ static const char help_text[] =
 "  AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE   profile in ~/.aws files\n"
 "  AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_DISABLED  EC2 role (IMDSv2)\n"
 "  AWS_ENDPOINT_URL_ROUTE_53, AWS_ENDPOINT_URL   Route 53 endpoint override\n"
+"  VAULTDR_ROUTE53_REGION      Route 53 signing region (default: the partition's)\n"
 "  VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY,\n"
 "  VAULT_TLS_SERVER_NAME, VAULT_SKIP_VERIFY      Vault TLS, as the Vault CLI\n"
 "  AWS_CA_BUNDLE               CA bundle for Route 53 (default: system bundle)\n"

@@ -9,7 +9,8 @@
 #include <time.h>
 
 #include "json.h"
-#include "mock.h"
+#include "mock/state.h"
+#include "mock/handler.h"
 
 /* Scenario "container" (read-only once loaded). */
 static struct {
@@ -30,7 +31,7 @@ static const struct {
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 int
-ecs_key_allowed(const char *path)
+mecs_key_allowed(const char *path)
 {
 	size_t i;
 
@@ -51,7 +52,7 @@ dflt(char **dst, const char *v)
 }
 
 int
-ecs_load(const struct json *j, char *why, size_t whysz)
+mecs_load(const struct json *j, char *why, size_t whysz)
 {
 	size_t i;
 	int rc;
@@ -89,7 +90,7 @@ ecs_load(const struct json *j, char *why, size_t whysz)
 }
 
 int
-ecs_handle(const struct mreq *q, struct mresp *r)
+mecs_handle(const struct mreq *q, struct mresp *r)
 {
 	const char *auth = mreq_header(q, "authorization");
 	char exp[40];
@@ -99,7 +100,7 @@ ecs_handle(const struct mreq *q, struct mresp *r)
 	if (strcmp(q->path, E.path) != 0)
 		return 0;
 	if (strcmp(q->method, "GET") != 0) {
-		imds_error(r, 405);
+		mimds_error(r, 405);
 		return 1;
 	}
 	if (E.auth && (auth == NULL || strcmp(auth, E.auth) != 0)) {

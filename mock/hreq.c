@@ -7,7 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mock.h"
+#include "h1.h"
+#include "mock/handler.h"
 
 #define HDR_MAX (64 * 1024)
 #define BODY_MAX (8 * 1024 * 1024)
@@ -26,12 +27,6 @@ fail(struct bad *b, int status, const char *msg)
 	b->status = status;
 	snprintf(b->why, b->whysz, "%s", msg);
 	return -1;
-}
-
-static int
-is_tchar(unsigned char c)
-{
-	return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 /* Reads more bytes into the buffer, growing it up to `limit` bytes of
@@ -112,40 +107,17 @@ next_line(char **p, char *end, char **line)
 static int
 parse_request_line(char *line, struct mreq *q, struct bad *b)
 {
-	char *sp1, *sp2, *t, *qm;
-	size_t i;
+	struct h1_reqline rl;
+	const char *why;
+	char *qm;
+	int st;
 
-	if ((sp1 = strchr(line, ' ')) == NULL)
-		return fail(b, 400, "malformed request line");
-	*sp1 = '\0';
-	if (sp1 == line || sp1 - line > 15)
-		return fail(b, 400, "bad method");
-	for (i = 0; line[i]; i++)
-		if (!is_tchar((unsigned char)line[i]))
-			return fail(b, 400, "bad method");
-	t = sp1 + 1;
-	if ((sp2 = strchr(t, ' ')) == NULL || sp2 == t)
-		return fail(b, 400, "malformed request line");
-	*sp2 = '\0';
-	if (strncmp(sp2 + 1, "HTTP/", 5) != 0)
-		return fail(b, 400, "malformed request line");
-	if (strcmp(sp2 + 1, "HTTP/1.1") == 0)
-		q->minor = 1;
-	else if (strcmp(sp2 + 1, "HTTP/1.0") == 0)
-		q->minor = 0;
-	else if (strlen(sp2 + 1) == 8 && isdigit((unsigned char)sp2[6]) &&
-	    sp2[7] == '.' && isdigit((unsigned char)sp2[8]))
-		return fail(b, 505, "HTTP version not supported");
-	else
-		return fail(b, 400, "malformed request line");
-	for (i = 0; t[i]; i++)
-		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f ||
-		    t[i] == '#')
-			return fail(b, 400, "bad request target");
-	if (t[0] != '/' && !(strcmp(t, "*") == 0 && strcmp(line, "OPTIONS") == 0))
-		return fail(b, 400, "request target must be an absolute path");
-	q->method = line;
-	if ((q->target = strdup(t)) == NULL || (q->path = strdup(t)) == NULL)
+	if ((st = h1_request_line(line, &rl, &why)) != 0)
+		return fail(b, st, why);
+	q->method = rl.method;
+	q->minor = rl.minor;
+	if ((q->target = strdup(rl.target)) == NULL ||
+	    (q->path = strdup(rl.target)) == NULL)
 		return fail(b, 500, "out of memory");
 	qm = strchr(q->path, '?');
 	if ((q->query = strdup(qm ? qm + 1 : "")) == NULL)
@@ -155,36 +127,22 @@ parse_request_line(char *line, struct mreq *q, struct bad *b)
 	return 0;
 }
 
+/* One header line into slot (NULL: MAX_HEADERS are taken), split in
+ * place: name and value NUL-terminated inside the request's raw bytes. */
 static int
-parse_header(char *line, struct mreq *q, struct bad *b)
+parse_header(char *line, struct http_header *slot, struct bad *b)
 {
-	char *colon, *v, *e;
-	size_t i;
+	struct h1_field f;
+	const char *why;
 
-	if (line[0] == ' ' || line[0] == '\t')
-		return fail(b, 400, "obsolete header line folding");
-	if ((colon = strchr(line, ':')) == NULL || colon == line)
-		return fail(b, 400, "malformed header line");
-	*colon = '\0';
-	for (i = 0; line[i]; i++)
-		if (!is_tchar((unsigned char)line[i]))
-			return fail(b, 400, "bad header name");
-	v = colon + 1;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	e = v + strlen(v);
-	while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
-		*--e = '\0';
-	for (i = 0; v[i]; i++) {
-		unsigned char c = (unsigned char)v[i];
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return fail(b, 400, "bad header value");
-	}
-	if (q->nhdrs == MAX_HEADERS)
+	if (h1_field(line, strlen(line), &f, &why) == -1)
+		return fail(b, 400, why);
+	if (slot == NULL)
 		return fail(b, 431, "too many header fields");
-	q->hdrs[q->nhdrs].name = line;
-	q->hdrs[q->nhdrs].value = v;
-	q->nhdrs++;
+	line[f.name_len] = '\0';
+	((char *)f.value)[f.value_len] = '\0';
+	slot->name = line;
+	slot->value = (char *)f.value;
 	return 0;
 }
 
@@ -243,90 +201,81 @@ read_line(struct hreader *r, char *out, size_t outsz)
 	}
 }
 
-static int
-read_chunked(struct hreader *r, struct mreq *q, struct bad *b)
-{
+/* The chunked decoder's source: lines (each at most LINE_MAX_CHUNK bytes,
+ * the trailer section at most HDR_MAX) and bytes from the reader. */
+struct chunk_src {
+	struct hreader *r;
+	struct bad *b;
 	char line[LINE_MAX_CHUNK + 1];
-	size_t total = 0, trailer = 0;
+	size_t trailer;
+	int io; /* the failure was I/O or EOF, not a bad request */
+};
+
+static int
+chunk_line(void *ctx, enum h1_line_kind kind, const char **line, size_t *len)
+{
+	static const char *const bad_line[] = {
+		[H1_LINE_SIZE] = "bad chunk size line",
+		[H1_LINE_DATA_END] = "missing CRLF after chunk data",
+		[H1_LINE_TRAILER] = "bad trailer line",
+	};
+	struct chunk_src *cs = ctx;
 	int rc;
 
-	for (;;) {
-		unsigned long long size = 0;
-		size_t i, nd = 0;
-
-		if ((rc = read_line(r, line, sizeof(line))) == -1)
-			return -2;
-		if (rc == -2)
-			return fail(b, 400, "bad chunk size line");
-		for (i = 0; line[i] != '\0' && isxdigit((unsigned char)line[i]);
-		    i++, nd++) {
-			if (nd >= 15)
-				return fail(b, 413, "chunk too large");
-			size = size * 16 + (unsigned long long)(isdigit(
-			    (unsigned char)line[i]) ? line[i] - '0' :
-			    (tolower((unsigned char)line[i]) - 'a' + 10));
-		}
-		if (nd == 0)
-			return fail(b, 400, "bad chunk size");
-		while (line[i] == ' ' || line[i] == '\t')
-			i++;
-		if (line[i] != '\0' && line[i] != ';')
-			return fail(b, 400, "bad chunk size");
-		if (size == 0)
-			break;
-		if (size > BODY_MAX || total + size > BODY_MAX)
-			return fail(b, 413, "request body larger than 8 MiB");
-		if (read_exact(r, &q->body, (size_t)size) == -1)
-			return -2;
-		total += (size_t)size;
-		if ((rc = read_line(r, line, sizeof(line))) == -1)
-			return -2;
-		if (rc == -2 || line[0] != '\0')
-			return fail(b, 400, "missing CRLF after chunk data");
+	if ((rc = read_line(cs->r, cs->line, sizeof(cs->line))) == -1) {
+		cs->io = 1;
+		return -1;
 	}
-	for (;;) { /* trailer section; fields are read and dropped */
-		if ((rc = read_line(r, line, sizeof(line))) == -1)
-			return -2;
-		if (rc == -2)
-			return fail(b, 400, "bad trailer line");
-		if (line[0] == '\0')
-			return 0;
-		if ((trailer += strlen(line)) > HDR_MAX)
-			return fail(b, 431, "trailer section too large");
-		if (strchr(line, ':') == NULL || line[0] == ' ' ||
-		    line[0] == '\t')
-			return fail(b, 400, "bad trailer line");
-	}
+	if (rc == -2)
+		return fail(cs->b, 400, bad_line[kind]);
+	*line = cs->line;
+	*len = strlen(cs->line);
+	if (kind == H1_LINE_TRAILER && (cs->trailer += *len) > HDR_MAX)
+		return fail(cs->b, 431, "trailer section too large");
+	return 0;
 }
 
-/* Case-insensitive search for a comma-separated token in a header value. */
 static int
-has_token(const char *v, const char *tok)
+chunk_data(void *ctx, struct buf *body, size_t n)
 {
-	size_t n = strlen(tok);
+	struct chunk_src *cs = ctx;
 
-	while (*v) {
-		while (*v == ' ' || *v == '\t' || *v == ',')
-			v++;
-		if (strncasecmp(v, tok, n) == 0) {
-			const char *e = v + n;
-			while (*e == ' ' || *e == '\t')
-				e++;
-			if (*e == ',' || *e == '\0')
-				return 1;
-		}
-		while (*v && *v != ',')
-			v++;
+	if (read_exact(cs->r, body, n) == -1) {
+		cs->io = 1;
+		return -1;
 	}
 	return 0;
 }
 
 static int
+read_chunked(struct hreader *r, struct mreq *q, struct bad *b)
+{
+	struct chunk_src *cs;
+	struct h1_chunk_src src = { chunk_line, chunk_data, NULL };
+	enum h1_chunk_err e;
+	int io;
+
+	if ((cs = calloc(1, sizeof(*cs))) == NULL)
+		return fail(b, 500, "out of memory");
+	cs->r = r;
+	cs->b = b;
+	src.ctx = cs;
+	e = h1_chunked(&src, &q->body, BODY_MAX);
+	io = cs->io;
+	free(cs);
+	if (e == H1_CHUNK_OK)
+		return 0;
+	if (e == H1_CHUNK_IO)
+		return io ? -2 : -1;
+	return fail(b, h1_chunk_status(e), h1_chunk_msg(e));
+}
+
+static int
 read_request(struct hreader *r, struct mreq *q, struct bad *b)
 {
-	size_t hlen, i;
+	size_t hlen, i, nh = 0;
 	char *p, *end, *line;
-	const char *te = NULL, *cl = NULL, *conn_hdr, *expect;
+	const char *te = NULL, *cl = NULL, *expect;
 	int rc, nhost = 0;
 	long got;
 	unsigned long long clen = 0;
@@ -365,12 +314,14 @@ read_request(struct hreader *r, struct mreq *q, struct bad *b)
 	while ((rc = next_line(&p, end, &line)) == 1) {
 		if (line[0] == '\0')
 			break;
-		if (parse_header(line, q, b) == -1)
+		if (parse_header(line, nh < MAX_HEADERS ? &q->hdrs[nh] : NULL,
+		    b) == -1)
 			return -1;
+		q->nhdrs = ++nh;
 	}
 	if (rc == -1)
 		return fail(b, 400, "bare CR in header section");
-	for (i = 0; i < q->nhdrs; i++) {
+	for (i = 0; i < nh; i++) {
 		const char *n = q->hdrs[i].name, *v = q->hdrs[i].value;
 
 		if (strcasecmp(n, "host") == 0)
@@ -380,13 +331,10 @@ read_request(struct hreader *r, struct mreq *q, struct bad *b)
 				return fail(b, 400, "repeated Transfer-Encoding");
 			te = v;
 		} else if (strcasecmp(n, "content-length") == 0) {
-			size_t k;
+			unsigned long long digits;
 
-			if (v[0] == '\0')
+			if (h1_content_length(v, &digits) == -1)
 				return fail(b, 400, "bad Content-Length");
-			for (k = 0; v[k]; k++)
-				if (!isdigit((unsigned char)v[k]))
-					return fail(b, 400, "bad Content-Length");
 			if (cl != NULL && strcmp(cl, v) != 0)
 				return fail(b, 400, "conflicting Content-Length");
 			cl = v;
@@ -396,9 +344,7 @@ read_request(struct hreader *r, struct mreq *q, struct bad *b)
 		return fail(b, 400, "HTTP/1.1 request needs exactly one Host");
 	if (nhost > 1)
 		return fail(b, 400, "repeated Host");
-	conn_hdr = mreq_header(q, "connection");
-	q->keep_alive = q->minor == 1 ? !(conn_hdr && has_token(conn_hdr,
-	    "close")) : (conn_hdr && has_token(conn_hdr, "keep-alive"));
+	q->keep_alive = h1_keep_alive(q->minor, q->hdrs, q->nhdrs);
 	if (te != NULL) {
 		if (cl != NULL)
 			return fail(b, 400,
@@ -408,10 +354,7 @@ read_request(struct hreader *r, struct mreq *q, struct bad *b)
 		if (strcasecmp(te, "chunked") != 0)
 			return fail(b, 501, "unsupported Transfer-Encoding");
 	} else if (cl != NULL) {
-		if (strlen(cl) > 10)
-			return fail(b, 413, "request body larger than 8 MiB");
-		clen = strtoull(cl, NULL, 10);
-		if (clen > BODY_MAX)
+		if (h1_content_length(cl, &clen) != 0 || clen > BODY_MAX)
 			return fail(b, 413, "request body larger than 8 MiB");
 	}
 	expect = mreq_header(q, "expect");
@@ -462,12 +405,7 @@ hreader_free(struct hreader *r)
 const char *
 mreq_header(const struct mreq *q, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < q->nhdrs; i++)
-		if (strcasecmp(q->hdrs[i].name, name) == 0)
-			return q->hdrs[i].value;
-	return NULL;
+	return h1_header(q->hdrs, q->nhdrs, name);
 }
 
 void
@@ -518,4 +456,25 @@ mreq_query_param(const struct mreq *q, const char *name, char *out,
 		p = amp ? amp + 1 : end;
 	}
 	return 0;
+}
+
+int
+mreq_auth_param(const char *a, const char *key, char *out, size_t outsz)
+{
+	const char *p = a;
+	size_t kl = strlen(key), n;
+
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == a || p[-1] == ' ' || p[-1] == ',') && p[kl] == '=') {
+			p += kl + 1;
+			n = strcspn(p, ", ");
+			if (n >= outsz)
+				return -1;
+			memcpy(out, p, n);
+			out[n] = '\0';
+			return 0;
+		}
+		p += kl;
+	}
+	return -1;
 }

@@ -7,7 +7,8 @@
 #include <time.h>
 
 #include "json.h"
-#include "mock.h"
+#include "mock/state.h"
+#include "mock/handler.h"
 
 #define CRED_PATH "/latest/meta-data/iam/security-credentials/"
 #define TTL_MAX 21600
@@ -27,7 +28,7 @@ iso8601_s(long long wall, char *out, size_t outsz)
 }
 
 void
-imds_error(struct mresp *r, int status)
+mimds_error(struct mresp *r, int status)
 {
 	static const struct {
 		int status;
@@ -87,7 +88,7 @@ put_token(const struct mreq *q, struct mresp *r)
 	struct imdstok *t;
 
 	if (ttl < 0) {
-		imds_error(r, 400);
+		mimds_error(r, 400);
 		return;
 	}
 	prune(now);
@@ -163,33 +164,33 @@ credentials(struct mresp *r)
 }
 
 void
-imds_handle(const struct mreq *q, struct mresp *r)
+mimds_handle(const struct mreq *q, struct mresp *r)
 {
 	int is_get = strcmp(q->method, "GET") == 0;
 	const char *role;
 
 	if (strcmp(q->path, "/latest/api/token") == 0) {
 		if (strcmp(q->method, "PUT") != 0)
-			imds_error(r, 405);
+			mimds_error(r, 405);
 		else
 			put_token(q, r);
 		return;
 	}
 	if (strncmp(q->path, CRED_PATH, strlen(CRED_PATH)) != 0) {
-		imds_error(r, 404);
+		mimds_error(r, 404);
 		return;
 	}
 	role = q->path + strlen(CRED_PATH);
 	if (!is_get) {
-		imds_error(r, 405);
+		mimds_error(r, 405);
 		return;
 	}
 	if (!authorized(q)) {
-		imds_error(r, 401);
+		mimds_error(r, 401);
 		return;
 	}
 	if (role[0] != '\0' && strcmp(role, M.imds_role) != 0) {
-		imds_error(r, 404);
+		mimds_error(r, 404);
 		return;
 	}
 	if (role[0] == '\0') {

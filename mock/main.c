@@ -6,10 +6,23 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "mock.h"
+#include "mock/handler.h"
+#include "mock/state.h"
+#include "mock/srv.h"
 #include "mproxy.h"
 #include "tls.h"
 #include "tlssrv.h"
+
+/* The proxy reads its "proxy" section itself (mproxy_load, from the file);
+ * as a scenario part it only declares its keys. */
+static int
+proxy_part_load(const struct json *j, char *why, size_t whysz)
+{
+	(void)j;
+	(void)why;
+	(void)whysz;
+	return 0;
+}
 
 static const char usage[] =
 "usage: vaultdr-mock [--cert FILE --key FILE | --plain] [options]\n"
@@ -31,6 +44,10 @@ static const char usage[] =
 "  --scenario FILE      JSON scenario (below); a bad file exits with 2\n"
 "  --log FILE           JSON lines, one per Vault/Route 53/IMDS request\n"
 "  --state-file FILE    state JSON, rewritten atomically after each change\n"
+"  --latency-ms N       a wide-area network: every Vault, Route 53 and IMDS\n"
+"                       request is answered N ms late, and a new connection\n"
+"                       costs 2N ms more before its first request (TCP and\n"
+"                       TLS 1.2 handshakes); default 0\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version and commit\n"
 "\n"
@@ -187,6 +204,12 @@ main(int argc, char **argv)
 	char why[600];
 	static const char *pflag[] = { "--port-a", "--port-b", "--port-r53",
 		"--port-control", "--port-imds" };
+	/* Scenario sections outside state.c, loaded after route53 and imds. */
+	static const struct scenario_part parts[] = {
+		{ msts_key_allowed, msts_load },
+		{ mecs_key_allowed, mecs_load },
+		{ mproxy_key_allowed, proxy_part_load },
+	};
 
 	M.bind = "127.0.0.1";
 	M.host = "localhost";
@@ -239,6 +262,17 @@ main(int argc, char **argv)
 			logfile = v;
 		else if (strcmp(a, "--state-file") == 0)
 			M.state_file = v;
+		else if (strcmp(a, "--latency-ms") == 0) {
+			char *end;
+
+			M.latency_ms = strtol(v, &end, 10);
+			if (*v == '\0' || *end || M.latency_ms < 0 ||
+			    M.latency_ms > 600000) {
+				fprintf(stderr, "vaultdr-mock: --latency-ms: "
+				    "want 0 to 600000, not '%s'\n", v);
+				return 2;
+			}
+		}
 		else {
 			fprintf(stderr, "vaultdr-mock: %s: unknown option (see "
 			    "--help)\n", a);
@@ -251,7 +285,8 @@ main(int argc, char **argv)
 		    "or --plain (see --help)\n");
 		return 2;
 	}
-	if (state_load(scen, why, sizeof(why)) == -1) {
+	if (state_load(scen, parts, sizeof(parts) / sizeof(parts[0]), why,
+	    sizeof(why)) == -1) {
 		fprintf(stderr, "vaultdr-mock: scenario %s: %s\n",
 		    scen ? scen : "", why);
 		return 2;

@@ -12,7 +12,8 @@
 
 #include "b64.h"
 #include "json.h"
-#include "mock.h"
+#include "mock/state.h"
+#include "mock/handler.h"
 
 #define PROMOTE_WARNING "This cluster is being promoted to a replication " \
 	"primary. Vault will be unavailable for a brief period and will " \
@@ -1176,7 +1177,7 @@ update_primary(int i, const struct mreq *q, struct mresp *r)
 			goto out;
 		}
 	} else {
-		const char *dns = dns_resolved();
+		const char *dns = state_resolved();
 
 		for (k = 0; dns && k < 2; k++)
 			if (same_host(dns, M.cl[k].dns_name))
@@ -1311,7 +1312,7 @@ method_ok(const char *methods, const char *m)
 }
 
 void
-mvault_handle(int i, const struct mreq *q, struct mresp *r)
+mv_handle(int i, const struct mreq *q, struct mresp *r)
 {
 	struct cluster *c = &M.cl[i];
 	const char *p = q->path, *m = q->method;

@@ -13,7 +13,9 @@
 #include <time.h>
 
 #include "json.h"
-#include "mock.h"
+#include "mock/state.h"
+#include "mock/handler.h"
+#include "route53.h" /* r53_name_eq, r53_name_in_zone */
 #include "sigv4.h"
 #include "xml.h"
 
@@ -29,7 +31,7 @@ request_id(struct mresp *r, char id[37])
 }
 
 void
-r53_error(struct mresp *r, int status, const char *code, const char *msg)
+mr53_error(struct mresp *r, int status, const char *code, const char *msg)
 {
 	char id[37];
 
@@ -55,41 +57,8 @@ invalid_batch(struct mresp *r, const char *msg)
 	struct buf m = { 0 };
 
 	buf_printf(&m, "[%s]", msg);
-	r53_error(r, 400, "InvalidChangeBatch", m.data ? m.data : msg);
+	mr53_error(r, 400, "InvalidChangeBatch", m.data ? m.data : msg);
 	buf_free(&m);
-}
-
-static int
-octal(char c)
-{
-	return c >= '0' && c <= '7';
-}
-
-char *
-r53_norm_name(const char *s)
-{
-	size_t n = strlen(s), i, k = 0;
-	char *o = malloc(n + 2);
-
-	if (o == NULL)
-		abort();
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		/* Route 53 writes bytes outside a-z 0-9 - _ as \ooo ('*' is
-		 * \052); a request may too. */
-		if (c == '\\' && octal(s[i + 1]) && octal(s[i + 2]) &&
-		    octal(s[i + 3]) && s[i + 1] <= '3') {
-			c = (unsigned char)((s[i + 1] - '0') * 64 +
-			    (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
-			i += 3;
-		}
-		o[k++] = (char)tolower(c);
-	}
-	if (k == 0 || o[k - 1] != '.')
-		o[k++] = '.';
-	o[k] = '\0';
-	return o;
 }
 
 /* ---- SigV4 ---- */
@@ -126,28 +95,6 @@ amz_time(const char *s)
 	return (long long)timegm(&tm) * 1000;
 }
 
-/* Value of "Key=" in the Authorization parameters, up to ',' (copied). */
-static int
-auth_param(const char *a, const char *key, char *out, size_t outsz)
-{
-	const char *p = a;
-	size_t kl = strlen(key), n;
-
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == a || p[-1] == ' ' || p[-1] == ',') && p[kl] == '=') {
-			p += kl + 1;
-			n = strcspn(p, ", ");
-			if (n >= outsz)
-				return -1;
-			memcpy(out, p, n);
-			out[n] = '\0';
-			return 0;
-		}
-		p += kl;
-	}
-	return -1;
-}
-
 static int
 verify_sigv4(const struct mreq *q, struct mresp *r)
 {
@@ -163,15 +110,15 @@ verify_sigv4(const struct mreq *q, struct mresp *r)
 	int rc = -1, n;
 
 	if (a == NULL || *a == '\0') {
-		r53_error(r, 403, "MissingAuthenticationToken",
+		mr53_error(r, 403, "MissingAuthenticationToken",
 		    "Missing Authentication Token");
 		return -1;
 	}
 	if (strncmp(a, "AWS4-HMAC-SHA256 ", 17) != 0 ||
-	    auth_param(a + 17, "Credential", cred, sizeof(cred)) == -1 ||
-	    auth_param(a + 17, "SignedHeaders", sh, sizeof(sh)) == -1 ||
-	    auth_param(a + 17, "Signature", sig, sizeof(sig)) == -1) {
-		r53_error(r, 403, "IncompleteSignature", "Authorization header "
+	    mreq_auth_param(a + 17, "Credential", cred, sizeof(cred)) == -1 ||
+	    mreq_auth_param(a + 17, "SignedHeaders", sh, sizeof(sh)) == -1 ||
+	    mreq_auth_param(a + 17, "Signature", sig, sizeof(sig)) == -1) {
+		mr53_error(r, 403, "IncompleteSignature", "Authorization header "
 		    "requires 'Credential', 'Signature' and 'SignedHeaders' "
 		    "parameters (AWS4-HMAC-SHA256).");
 		return -1;
@@ -183,13 +130,13 @@ verify_sigv4(const struct mreq *q, struct mresp *r)
 		*p++ = '\0';
 	}
 	if (n != 4 || p != NULL || strcmp(scope[4], "aws4_request") != 0) {
-		r53_error(r, 403, "IncompleteSignature", "Credential must have "
+		mr53_error(r, 403, "IncompleteSignature", "Credential must have "
 		    "exactly 5 slash-delimited elements, e.g. keyid/date/region/"
 		    "service/term");
 		return -1;
 	}
 	if (strcmp(scope[0], M.r53_access_key) != 0) {
-		r53_error(r, 403, "InvalidClientTokenId", "The security token "
+		mr53_error(r, 403, "InvalidClientTokenId", "The security token "
 		    "included in the request is invalid.");
 		return -1;
 	}
@@ -198,12 +145,12 @@ verify_sigv4(const struct mreq *q, struct mresp *r)
 		snprintf(msg, sizeof(msg), "Credential should be scoped to a "
 		    "valid region and service: expected %s/route53, got %.60s/"
 		    "%.60s", M.r53_region, scope[2], scope[3]);
-		r53_error(r, 403, "SignatureDoesNotMatch", msg);
+		mr53_error(r, 403, "SignatureDoesNotMatch", msg);
 		return -1;
 	}
 	date = mreq_header(q, "x-amz-date");
 	if ((t = amz_time(date)) < 0) {
-		r53_error(r, 403, "IncompleteSignature", "Authorization header "
+		mr53_error(r, 403, "IncompleteSignature", "Authorization header "
 		    "requires existence of either a 'X-Amz-Date' or a 'Date' "
 		    "header.");
 		return -1;
@@ -213,14 +160,14 @@ verify_sigv4(const struct mreq *q, struct mresp *r)
 		sigv4_amz_date((now - SKEW_MS) / 1000, ts);
 		snprintf(msg, sizeof(msg), "Signature expired: %s is now "
 		    "earlier than %s (%s - 5 min.)", date, ts, nowts);
-		r53_error(r, 403, "SignatureDoesNotMatch", msg);
+		mr53_error(r, 403, "SignatureDoesNotMatch", msg);
 		return -1;
 	}
 	if (t > now + SKEW_MS) {
 		sigv4_amz_date((now + SKEW_MS) / 1000, ts);
 		snprintf(msg, sizeof(msg), "Signature not yet current: %s is "
 		    "still later than %s (%s + 5 min.)", date, ts, nowts);
-		r53_error(r, 403, "SignatureDoesNotMatch", msg);
+		mr53_error(r, 403, "SignatureDoesNotMatch", msg);
 		return -1;
 	}
 	tok = mreq_header(q, "x-amz-security-token");
@@ -230,7 +177,7 @@ verify_sigv4(const struct mreq *q, struct mresp *r)
 		snprintf(look, sizeof(look), ";%s;", sh);
 		if (tok == NULL || strcmp(tok, M.r53_session_token) != 0 ||
 		    strstr(look, ";x-amz-security-token;") == NULL) {
-			r53_error(r, 403, "InvalidClientTokenId", "The security "
+			mr53_error(r, 403, "InvalidClientTokenId", "The security "
 			    "token included in the request is invalid.");
 			return -1;
 		}
@@ -262,12 +209,12 @@ verify_sigv4(const struct mreq *q, struct mresp *r)
 				    "we calculated does not match the signature "
 				    "you provided. Signed header '%.100s' is not "
 				    "present.", nm);
-				r53_error(r, 403, "SignatureDoesNotMatch", msg);
+				mr53_error(r, 403, "SignatureDoesNotMatch", msg);
 				goto out;
 			}
 		}
 		if (!has_host) {
-			r53_error(r, 403, "IncompleteSignature", "'Host' or "
+			mr53_error(r, 403, "IncompleteSignature", "'Host' or "
 			    "':authority' must be a 'SignedHeader' in the AWS "
 			    "Authorization.");
 			goto out;
@@ -297,7 +244,7 @@ verify_sigv4(const struct mreq *q, struct mresp *r)
 		}
 	}
 mismatch:
-	r53_error(r, 403, "SignatureDoesNotMatch", "The request signature we "
+	mr53_error(r, 403, "SignatureDoesNotMatch", "The request signature we "
 	    "calculated does not match the signature you provided. Check "
 	    "your AWS Secret Access Key and signing method. Consult the "
 	    "service documentation for details.");
@@ -309,43 +256,11 @@ out:
 
 /* ---- records ---- */
 
-static int
-valid_type(const char *t)
-{
-	static const char *types[] = { "A", "AAAA", "CAA", "CNAME", "DS", "MX",
-		"NAPTR", "NS", "PTR", "SOA", "SPF", "SRV", "TXT", NULL };
-	int i;
-
-	for (i = 0; types[i]; i++)
-		if (strcmp(t, types[i]) == 0)
-			return 1;
-	return 0;
-}
-
+/* The name lies in the hosted zone: route53.c's rule, the client's. */
 static int
 in_zone(const char *name)
 {
-	size_t n = strlen(name), z = strlen(M.r53_zone_name);
-
-	if (strcmp(name, M.r53_zone_name) == 0)
-		return 1;
-	return n > z && name[n - z - 1] == '.' &&
-	    strcmp(name + n - z, M.r53_zone_name) == 0;
-}
-
-static int
-host_name_ok(const char *v)
-{
-	size_t i;
-
-	if (*v == '\0' || strstr(v, "://") != NULL || strlen(v) > 255)
-		return 0;
-	for (i = 0; v[i]; i++) {
-		unsigned char c = (unsigned char)v[i];
-		if (!(isalnum(c) || c == '-' || c == '.' || c == '_' || c == '*'))
-			return 0;
-	}
-	return 1;
+	return r53_name_in_zone(name, M.r53_zone_name);
 }
 
 /* The listing key of a name: its labels reversed, each followed by a dot
@@ -407,21 +322,6 @@ rr_cmp(const void *x, const void *y)
 	return c ? c : id_cmp(a->set_id, b->set_id);
 }
 
-void
-r53_rrset_free(struct rrset *r)
-{
-	free(r->name);
-	free(r->type);
-	free(r->set_id);
-	strv_free(&r->values);
-	free(r->failover);
-	free(r->region);
-	free(r->health_check);
-	free(r->alias_zone);
-	free(r->alias_dns);
-	memset(r, 0, sizeof(*r));
-}
-
 static char *
 dup_or_null(const char *s)
 {
@@ -460,7 +360,7 @@ rr_find(const struct rrset *rr, size_t n, const struct rrset *key)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(rr[i].name, key->name) == 0 &&
+		if (r53_name_eq(rr[i].name, key->name) &&
 		    strcmp(rr[i].type, key->type) == 0 &&
 		    str_eq(rr[i].set_id, key->set_id))
 			return (int)i;
@@ -556,141 +456,6 @@ rr_xml(struct buf *b, const struct rrset *r)
 }
 
 static void
-json_opt(struct buf *b, const char *key, const char *v)
-{
-	if (v == NULL)
-		return;
-	buf_printf(b, ",\"%s\":", key);
-	json_append_str(b, v);
-}
-
-void
-r53_rrset_json(struct buf *b, const struct rrset *r)
-{
-	size_t k;
-
-	buf_puts(b, "{\"name\":");
-	json_append_str(b, r->name);
-	buf_puts(b, ",\"type\":");
-	json_append_str(b, r->type);
-	if (r->alias_dns)
-		buf_puts(b, ",\"ttl\":null");
-	else
-		buf_printf(b, ",\"ttl\":%lld", r->ttl);
-	/* "value": the first value, or an alias's target name. */
-	buf_puts(b, ",\"value\":");
-	json_append_str(b, r->alias_dns ? r->alias_dns : r->values.n ?
-	    r->values.v[0] : "");
-	if (r->values.n > 1) {
-		buf_puts(b, ",\"values\":[");
-		for (k = 0; k < r->values.n; k++) {
-			if (k)
-				buf_puts(b, ",");
-			json_append_str(b, r->values.v[k]);
-		}
-		buf_puts(b, "]");
-	}
-	json_opt(b, "set_identifier", r->set_id);
-	if (r->has_weight)
-		buf_printf(b, ",\"weight\":%ld", r->weight);
-	json_opt(b, "failover", r->failover);
-	json_opt(b, "region", r->region);
-	json_opt(b, "health_check_id", r->health_check);
-	if (r->alias_dns) {
-		buf_puts(b, ",\"alias_target\":{\"hosted_zone_id\":");
-		json_append_str(b, r->alias_zone);
-		buf_puts(b, ",\"dns_name\":");
-		json_append_str(b, r->alias_dns);
-		buf_printf(b, ",\"evaluate_target_health\":%s}",
-		    r->alias_eval ? "true" : "false");
-	}
-	buf_puts(b, "}");
-}
-
-int
-r53_rrset_check(const struct rrset *r, char *msg, size_t msgsz)
-{
-	size_t i, k;
-	int routing = (r->has_weight != 0) + (r->failover != NULL) +
-	    (r->region != NULL);
-
-	if (!valid_type(r->type)) {
-		snprintf(msg, msgsz, "Invalid type '%.32s'", r->type);
-		return -1;
-	}
-	if (r->set_id && (r->set_id[0] == '\0' || strlen(r->set_id) > 128)) {
-		snprintf(msg, msgsz, "SetIdentifier must be 1 to 128 "
-		    "characters");
-		return -1;
-	}
-	if (r->set_id ? routing != 1 : routing != 0) {
-		snprintf(msg, msgsz, "RRSet with DNS name %.256s, type %s: a "
-		    "SetIdentifier goes with exactly one of Weight, Region and "
-		    "Failover, and they need a SetIdentifier", r->name, r->type);
-		return -1;
-	}
-	if (r->has_weight && (r->weight < 0 || r->weight > 255)) {
-		snprintf(msg, msgsz, "Weight must be from 0 to 255");
-		return -1;
-	}
-	if (r->failover && strcmp(r->failover, "PRIMARY") &&
-	    strcmp(r->failover, "SECONDARY")) {
-		snprintf(msg, msgsz, "Failover must be PRIMARY or SECONDARY");
-		return -1;
-	}
-	if (r->alias_dns) {
-		if (r->values.n || r->ttl != -1 || r->alias_zone == NULL ||
-		    r->alias_zone[0] == '\0' || r->alias_dns[0] == '\0') {
-			snprintf(msg, msgsz, "RRSet with DNS name %.256s: an alias "
-			    "has a HostedZoneId and a DNSName and no TTL or "
-			    "ResourceRecords", r->name);
-			return -1;
-		}
-		return 0;
-	}
-	if (r->ttl < 0 || r->ttl > 2147483647LL || r->values.n == 0) {
-		snprintf(msg, msgsz, "RRSet with DNS name %.256s: needs a TTL "
-		    "from 0 to 2147483647 and at least one value", r->name);
-		return -1;
-	}
-	for (i = 0; i < r->values.n; i++) {
-		const char *v = r->values.v[i];
-		unsigned char ip[16];
-		size_t vl = strlen(v);
-		const char *why = NULL;
-
-		for (k = 0; k < i; k++)
-			if (strcmp(r->values.v[k], v) == 0)
-				why = "Duplicate Resource Record";
-		if (strcmp(r->type, "A") == 0 && inet_pton(AF_INET, v, ip) != 1)
-			why = "ARRDATAIllegalIPv4Address (Value is not a valid "
-			    "IPv4 address)";
-		if (strcmp(r->type, "AAAA") == 0 &&
-		    inet_pton(AF_INET6, v, ip) != 1)
-			why = "AAAARRDATAIllegalIPv6Address (Value is not a valid "
-			    "IPv6 address)";
-		if ((strcmp(r->type, "TXT") == 0 || strcmp(r->type, "SPF") == 0) &&
-		    (vl < 2 || v[0] != '"' || v[vl - 1] != '"'))
-			why = "InvalidCharacterString (Value should be enclosed "
-			    "in quotation marks)";
-		if (strcmp(r->type, "CNAME") == 0 && !host_name_ok(v))
-			why = "DomainLabelContainsIllegalCharacter (Value is not "
-			    "a host name)";
-		if (why) {
-			snprintf(msg, msgsz, "Invalid Resource Record: 'FATAL "
-			    "problem: %s encountered with '%.200s''", why, v);
-			return -1;
-		}
-	}
-	if (strcmp(r->type, "CNAME") == 0 && r->values.n != 1) {
-		snprintf(msg, msgsz, "RRSet of type CNAME with DNS name %.256s "
-		    "must have exactly one value", r->name);
-		return -1;
-	}
-	return 0;
-}
-
-static void
 change_info(struct buf *b, const struct change *c, const char *comment)
 {
 	char ts[40];
@@ -773,11 +538,11 @@ parse_set(const struct xml_doc *d, int set, struct rrset *o, char *msg,
 	o->ttl = -1;
 	if (children_in_order(d, set, order, msg, msgsz) == -1)
 		return -1;
-	o->name = r53_norm_name(xml_leaf(d, set, "Name") ?
+	o->name = mr53_norm_name(xml_leaf(d, set, "Name") ?
 	    xml_leaf(d, set, "Name") : "");
 	o->type = dup_or_null(xml_leaf(d, set, "Type") ?
 	    xml_leaf(d, set, "Type") : "");
-	if (!valid_type(o->type)) {
+	if (!mr53_valid_type(o->type)) {
 		snprintf(msg, msgsz, "Invalid XML ; value '%.64s' at 'Type' "
 		    "failed to satisfy constraint", o->type);
 		return -1;
@@ -813,7 +578,7 @@ parse_set(const struct xml_doc *d, int set, struct rrset *o, char *msg,
 		o->alias_eval = strcmp(t, "true") == 0;
 		o->alias_zone = dup_or_null(xml_leaf(d, a, "HostedZoneId") ?
 		    xml_leaf(d, a, "HostedZoneId") : "");
-		o->alias_dns = r53_norm_name(xml_leaf(d, a, "DNSName") ?
+		o->alias_dns = mr53_norm_name(xml_leaf(d, a, "DNSName") ?
 		    xml_leaf(d, a, "DNSName") : "");
 		return 0;
 	}
@@ -865,7 +630,7 @@ set_label(char *out, size_t outsz, const struct rrset *s)
 static int
 is_cluster_record(const struct rrset *s, const char *cname)
 {
-	return s->set_id == NULL && strcmp(s->name, cname) == 0 &&
+	return s->set_id == NULL && r53_name_eq(s->name, cname) &&
 	    (strcmp(s->type, "CNAME") == 0 || (s->alias_dns &&
 	    (strcmp(s->type, "A") == 0 || strcmp(s->type, "AAAA") == 0)));
 }
@@ -882,7 +647,7 @@ change_rrsets(const struct mreq *q, struct mresp *r)
 	size_t nrr = 0, i;
 	char msg[700], why[300], label[420];
 	int batch, changes, c, cname_effect = 0;
-	char *cname = r53_norm_name(M.cname), *cname_value = NULL;
+	char *cname = mr53_norm_name(M.cname), *cname_value = NULL;
 	const char *comment = NULL;
 	struct change *nc;
 
@@ -890,12 +655,12 @@ change_rrsets(const struct mreq *q, struct mresp *r)
 	if (xml_parse(q->body.data ? q->body.data : "", q->body.len, &d, why,
 	    sizeof(why)) == -1) {
 		snprintf(msg, sizeof(msg), "Invalid XML ; %s", why);
-		r53_error(r, 400, "InvalidInput", msg);
+		mr53_error(r, 400, "InvalidInput", msg);
 		goto out;
 	}
 	if (strcmp(d.n[0].name, "ChangeResourceRecordSetsRequest") != 0 ||
 	    (d.n[0].ns && strcmp(d.n[0].ns, NS) != 0)) {
-		r53_error(r, 400, "InvalidInput", "Invalid XML ; root element "
+		mr53_error(r, 400, "InvalidInput", "Invalid XML ; root element "
 		    "must be ChangeResourceRecordSetsRequest in namespace " NS);
 		goto out;
 	}
@@ -939,7 +704,7 @@ change_rrsets(const struct mreq *q, struct mresp *r)
 			    "UPSERT]", act);
 			goto bad_input;
 		}
-		r53_rrset_free(&ns);
+		mr53_rrset_free(&ns);
 		if (parse_set(&d, xml_child(&d, c, "ResourceRecordSet"), &ns, msg,
 		    sizeof(msg)) == -1)
 			goto bad_input;
@@ -951,13 +716,13 @@ change_rrsets(const struct mreq *q, struct mresp *r)
 			goto bad_batch;
 		}
 		if (strcmp(ns.type, "CNAME") == 0 &&
-		    strcmp(ns.name, M.r53_zone_name) == 0) {
+		    r53_name_eq(ns.name, M.r53_zone_name)) {
 			snprintf(msg, sizeof(msg), "RRSet of type CNAME with DNS "
 			    "name %.256s is not permitted at apex in zone %s",
 			    ns.name, M.r53_zone_name);
 			goto bad_batch;
 		}
-		if (r53_rrset_check(&ns, msg, sizeof(msg)) == -1)
+		if (mr53_rrset_check(&ns, msg, sizeof(msg)) == -1)
 			goto bad_batch;
 		at = rr_find(rr, nrr, &ns);
 		if (strcmp(act, "CREATE") == 0 && at >= 0) {
@@ -981,12 +746,12 @@ change_rrsets(const struct mreq *q, struct mresp *r)
 			}
 			if (is_cluster_record(&rr[at], cname))
 				cname_effect = 2;
-			r53_rrset_free(&rr[at]);
+			mr53_rrset_free(&rr[at]);
 			rr[at] = rr[--nrr];
 			continue;
 		}
 		for (i = 0; i < nrr; i++) {
-			if ((int)i == at || strcmp(rr[i].name, ns.name) != 0)
+			if ((int)i == at || !r53_name_eq(rr[i].name, ns.name))
 				continue;
 			/* CNAME may not coexist with other types. */
 			if (strcmp(rr[i].type, ns.type) != 0 &&
@@ -1022,7 +787,7 @@ change_rrsets(const struct mreq *q, struct mresp *r)
 			rr = grown;
 			at = (int)nrr++;
 		} else
-			r53_rrset_free(&rr[at]);
+			mr53_rrset_free(&rr[at]);
 		rr[at] = ns;
 		memset(&ns, 0, sizeof(ns));
 		if (is_cluster_record(&rr[at], cname)) {
@@ -1034,7 +799,7 @@ change_rrsets(const struct mreq *q, struct mresp *r)
 	}
 	/* Commit. */
 	for (i = 0; i < M.nrr; i++)
-		r53_rrset_free(&M.rr[i]);
+		mr53_rrset_free(&M.rr[i]);
 	free(M.rr);
 	M.rr = rr;
 	M.nrr = nrr;
@@ -1072,11 +837,11 @@ bad_batch:
 	invalid_batch(r, msg);
 	goto out;
 bad_input:
-	r53_error(r, 400, "InvalidInput", msg);
+	mr53_error(r, 400, "InvalidInput", msg);
 out:
-	r53_rrset_free(&ns);
+	mr53_rrset_free(&ns);
 	for (i = 0; i < nrr; i++)
-		r53_rrset_free(&rr[i]);
+		mr53_rrset_free(&rr[i]);
 	free(rr);
 	free(cname);
 	free(cname_value);
@@ -1102,7 +867,7 @@ get_change(const char *id, struct mresp *r)
 		}
 	snprintf(msg, sizeof(msg), "A change with the specified change ID "
 	    "does not exist: %.64s", id);
-	r53_error(r, 404, "NoSuchChange", msg);
+	mr53_error(r, 404, "NoSuchChange", msg);
 }
 
 static void
@@ -1142,30 +907,30 @@ list_rrsets(const struct mreq *q, struct mresp *r)
 	has_type = mreq_query_param(q, "type", type, sizeof(type), 0);
 	has_id = mreq_query_param(q, "identifier", ident, sizeof(ident), 0);
 	if (has_type && !has_name) {
-		r53_error(r, 400, "InvalidInput", "The input is not valid: "
+		mr53_error(r, 400, "InvalidInput", "The input is not valid: "
 		    "type requires name");
 		return;
 	}
 	if (has_id && !has_type) {
-		r53_error(r, 400, "InvalidInput", "The input is not valid: "
+		mr53_error(r, 400, "InvalidInput", "The input is not valid: "
 		    "identifier requires name and type");
 		return;
 	}
-	if (has_type && !valid_type(type)) {
-		r53_error(r, 400, "InvalidInput", "Invalid type");
+	if (has_type && !mr53_valid_type(type)) {
+		mr53_error(r, 400, "InvalidInput", "Invalid type");
 		return;
 	}
 	if (mreq_query_param(q, "maxitems", mx, sizeof(mx), 0)) {
 		max = strtol(mx, &end, 10);
 		if (mx[0] == '\0' || *end || max < 1 || max > 300) {
-			r53_error(r, 400, "InvalidInput", "maxitems must be an "
+			mr53_error(r, 400, "InvalidInput", "maxitems must be an "
 			    "integer from 1 to 300");
 			return;
 		}
 	}
 	qsort(M.rr, M.nrr, sizeof(*M.rr), rr_cmp);
 	if (has_name)
-		nn = r53_norm_name(name);
+		nn = mr53_norm_name(name);
 	r->status = 200;
 	r->ctype = "text/xml";
 	request_id(r, rid);
@@ -1211,7 +976,7 @@ list_rrsets(const struct mreq *q, struct mresp *r)
 }
 
 void
-r53_handle(const struct mreq *q, struct mresp *r)
+mr53_handle(const struct mreq *q, struct mresp *r)
 {
 	const char *p = q->path, *zone = "/2013-04-01/hostedzone/";
 	size_t zl = strlen(zone);
@@ -1227,7 +992,7 @@ r53_handle(const struct mreq *q, struct mresp *r)
 		    strncmp(id, M.r53_zone_id, n) != 0) {
 			snprintf(msg, sizeof(msg), "No hosted zone found with "
 			    "ID: %.*s", (int)(n > 64 ? 64 : n), id);
-			r53_error(r, 404, "NoSuchHostedZone", msg);
+			mr53_error(r, 404, "NoSuchHostedZone", msg);
 			return;
 		}
 		if (slash == NULL && strcmp(q->method, "GET") == 0) {
@@ -1250,6 +1015,6 @@ r53_handle(const struct mreq *q, struct mresp *r)
 		get_change(p + 19, r);
 		return;
 	}
-	r53_error(r, 404, "UnknownOperationException", "The operation is not "
+	mr53_error(r, 404, "UnknownOperationException", "The operation is not "
 	    "modeled by vaultdr-mock");
 }

@@ -17,7 +17,10 @@
 
 #include "json.h"
 #include "log.h"
-#include "mock.h"
+#include "mock/control.h"
+#include "mock/handler.h"
+#include "mock/srv.h"
+#include "mock/state.h"
 #include "tls.h"
 #include "tlssrv.h"
 
@@ -46,7 +49,11 @@ struct cx {
 	struct conn *c;
 	int fd;
 	int which;
+	long long id;      /* connection number, for the request log */
+	long long recv_ms; /* wall clock the current request was read */
+	int first;         /* the current request is the connection's first */
 };
+static long long next_conn_id;
 
 void
 srv_wake(void)
@@ -137,8 +144,10 @@ srv_set_listener(int which, enum lstate st)
 
 /* Appends s as a JSON string, replacing invalid UTF-8 with U+FFFD so that
  * the log stays valid JSON whatever a client sent. */
+/* s as a JSON string, invalid UTF-8 replaced by U+FFFD (the log is read
+ * by JSON parsers that insist on UTF-8). */
 static void
-append_utf8_str(struct buf *b, const char *s, size_t n)
+write_utf8_str(struct json_writer *w, const char *s, size_t n)
 {
 	struct buf clean = { 0 };
 	size_t i = 0;
@@ -162,32 +171,19 @@ append_utf8_str(struct buf *b, const char *s, size_t n)
 			i++;
 		}
 	}
-	json_append_strn(b, clean.data ? clean.data : "", clean.len);
+	json_strn(w, clean.data ? clean.data : "", clean.len);
 	buf_free(&clean);
 }
 
-static const char *lnames[] = { "a", "b", "route53", "control", "imds" };
-/* One JSON line per request: status is what was sent (0: nothing),
- * applied the status of the real handler's answer when an apply_* or drip
- * fault replaced or withheld it (0: not applicable). */
+/* The request's headers as one object: lower-case names, repeated fields
+ * joined with commas, in first-seen order. */
 static void
-log_request(long long seq, int which, const struct mreq *q, int status,
-    enum fault_action act, int applied)
+write_headers(struct json_writer *w, const struct mreq *q)
 {
-	struct buf b = { 0 };
-	size_t i, k, nout;
+	size_t i, k;
 
-	if (reqlog == NULL)
-		return;
-	buf_printf(&b, "{\"seq\":%lld,\"time_ms\":%lld,\"listener\":\"%s\","
-	    "\"method\":", seq, wall_ms(), lnames[which]);
-	append_utf8_str(&b, q->method, strlen(q->method));
-	buf_puts(&b, ",\"path\":");
-	append_utf8_str(&b, q->path, strlen(q->path));
-	buf_puts(&b, ",\"query\":");
-	append_utf8_str(&b, q->query, strlen(q->query));
-	buf_puts(&b, ",\"headers\":{");
-	for (i = 0, nout = 0; i < q->nhdrs; i++) {
+	json_obj_begin(w);
+	for (i = 0; i < q->nhdrs; i++) {
 		struct buf v = { 0 };
 		char name[256];
 		int dup = 0, first = 1;
@@ -201,10 +197,7 @@ log_request(long long seq, int which, const struct mreq *q, int status,
 		for (k = 0; name[k]; k++)
 			if (name[k] >= 'A' && name[k] <= 'Z')
 				name[k] = (char)(name[k] + 32);
-		if (nout++)
-			buf_puts(&b, ",");
-		json_append_str(&b, name);
-		buf_puts(&b, ":");
+		json_key(w, name);
 		for (k = i; k < q->nhdrs; k++)
 			if (strcasecmp(q->hdrs[k].name, name) == 0) {
 				if (!first)
@@ -212,18 +205,61 @@ log_request(long long seq, int which, const struct mreq *q, int status,
 				buf_puts(&v, q->hdrs[k].value);
 				first = 0;
 			}
-		append_utf8_str(&b, v.data ? v.data : "", v.len);
+		write_utf8_str(w, v.data ? v.data : "", v.len);
 		buf_free(&v);
 	}
-	buf_puts(&b, "},\"body\":");
-	append_utf8_str(&b, q->body.data ? q->body.data : "", q->body.len);
+	json_obj_end(w);
+}
+
+/* One JSON line per request: status is what was sent (0: nothing),
+ * applied the status of the real handler's answer when an apply_* or drip
+ * fault replaced or withheld it (0: not applicable). */
+static void
+log_request(long long seq, const struct cx *x, const struct mreq *q,
+    int status, enum fault_action act, int applied)
+{
+	struct buf b = { 0 };
+	struct json_writer w;
+
+	if (reqlog == NULL)
+		return;
+	json_w_init(&w, &b);
+	json_obj_begin(&w);
+	json_key(&w, "seq");
+	json_int(&w, seq);
+	json_key(&w, "time_ms");
+	json_int(&w, wall_ms());
+	json_key(&w, "recv_ms");
+	json_int(&w, x->recv_ms);
+	json_key(&w, "conn");
+	json_int(&w, x->id);
+	json_key(&w, "new_conn");
+	json_bool(&w, x->first);
+	json_key(&w, "listener");
+	json_str(&w, listener_names[x->which]);
+	json_key(&w, "method");
+	write_utf8_str(&w, q->method, strlen(q->method));
+	json_key(&w, "path");
+	write_utf8_str(&w, q->path, strlen(q->path));
+	json_key(&w, "query");
+	write_utf8_str(&w, q->query, strlen(q->query));
+	json_key(&w, "headers");
+	write_headers(&w, q);
+	json_key(&w, "body");
+	write_utf8_str(&w, q->body.data ? q->body.data : "", q->body.len);
+	json_key(&w, "status");
 	if (status > 0)
-		buf_printf(&b, ",\"status\":%d", status);
+		json_int(&w, status);
 	else
-		buf_puts(&b, ",\"status\":null");
-	if (applied > 0)
-		buf_printf(&b, ",\"applied_status\":%d", applied);
-	buf_printf(&b, ",\"action\":\"%s\"}\n", fault_action_names[act]);
+		json_null(&w);
+	if (applied > 0) {
+		json_key(&w, "applied_status");
+		json_int(&w, applied);
+	}
+	json_key(&w, "action");
+	json_str(&w, fault_action_names[act]);
+	json_obj_end(&w);
+	buf_puts(&b, "\n");
 	pthread_mutex_lock(&log_mu);
 	fwrite(b.data, 1, b.len, reqlog);
 	fflush(reqlog);
@@ -272,7 +308,7 @@ static void
 frame_response(struct buf *b, const struct mresp *r, int head, int keep)
 {
 	char date[64];
-	time_t t = time(NULL);
+	time_t t = (time_t)(wall_ms() / 1000);
 	struct tm tm;
 	int bodyless = r->status == 204 || r->status == 304 ||
 	    r->status < 200;
@@ -353,7 +389,7 @@ fault_response(int which, const struct fault *f, struct mresp *r)
 			r->ctype = "text/xml";
 			buf_puts(&r->body, f->body);
 		} else
-			r53_error(r, f->status, f->aws_code ? f->aws_code :
+			mr53_error(r, f->status, f->aws_code ? f->aws_code :
 			    f->status >= 500 ? "InternalFailure" : "InvalidInput",
 			    f->aws_code && strcmp(f->aws_code, "Throttling") == 0 ?
 			    "Rate exceeded" : "injected fault");
@@ -361,7 +397,7 @@ fault_response(int which, const struct fault *f, struct mresp *r)
 		return;
 	}
 	if (which == L_IMDS) {
-		imds_error(r, f->status);
+		mimds_error(r, f->status);
 		if (f->body) {
 			buf_free(&r->body);
 			buf_puts(&r->body, f->body);
@@ -402,125 +438,6 @@ hold(int fd)
 	}
 }
 
-/* ---- control API ---- */
-
-static void
-control(const struct mreq *q, struct mresp *r)
-{
-	char why[512];
-
-	r->ctype = "application/json";
-	r->status = 200;
-	if (strcmp(q->path, "/health") == 0 && strcmp(q->method, "GET") == 0) {
-		buf_puts(&r->body, "{\"ok\":true}");
-		return;
-	}
-	if (strcmp(q->path, "/state") == 0 && strcmp(q->method, "GET") == 0) {
-		pthread_mutex_lock(&M.mu);
-		state_tick();
-		state_json(&r->body);
-		state_save();
-		pthread_mutex_unlock(&M.mu);
-		return;
-	}
-	if (strcmp(q->path, "/faults") == 0 && strcmp(q->method, "GET") == 0) {
-		size_t i;
-
-		pthread_mutex_lock(&M.mu);
-		buf_puts(&r->body, "[");
-		for (i = 0; i < M.nfaults; i++) {
-			const struct fault *f = &M.faults[i];
-
-			buf_printf(&r->body, "%s{\"listener\":\"%s\","
-			    "\"method\":\"%s\",\"path\":", i ? "," : "",
-			    f->listener < 0 ? "*" : lnames[f->listener],
-			    f->method);
-			json_append_str(&r->body, f->path);
-			buf_printf(&r->body, ",\"action\":\"%s\",\"status\":%d,"
-			    "\"skip_left\":%ld,\"count_left\":%ld}",
-			    fault_action_names[f->action], f->status, f->skip,
-			    f->count);
-		}
-		buf_puts(&r->body, "]");
-		pthread_mutex_unlock(&M.mu);
-		return;
-	}
-	if (strcmp(q->path, "/faults") == 0 && (strcmp(q->method, "POST") == 0 ||
-	    strcmp(q->method, "PUT") == 0)) {
-		struct fault *f;
-		size_t n;
-
-		if (faults_parse(q->body.data ? q->body.data : "", q->body.len,
-		    &f, &n, why, sizeof(why)) == -1) {
-			r->status = 400;
-			buf_puts(&r->body, "{\"error\":");
-			json_append_str(&r->body, why);
-			buf_puts(&r->body, "}");
-			return;
-		}
-		pthread_mutex_lock(&M.mu);
-		faults_free(M.faults, M.nfaults);
-		M.faults = f;
-		M.nfaults = n;
-		pthread_mutex_unlock(&M.mu);
-		buf_printf(&r->body, "{\"ok\":true,\"rules\":%zu}", n);
-		return;
-	}
-	if (strcmp(q->path, "/listener") == 0 && (strcmp(q->method, "POST") == 0 ||
-	    strcmp(q->method, "PUT") == 0)) {
-		struct json j = { 0 };
-		char *name = NULL, *st = NULL;
-		int which = -1, rc = -1;
-		enum lstate ls = LS_UP;
-
-		if (json_parse(&j, q->body.data ? q->body.data : "",
-		    q->body.len) == 0) {
-			json_get_str(&j, 0, "name", &name);
-			json_get_str(&j, 0, "state", &st);
-		}
-		json_free(&j);
-		if (name && strcmp(name, "a") == 0)
-			which = L_A;
-		else if (name && strcmp(name, "b") == 0)
-			which = L_B;
-		else if (name && strcmp(name, "route53") == 0)
-			which = L_R53;
-		else if (name && strcmp(name, "imds") == 0)
-			which = L_IMDS;
-		if (st && strcmp(st, "down") == 0)
-			ls = LS_DOWN;
-		else if (st && strcmp(st, "blackhole") == 0)
-			ls = LS_BLACKHOLE;
-		else if (!st || strcmp(st, "up") != 0)
-			which = -1;
-		free(name);
-		free(st);
-		if (which < 0) {
-			r->status = 400;
-			buf_puts(&r->body, "{\"error\":\"want {\\\"name\\\":"
-			    "\\\"a|b|route53|imds\\\",\\\"state\\\":"
-			    "\\\"up|down|blackhole\\\"}\"}");
-			return;
-		}
-		pthread_mutex_lock(&M.mu);
-		rc = srv_set_listener(which, ls);
-		state_save();
-		pthread_mutex_unlock(&M.mu);
-		if (rc == -1) {
-			r->status = 500;
-			buf_puts(&r->body, "{\"error\":");
-			json_append_str(&r->body, err_get());
-			buf_puts(&r->body, "}");
-			return;
-		}
-		buf_puts(&r->body, "{\"ok\":true}");
-		return;
-	}
-	r->status = 404;
-	buf_puts(&r->body, "{\"error\":\"control API: GET /health, GET /state, "
-	    "GET|POST /faults, POST /listener\"}");
-}
-
 /* ---- connections ---- */
 
 static long
@@ -541,9 +458,9 @@ bad_request(struct cx *x, int status, const char *why)
 	struct mresp r = { 0 };
 
 	if (x->which == L_R53)
-		r53_error(&r, status, "InvalidInput", why);
+		mr53_error(&r, status, "InvalidInput", why);
 	else if (x->which == L_IMDS)
-		imds_error(&r, status);
+		mimds_error(&r, status);
 	else
 		mresp_vault_error(&r, status, why);
 	r.status = status;
@@ -596,13 +513,13 @@ apply(struct cx *x, const struct mreq *q, struct mresp *r)
 		return -1;
 	}
 	if (x->which == L_R53) {
-		if (!sts_handle(q, r))
-			r53_handle(q, r);
+		if (!msts_handle(q, r))
+			mr53_handle(q, r);
 	} else if (x->which == L_IMDS) {
-		if (!ecs_handle(q, r))
-			imds_handle(q, r);
+		if (!mecs_handle(q, r))
+			mimds_handle(q, r);
 	} else
-		mvault_handle(x->which, q, r);
+		mv_handle(x->which, q, r);
 	state_save();
 	pthread_mutex_unlock(&M.mu);
 	return 0;
@@ -622,11 +539,12 @@ serve(struct cx *x, struct mreq *q)
 	int head = strcmp(q->method, "HEAD") == 0;
 
 	if (x->which == L_CONTROL) {
-		control(q, &r);
+		control_handle(q, &r, srv_set_listener);
 		send_response(x->c, &r, head, keep);
 		mresp_free(&r);
 		return keep;
 	}
+	nap(M.latency_ms); /* --latency-ms: the round trip */
 	pthread_mutex_lock(&M.mu);
 	seq = ++M.requests;
 	M.dirty = 1;
@@ -639,18 +557,18 @@ serve(struct cx *x, struct mreq *q)
 		act = FA_BLACKHOLE;
 	switch (act) {
 	case FA_HANGUP:
-		log_request(seq, x->which, q, 0, act, 0);
+		log_request(seq, x, q, 0, act, 0);
 		rc = -1;
 		goto out;
 	case FA_BLACKHOLE:
-		log_request(seq, x->which, q, 0, act, 0);
+		log_request(seq, x, q, 0, act, 0);
 		hold(x->fd);
 		rc = -1;
 		goto out;
 	case FA_GARBAGE: {
 		static const char junk[] = "\x16\x03\x01garbage\x00\xff\xfe"
 		    "SSH-2.0-not-http\r\n\r\n\x01\x02";
-		log_request(seq, x->which, q, 0, act, 0);
+		log_request(seq, x, q, 0, act, 0);
 		conn_write(x->c, junk, sizeof(junk) - 1);
 		rc = 0;
 		goto out;
@@ -680,7 +598,7 @@ serve(struct cx *x, struct mreq *q)
 		}
 		applied = r.status;
 		if (act == FA_APPLY_HANGUP) {
-			log_request(seq, x->which, q, 0, act, applied);
+			log_request(seq, x, q, 0, act, applied);
 			rc = -1;
 			goto out;
 		}
@@ -696,7 +614,7 @@ serve(struct cx *x, struct mreq *q)
 					    f.location);
 			}
 		}
-		log_request(seq, x->which, q, r.status, act, applied);
+		log_request(seq, x, q, r.status, act, applied);
 		if (act == FA_APPLY_DELAY)
 			nap(f.latency_ms);
 		if (act == FA_DRIP) {
@@ -709,7 +627,7 @@ serve(struct cx *x, struct mreq *q)
 	}
 	if (send_response(x->c, &r, head, keep) == -1)
 		rc = -1;
-	log_request(seq, x->which, q, r.status, act, 0);
+	log_request(seq, x, q, r.status, act, 0);
 out:
 	free(f.body);
 	free(f.aws_code);
@@ -725,6 +643,10 @@ conn_thread(void *arg)
 	struct hreader rd = { cx_read, cx_write, x, NULL, 0, 0, 0 };
 	int k, how = 0;
 
+	/* --latency-ms: a new connection's TCP and TLS 1.2 handshakes take
+	 * two more round trips (the TLS handshake runs on the first read). */
+	if (x->which != L_CONTROL)
+		nap(2 * M.latency_ms);
 	for (;;) {
 		struct mreq q;
 		char why[200];
@@ -732,7 +654,9 @@ conn_thread(void *arg)
 
 		rc = hreq_read(&rd, &q, &status, why, sizeof(why));
 		if (rc == 1) {
+			x->recv_ms = wall_ms();
 			how = serve(x, &q);
+			x->first = 0;
 			mreq_free(&q);
 			if (how != 1)
 				break;
@@ -779,6 +703,8 @@ accept_one(int which)
 	}
 	x->fd = fd;
 	x->which = which;
+	x->id = ++next_conn_id;
+	x->first = 1;
 	x->c = conn_accept(fd, which == L_CONTROL || which == L_IMDS ? NULL :
 	    tls, IO_TIMEOUT_MS);
 	if (x->c == NULL) { /* conn_accept closed fd */
@@ -869,10 +795,11 @@ srv_run(void *tls_server, const char *log_file)
 	for (k = 0; k < nconns; k++)
 		shutdown(conns[k].fd, SHUT_RDWR);
 	{
-		struct timespec dl;
+		/* pthread_cond_timedwait takes a CLOCK_REALTIME time. */
+		long long until = wall_ms() + 3000;
+		struct timespec dl = { (time_t)(until / 1000),
+			(long)(until % 1000) * 1000000L };
 
-		clock_gettime(CLOCK_REALTIME, &dl);
-		dl.tv_sec += 3;
 		while (nconns > 0 &&
 		    pthread_cond_timedwait(&conns_cv, &M.mu, &dl) == 0)
 			;

@@ -12,8 +12,9 @@
 
 #include "json.h"
 #include "log.h"
-#include "mock.h"
-#include "mproxy.h"
+#include "mock/state.h"
+#include "route53.h" /* r53_name_eq, r53_name_in_zone */
+#include "net.h"
 #include "tls.h"
 
 /* Token layout only, to walk the members of an object whose keys are data
@@ -23,80 +24,25 @@
 #include <jsmn.h>
 
 struct mock M = { .mu = PTHREAD_MUTEX_INITIALIZER };
+/* The scenario sections other files own (state_load's parts). */
+static const struct scenario_part *scen_parts;
+static size_t nscen_parts;
+const char *const listener_names[L_N] = { "a", "b", "route53", "control",
+	"imds" };
 
 /* ---- small helpers ---- */
 
-int
-strv_add(struct strv *s, const char *str)
-{
-	char **v, *c;
-
-	if ((c = strdup(str)) == NULL)
-		return -1;
-	if ((v = realloc(s->v, (s->n + 1) * sizeof(*v))) == NULL) {
-		free(c);
-		return -1;
-	}
-	s->v = v;
-	s->v[s->n++] = c;
-	return 0;
-}
-
-int
-strv_has(const struct strv *s, const char *str)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], str) == 0)
-			return 1;
-	return 0;
-}
-
-int
-strv_del(struct strv *s, const char *str)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], str) == 0) {
-			free(s->v[i]);
-			memmove(&s->v[i], &s->v[i + 1],
-			    (s->n - i - 1) * sizeof(*s->v));
-			s->n--;
-			return 1;
-		}
-	return 0;
-}
-
-void
-strv_free(struct strv *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
+/* The mock keeps long long milliseconds; the clocks are net.c's. */
 long long
 mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)net_now_ms();
 }
 
 long long
 wall_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)net_wall_ms();
 }
 
 void
@@ -523,7 +469,7 @@ load_record(struct ld *l, int e, const char *key, struct rrset *r)
 		bad(l, "%s: needs \"name\" and \"type\"", key);
 		goto fail;
 	}
-	r->name = r53_norm_name(name);
+	r->name = mr53_norm_name(name);
 	for (char *p = r->type; *p; p++)
 		if (*p >= 'a' && *p <= 'z')
 			*p = (char)(*p - 32);
@@ -558,7 +504,7 @@ load_record(struct ld *l, int e, const char *key, struct rrset *r)
 			    K("alias_target"));
 			goto fail;
 		}
-		r->alias_dns = r53_norm_name(dns);
+		r->alias_dns = mr53_norm_name(dns);
 		free(dns);
 		if (json_find(l->j, e, "ttl") >= 0 || r->values.n) {
 			bad(l, "%s: an alias has no \"ttl\", \"value\" or "
@@ -574,7 +520,7 @@ load_record(struct ld *l, int e, const char *key, struct rrset *r)
 		}
 	}
 #undef K
-	if (r53_rrset_check(r, msg, sizeof(msg)) == -1) {
+	if (mr53_rrset_check(r, msg, sizeof(msg)) == -1) {
 		bad(l, "%s: %s", key, msg);
 		goto fail;
 	}
@@ -606,17 +552,17 @@ load_records(struct ld *l)
 
 		snprintf(key, sizeof(key), "route53.records[%d]", i);
 		if (load_record(l, json_array_elem(l->j, at, i), key, r) == -1) {
-			r53_rrset_free(r);
+			mr53_rrset_free(r);
 			return -1;
 		}
 		for (k = 0; k < M.nrr; k++)
-			if (strcmp(M.rr[k].name, r->name) == 0 &&
+			if (r53_name_eq(M.rr[k].name, r->name) &&
 			    strcmp(M.rr[k].type, r->type) == 0 &&
 			    (M.rr[k].set_id == r->set_id || (M.rr[k].set_id &&
 			    r->set_id && strcmp(M.rr[k].set_id, r->set_id) == 0)))
 				break;
 		if (k < M.nrr) {
-			r53_rrset_free(r);
+			mr53_rrset_free(r);
 			return bad(l, "%s: a record set with that name, type and "
 			    "set_identifier is already listed", key);
 		}
@@ -775,14 +721,15 @@ key_allowed(const char *path)
 		"attach_stuck", "standbys", "perf_standbys", "cluster_name",
 		"health_cluster_id", "generate_forbidden",
 		"attempt_taken_over_after", NULL };
+	size_t k;
 	int i;
 
 	for (i = 0; ok[i]; i++)
 		if (strcmp(path, ok[i]) == 0)
 			return 1;
-	if (sts_key_allowed(path) || ecs_key_allowed(path) ||
-	    mproxy_key_allowed(path))
-		return 1;
+	for (k = 0; k < nscen_parts; k++)
+		if (scen_parts[k].key_allowed(path))
+			return 1;
 	/* token_capabilities' keys are tokens and paths: checked as data. */
 	if (strncmp(path, "token_capabilities.", 19) == 0)
 		return 1;
@@ -906,7 +853,8 @@ set_defaults(void)
 }
 
 int
-state_load(const char *file, char *why, size_t whysz)
+state_load(const char *file, const struct scenario_part *parts,
+    size_t nparts, char *why, size_t whysz)
 {
 	struct json j = { 0 };
 	struct ld l = { &j, why, whysz };
@@ -914,7 +862,10 @@ state_load(const char *file, char *why, size_t whysz)
 	size_t len = 0;
 	long long v;
 	int rc = -1, i, at;
+	size_t part;
 
+	scen_parts = parts;
+	nscen_parts = nparts;
 	set_defaults();
 	M.start_mono = mono_ms();
 	if (file != NULL) {
@@ -1025,10 +976,10 @@ state_load(const char *file, char *why, size_t whysz)
 		M.imds_token = strdup(M.r53_session_token ?
 		    M.r53_session_token : "mock-imds-session-token");
 	M.imds_updated_ms = wall_ms();
-	if (sts_load(j.tok ? &j : NULL, why, whysz) == -1 ||
-	    ecs_load(j.tok ? &j : NULL, why, whysz) == -1)
-		goto out;
-	zn = r53_norm_name(M.r53_zone_name);
+	for (part = 0; part < nparts; part++)
+		if (parts[part].load(j.tok ? &j : NULL, why, whysz) == -1)
+			goto out;
+	zn = mr53_norm_name(M.r53_zone_name);
 	free(M.r53_zone_name);
 	M.r53_zone_name = zn;
 	if (M.rr == NULL && (j.tok == NULL || json_find(&j, 0,
@@ -1037,18 +988,18 @@ state_load(const char *file, char *why, size_t whysz)
 		int p = M.cl[0].primary ? 0 : M.cl[1].primary ? 1 : 0;
 
 		M.rr = calloc(1, sizeof(*M.rr));
-		M.rr[0].name = r53_norm_name(M.cname);
+		M.rr[0].name = mr53_norm_name(M.cname);
 		M.rr[0].type = strdup("CNAME");
 		M.rr[0].ttl = 60;
 		strv_add(&M.rr[0].values, M.cl[p].dns_name);
 		M.nrr = 1;
 	}
 	{
-		char *cn = r53_norm_name(M.cname);
+		char *cn = mr53_norm_name(M.cname);
 		size_t k;
 
 		for (k = 0; k < M.nrr; k++)
-			if (strcmp(M.rr[k].name, cn) == 0 &&
+			if (r53_name_eq(M.rr[k].name, cn) &&
 			    M.rr[k].set_id == NULL && M.dns_initial == NULL) {
 				if (strcmp(M.rr[k].type, "CNAME") == 0 &&
 				    M.rr[k].values.n > 0)
@@ -1338,7 +1289,7 @@ repl_tick(long long now)
 }
 
 const char *
-dns_resolved(void)
+state_resolved(void)
 {
 	size_t i;
 
@@ -1388,17 +1339,14 @@ state_tick(void)
 }
 
 static void
-append_strv(struct buf *b, const struct strv *s)
+write_strv(struct json_writer *w, const struct strv *s)
 {
 	size_t i;
 
-	buf_puts(b, "[");
-	for (i = 0; i < s->n; i++) {
-		if (i)
-			buf_puts(b, ",");
-		json_append_str(b, s->v[i]);
-	}
-	buf_puts(b, "]");
+	json_arr_begin(w);
+	for (i = 0; i < s->n; i++)
+		json_str(w, s->v[i]);
+	json_arr_end(w);
 }
 
 static const char *
@@ -1407,80 +1355,119 @@ lstate_name(enum lstate s)
 	return s == LS_UP ? "up" : s == LS_DOWN ? "down" : "blackhole";
 }
 
-void
-state_json(struct buf *b)
+static void
+write_cluster(struct json_writer *w, int i)
 {
-	size_t i, k;
+	static const char *const transitions[] = { NULL, "promoting",
+		"demoting" };
+	const struct cluster *c = &M.cl[i];
 
-	buf_puts(b, "{\"clusters\":{");
-	for (i = 0; i < 2; i++) {
-		const struct cluster *c = &M.cl[i];
+	json_key(w, c->name);
+	json_obj_begin(w);
+	json_key(w, "mode");
+	json_str(w, c->primary ? "primary" : "secondary");
+	json_key(w, "state");
+	json_str(w, cluster_state(i));
+	json_key(w, "cluster_id");
+	json_str(w, M.cluster_id);
+	json_key(w, "known_secondaries");
+	write_strv(w, &c->known);
+	json_key(w, "primary");
+	json_str(w, c->upstream >= 0 ? M.cl[c->upstream].name : NULL);
+	json_key(w, "secondary_id");
+	json_str(w, c->secondary_id);
+	json_key(w, "attempt_active");
+	json_bool(w, c->attempt);
+	json_key(w, "dr_tokens");
+	json_int(w, (long long)c->dr_tokens.n);
+	json_key(w, "listener");
+	json_str(w, lstate_name(M.lst[i].st));
+	json_key(w, "version");
+	json_str(w, c->version);
+	json_key(w, "transition");
+	json_str(w, transitions[c->transition]);
+	json_key(w, "port");
+	json_int(w, M.lst[i].port);
+	json_key(w, "last_wal");
+	json_int(w, c->last_wal);
+	json_key(w, "last_remote_wal");
+	json_int(w, c->last_remote_wal);
+	json_key(w, "connected");
+	json_bool(w, !c->primary && cluster_connected(i));
+	json_key(w, "wals_lost");
+	if (c->wals_lost >= 0)
+		json_int(w, c->wals_lost);
+	else
+		json_null(w);
+	json_obj_end(w);
+}
 
-		buf_printf(b, "%s\"%s\":{\"mode\":\"%s\",\"state\":\"%s\","
-		    "\"cluster_id\":", i ? "," : "", c->name,
-		    c->primary ? "primary" : "secondary", cluster_state((int)i));
-		json_append_str(b, M.cluster_id);
-		buf_puts(b, ",\"known_secondaries\":");
-		append_strv(b, &c->known);
-		if (c->upstream >= 0)
-			buf_printf(b, ",\"primary\":\"%s\"",
-			    M.cl[c->upstream].name);
-		else
-			buf_puts(b, ",\"primary\":null");
-		buf_puts(b, ",\"secondary_id\":");
-		if (c->secondary_id)
-			json_append_str(b, c->secondary_id);
-		else
-			buf_puts(b, "null");
-		buf_printf(b, ",\"attempt_active\":%s,\"dr_tokens\":%zu,"
-		    "\"listener\":\"%s\",\"version\":",
-		    c->attempt ? "true" : "false", c->dr_tokens.n,
-		    lstate_name(M.lst[i].st));
-		json_append_str(b, c->version);
-		buf_printf(b, ",\"transition\":%s,\"port\":%d",
-		    c->transition == 1 ? "\"promoting\"" :
-		    c->transition == 2 ? "\"demoting\"" : "null", M.lst[i].port);
-		buf_printf(b, ",\"last_wal\":%lld,\"last_remote_wal\":%lld,"
-		    "\"connected\":%s,\"wals_lost\":", c->last_wal,
-		    c->last_remote_wal, !c->primary && cluster_connected((int)i) ?
-		    "true" : "false");
-		if (c->wals_lost >= 0)
-			buf_printf(b, "%lld}", c->wals_lost);
-		else
-			buf_puts(b, "null}");
-	}
-	buf_puts(b, "},\"route53\":{\"records\":[");
-	for (i = 0; i < M.nrr; i++) {
-		if (i)
-			buf_puts(b, ",");
-		r53_rrset_json(b, &M.rr[i]);
-	}
-	buf_puts(b, "],\"changes\":[");
+static void
+write_route53(struct json_writer *w)
+{
+	size_t i;
+
+	json_obj_begin(w);
+	json_key(w, "records");
+	json_arr_begin(w);
+	for (i = 0; i < M.nrr; i++)
+		mr53_rrset_json(w, &M.rr[i]);
+	json_arr_end(w);
+	json_key(w, "changes");
+	json_arr_begin(w);
 	for (i = 0; i < M.nch; i++) {
 		char ts[40];
 
 		iso8601_ms(M.ch[i].submitted_ms, ts, sizeof(ts));
-		buf_printf(b, "%s{\"id\":\"%s\",\"status\":\"%s\","
-		    "\"submitted_at\":\"%s\"}", i ? "," : "", M.ch[i].id,
-		    M.ch[i].insync ? "INSYNC" : "PENDING", ts);
+		json_obj_begin(w);
+		json_key(w, "id");
+		json_str(w, M.ch[i].id);
+		json_key(w, "status");
+		json_str(w, M.ch[i].insync ? "INSYNC" : "PENDING");
+		json_key(w, "submitted_at");
+		json_str(w, ts);
+		json_obj_end(w);
 	}
-	buf_puts(b, "],\"resolved\":");
-	if (dns_resolved())
-		json_append_str(b, dns_resolved());
-	else
-		buf_puts(b, "null");
-	buf_printf(b, "},\"max_primaries_up\":%d,\"two_primaries_up\":%s,"
-	    "\"requests\":%lld,\"listeners\":{", M.max_primaries_up,
-	    M.max_primaries_up >= 2 ? "true" : "false", M.requests);
-	for (k = 0; k < L_N; k++) {
-		static const char *ln[] = { "a", "b", "route53", "control",
-			"imds" };
+	json_arr_end(w);
+	json_key(w, "resolved");
+	json_str(w, state_resolved());
+	json_obj_end(w);
+}
 
-		buf_printf(b, "%s\"%s\":{\"state\":\"%s\",\"port\":%d}",
-		    k ? "," : "", ln[k], lstate_name(M.lst[k].st),
-		    M.lst[k].port);
+void
+state_json(struct buf *b)
+{
+	struct json_writer w;
+	int i;
+
+	json_w_init(&w, b);
+	json_obj_begin(&w);
+	json_key(&w, "clusters");
+	json_obj_begin(&w);
+	for (i = 0; i < 2; i++)
+		write_cluster(&w, i);
+	json_obj_end(&w);
+	json_key(&w, "route53");
+	write_route53(&w);
+	json_key(&w, "max_primaries_up");
+	json_int(&w, M.max_primaries_up);
+	json_key(&w, "two_primaries_up");
+	json_bool(&w, M.max_primaries_up >= 2);
+	json_key(&w, "requests");
+	json_int(&w, M.requests);
+	json_key(&w, "listeners");
+	json_obj_begin(&w);
+	for (i = 0; i < L_N; i++) {
+		json_key(&w, listener_names[i]);
+		json_obj_begin(&w);
+		json_key(&w, "state");
+		json_str(&w, lstate_name(M.lst[i].st));
+		json_key(&w, "port");
+		json_int(&w, M.lst[i].port);
+		json_obj_end(&w);
 	}
-	buf_puts(b, "}}");
+	json_obj_end(&w);
+	json_obj_end(&w);
 }
 
 void

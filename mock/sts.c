@@ -12,7 +12,8 @@
 #include <time.h>
 
 #include "json.h"
-#include "mock.h"
+#include "mock/state.h"
+#include "mock/handler.h"
 #include "sigv4.h"
 
 #define STS_NS "https://sts.amazonaws.com/doc/2011-06-15/"
@@ -51,7 +52,7 @@ static const struct {
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 int
-sts_key_allowed(const char *path)
+msts_key_allowed(const char *path)
 {
 	size_t i;
 
@@ -72,7 +73,7 @@ dflt(char **dst, const char *v)
 }
 
 int
-sts_load(const struct json *j, char *why, size_t whysz)
+msts_load(const struct json *j, char *why, size_t whysz)
 {
 	size_t i;
 	int rc;
@@ -136,7 +137,7 @@ xml_esc(struct buf *b, const char *s)
 }
 
 static void
-sts_error(struct mresp *r, int status, const char *code, const char *msg)
+msts_error(struct mresp *r, int status, const char *code, const char *msg)
 {
 	char id[37];
 
@@ -212,28 +213,6 @@ expiry(long long life_s, char *out, size_t n)
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Value of "Key=" in the Authorization parameters (copied). 0 / -1. */
-static int
-auth_param(const char *a, const char *key, char *out, size_t outsz)
-{
-	const char *p = a;
-	size_t kl = strlen(key), n;
-
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == a || p[-1] == ' ' || p[-1] == ',') && p[kl] == '=') {
-			p += kl + 1;
-			n = strcspn(p, ", ");
-			if (n >= outsz)
-				return -1;
-			memcpy(out, p, n);
-			out[n] = '\0';
-			return 0;
-		}
-		p += kl;
-	}
-	return -1;
-}
-
 /* SigV4 check of an AssumeRole request against the source keys, service
  * sts, region S.region. 0 / -1 (error response written). */
 static int
@@ -254,10 +233,10 @@ verify(const struct mreq *q, struct mresp *r)
 	int n, rc = -1;
 
 	if (a == NULL || strncmp(a, "AWS4-HMAC-SHA256 ", 17) != 0 ||
-	    auth_param(a + 17, "Credential", cred, sizeof(cred)) == -1 ||
-	    auth_param(a + 17, "SignedHeaders", sh, sizeof(sh)) == -1 ||
-	    auth_param(a + 17, "Signature", sig, sizeof(sig)) == -1) {
-		sts_error(r, 403, "MissingAuthenticationToken", "Request is "
+	    mreq_auth_param(a + 17, "Credential", cred, sizeof(cred)) == -1 ||
+	    mreq_auth_param(a + 17, "SignedHeaders", sh, sizeof(sh)) == -1 ||
+	    mreq_auth_param(a + 17, "Signature", sig, sizeof(sig)) == -1) {
+		msts_error(r, 403, "MissingAuthenticationToken", "Request is "
 		    "missing Authentication Token");
 		return -1;
 	}
@@ -268,12 +247,12 @@ verify(const struct mreq *q, struct mresp *r)
 		*p++ = '\0';
 	}
 	if (n != 4 || p != NULL || strcmp(sc[4], "aws4_request") != 0) {
-		sts_error(r, 403, "IncompleteSignature", "Credential must have "
+		msts_error(r, 403, "IncompleteSignature", "Credential must have "
 		    "exactly 5 slash-delimited elements");
 		return -1;
 	}
 	if (strcmp(sc[0], S.src_ak) != 0) {
-		sts_error(r, 403, "InvalidClientTokenId", "The security token "
+		msts_error(r, 403, "InvalidClientTokenId", "The security token "
 		    "included in the request is invalid.");
 		return -1;
 	}
@@ -281,7 +260,7 @@ verify(const struct mreq *q, struct mresp *r)
 		snprintf(msg, sizeof(msg), "Credential should be scoped to a "
 		    "valid region and service: expected %s/sts, got %.60s/%.60s",
 		    S.region, sc[2], sc[3]);
-		sts_error(r, 403, "SignatureDoesNotMatch", msg);
+		msts_error(r, 403, "SignatureDoesNotMatch", msg);
 		return -1;
 	}
 	/* Six fixed-width fields of a 16-byte date: a field that is not a
@@ -290,7 +269,7 @@ verify(const struct mreq *q, struct mresp *r)
 	if (date == NULL || strlen(date) != 16 || sscanf(date,
 	    "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
 	    &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
-		sts_error(r, 403, "IncompleteSignature", "Authorization header "
+		msts_error(r, 403, "IncompleteSignature", "Authorization header "
 		    "requires existence of either a 'X-Amz-Date' or a 'Date' "
 		    "header.");
 		return -1;
@@ -302,11 +281,11 @@ verify(const struct mreq *q, struct mresp *r)
 		sigv4_amz_date(now / 1000, ts);
 		snprintf(msg, sizeof(msg), "Signature expired or not yet "
 		    "current: %s, now %s", date, ts);
-		sts_error(r, 403, "SignatureDoesNotMatch", msg);
+		msts_error(r, 403, "SignatureDoesNotMatch", msg);
 		return -1;
 	}
 	if (S.src_tok && (tok == NULL || strcmp(tok, S.src_tok) != 0)) {
-		sts_error(r, 403, "InvalidClientTokenId", "The security token "
+		msts_error(r, 403, "InvalidClientTokenId", "The security token "
 		    "included in the request is invalid.");
 		return -1;
 	}
@@ -339,7 +318,7 @@ verify(const struct mreq *q, struct mresp *r)
 		}
 	}
 mismatch:
-	sts_error(r, 403, "SignatureDoesNotMatch", "The request signature we "
+	msts_error(r, 403, "SignatureDoesNotMatch", "The request signature we "
 	    "calculated does not match the signature you provided. Check "
 	    "your AWS Secret Access Key and signing method. Consult the "
 	    "service documentation for details.");
@@ -391,7 +370,7 @@ params(const struct mreq *q)
 }
 
 static void
-sts_action(const struct mreq *q, struct mresp *r)
+msts_action(const struct mreq *q, struct mresp *r)
 {
 	const char *ps = params(q);
 	char action[64], role[300], sess[80], ext[300], tok[8192], dur[16];
@@ -400,27 +379,27 @@ sts_action(const struct mreq *q, struct mresp *r)
 	int web;
 
 	if (form_param(ps, "Action", action, sizeof(action)) != 1) {
-		sts_error(r, 400, "MissingAction", "Missing Action");
+		msts_error(r, 400, "MissingAction", "Missing Action");
 		return;
 	}
 	web = strcmp(action, "AssumeRoleWithWebIdentity") == 0;
 	if (!web && strcmp(action, "AssumeRole") != 0) {
 		snprintf(msg, sizeof(msg), "Could not find operation %.60s for "
 		    "version 2011-06-15 in vaultdr-mock", action);
-		sts_error(r, 400, "InvalidAction", msg);
+		msts_error(r, 400, "InvalidAction", msg);
 		return;
 	}
 	if (!web && verify(q, r) == -1)
 		return;
 	if (form_param(ps, "RoleArn", role, sizeof(role)) != 1 ||
 	    form_param(ps, "RoleSessionName", sess, sizeof(sess)) != 1) {
-		sts_error(r, 400, "MissingParameter", "RoleArn and "
+		msts_error(r, 400, "MissingParameter", "RoleArn and "
 		    "RoleSessionName are required");
 		return;
 	}
 	if (strlen(sess) < 2 || strspn(sess, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789+=,.@_-") != strlen(sess)) {
-		sts_error(r, 400, "ValidationError", "1 validation error "
+		msts_error(r, 400, "ValidationError", "1 validation error "
 		    "detected: Value at 'roleSessionName' failed to satisfy "
 		    "constraint");
 		return;
@@ -428,7 +407,7 @@ sts_action(const struct mreq *q, struct mresp *r)
 	if (form_param(ps, "DurationSeconds", dur, sizeof(dur)) == 1) {
 		life = strtol(dur, NULL, 10);
 		if (life < 900 || life > 43200) {
-			sts_error(r, 400, "ValidationError", "DurationSeconds "
+			msts_error(r, 400, "ValidationError", "DurationSeconds "
 			    "must be 900..43200");
 			return;
 		}
@@ -437,13 +416,13 @@ sts_action(const struct mreq *q, struct mresp *r)
 		snprintf(msg, sizeof(msg), "User is not authorized to perform: "
 		    "%s on resource: %.200s", web ?
 		    "sts:AssumeRoleWithWebIdentity" : "sts:AssumeRole", role);
-		sts_error(r, 403, "AccessDenied", msg);
+		msts_error(r, 403, "AccessDenied", msg);
 		return;
 	}
 	if (web) {
 		if (form_param(ps, "WebIdentityToken", tok, sizeof(tok)) != 1 ||
 		    strcmp(tok, S.web_token) != 0) {
-			sts_error(r, 400, "InvalidIdentityToken", "Couldn't "
+			msts_error(r, 400, "InvalidIdentityToken", "Couldn't "
 			    "retrieve verification key from your identity "
 			    "provider");
 			return;
@@ -458,7 +437,7 @@ sts_action(const struct mreq *q, struct mresp *r)
 	    1 || strcmp(ext, S.external_id) != 0)) {
 		snprintf(msg, sizeof(msg), "User is not authorized to perform: "
 		    "sts:AssumeRole on resource: %.200s (ExternalId)", role);
-		sts_error(r, 403, "AccessDenied", msg);
+		msts_error(r, 403, "AccessDenied", msg);
 		return;
 	}
 	creds_xml(r, action, sess, life, "");
@@ -514,7 +493,7 @@ sso_credentials(const struct mreq *q, struct mresp *r)
 }
 
 int
-sts_handle(const struct mreq *q, struct mresp *r)
+msts_handle(const struct mreq *q, struct mresp *r)
 {
 	if (strcmp(q->path, "/federation/credentials") == 0) {
 		sso_credentials(q, r);
@@ -523,9 +502,9 @@ sts_handle(const struct mreq *q, struct mresp *r)
 	if (strcmp(q->path, "/") != 0)
 		return 0;
 	if (strcmp(q->method, "POST") != 0 && strcmp(q->method, "GET") != 0) {
-		sts_error(r, 405, "InvalidAction", "POST or GET");
+		msts_error(r, 405, "InvalidAction", "POST or GET");
 		return 1;
 	}
-	sts_action(q, r);
+	msts_action(q, r);
 	return 1;
 }

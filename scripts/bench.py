@@ -20,7 +20,25 @@ prints one line per figure, `name value unit`:
                                        vaultdr alone)
   binary_size_stripped                 a stripped copy of vaultdr (bytes)
 
-Then one PASS/FAIL line per target. Exits 0 unless a run (or the mock) failed:
+Then the same two commands against a second mock started with
+--latency-ms 50 (every request answered 50 ms late, a new connection 100 ms
+more: TCP and TLS 1.2 handshakes across a WAN):
+
+  failover_wan50, failback_wan50       wall time of each command (s)
+  <command>_wan50_requests             requests the mock served
+  <command>_wan50_seq_requests         sequential requests on the path to the
+                                       Route 53 change (see below)
+  <command>_wan50_seq_round_trips      the same plus 2 per new connection
+                                       among them (the handshakes)
+
+A request is sequential when it had to wait for the previous answer: the
+mock read it (recv_ms) no earlier than it had answered every request the
+command sent before it (time_ms); requests sent together, without waiting
+for each other, count once. The path to the change is every request of the
+command up to and including the first Route 53 ChangeResourceRecordSets
+(POST .../rrset) that is not about the run lock (_vaultdr-lock). These are the round trips a WAN makes the run pay for.
+
+Then one PASS/FAIL line per target (the WAN figures have none yet). Exits 0 unless a run (or the mock) failed:
 the targets are reported, not enforced.
 """
 import json
@@ -42,6 +60,7 @@ TARGET_WALL_S = 1.5
 TARGET_RSS_KIB = 6 * 1024
 TARGET_SIZE = 400 * 1024
 TARGET_CONNS = 1
+WAN_LATENCY_MS = 50
 
 
 def die(msg):
@@ -92,80 +111,124 @@ def count_log(path, start):
     return counts, len(lines)
 
 
-def main():
-    b = sys.argv[1] if len(sys.argv) > 1 else "build"
-    vaultdr = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else "vaultdr")
-    mock = os.path.abspath(sys.argv[3] if len(sys.argv) > 3 else
-                           "mock/vaultdr-mock")
-    os.chdir(TOP)
-    tool = maxrss_tool(b)
-    certs = os.path.join(b, "certs")
-    subprocess.run(["tests/gen-certs.sh", certs], check=True,
-                   stdout=subprocess.DEVNULL)
-    certs = os.path.abspath(certs)
-    work = tempfile.mkdtemp(prefix="vaultdr-bench.")
-    ready = os.path.join(work, "ready.json")
-    reqlog = os.path.join(work, "requests.jsonl")
+def read_log(path, start):
+    """The mock log's entries from line `start` on; returns (entries,
+    lines)."""
+    with open(path, encoding="utf-8") as f:
+        lines = f.readlines()
+    return [json.loads(line) for line in lines[start:]], len(lines)
+
+
+def seq_path(entries):
+    """(sequential requests, sequential round trips) on the path to the
+    first Route 53 change, by the definition in the module docstring."""
+    answered = None  # latest answer time of the requests before
+    nreq = rtt = 0
+    for e in sorted(entries, key=lambda e: (e.get("recv_ms", 0), e["seq"])):
+        if answered is None or e.get("recv_ms", 0) >= answered:
+            nreq += 1
+            rtt += 3 if e.get("new_conn") else 1
+        answered = max(answered or 0, e["time_ms"])
+        if (e.get("listener") == "route53" and e.get("method") == "POST"
+                and e.get("path", "").rstrip("/").endswith("/rrset")
+                and "_vaultdr-lock" not in e.get("body", "")):
+            return nreq, rtt
+    return nreq, rtt
+
+
+def start_mock(mock, certs, work, tag, extra):
+    """Starts a mock with the bench scenario; returns (proc, urls, log)."""
+    ready = os.path.join(work, tag + "-ready.json")
+    reqlog = os.path.join(work, tag + "-requests.jsonl")
     proc = subprocess.Popen(
         [mock, "--cert", certs + "/server.pem", "--key", certs + "/server.key",
          "--scenario", "mock/scenarios/bench.json", "--ready-file", ready,
-         "--log", reqlog], stdout=subprocess.DEVNULL)
-    failed = False
+         "--log", reqlog] + extra, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 5
+    while not (os.path.exists(ready) and os.path.getsize(ready) > 0):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            die("the mock did not start")
+        time.sleep(0.02)
+    with open(ready, encoding="utf-8") as f:
+        return proc, json.load(f), reqlog
+
+
+def stop_mock(proc):
+    proc.terminate()
     try:
-        deadline = time.monotonic() + 5
-        while not (os.path.exists(ready) and os.path.getsize(ready) > 0):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                die("the mock did not start")
-            time.sleep(0.02)
-        with open(ready, encoding="utf-8") as f:
-            urls = json.load(f)
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def setup(work, tag, urls, certs):
+    """The config file and environment for a run against urls."""
+    cfg = os.path.join(work, tag + "-vault_dr.cfg")
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write("[Vault-Cluster-Bench]\n"
+                "bench_primary_vault_cluster_domain=%s\n"
+                "bench_secondary_vault_cluster_domain=%s\n"
+                "bench_cluster_cname=vault.demo.example.test\n"
+                "bench_primary_dns_target=vault-usw2.lb.example.test\n"
+                "bench_secondary_dns_target=vault-use1.lb.example.test\n"
+                "\n[AWS-Route-53]\nHostedZoneID=Z0DEMO0000\n"
+                % (urls["vault_a"], urls["vault_b"]))
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "VAULT_", "VAULTDR_"))}
+    env.update({
+        "VAULT_TOKEN": "demo-vault-token",
+        "VAULT_RECOVERY_KEY_1": "demo-recovery-share-1",
+        "VAULT_RECOVERY_KEY_2": "demo-recovery-share-2",
+        "AWS_ACCESS_KEY_ID": "AKIDDEMOEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "demo-secret-access-key",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ENDPOINT_URL_ROUTE_53": urls["route53"],
+        "VAULT_CACERT": certs + "/ca.pem",
+        "AWS_CA_BUNDLE": certs + "/ca.pem",
+        "VAULTDR_POLL_INTERVAL": "0.2",
+        "VAULTDR_RETRY_BASE": "0.2",
+        "DNS_PROPAGATION_DELAY": "0",
+    })
+    return cfg, env
+
+
+def run_cmd(tool, vaultdr, cfg, env, work, tag, cmd):
+    """One vaultdr command; returns (ok, wall s, peak RSS KiB, stderr
+    path)."""
+    out = os.path.join(work, "%s-%s.out" % (tag, cmd))
+    err = os.path.join(work, "%s-%s.err" % (tag, cmd))
+    code, wall, maxrss = run_child(
+        tool, [vaultdr, "--verbose", "-c", cfg, cmd, "bench"], env, out, err)
+    if code != 0:
+        with open(err, encoding="utf-8", errors="replace") as f:
+            tail = f.read()[-2000:]
+        print("bench: vaultdr %s (%s) exited %d:\n%s" % (cmd, tag, code,
+                                                         tail),
+              file=sys.stderr)
+    return code == 0, wall, maxrss, err
+
+
+def lan(tool, vaultdr, mock, certs, work):
+    """Today's figures against the mock on the loopback; returns (figures,
+    ok)."""
+    proc, urls, reqlog = start_mock(mock, certs, work, "lan", [])
+    ok = True
+    try:
         port_name = {}
         for name in SERVERS:
             port_name[urls[name].rsplit(":", 1)[1].rstrip("/")] = name
-
-        cfg = os.path.join(work, "vault_dr.cfg")
-        with open(cfg, "w", encoding="utf-8") as f:
-            f.write("[Vault-Cluster-Bench]\n"
-                    "bench_primary_vault_cluster_domain=%s\n"
-                    "bench_secondary_vault_cluster_domain=%s\n"
-                    "bench_cluster_cname=vault.demo.example.test\n"
-                    "bench_primary_dns_target=vault-usw2.lb.example.test\n"
-                    "bench_secondary_dns_target=vault-use1.lb.example.test\n"
-                    "\n[AWS-Route-53]\nHostedZoneID=Z0DEMO0000\n"
-                    % (urls["vault_a"], urls["vault_b"]))
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("AWS_", "VAULT_", "VAULTDR_"))}
-        env.update({
-            "VAULT_TOKEN": "demo-vault-token",
-            "VAULT_RECOVERY_KEY_1": "demo-recovery-share-1",
-            "VAULT_RECOVERY_KEY_2": "demo-recovery-share-2",
-            "AWS_ACCESS_KEY_ID": "AKIDDEMOEXAMPLE",
-            "AWS_SECRET_ACCESS_KEY": "demo-secret-access-key",
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_ENDPOINT_URL_ROUTE_53": urls["route53"],
-            "VAULT_CACERT": certs + "/ca.pem",
-            "AWS_CA_BUNDLE": certs + "/ca.pem",
-            "VAULTDR_POLL_INTERVAL": "0.2",
-            "VAULTDR_RETRY_BASE": "0.2",
-            "DNS_PROPAGATION_DELAY": "0",
-        })
-
+        cfg, env = setup(work, "lan", urls, certs)
         fig = []  # (name, value, unit)
         conns = {s: [] for s in SERVERS}
         reqs = dict.fromkeys(SERVERS, 0)
         rss = 0
         logpos = 0
         for cmd in ("failover", "failback"):
-            out = os.path.join(work, cmd + ".out")
-            err = os.path.join(work, cmd + ".err")
-            code, wall, maxrss = run_child(
-                tool, [vaultdr, "--verbose", "-c", cfg, cmd, "bench"], env, out, err)
-            if code != 0:
-                failed = True
-                with open(err, encoding="utf-8", errors="replace") as f:
-                    tail = f.read()[-2000:]
-                print("bench: vaultdr %s exited %d:\n%s" % (cmd, code, tail),
-                      file=sys.stderr)
+            good, wall, maxrss, err = run_cmd(tool, vaultdr, cfg, env, work,
+                                              "lan", cmd)
+            ok = ok and good
             rss = max(rss, maxrss)
             fig.append((cmd + "_wall", "%.2f" % wall, "s"))
             counts, logpos = count_log(reqlog, logpos)
@@ -194,15 +257,63 @@ def main():
                         "count"))
             fig.append(("requests_" + s, str(reqs[s]), "count"))
         fig.append(("peak_rss_kib", str(rss), "KiB"))
+    finally:
+        stop_mock(proc)
+    return fig, ok
+
+
+def wan(tool, vaultdr, mock, certs, work):
+    """failover and failback against a mock with --latency-ms; returns
+    (figures, ok)."""
+    proc, urls, reqlog = start_mock(mock, certs, work, "wan",
+                                    ["--latency-ms", str(WAN_LATENCY_MS)])
+    ok = True
+    fig = []
+    try:
+        cfg, env = setup(work, "wan", urls, certs)
+        logpos = 0
+        for cmd in ("failover", "failback"):
+            good, wall, _, _ = run_cmd(tool, vaultdr, cfg, env, work, "wan",
+                                       cmd)
+            ok = ok and good
+            entries, logpos = read_log(reqlog, logpos)
+            nreq, rtt = seq_path(entries)
+            tag = "%s_wan%d" % (cmd, WAN_LATENCY_MS)
+            fig.append((tag, "%.2f" % wall, "s"))
+            fig.append((tag + "_requests", str(len(entries)), "count"))
+            fig.append((tag + "_seq_requests", str(nreq), "count"))
+            fig.append((tag + "_seq_round_trips", str(rtt), "count"))
+    finally:
+        stop_mock(proc)
+    return fig, ok
+
+
+def main():
+    b = sys.argv[1] if len(sys.argv) > 1 else "build"
+    vaultdr = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else "vaultdr")
+    mock = os.path.abspath(sys.argv[3] if len(sys.argv) > 3 else
+                           "mock/vaultdr-mock")
+    os.chdir(TOP)
+    tool = maxrss_tool(b)
+    certs = os.path.join(b, "certs")
+    subprocess.run(["tests/gen-certs.sh", certs], check=True,
+                   stdout=subprocess.DEVNULL)
+    certs = os.path.abspath(certs)
+    work = tempfile.mkdtemp(prefix="vaultdr-bench.")
+    try:
+        fig, ok_lan = lan(tool, vaultdr, mock, certs, work)
         stripped = os.path.join(work, "vaultdr.stripped")
         shutil.copyfile(vaultdr, stripped)
         subprocess.run(["strip", stripped], check=True)
         size = os.path.getsize(stripped)
         fig.append(("binary_size_stripped", str(size), "bytes"))
+        wfig, ok_wan = wan(tool, vaultdr, mock, certs, work)
+        fig += wfig
         for name, value, unit in fig:
             print("%s %s %s" % (name, value, unit))
 
         values = {n: v for n, v, _ in fig}
+        rss = int(values["peak_rss_kib"])
         targets = [
             ("failover_wall <= %.1f s" % TARGET_WALL_S,
              float(values["failover_wall"]) <= TARGET_WALL_S),
@@ -221,14 +332,8 @@ def main():
             print("%s %s" % ("UNKNOWN" if ok is None else
                              "PASS" if ok else "FAIL", what))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         shutil.rmtree(work, ignore_errors=True)
-    return 1 if failed else 0
+    return 0 if ok_lan and ok_wan else 1
 
 
 if __name__ == "__main__":

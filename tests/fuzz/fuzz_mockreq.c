@@ -5,7 +5,7 @@
  * bit 1: the writer fails, bit 2: '+' is a space, bits 3-7: size of the
  * query parameter buffer). The rest is the byte stream. */
 #include "fuzz.h"
-#include "mock/mock.h"
+#include "mock/handler.h"
 
 struct mem {
 	struct fuzz_pieces in; /* first: the read callback's context */

@@ -1,8 +1,10 @@
 /* test_http_parse.c - http_parse_response over canned bytes, fed whole and
  * one byte at a time. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "h1.h"
 #include "http.h"
 #include "log.h"
 #include "t.h"
@@ -395,6 +397,80 @@ parse_prefixes_and_flips_never_crash(void)
 	CHECK(1);
 }
 
+/* ---- h1.c, the grammar both sides use ------------------------------- */
+
+static void
+h1_request_lines(void)
+{
+	static const struct {
+		const char *line;
+		const char *method, *target;
+		int status; /* 0 = accepted */
+		int minor;
+	} v[] = {
+		{ "GET /v1/sys/health?standbyok=true HTTP/1.1", "GET",
+		    "/v1/sys/health?standbyok=true", 0, 1 },
+		{ "OPTIONS * HTTP/1.0", "OPTIONS", "*", 0, 0 },
+		{ "GET * HTTP/1.1", NULL, NULL, 400, 0 },
+		{ "GET /x HTTP/2.0", NULL, NULL, 505, 0 },
+		{ "GET /x HTTP/1.1x", NULL, NULL, 400, 0 },
+		{ "G(T /x HTTP/1.1", NULL, NULL, 400, 0 },
+		{ "GET /x#f HTTP/1.1", NULL, NULL, 400, 0 },
+		{ "GET  /x HTTP/1.1", NULL, NULL, 400, 0 },
+		{ "GET http://h/x HTTP/1.1", NULL, NULL, 400, 0 },
+		{ "LONGERTHANFIFTEEN /x HTTP/1.1", NULL, NULL, 400, 0 },
+		{ "GET", NULL, NULL, 400, 0 },
+	};
+	struct h1_reqline rl;
+	const char *why;
+	char line[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(line, sizeof(line), "%s", v[i].line);
+		why = NULL;
+		if (!CHECK(h1_request_line(line, &rl, &why) == v[i].status))
+			CHECK_STREQ(v[i].line, "(unexpected status)");
+		if (v[i].status != 0) {
+			CHECK(why != NULL && why[0] != '\0');
+			continue;
+		}
+		CHECK_STREQ(rl.method, v[i].method);
+		CHECK_STREQ(rl.target, v[i].target);
+		CHECK(rl.minor == v[i].minor);
+	}
+}
+
+static void
+h1_fields_and_tokens(void)
+{
+	struct h1_field f;
+	const char *why;
+	struct http_header h10[] = { { "Connection", "Keep-Alive" } };
+	struct http_header h11[] = { { "connection", "te" },
+		{ "Connection", "foo , close" } };
+	unsigned long long n = 7;
+
+	CHECK(h1_field("X-A: \t v w \t", 12, &f, &why) == 0);
+	CHECK(f.name_len == 3 && memcmp(f.name, "X-A", 3) == 0);
+	CHECK(f.value_len == 3 && memcmp(f.value, "v w", 3) == 0);
+	CHECK(h1_field(" X: v", 5, &f, &why) == -1 &&
+	    strstr(why, "folding") != NULL);
+	CHECK(h1_field("X v", 3, &f, &why) == -1);
+	CHECK(h1_field("X\x7f: v", 5, &f, &why) == -1);
+	CHECK(h1_has_token("a, Close ,b", "close") == 1);
+	CHECK(h1_has_token("closed, xclose", "close") == 0);
+	CHECK(h1_keep_alive(1, NULL, 0) == 1);
+	CHECK(h1_keep_alive(0, NULL, 0) == 0);
+	CHECK(h1_keep_alive(0, h10, 1) == 1);
+	CHECK(h1_keep_alive(1, h11, 2) == 0);
+	CHECK_STREQ(h1_header(h11, 2, "CONNECTION"), "te");
+	CHECK(h1_content_length("0012", &n) == 0 && n == 12);
+	CHECK(h1_content_length("", &n) == -1);
+	CHECK(h1_content_length("1 ", &n) == -1);
+	CHECK(h1_content_length("1234567890123456", &n) == -2);
+}
+
 void
 suite_http_parse(void)
 {
@@ -412,4 +488,6 @@ suite_http_parse(void)
 	T_RUN(parse_large_body_ok);
 	T_RUN(parse_read_error_propagates);
 	T_RUN(parse_prefixes_and_flips_never_crash);
+	T_RUN(h1_request_lines);
+	T_RUN(h1_fields_and_tokens);
 }

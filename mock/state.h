@@ -1,83 +1,23 @@
-/* mock.h - vaultdr-mock: two Vault Enterprise DR clusters, Route 53 and EC2
- * instance metadata in one process. Shared state lives in `M` and is guarded
- * by M.mu; every handler (mvault_handle, r53_handle, imds_handle, control)
- * runs with M.mu held and never sleeps. Connection threads read and write
- * outside the lock. */
-#ifndef VAULTDR_MOCK_H
-#define VAULTDR_MOCK_H
+/* state.h - the mock's world: two Vault DR clusters, the Route 53 zone and
+ * its changes, the instance metadata, fault rules and listeners, in one
+ * struct `M` guarded by M.mu, with the scenario loader and the state
+ * dump. Handlers (handler.h) read and change it with M.mu held and never
+ * sleep; connection threads read and write outside the lock. */
+#ifndef VAULTDR_MOCK_STATE_H
+#define VAULTDR_MOCK_STATE_H
 #include <pthread.h>
 #include <stddef.h>
 
 #include "buf.h"
-#include "http.h"
+#include "mock/rrset.h"
+#include "mock/strv.h"
 
 enum mlistener { L_A = 0, L_B = 1, L_R53 = 2, L_CONTROL = 3, L_IMDS = 4,
 	L_N = 5 };
 enum lstate { LS_UP, LS_DOWN, LS_BLACKHOLE };
+/* "a", "b", "route53", "control", "imds" (indexed by enum mlistener). */
+extern const char *const listener_names[L_N];
 
-/* A list of owned strings. */
-struct strv {
-	char **v;
-	size_t n;
-};
-int strv_add(struct strv *s, const char *str); /* copies; 0 / -1 */
-int strv_has(const struct strv *s, const char *str);
-int strv_del(struct strv *s, const char *str); /* 1 removed, 0 absent */
-void strv_free(struct strv *s);
-
-/* One parsed request (mock/hreq.c). Strings point into `raw` or are owned. */
-struct mreq {
-	char *raw;        /* owned copy of the header section */
-	char *method;     /* "GET" ... */
-	char *target;     /* raw request target, e.g. "/v1/x?y=1" (owned) */
-	char *path;       /* target up to '?' (owned) */
-	char *query;      /* after '?', "" if none (owned) */
-	struct http_header *hdrs; /* owned array; names/values point into raw */
-	size_t nhdrs;
-	struct buf body;  /* NUL-terminated; data may be NULL when empty */
-	int minor;        /* HTTP/1.<minor> */
-	int keep_alive;
-};
-const char *mreq_header(const struct mreq *q, const char *name);
-/* First query parameter `name`, percent-decoded into out (truncated to
- * outsz); plus_space: '+' means ' ' (Go form decoding, as Vault does) rather
- * than itself (AWS). 1 found, 0 absent. */
-int mreq_query_param(const struct mreq *q, const char *name, char *out,
-    size_t outsz, int plus_space);
-void mreq_free(struct mreq *q);
-
-/* Buffered reader over a connection (or any byte source, for fuzzing). */
-typedef long (*hreq_read_fn)(void *ctx, void *buf, size_t n);
-typedef int (*hreq_write_fn)(void *ctx, const void *buf, size_t n);
-struct hreader {
-	hreq_read_fn rd;
-	hreq_write_fn wr; /* for "100 Continue"; may be NULL */
-	void *ctx;
-	char *buf;
-	size_t len, off, cap;
-};
-/* Reads one request. 1 = request in q; 0 = clean EOF before a request;
- * -1 = bad request (*status = 400/413/431/501/505, why filled);
- * -2 = I/O error or EOF mid-request. q is always left freeable. */
-int hreq_read(struct hreader *r, struct mreq *q, int *status, char *why,
-    size_t whysz);
-void hreader_free(struct hreader *r);
-
-/* A response being built by a handler. */
-struct mresp {
-	int status;
-	const char *ctype; /* NULL = none */
-	struct buf hdrs;   /* extra "Name: value\r\n" lines */
-	struct buf body;
-};
-void mresp_free(struct mresp *r);
-/* Vault style error body {"errors":[msg]} (msg NULL = empty list). */
-void mresp_vault_error(struct mresp *r, int status, const char *msg);
-/* Vault logical envelope around data_json ("null" or an object). */
-void mresp_vault_ok(struct mresp *r, const char *data_json,
-    const char *wrap_json, const char *warning);
-
-/* --- state (mock/state.c) --- */
 struct wraptok {
 	char *token, *id;
 	int issuer;            /* cluster index */
@@ -133,20 +73,6 @@ struct tokcap {
 };
 
 /* A Route 53 record set, keyed by (name, type, set_id). */
-struct rrset {
-	char *name, *type; /* name lower case with trailing dot */
-	char *set_id;      /* SetIdentifier; NULL for a simple record */
-	long long ttl;     /* -1 for an alias */
-	struct strv values;
-	int has_weight;
-	long weight;
-	char *failover;    /* "PRIMARY" / "SECONDARY" or NULL */
-	char *region;      /* latency routing, or NULL */
-	char *health_check;/* HealthCheckId, or NULL */
-	char *alias_zone, *alias_dns; /* AliasTarget when alias_dns != NULL */
-	int alias_eval;    /* EvaluateTargetHealth */
-};
-
 struct change {
 	char id[16];            /* "C..." */
 	long long submitted_ms; /* wall clock */
@@ -196,6 +122,8 @@ struct mock {
 	/* options */
 	int plain;
 	const char *host, *bind, *state_file;
+	long latency_ms;        /* --latency-ms: per request; 2x more per new
+	                           connection (not on the control API) */
 	/* scenario */
 	struct strv vault_tokens, recovery_keys, batch_tokens;
 	int generate_requires_token;
@@ -241,9 +169,19 @@ void rand_base62(char *out, size_t n);
 void rand_uuid(char out[37]);
 void rand_bytes(void *p, size_t n);
 
-/* Loads the scenario (path NULL = defaults). 0 / -1 with a message naming
- * the key in why. Called once, before threads start. */
-int state_load(const char *path, char *why, size_t whysz);
+/* A scenario section another file owns (STS and SSO: sts.c; container
+ * credentials: ecs.c): the keys that are its ("sts.role_arn": 1), and its
+ * loader (j NULL = defaults only), run after route53 and imds. */
+struct json;
+struct scenario_part {
+	int (*key_allowed)(const char *path);
+	int (*load)(const struct json *j, char *why, size_t whysz);
+};
+/* Loads the scenario (path NULL = defaults), then parts[0..nparts) (kept
+ * for the key checks). 0 / -1 with a message naming the key in why. Called
+ * once, before threads start. */
+int state_load(const char *path, const struct scenario_part *parts,
+    size_t nparts, char *why, size_t whysz);
 /* Completes due promote/demote transitions and Route 53 changes; updates
  * max_primaries_up. Lock held. Returns 1 if anything changed. */
 int state_tick(void);
@@ -261,17 +199,8 @@ const char *cluster_state(int i);
 int cluster_connected(int i);
 /* Connected and in stream-wals: its last_remote_wal follows its primary. */
 int cluster_streaming(int i);
-/* Lower-cased DNS name with a trailing dot, \ooo escapes decoded
- * (malloc'd; never NULL). */
-char *r53_norm_name(const char *s);
-/* Checks one record set as Route 53 validates a change (type, TTL, values
- * per type, alias, routing fields). 0 / -1 with the reason in msg. */
-int r53_rrset_check(const struct rrset *r, char *msg, size_t msgsz);
-void r53_rrset_free(struct rrset *r); /* frees the members */
-/* The record set's JSON object (state file and control API). */
-void r53_rrset_json(struct buf *b, const struct rrset *r);
 /* Value the cluster CNAME resolves to through the INSYNC record, or NULL. */
-const char *dns_resolved(void);
+const char *state_resolved(void);
 /* Parses a fault rule array (JSON text) into *out. 0 / -1 (why). */
 int faults_parse(const char *js, size_t len, struct fault **out, size_t *n,
     char *why, size_t whysz);
@@ -280,35 +209,5 @@ struct json;
 int faults_parse_at(const struct json *j, int idx, struct fault **out,
     size_t *n, char *why, size_t whysz);
 void faults_free(struct fault *f, size_t n);
-
-/* --- handlers, lock held --- */
-void mvault_handle(int cluster, const struct mreq *q, struct mresp *r);
-void r53_handle(const struct mreq *q, struct mresp *r);
-void imds_handle(const struct mreq *q, struct mresp *r);
-/* Plain text IMDS error body for status. */
-void imds_error(struct mresp *r, int status);
-/* Route 53 error XML (ErrorResponse shape). */
-void r53_error(struct mresp *r, int status, const char *code, const char *msg);
-
-/* --- STS + SSO portal (mock/sts.c, on the Route 53 listener) and container
- * credentials (mock/ecs.c, on the IMDS listener) --- */
-/* Scenario keys they own ("sts.role_arn", ...): 1 allowed. */
-int sts_key_allowed(const char *path);
-int ecs_key_allowed(const char *path);
-/* Reads their scenario sections (j NULL = defaults only), after route53.
- * 0 / -1 (why). */
-int sts_load(const struct json *j, char *why, size_t whysz);
-int ecs_load(const struct json *j, char *why, size_t whysz);
-/* 1 = the request was theirs and r holds the answer; 0 = not theirs. Lock
- * held. */
-int sts_handle(const struct mreq *q, struct mresp *r);
-int ecs_handle(const struct mreq *q, struct mresp *r);
-
-/* --- server (mock/srv.c) --- */
-int srv_listen(int which, int port); /* binds M.lst[which]; 0 / -1 (err_set) */
-int srv_set_listener(int which, enum lstate st); /* 0 / -1 */
-/* Runs the accept loop until SIGTERM/SIGINT; returns 0 after a clean stop. */
-int srv_run(void *tls_server, const char *log_file);
-void srv_wake(void);
 
 #endif
