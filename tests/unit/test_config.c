@@ -371,6 +371,66 @@ tls_settings_read_once(void)
 	unsetenv("VAULT_SKIP_VERIFY");
 }
 
+/* The Vault CLI's names are read when ours are unset, and checked. */
+static void
+vault_cli_aliases(void)
+{
+	const char *cfg = CLUSTERS("https://a.example", "https://b.example")
+	    ZONE;
+	struct dr_config c;
+
+	setenv("VAULT_CLIENT_TIMEOUT", "45s", 1);
+	setenv("VAULT_MAX_RETRIES", "2", 1);
+	CHECK(load(cfg, &c) == 0);
+	CHECK(c.io_timeout == 45 && c.max_retries == 2);
+	config_free(&c);
+	setenv("VAULTDR_TIMEOUT", "7", 1);
+	setenv("VAULTDR_MAX_RETRIES", "3", 1);
+	CHECK(load(cfg, &c) == 0);
+	CHECK(c.io_timeout == 7 && c.max_retries == 3); /* ours win */
+	config_free(&c);
+	unsetenv("VAULTDR_TIMEOUT");
+	unsetenv("VAULTDR_MAX_RETRIES");
+	setenv("VAULT_CLIENT_TIMEOUT", "soon", 1);
+	CHECK(load(cfg, &c) == -1);
+	CHECK(strstr(err_get(), "VAULT_CLIENT_TIMEOUT") != NULL);
+	config_free(&c);
+	unsetenv("VAULT_CLIENT_TIMEOUT");
+	unsetenv("VAULT_MAX_RETRIES");
+	CHECK(load(cfg, &c) == 0 && c.io_timeout == 30 && c.max_retries == 10);
+	CHECK(c.hook_timeout == 60);
+	config_free(&c);
+}
+
+/* Hook keys: known, split and checked at load (an executable path). */
+static void
+hook_keys_checked(void)
+{
+	struct dr_config c;
+
+	CHECK(load(CLUSTERS("https://a.example", "https://b.example")
+	    "prod_pre_change_hook=/bin/sh -c 'exit 0'\n"
+	    "prod_post_hook=/bin/true\n" ZONE, &c) == 0);
+	CHECK(warned[0] == '\0');
+	CHECK_STREQ(c.hook[CONFIG_HOOK_PRE_CHANGE], "/bin/sh -c 'exit 0'");
+	CHECK(c.hook[CONFIG_HOOK_FENCE] == NULL);
+	CHECK_STREQ(c.hook[CONFIG_HOOK_POST], "/bin/true");
+	config_free(&c);
+	CHECK(load(CLUSTERS("https://a.example", "https://b.example")
+	    "prod_fence_hook=true\n" ZONE, &c) == -1);
+	CHECK(strstr(err_get(), "prod_fence_hook") != NULL);
+	CHECK(strstr(err_get(), "not a path") != NULL);
+	config_free(&c);
+	CHECK(load(CLUSTERS("https://a.example", "https://b.example")
+	    "prod_post_hook=/nonexistent/hook\n" ZONE, &c) == -1);
+	CHECK(strstr(err_get(), ":5:") != NULL);
+	config_free(&c);
+	CHECK(load(CLUSTERS("https://a.example", "https://b.example")
+	    "prod_post_hook=/bin/true 'open\n" ZONE, &c) == -1);
+	CHECK(strstr(err_get(), "prod_post_hook") != NULL);
+	config_free(&c);
+}
+
 void
 suite_config(void)
 {
@@ -385,4 +445,6 @@ suite_config(void)
 	T_RUN(ttl_decimal_only);
 	T_RUN(durations_bounded);
 	T_RUN(tls_settings_read_once);
+	T_RUN(vault_cli_aliases);
+	T_RUN(hook_keys_checked);
 }
