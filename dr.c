@@ -2285,6 +2285,13 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 		observe(&run, &w, 1);
 		run.state_read = 1;
 		code = do_status(&run, &w);
+		/* The report is the last stdout object; the audit file
+		 * still closes with the summary. */
+		if (log_audit_on()) {
+			struct buf b = { 0 };
+			summary_json(&run, &x, code, "status report", NULL, &b);
+			json_emit(&b, 0);
+		}
 		summarised = 1;
 		goto out;
 	}

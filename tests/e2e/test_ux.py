@@ -532,6 +532,16 @@ def audit_opening_record(c):
     check(r.code == 2 and recs[-1]["event"] == "summary" and
           recs[-1]["exit_code"] == 2 and "VAULT_TOKEN" in recs[-1]["error"],
           "an input error is recorded", recs[-1])
+    r = c.run("--log", path, "status", "test")
+    with open(path) as f:
+        txt = f.read()
+    c.outputs.append(h.Result(0, txt, "", 0))
+    recs = [json.loads(x) for x in txt.splitlines()]
+    check(r.code == 0 and recs[-1]["event"] == "summary" and
+          recs[-1]["command"] == "status" and recs[-1]["exit_code"] == 0,
+          "status closes its audit record with the summary", recs[-1])
+    check(r.out.startswith("vaultdr status test") and "{" not in r.out,
+          "the text report is unchanged", r)
 
 
 @case
