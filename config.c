@@ -236,15 +236,23 @@ config_from_env(struct dr_config *c)
 int
 config_check_schemes(const struct dr_config *c)
 {
-	const char *what[3] = { "the primary cluster URL",
-		"the secondary cluster URL", "the Route 53 endpoint" };
-	const char *url[3] = { c->url[0], c->url[1], c->r53_endpoint };
+	/* Every AWS API endpoint a run may call: STS and SSO sign or carry
+	 * credentials too. (Instance metadata and container credentials are
+	 * plain HTTP by design, limited to local addresses in awscreds.c.) */
+	const char *what[6] = { "the primary cluster URL",
+		"the secondary cluster URL", "the Route 53 endpoint",
+		"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO",
+		"AWS_ENDPOINT_URL" };
+	const char *url[6] = { c->url[0], c->url[1], c->r53_endpoint,
+		getenv("AWS_ENDPOINT_URL_STS"), getenv("AWS_ENDPOINT_URL_SSO"),
+		getenv("AWS_ENDPOINT_URL") };
 	int i;
 
 	if (c->allow_http)
 		return 0;
-	for (i = 0; i < 3; i++)
-		if (url[i] && strncasecmp(url[i], "https://", 8) != 0) {
+	for (i = 0; i < 6; i++)
+		if (url[i] && *url[i] &&
+		    strncasecmp(url[i], "https://", 8) != 0) {
 			err_set("config check: %s %s is not https://: the Vault "
 			    "token, recovery keys and AWS signatures would cross "
 			    "the network in clear. Use https://, or set "

@@ -819,6 +819,57 @@ set_key(br_ssl_client_context *cc, const struct tls_client *tc)
 		    br_ecdsa_sign_asn1_get_default());
 }
 
+
+/* The client's TLS: 1.2 only, forward-secret AEAD suites only (ECDHE with
+ * AES-GCM or ChaCha20-Poly1305, RSA or ECDSA certificates), which every
+ * Vault and AWS endpoint offers. Naming only these, rather than
+ * br_ssl_client_init_full's everything, keeps CBC, 3DES and static-RSA
+ * key exchange out of the protocol and out of the static binary. */
+static void
+client_init_tls12(br_ssl_client_context *cc, br_x509_minimal_context *xc,
+    const br_x509_trust_anchor *tas, size_t ntas)
+{
+	static const uint16_t suites[] = {
+		BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+		BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+		BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+		BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+		BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	};
+	static const struct {
+		int id;
+		const br_hash_class *impl;
+	} hashes[] = {
+		{ br_sha1_ID, &br_sha1_vtable },
+		{ br_sha224_ID, &br_sha224_vtable },
+		{ br_sha256_ID, &br_sha256_vtable },
+		{ br_sha384_ID, &br_sha384_vtable },
+		{ br_sha512_ID, &br_sha512_vtable },
+	};
+	br_ssl_engine_context *eng = &cc->eng;
+	size_t i;
+
+	br_ssl_client_zero(cc);
+	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+	br_ssl_engine_set_suites(eng, suites, sizeof(suites) / sizeof(suites[0]));
+	br_x509_minimal_init(xc, &br_sha256_vtable, tas, ntas);
+	for (i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++) {
+		br_ssl_engine_set_hash(eng, hashes[i].id, hashes[i].impl);
+		br_x509_minimal_set_hash(xc, hashes[i].id, hashes[i].impl);
+	}
+	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
+	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
+	br_ssl_engine_set_default_aes_gcm(eng);
+	br_ssl_engine_set_default_chapol(eng);
+	br_ssl_engine_set_default_rsavrfy(eng);
+	br_ssl_engine_set_default_ecdsa(eng); /* also the curves for ECDHE */
+	br_x509_minimal_set_rsa(xc, br_ssl_engine_get_rsavrfy(eng));
+	br_x509_minimal_set_ecdsa(xc, br_ssl_engine_get_ec(eng),
+	    br_ssl_engine_get_ecdsa(eng));
+	br_ssl_engine_set_x509(eng, &xc->vtable);
+}
+
 /* Client handshake on c->s.fd. 0 / -1 (err_set, c->err). */
 static int
 tls_handshake(struct conn *c, const char *host, struct tls_client *tc)
@@ -840,8 +891,7 @@ tls_handshake(struct conn *c, const char *host, struct tls_client *tc)
 
 	c->no_client_cert = tc->key.type == 0;
 	c->eng = &c->u.cc.eng;
-	br_ssl_client_init_full(&c->u.cc, &c->xc, tc->tas, tc->ntas);
-	br_ssl_engine_set_versions(c->eng, BR_TLS12, BR_TLS12);
+	client_init_tls12(&c->u.cc, &c->xc, tc->tas, tc->ntas);
 	br_ssl_engine_add_flags(c->eng, BR_OPT_NO_RENEGOTIATION);
 	set_key(&c->u.cc, tc);
 

@@ -97,7 +97,8 @@ valgrind:
 	@VAULTDR_WRAP="$(VALGRIND)" VAULTDR_CERTS=$(VG_B)/certs \
 	    VAULTDR_BIN=$(CURDIR)/$(VG_B)/vaultdr \
 	    VAULTDR_MOCK_BIN=$(CURDIR)/$(VG_B)/vaultdr-mock \
-	    scripts/valgrind-e2e.sh failover_planned failback_after_failover
+	    scripts/valgrind-e2e.sh failover_planned failback_after_failover \
+	    test_hardening.py
 
 # ---- lint ------------------------------------------------------------------
 LINT_SRC = $(wildcard *.c mock/*.c tests/unit/*.c tests/fuzz/*.c)

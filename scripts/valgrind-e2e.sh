@@ -1,6 +1,6 @@
 #!/bin/sh
 # make valgrind: runs the named end-to-end cases (substring filters of
-# tests/e2e/test_dr.py) with vaultdr under $VAULTDR_WRAP (valgrind, exit 99
+# tests/e2e/test_dr.py, or whole files named test_*.py) with vaultdr under $VAULTDR_WRAP (valgrind, exit 99
 # on any error or definite leak, which fails the case's exit-code check).
 # Ends with "N passed, N failed".
 set -u
@@ -9,7 +9,12 @@ cd "$top" || exit 2
 : "${VAULTDR_WRAP:?set VAULTDR_WRAP to the valgrind command line}"
 pass=0 fail=0
 for c in "$@"; do
-	python3 tests/e2e/test_dr.py "$c" >"${TMPDIR:-/tmp}/vaultdr-valgrind.$$" 2>&1
+	# "test_x.py" runs a whole file; anything else filters test_dr.py.
+	case $c in
+	*.py) file=tests/e2e/$c filter= ;;
+	*) file=tests/e2e/test_dr.py filter=$c ;;
+	esac
+	python3 "$file" $filter >"${TMPDIR:-/tmp}/vaultdr-valgrind.$$" 2>&1
 	cat "${TMPDIR:-/tmp}/vaultdr-valgrind.$$"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "${TMPDIR:-/tmp}/vaultdr-valgrind.$$" | tail -1)
 	rm -f "${TMPDIR:-/tmp}/vaultdr-valgrind.$$"

@@ -209,6 +209,19 @@ def http_urls_refused(c):
 
 
 @case
+def http_aws_endpoints_refused(c):
+    # STS and SSO get credentials or sign with them: https only, like
+    # Route 53 (the metadata endpoints stay plain HTTP by design).
+    for var in ("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO",
+                "AWS_ENDPOINT_URL"):
+        r = c.run("-n", "failover", "test",
+                  env=c.env(**{var: "http://127.0.0.1:9/"}))
+        check(r.code == 2 and var in r.err and "VAULTDR_ALLOW_HTTP" in r.err,
+              "%s over http:// refused, naming it and the fix" % var, r)
+    check(not c.mock.log(), "nothing sent at all")
+
+
+@case
 def route53_credentials_refused(c):
     for args in (("-n", "failover", "test"), ("failover", "test")):
         r = c.run(*args, env=c.env(AWS_SECRET_ACCESS_KEY="wrong/secret+key"))

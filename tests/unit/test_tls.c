@@ -498,6 +498,40 @@ tls_13_only_server_clear_message(void)
 	tls_client_free(tc);
 }
 
+/* Only forward-secret AEAD suites are offered: a server that has nothing
+ * but CBC with static RSA key exchange is refused at the handshake, and a
+ * server that also has ECDHE-GCM gets that. */
+static void
+tls_only_ecdhe_aead_suites(void)
+{
+	static const char *const cbc[] = { "-tls1_2", "-cipher", "AES128-SHA",
+		NULL };
+	static const char *const gcm[] = { "-tls1_2", "-cipher",
+		"AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256",
+		NULL };
+	struct tls_client *tc = client_ca("ca.pem");
+	int port = tsrv_free_port();
+	pid_t pid = tsrv_openssl(port, tsrv_cert("server.pem"),
+	    tsrv_cert("server.key"), cbc);
+	struct conn *c;
+	enum conn_err e;
+
+	CHECK(pid > 0);
+	CHECK(conn_connect("localhost", port, tc, CT, 2000, &e) == NULL);
+	CHECK(e == CONN_E_TLS);
+	CHECK(strstr(err_get(), "TLS handshake with localhost") != NULL);
+	tsrv_openssl_stop(pid);
+	port = tsrv_free_port();
+	pid = tsrv_openssl(port, tsrv_cert("server.pem"),
+	    tsrv_cert("server.key"), gcm);
+	CHECK(pid > 0);
+	c = conn_connect("localhost", port, tc, CT, 2000, &e);
+	CHECK(c != NULL);
+	conn_close(c);
+	tsrv_openssl_stop(pid);
+	tls_client_free(tc);
+}
+
 static void
 tls_client_cert_required(void)
 {
@@ -592,6 +626,7 @@ suite_tls(void)
 	T_RUN(tls_unknown_ca);
 	T_RUN(tls_wrong_host);
 	T_RUN(tls_server_name_override);
+	T_RUN(tls_only_ecdhe_aead_suites);
 	T_RUN(tls_expired);
 	T_RUN(tls_self_signed_refused_then_skip_verify);
 	T_RUN(tls_ca_dir);
