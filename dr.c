@@ -1937,6 +1937,8 @@ run_hook(struct exec *x, int which, int code, const char *state)
 	snprintf(name, sizeof(name), "%s", phase);
 	summary_json(run, x, code, state, phase, &in);
 	buf_puts(&in, "}\n");
+	if (in.data)
+		secret_redact(in.data); /* stdin too is output */
 	he = (struct hook_env){ cmd_name(run->o->cmd), run->c->env, phase,
 		x->new->url, x->old->url, code };
 	step_begin(run, "hook", NULL, "run the %s hook: %s", phase, cmdline);
