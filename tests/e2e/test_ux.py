@@ -739,8 +739,15 @@ def vault_cli_timeout_and_retries(c):
     check(not changing(c.mock.log()), "nothing changed")
 
 
-# test_dr.py's JSON cases, here validated line by line.
-for _fn in (h.json_output, h.status_report, h.audit_log):
+# The JSON cases of the other suites (default scenario), here validated
+# line by line.
+import test_cli  # noqa: E402
+import test_preflight  # noqa: E402
+import test_safety  # noqa: E402
+for _fn in (h.json_output, h.status_report, h.audit_log,
+            test_cli.options_after_command,
+            test_preflight.status_says_safe_to_switch,
+            test_safety.lock_held_refuses_nothing_changed):
     case(_fn)
 
 
