@@ -680,7 +680,18 @@ struct exec {
 	int pre_hooks_done;      /* the pre-change hook ran (or none is set) */
 	int fence_done;          /* the fence hook ran and exited 0 */
 	char last_change_id[128];/* the Route 53 change of this run */
+	int insync_confirmed;    /* this run saw its change INSYNC */
 };
+
+/* The record names the new primary, but not through a change this run saw
+ * INSYNC: an earlier run may have been stopped while its change was still
+ * PENDING, and no run can know that change's id (issue 17, item 11). */
+static int
+unconfirmed_propagation(const struct exec *x)
+{
+	return x->run->o->cmd != DR_STATUS && !x->insync_confirmed &&
+	    x->w != NULL && x->new != NULL && world_names(x->w, x->new);
+}
 
 /* Execution outcomes. */
 enum { EX_OK, EX_FAIL, EX_REPLAN, EX_INPUT };
@@ -1076,6 +1087,7 @@ wait_insync(struct exec *x)
 		}
 	}
 	step_end(x->run, "ok", "Route 53 change %s is INSYNC", x->change_id);
+	x->insync_confirmed = 1;
 	x->run->change_id[0] = '\0';
 	free(x->change_id);
 	x->change_id = NULL;
@@ -1883,6 +1895,9 @@ summary_json(struct run *run, const struct exec *x, int code,
 		json_field(b, "value", w->rec_ok && w->rec_found ?
 		    w->rec_value : NULL);
 		json_field(b, "names", names(w));
+		if (x && run->o->cmd != DR_STATUS)
+			buf_printf(b, ",\"insync_confirmed\":%s",
+			    x->insync_confirmed ? "true" : "false");
 		buf_puts(b, "},\"lock\":{\"state\":");
 		json_append_str(b, run->lock_taken ? "ours" :
 		    lock_words(w->lock));
@@ -2477,8 +2492,11 @@ finish:
 	else if (fresh) {
 		char d[900];
 		world_describe(&w, c->cname, d, sizeof(d));
-		snprintf(state, sizeof(state), "%s%s", x.attempted ? "" :
-		    "nothing changed; ", d);
+		snprintf(state, sizeof(state), "%s%s%s", x.attempted ? "" :
+		    "nothing changed; ", d, unconfirmed_propagation(&x) ?
+		    "; the CNAME already named the new primary when this run "
+		    "read it: its propagation (Route 53 INSYNC, "
+		    "DNS_PROPAGATION_DELAY) was not confirmed by this run" : "");
 	}
 	if (x.rollback && fresh) {
 		/* Every claim from the final read (Safety 3). */

@@ -321,7 +321,50 @@ def config_file_size_capped(c):
     assert_nothing_changed(c, None)
 
 
-CASES = [environ_scrubbed_in_status, environ_scrubbed_in_dry_run,
+def rerun_after_insync_interrupted(c):
+    """17.11: a run killed while Route 53 still says PENDING; the re-run finds
+    the record already right but cannot confirm that change's propagation
+    (it cannot know its id): the summary says so, text and JSON."""
+    c.mock.faults([{"listener": "route53", "method": "GET",
+                    "path": "/2013-04-01/change/", "action": "blackhole",
+                    "count": 1}])
+    p = subprocess.Popen([h.VAULTDR, "-c", c.cfg, "failover", "test"],
+                         env=env(c, VAULTDR_TIMEOUT="30"), cwd=c.dir,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    deadline = time.time() + 20
+    while not h.requests(c.mock.log(), "GET", "route53", "/change/"):
+        check(time.time() < deadline and p.poll() is None,
+              "the GetChange was never sent")
+        time.sleep(0.02)
+    p.kill()
+    p.communicate()
+    c.mock.faults([])
+    r = c.run("failover", "test", env=env(c))
+    check(r.code == 0, "the re-run converges", r)
+    check("not confirmed by this run" in r.out, "the summary says the "
+          "propagation was not confirmed by this run", r)
+    r = c.run("--json", "failover", "test", env=env(c))
+    summ = [json.loads(x) for x in r.out.splitlines() if x.strip()][-1]
+    check(summ["state"]["record"]["insync_confirmed"] is False,
+          "JSON: insync_confirmed false", summ)
+    check("not confirmed by this run" in summ["message"], "JSON message", summ)
+    st = c.mock.state()
+    check(st["max_primaries_up"] <= 1, "never two primaries", st)
+
+
+def full_run_confirms_insync(c):
+    r = c.run("--json", "failover", "test", env=env(c))
+    check(r.code == 0, "failover", r)
+    summ = [json.loads(x) for x in r.out.splitlines() if x.strip()][-1]
+    check(summ["state"]["record"]["insync_confirmed"] is True,
+          "a run that made the change saw it INSYNC", summ)
+    check("not confirmed" not in summ["message"], "no such note", summ)
+
+
+CASES = [rerun_after_insync_interrupted, full_run_confirms_insync,
+         environ_scrubbed_in_status, environ_scrubbed_in_dry_run,
          vault_echo_cut_json_status, vault_echo_cut_failover_error,
          route53_echo_cut_json_status, same_cluster_twice_refused,
          url_fragment_query_userinfo_refused, same_dns_target_refused,

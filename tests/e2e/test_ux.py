@@ -76,7 +76,8 @@ STATE = obj({
                              "lag_wals": opt(t_int)})),
     "record": obj({"name": t_str, "value": opt(t_str),
                    "names": one_of("primary", "secondary", "other", "absent",
-                                   "unknown")}),
+                                   "unknown"),
+                   "insync_confirmed?": t_bool}),
     "lock": obj({"state": t_str, "holder": opt(t_str)}),
 })
 SUMMARY = {"command": opt(one_of("failover", "failback", "status")),
