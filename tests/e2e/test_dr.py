@@ -207,6 +207,7 @@ class Case:
                            stdin=subprocess.DEVNULL, capture_output=True,
                            text=True, timeout=timeout, start_new_session=True)
         r = Result(p.returncode, p.stdout, p.stderr, time.time() - t0)
+        r.from_vaultdr = True  # its JSON lines are checked against the schema
         self.outputs.append(r)
         return r
 
@@ -884,6 +885,14 @@ def main(cases=None, make_scenario=None):
                 for s in secrets:
                     check(s not in r.out and s not in r.err,
                           "a secret (%s...) appeared in vaultdr's output" % s[:6], r)
+            # Every JSON line vaultdr printed, in every suite, against the
+            # schema documented in vaultdr.1 (kept in test_ux.py).
+            import test_ux
+            for r in c.outputs:
+                if getattr(r, "from_vaultdr", False):
+                    for line in r.out.splitlines():
+                        if line.startswith("{"):
+                            test_ux.validate_line(line)
             passed += 1
             print("ok   %s (%.1fs)" % (fn.__name__, time.time() - t0))
         except Skip as e:
