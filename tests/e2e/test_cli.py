@@ -58,7 +58,34 @@ def closed_stdout_does_not_leak(c):
     h.assert_failed_over(c, r)
 
 
-CASES = [options_after_command, double_dash_ends_options, version_names_commit,
+def status_exit_codes(c):
+    """DESIGN: status exits 0 only when both answer, exactly one is DR
+    primary, the other its attached secondary and the CNAME names the
+    primary; 1 otherwise."""
+    r = c.run("status", "test")
+    h.check(r.code == 0, "healthy pair: status exits 0", r)
+    c.mock.listener("a", "down")
+    r = c.run("status", "test")
+    h.check(r.code == 1 and "unreachable" in r.out,
+            "a cluster unreachable: status exits 1 and says so", r)
+    c.mock.listener("a", "up")
+    h.check(h.changing(c.mock.log()) == [], "status changes nothing")
+
+
+def status_two_primaries(c):
+    s = h.scenario()
+    s["clusters"]["b"]["mode"] = "primary"
+    c2 = h.Case("two_primaries", s)
+    try:
+        r = c2.run("status", "test")
+        c.outputs.append(r)
+        h.check(r.code == 1, "two DR primaries: status exits 1", r)
+        h.check(h.changing(c2.mock.log()) == [], "status changes nothing")
+    finally:
+        c2.close()
+
+
+CASES = [status_exit_codes, status_two_primaries, options_after_command, double_dash_ends_options, version_names_commit,
          closed_stdout_does_not_leak]
 
 if __name__ == "__main__":
