@@ -22,7 +22,7 @@ ASAN_B := build-asan
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -g -O1
 HARD_WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
-HARD_CPPFLAGS = -D_DEFAULT_SOURCE -DVAULTDR_VERSION='"$(VERSION)"' -I. \
+HARD_CPPFLAGS = -D_DEFAULT_SOURCE -DVAULTDR_VERSION='"$(VERSION)"' -DVAULTDR_COMMIT='"$(COMMIT)"' -I. \
 	-I/usr/include/bearssl
 # Everything but main(), the musl-only compat shim and the mock.
 HARD_SRC := $(filter-out compat.c,$(CORE) $(APP))
