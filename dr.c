@@ -821,6 +821,24 @@ promote_side(struct exec *x, struct world_side *s, const char *step,
 	}
 }
 
+/* The end of one poll in every wait: the progress line, the lock's
+ * renewal, the poll interval. 0; -1 when stopped or the lock was lost (on a
+ * stop, err_set "stopped by signal while waiting for <a><b><c>"), with the
+ * step ended as interrupted. */
+static int
+wait_next(struct exec *x, struct wait_progress *wp, const char *state,
+    const char *a, const char *b, const char *c)
+{
+	wait_progress(x->run, wp, state, 0);
+	if (lock_keep(x->run) == 0 &&
+	    wait_sleep(x->run, wp, x->run->c->poll_interval) == 0)
+		return 0;
+	if (retry_stop_requested)
+		err_set("stopped by signal while waiting for %s%s%s", a, b, c);
+	step_end(x->run, "failed", "interrupted");
+	return -1;
+}
+
 /* Waits until s is an active DR primary behind its load balancer
  * (Safety 7; vault_ready polls). 0 / -1. */
 static int
@@ -852,15 +870,8 @@ wait_ready(struct exec *x, struct world_side *s)
 			step_end(x->run, "failed", "not ready");
 			return -1;
 		}
-		wait_progress(x->run, &wp, last, 0);
-		if (lock_keep(x->run) == -1 ||
-		    wait_sleep(x->run, &wp, c->poll_interval) == -1) {
-			if (retry_stop_requested)
-				err_set("stopped by signal while waiting for the "
-				    "%s", s->label);
-			step_end(x->run, "failed", "interrupted");
+		if (wait_next(x, &wp, last, "the ", s->label, "") == -1)
 			return -1;
-		}
 	}
 }
 
@@ -915,15 +926,9 @@ wait_stream(struct exec *x)
 			step_end(x->run, "failed", "not streaming");
 			return -1;
 		}
-		wait_progress(x->run, &wp, last, 0);
-		if (lock_keep(x->run) == -1 ||
-		    wait_sleep(x->run, &wp, c->poll_interval) == -1) {
-			if (retry_stop_requested)
-				err_set("stopped by signal while waiting for the "
-				    "%s to stream", x->old->label);
-			step_end(x->run, "failed", "interrupted");
+		if (wait_next(x, &wp, last, "the ", x->old->label,
+		    " to stream") == -1)
 			return -1;
-		}
 	}
 }
 
@@ -1076,15 +1081,8 @@ wait_insync(struct exec *x)
 			step_end(x->run, "failed", "not INSYNC");
 			return -1;
 		}
-		wait_progress(x->run, &wp, "PENDING", 0);
-		if (lock_keep(x->run) == -1 ||
-		    wait_sleep(x->run, &wp, c->poll_interval) == -1) {
-			if (retry_stop_requested)
-				err_set("stopped by signal while waiting for "
-				    "Route 53");
-			step_end(x->run, "failed", "interrupted");
+		if (wait_next(x, &wp, "PENDING", "", "Route 53", "") == -1)
 			return -1;
-		}
 	}
 	step_end(x->run, "ok", "Route 53 change %s is INSYNC", x->change_id);
 	x->insync_confirmed = 1;
@@ -1291,15 +1289,9 @@ catch_up(struct exec *x, long long wal)
 			snprintf(st, sizeof(st), "WAL %lld of %lld", got, wal);
 		else
 			snprintf(st, sizeof(st), "WAL unknown of %lld", wal);
-		wait_progress(x->run, &wp, st, 0);
-		if (lock_keep(x->run) == -1 ||
-		    wait_sleep(x->run, &wp, c->poll_interval) == -1) {
-			if (retry_stop_requested)
-				err_set("stopped by signal while waiting for the "
-				    "%s to catch up", x->new->label);
-			step_end(x->run, "failed", "interrupted");
+		if (wait_next(x, &wp, st, "the ", x->new->label,
+		    " to catch up") == -1)
 			return -1;
-		}
 	}
 }
 
