@@ -347,74 +347,92 @@ served_by(const struct rfc2136 *c, const struct dns_server *srv,
 	return 1;
 }
 
+/* The servers that must serve a change: check_servers, else the zone's NS
+ * set (each on port 53). 0 / -1 (err_set). */
+static int
+check_set(const struct rfc2136 *c, const char *const *check_servers,
+    long long deadline, struct dns_server *srv, size_t *nsrv)
+{
+	struct rfc2136_rrset set;
+	struct rfc2136 cc;
+	size_t i;
+
+	*nsrv = 0;
+	if (check_servers) {
+		for (; check_servers[*nsrv]; (*nsrv)++) {
+			if (*nsrv == RFC2136_MAX_VALUES) {
+				err_set("more than %d check servers",
+				    RFC2136_MAX_VALUES);
+				return -1;
+			}
+			if (dns_server_parse(&srv[*nsrv], check_servers[*nsrv])
+			    == -1)
+				return -1;
+		}
+		return 0;
+	}
+	if (query(bounded(&cc, c, deadline), &c->server, c->key, c->zone,
+	    DNS_T_NS, &set) == -1)
+		return -1;
+	memset(srv, 0, sizeof(*srv) * RFC2136_MAX_VALUES);
+	for (i = 0; i < (size_t)set.n; i++, (*nsrv)++) {
+		snprintf(srv[i].host, sizeof(srv[i].host), "%s", set.value[i]);
+		memcpy(srv[i].port, "53", 3);
+	}
+	if (*nsrv == 0) {
+		err_set("zone %s has no NS records", c->zone);
+		return -1;
+	}
+	return 0;
+}
+
+int
+rfc2136_served(const struct rfc2136 *c, const char *name, int type,
+    const char *value, uint32_t since_serial, const char *const *check_servers,
+    long long deadline, char *note, size_t notesz)
+{
+	struct dns_server srv[RFC2136_MAX_VALUES];
+	struct rfc2136_rrset set;
+	struct rfc2136 cc;
+	size_t nsrv, i;
+	int ok;
+
+	/* the primary first: its serial must have moved past since_serial */
+	ok = query(bounded(&cc, c, deadline), &c->server, c->key, c->zone,
+	    DNS_T_SOA, &set) == 0;
+	if (!ok || set.n != 1 || !serial_gt(set.soa_serial, since_serial)) {
+		snprintf(note, notesz, "%s", !ok ? err_get() : set.n == 1 ?
+		    "the primary's serial has not advanced" :
+		    "the primary serves no SOA");
+		return 0;
+	}
+	if (check_set(c, check_servers, deadline, srv, &nsrv) == -1)
+		return -1;
+	for (i = 0; i < nsrv; i++)
+		if (!served_by(c, &srv[i], name, type, value, set.soa_serial,
+		    deadline, note, notesz))
+			return 0;
+	return 1;
+}
+
 int
 rfc2136_wait_served(const struct rfc2136 *c, const char *name, int type,
     const char *value, uint32_t since_serial, const char *const *check_servers,
     int timeout_ms, int poll_ms)
 {
-	struct dns_server srv[RFC2136_MAX_VALUES];
-	struct rfc2136_rrset set;
-	struct rfc2136 cc;
 	long long deadline = retry_now_ms() + timeout_ms;
 	char note[512] = "";
-	size_t nsrv = 0, i;
-	uint32_t serial;
-	int done[RFC2136_MAX_VALUES] = { 0 }, left;
+	int rc;
 
-	/* the primary first: its serial must have moved past since_serial */
-	for (;;) {
-		int ok = query(bounded(&cc, c, deadline), &c->server, c->key,
-		    c->zone, DNS_T_SOA, &set) == 0;
-		if (ok && set.n == 1 && serial_gt(set.soa_serial, since_serial))
-			break;
-		snprintf(note, sizeof(note), "%s", !ok ? err_get() :
-		    set.n == 1 ? "the primary's serial has not advanced" :
-		    "the primary serves no SOA");
+	while ((rc = rfc2136_served(c, name, type, value, since_serial,
+	    check_servers, deadline, note, sizeof(note))) == 0) {
 		if (retry_now_ms() + poll_ms > deadline ||
-		    retry_sleep(poll_ms / 1000.0) == -1)
-			goto timeout;
-	}
-	serial = set.soa_serial;
-	if (check_servers) {
-		for (; check_servers[nsrv]; nsrv++)
-			if (nsrv == RFC2136_MAX_VALUES ||
-			    dns_server_parse(&srv[nsrv], check_servers[nsrv]) ==
-			    -1) {
-				if (nsrv == RFC2136_MAX_VALUES)
-					err_set("more than %d check servers",
-					    RFC2136_MAX_VALUES);
-				return -1;
-			}
-	} else {
-		if (query(bounded(&cc, c, deadline), &c->server, c->key,
-		    c->zone, DNS_T_NS, &set) == -1)
-			return -1;
-		memset(srv, 0, sizeof(srv));
-		for (i = 0; i < (size_t)set.n; i++, nsrv++) {
-			snprintf(srv[i].host, sizeof(srv[i].host), "%s",
-			    set.value[i]);
-			memcpy(srv[i].port, "53", 3);
-		}
-		if (nsrv == 0) {
-			err_set("zone %s has no NS records", c->zone);
+		    retry_sleep(poll_ms / 1000.0) == -1) {
+			err_set("%s %s not served after %d s%s: %s",
+			    dns_type_name(type), name, timeout_ms / 1000,
+			    retry_stop_requested ? " (stopped)" : "", note);
 			return -1;
 		}
 	}
-	for (;;) {
-		left = 0;
-		for (i = 0; i < nsrv; i++)
-			if (!done[i] && !(done[i] = served_by(c, &srv[i], name,
-			    type, value, serial, deadline, note,
-			    sizeof(note))))
-				left++;
-		if (left == 0)
-			return 0;
-		if (retry_now_ms() + poll_ms > deadline ||
-		    retry_sleep(poll_ms / 1000.0) == -1)
-			break;
-	}
-timeout:
-	err_set("%s %s not served after %d s%s: %s", dns_type_name(type), name,
-	    timeout_ms / 1000, retry_stop_requested ? " (stopped)" : "", note);
-	return -1;
+	return rc == 1 ? 0 : -1;
 }

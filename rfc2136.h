@@ -20,6 +20,7 @@
  * must never send the UPDATE again blindly. */
 #ifndef VAULTDR_RFC2136_H
 #define VAULTDR_RFC2136_H
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dns.h"
@@ -100,6 +101,15 @@ int rfc2136_lock_release(const struct rfc2136 *c, const char *lock_name,
 int rfc2136_wait_served(const struct rfc2136 *c, const char *name, int type,
     const char *value, uint32_t since_serial, const char *const *check_servers,
     int timeout_ms, int poll_ms);
+
+/* One poll of the same check, for a caller that runs its own wait loop
+ * (progress lines, lock renewal): every exchange ends by deadline (absolute,
+ * retry_now_ms()). 1 served; 0 not yet (note says what lags or what failed);
+ * -1 when the check cannot be made (a bad check server, the NS set
+ * unreadable; err_set). */
+int rfc2136_served(const struct rfc2136 *c, const char *name, int type,
+    const char *value, uint32_t since_serial, const char *const *check_servers,
+    long long deadline, char *note, size_t notesz);
 
 /* "OK", "FAILED", "CONFLICT", "UNKNOWN". */
 const char *rfc2136_outcome_name(int outcome);
