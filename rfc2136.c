@@ -10,6 +10,14 @@
 #include "retry.h"
 #include "rfc2136.h"
 
+static _Thread_local int refused; /* see rfc2136_refused() */
+
+int
+rfc2136_refused(void)
+{
+	return refused;
+}
+
 const char *
 rfc2136_outcome_name(int outcome)
 {
@@ -56,6 +64,7 @@ exchange(const struct rfc2136 *c, const struct dns_server *srv,
 	size_t maclen = 0;
 	int sent = 0, rc = RFC2136_UNKNOWN, v;
 
+	refused = 0;
 	if (dns_w_end(w) == -1)
 		return RFC2136_FAILED;
 	if (key && tsig_sign(key, w->b, &w->len, sizeof(w->b),
@@ -75,6 +84,7 @@ exchange(const struct rfc2136 *c, const struct dns_server *srv,
 		    out, mac, maclen, (uint64_t)time(NULL));
 		if (v != TSIG_OK) {
 			err_prefix("%s port %s", srv->host, srv->port);
+			refused = v != TSIG_INVALID;
 			rc = v == TSIG_REJECTED ? RFC2136_FAILED :
 			    RFC2136_UNKNOWN;
 			goto out;
@@ -111,12 +121,14 @@ query(const struct rfc2136 *c, const struct dns_server *srv,
 		goto out;
 	}
 	if (m->rcode != DNS_R_NOERROR && m->rcode != DNS_R_NXDOMAIN) {
+		refused = m->rcode == DNS_R_REFUSED || m->rcode == DNS_R_NOTAUTH;
 		err_set("reading %s %s from %s port %s: the server answered %s",
 		    dns_type_name(type), name, srv->host, srv->port,
 		    dns_rcode_name(m->rcode));
 		goto out;
 	}
 	if (!(m->flags & DNS_F_AA)) {
+		refused = 1;
 		err_set("reading %s %s from %s port %s: the answer is not "
 		    "authoritative (is it the zone's server?)",
 		    dns_type_name(type), name, srv->host, srv->port);
@@ -238,6 +250,7 @@ rfc2136_replace(const struct rfc2136 *c, const char *name, int type,
 		rc = RFC2136_UNKNOWN;
 		break;
 	default:
+		refused = m->rcode == DNS_R_REFUSED || m->rcode == DNS_R_NOTAUTH;
 		err_set("UPDATE %s %s: the server answered %s%s",
 		    dns_type_name(type), name, dns_rcode_name(m->rcode),
 		    m->rcode == DNS_R_REFUSED ? " (does update-policy grant "

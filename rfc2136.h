@@ -111,6 +111,13 @@ int rfc2136_served(const struct rfc2136 *c, const char *name, int type,
     const char *value, uint32_t since_serial, const char *const *check_servers,
     long long deadline, char *note, size_t notesz);
 
+/* 1 when this thread's last failed read or change failed because the
+ * server refused us: a TSIG error (BADSIG, BADKEY, BADTIME), REFUSED,
+ * NOTAUTH, or a server that is not authoritative for the zone. That is a
+ * matter of configuration (key, update-policy, server), not of the
+ * network. 0 otherwise. */
+int rfc2136_refused(void);
+
 /* "OK", "FAILED", "CONFLICT", "UNKNOWN". */
 const char *rfc2136_outcome_name(int outcome);
 
