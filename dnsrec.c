@@ -84,9 +84,8 @@ r53_read(struct dnsrec *d, struct dnsrec_set *out)
 		snprintf(out->value.target, sizeof(out->value.target), "%s",
 		    value);
 	} else if (r53_alias_one(sets, n, &out->value)) {
-		out->shape = DNSREC_ONE;
+		out->shape = DNSREC_ONE; /* other keeps the words */
 		out->ttl = -1;
-		out->other[0] = '\0';
 	} else
 		out->shape = out->other[0] ? DNSREC_OTHER : DNSREC_ABSENT;
 	/* GetHostedZone once per run: the name must lie in the zone. A
@@ -200,7 +199,8 @@ static const struct dnsrec_ops r53_ops = { r53_usable, r53_read,
 	r53_change_rec, r53_served, r53_lk_read, r53_lk_take, r53_lk_renew,
 	r53_lk_release };
 static const struct dnsrec_words r53_words = { "Route 53", "UPSERT",
-	"INSYNC", "PENDING", "allow route53:ChangeResourceRecordSets on it" };
+	"INSYNC", "PENDING", "allow route53:ChangeResourceRecordSets on it",
+	"Route 53", "the AWS credentials, their permissions or the hosted zone id" };
 
 void
 dnsrec_route53(struct dnsrec *d, struct r53 *r, const char *name)
@@ -450,7 +450,9 @@ static const struct dnsrec_ops rfc_ops = { rfc_usable, rfc_read, rfc_change,
 	rfc_served, rfc_lk_read, rfc_lk_take, rfc_lk_renew, rfc_lk_release };
 static const struct dnsrec_words rfc_words = { "DNS server", "UPDATE",
 	"served", "not served yet", "grant the TSIG key the TXT record in the "
-	"zone's update-policy" };
+	"zone's update-policy", "DNS", "the TSIG key (the tsig_key_file, "
+	"tsig_key_name, tsig_algorithm settings or VAULTDR_TSIG_SECRET), the "
+	"zone's update-policy or the dns_server setting" };
 
 int
 dnsrec_rfc2136(struct dnsrec *d, const struct dr_config *c, int read_only)

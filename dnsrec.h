@@ -54,7 +54,8 @@ struct dnsrec_set {
 	int shape;                 /* enum dnsrec_shape */
 	struct dnsrec_value value; /* DNSREC_ONE */
 	long ttl;                  /* DNSREC_ONE; -1 for an alias */
-	char other[512];           /* DNSREC_OTHER: "<name> holds ..." */
+	char other[512];           /* DNSREC_OTHER, or DNSREC_ONE of a kind
+	                              other than CNAME: "<name> holds ..." */
 	int in_zone;               /* 1 the name lies in the zone, 0 not,
 	                              -1 not known (zone not read) */
 	char zone[DNSREC_NAME_MAX];/* the zone's name, when known */
@@ -84,6 +85,8 @@ struct dnsrec_words {
 	const char *served;   /* "INSYNC" / "served" */
 	const char *pending;  /* "PENDING" / "not served yet" */
 	const char *lock_fix; /* how to grant the lock when refused */
+	const char *check;    /* "Route 53" / "DNS": "<check> check: ..." */
+	const char *fix;      /* what to fix when reads are refused */
 };
 
 struct dnsrec {
