@@ -1,9 +1,10 @@
 /* test_dnsrec.c - the DNS backend seam: <env>_dns_provider and the rfc2136
  * keys in config.c (checked at load, errors naming file:line and key), the
  * TSIG key from a BIND key file or VAULTDR_TSIG_SECRET (never shown), and
- * dnsrec.c's rfc2136 backend set up from a config. The backends' wire
- * behaviour is tested against a real BIND 9 (tests/e2e/test_dns_engine.py)
- * and the mock's Route 53 (every other e2e suite). */
+ * dnsrec.c's backends: rfc2136 set up from a config, Route 53 against a
+ * scripted server (the record set's shapes, the zone check, outcomes). The
+ * rfc2136 wire behaviour is tested against a real BIND 9
+ * (tests/e2e/test_dns_engine.py). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "log.h"
 #include "t.h"
 #include "tsig.h"
+#include "tsrv.h"
 
 #define SECRET_B64 "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTAxMjM="
 
@@ -222,6 +224,126 @@ rfc2136_key_file(void)
 	config_free(&c);
 }
 
+/* ---- the Route 53 backend against a scripted server ---- */
+
+#define R53NS "xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\""
+#define LIST(sets) "<ListResourceRecordSetsResponse " R53NS \
+	"><ResourceRecordSets>" sets "</ResourceRecordSets><IsTruncated>false" \
+	"</IsTruncated><MaxItems>300</MaxItems></ListResourceRecordSetsResponse>"
+#define ZONE_DOC "<GetHostedZoneResponse " R53NS "><HostedZone><Id>" \
+	"/hostedzone/Z1</Id><Name>lab.example.</Name><CallerReference>x" \
+	"</CallerReference><Config><PrivateZone>false</PrivateZone></Config>" \
+	"<ResourceRecordSetCount>3</ResourceRecordSetCount></HostedZone>" \
+	"<DelegationSet><NameServers><NameServer>ns.example</NameServer>" \
+	"</NameServers></DelegationSet></GetHostedZoneResponse>"
+
+static char rbuf[8][2048];
+
+static const char *
+xml_reply(int i, int status, const char *body)
+{
+	snprintf(rbuf[i], sizeof(rbuf[i]), "HTTP/1.1 %d X\r\nContent-Type: "
+	    "text/xml\r\nContent-Length: %zu\r\n\r\n%s", status,
+	    strlen(body), body);
+	return rbuf[i];
+}
+
+/* Runs dnsrec_read over Route 53 answering steps; 0 / -1 as it returned. */
+static int
+r53_read_with(const struct tsrv_step *st, size_t n, struct dnsrec_set *set,
+    struct dnsrec *d)
+{
+	struct http_client_config cfg = { 0 };
+	struct secret ak = { 0 }, sk = { 0 }, tok = { 0 };
+	struct http_client *http;
+	struct tsrv s;
+	struct r53 r;
+	char ep[64];
+	int rc;
+
+	if (tsrv_start(&s, NULL, NULL, st, n) == -1)
+		return -2;
+	cfg.connect_timeout_ms = 1000;
+	cfg.io_timeout_ms = 2000;
+	http = http_client_new(&cfg);
+	secret_set(&ak, "AKIDUNIT", 8);
+	secret_set(&sk, "unit-secret-key", 15);
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", s.port);
+	memset(&r, 0, sizeof(r));
+	r.endpoint = ep;
+	r.http = http;
+	r.access_key = &ak;
+	r.secret_key = &sk;
+	r.session_token = &tok;
+	r.zone_id = "Z1";
+	r.region = "us-east-1";
+	dnsrec_route53(d, &r, "vault.lab.example");
+	CHECK(dnsrec_usable(d));
+	rc = dnsrec_read(d, set);
+	http_client_free(http);
+	tsrv_stop(&s);
+	secret_wipe(&ak);
+	secret_wipe(&sk);
+	return rc;
+}
+
+static void
+route53_record_shapes(void)
+{
+	static const char *const cname = LIST("<ResourceRecordSet><Name>"
+	    "vault.lab.example.</Name><Type>CNAME</Type><TTL>60</TTL>"
+	    "<ResourceRecords><ResourceRecord><Value>a.lb.example.</Value>"
+	    "</ResourceRecord></ResourceRecords></ResourceRecordSet>");
+	static const char *const alias = LIST("<ResourceRecordSet><Name>"
+	    "vault.lab.example.</Name><Type>A</Type><AliasTarget><HostedZoneId>"
+	    "Z2ELB</HostedZoneId><DNSName>dualstack.lb-1.example.</DNSName>"
+	    "<EvaluateTargetHealth>true</EvaluateTargetHealth></AliasTarget>"
+	    "</ResourceRecordSet>");
+	static const char *const other = LIST("<ResourceRecordSet><Name>"
+	    "vault.lab.example.</Name><Type>TXT</Type><TTL>60</TTL>"
+	    "<ResourceRecords><ResourceRecord><Value>\"x\"</Value>"
+	    "</ResourceRecord></ResourceRecords></ResourceRecordSet>");
+	struct tsrv_step st[2];
+	struct dnsrec_set set;
+	struct dnsrec d;
+
+	st[0] = (struct tsrv_step){ xml_reply(0, 200, cname), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ xml_reply(1, 200, ZONE_DOC), TSRV_KEEP };
+	CHECK(r53_read_with(st, 2, &set, &d) == 0);
+	CHECK(set.shape == DNSREC_ONE && set.value.kind == DNSREC_CNAME);
+	CHECK_STREQ(set.value.target, "a.lb.example");
+	CHECK(set.ttl == 60 && set.in_zone == 1);
+	CHECK_STREQ(set.zone, "lab.example.");
+	CHECK_STREQ(d.where, "zone Z1");
+	CHECK_STREQ(d.words->change, "UPSERT");
+	/* one simple alias: its kind, target and zone (the engine decides
+	 * whether that kind is the one configured) */
+	st[0].reply = xml_reply(0, 200, alias);
+	CHECK(r53_read_with(st, 2, &set, &d) == 0);
+	CHECK(set.shape == DNSREC_ONE && set.value.kind == DNSREC_A_ALIAS);
+	CHECK_STREQ(set.value.target, "dualstack.lb-1.example");
+	CHECK_STREQ(set.value.alias_zone, "Z2ELB");
+	CHECK(set.value.evaluate == 1 && set.ttl == -1);
+	CHECK(strstr(set.other, "alias A") != NULL);
+	st[0].reply = xml_reply(0, 200, other);
+	CHECK(r53_read_with(st, 2, &set, &d) == 0);
+	CHECK(set.shape == DNSREC_OTHER && strstr(set.other, "TXT") != NULL);
+	st[0].reply = xml_reply(0, 200, LIST(""));
+	CHECK(r53_read_with(st, 2, &set, &d) == 0);
+	CHECK(set.shape == DNSREC_ABSENT && set.in_zone == 1);
+	/* refusals are "rejected" (exit 2), the zone's too */
+	st[0].reply = xml_reply(0, 403, "<ErrorResponse " R53NS "><Error>"
+	    "<Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message>"
+	    "</Error><RequestId>1</RequestId></ErrorResponse>");
+	CHECK(r53_read_with(st, 1, &set, &d) == -1 && d.rejected == 1);
+	st[0].reply = xml_reply(0, 200, cname);
+	st[1].reply = xml_reply(1, 404, "<ErrorResponse " R53NS "><Error>"
+	    "<Type>Sender</Type><Code>NoSuchHostedZone</Code><Message>no"
+	    "</Message></Error><RequestId>1</RequestId></ErrorResponse>");
+	CHECK(r53_read_with(st, 2, &set, &d) == -1 && d.rejected == 1);
+	CHECK(strstr(err_get(), "zone check: GetHostedZone Z1") != NULL);
+}
+
 static void
 kind_names(void)
 {
@@ -238,5 +360,6 @@ suite_dnsrec(void)
 	T_RUN(rfc2136_keys_read);
 	T_RUN(rfc2136_keys_checked);
 	T_RUN(rfc2136_key_file);
+	T_RUN(route53_record_shapes);
 	T_RUN(kind_names);
 }
