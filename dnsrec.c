@@ -229,10 +229,8 @@ rfc_read(struct dnsrec *d, struct dnsrec_set *out)
 	struct rfc2136_rrset set;
 
 	d->rejected = 0;
-	if (rfc2136_read(&d->dns, d->name, DNS_T_CNAME, &set) != RFC2136_OK) {
-		d->rejected = rfc2136_refused();
-		return -1;
-	}
+	if (rfc2136_read(&d->dns, d->name, DNS_T_CNAME, &set) != RFC2136_OK)
+		goto fail;
 	d->serial = set.soa_serial;
 	out->in_zone = 1; /* config.c checked it; the primary served the SOA */
 	snprintf(out->zone, sizeof(out->zone), "%s", d->dns.zone);
@@ -243,18 +241,29 @@ rfc_read(struct dnsrec *d, struct dnsrec_set *out)
 		    set.value[0]);
 		r53_strip_dot(out->value.target);
 		out->ttl = (long)set.ttl;
-	} else if (set.n == 0 && !set.exists)
-		out->shape = DNSREC_ABSENT;
-	else {
-		out->shape = DNSREC_OTHER;
-		if (set.n)
-			snprintf(out->other, sizeof(out->other), "%s holds %d "
-			    "CNAME records", d->name, set.n);
-		else
-			snprintf(out->other, sizeof(out->other), "%s holds "
-			    "records of another type, not a CNAME", d->name);
+		return 0;
 	}
+	if (set.n > 1) {
+		out->shape = DNSREC_OTHER;
+		snprintf(out->other, sizeof(out->other), "%s holds %d CNAME "
+		    "records", d->name, set.n);
+		return 0;
+	}
+	/* No CNAME. The name may hold other types, or be an empty
+	 * non-terminal (only names below it, such as the run lock's): read
+	 * everything at it. */
+	if (set.exists && rfc2136_read(&d->dns, d->name, DNS_T_ANY, &set) !=
+	    RFC2136_OK)
+		goto fail;
+	out->shape = set.exists && set.n ? DNSREC_OTHER : DNSREC_ABSENT;
+	if (out->shape == DNSREC_OTHER)
+		snprintf(out->other, sizeof(out->other), "%s holds %s%s, not a "
+		    "CNAME", d->name, set.value[0], set.n > 1 ? " and more" :
+		    "");
 	return 0;
+fail:
+	d->rejected = rfc2136_refused();
+	return -1;
 }
 
 /* rfc2136.c's outcome as ours (the same numbers, named). */

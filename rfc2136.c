@@ -138,8 +138,9 @@ query(const struct rfc2136 *c, const struct dns_server *srv,
 	set->exists = m->rcode == DNS_R_NOERROR;
 	for (i = 0; i < m->nrr; i++) {
 		const struct dns_rr *rr = &m->rr[i];
-		if (rr->section != DNS_S_AN || rr->type != type ||
-		    rr->rclass != DNS_C_IN || !dns_name_eq(rr->name, name))
+		if (rr->section != DNS_S_AN || (rr->type != type &&
+		    type != DNS_T_ANY) || rr->rclass != DNS_C_IN ||
+		    !dns_name_eq(rr->name, name))
 			continue;
 		if (set->n == RFC2136_MAX_VALUES) {
 			err_set("%s %s: more than %d records",
@@ -150,7 +151,13 @@ query(const struct rfc2136 *c, const struct dns_server *srv,
 			set->ttl = rr->ttl;
 		if (type == DNS_T_SOA)
 			set->soa_serial = rr->serial;
-		memcpy(set->value[set->n++], rr->value, sizeof(rr->value));
+		if (type == DNS_T_ANY)
+			snprintf(set->value[set->n++], sizeof(set->value[0]),
+			    "%s%s%s", dns_type_name(rr->type), rr->value[0] ?
+			    " " : "", rr->value);
+		else
+			memcpy(set->value[set->n++], rr->value,
+			    sizeof(rr->value));
 	}
 	rc = 0;
 out:

@@ -59,6 +59,8 @@ struct rfc2136_rrset {
 
 /* Reads the zone's SOA serial, then the records of type (DNS_T_CNAME,
  * DNS_T_TXT, ...) at name, from the primary. name must lie in the zone.
+ * DNS_T_ANY reads every record at name, each value as "<TYPE> <text>"
+ * (an empty non-terminal, a name that only has names below it, has none).
  * RFC2136_OK or RFC2136_FAILED (err_set: transport, TSIG, RCODE in words,
  * "not authoritative"). */
 int rfc2136_read(const struct rfc2136 *c, const char *name, int type,
