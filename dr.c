@@ -10,7 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "awscreds.h"
 #include "engine.h"
 #include "log.h"
 #include "retry.h"
@@ -32,7 +31,7 @@ unconfirmed_propagation(const struct exec *x)
 /* After a promotion of new failed for certain: read again and roll back
  * only when the read shows new still a DR secondary and old demoted
  * (Safety 2). The caller's final read says what came of it. */
-void
+static void
 roll_back(struct exec *x)
 {
 	char why[1024], what[400];
@@ -77,425 +76,436 @@ take_stop(int *stopped, char *saved, size_t savedsz)
 	return 1;
 }
 
-int
-dr_run(const struct dr_opts *o, const struct dr_config *c)
-{
-	struct run run;
-	struct tls_config vt, at;
-	struct tls_client *vtls = NULL, *atls = NULL;
-	struct http_client *vh = NULL, *ah = NULL;
-	struct secret token = { 0 };
-	struct aws_creds ac;
-	struct world w;
-	struct r53 r53;
-	struct exec x;
+/* The reconcile loop's state, from round to round and into the end. */
+struct loop {
+	struct run *run;
+	struct exec *x;
+	struct world *w;
 	struct plan p;
-	struct plan_opts po = { o->primary_down, o->no_lock, c->cname,
-		o->accept_data_loss, o->create_record };
-	char state[1024] = "nothing changed", saved[2048] = "";
-	int code = EXIT_FAILED, k, round, changing = o->cmd != DR_STATUS, rc;
-	int fresh = 0, stopped = 0, dry = 0, summarised = 0;
-	unsigned printed = ~0u; /* steps of the plan printed last round */
+	struct plan_opts po;
+	int round;
+	unsigned printed;  /* steps of the plan printed last round */
+	int code;          /* the exit code so far */
+	int fresh;         /* w is a read after the last changing request */
+	int dry;           /* a dry run: nothing to clean up */
+	int stopped;       /* a first stop request was taken */
+	char saved[2048];  /* the error a stop request interrupted */
+};
 
-	memset(&run, 0, sizeof(run));
-	run.o = o;
-	run.c = c;
-	run.t0 = retry_now_ms();
-	memset(&w, 0, sizeof(w));
-	memset(&x, 0, sizeof(x));
-	memset(&r53, 0, sizeof(r53));
-	memset(&ac, 0, sizeof(ac));
-	retry_init(c->retry_base, c->max_retries);
-	run.lock_ttl = c->lock_ttl > 0 ? c->lock_ttl : 900;
-	if (o->audit_path) {
-		if (log_audit_open(o->audit_path) == -1) {
-			code = EXIT_USAGE;
-			goto out;
-		}
-		/* The opening record, on disk before anything is sent: a
-		 * run that cannot leave an audit trail changes nothing. */
-		if (audit_open_record(&run) == -1) {
-			err_set("--log %s: the opening audit record could not be "
-			    "written (%s); nothing was changed", o->audit_path,
-			    log_audit_error());
-			code = EXIT_USAGE;
-			goto out;
-		}
-	}
+/* What a round's stage says: read and plan again, end the run, go on. */
+enum { NEXT_ROUND, FINISH, GO };
 
-	/* Inputs first: a missing one is exit 2 before anything is sent. As
-	 * the Vault CLI: VAULT_TOKEN, else ~/.vault-token, else (changing
-	 * commands, on a terminal) a prompt. */
-	if ((rc = secret_from_env(&token, "VAULT_TOKEN")) == 0) {
-		char tpath[1024];
-		if ((rc = secret_from_vault_token_file(&token, tpath,
-		    sizeof(tpath))) == -1) {
-			err_prefix("VAULT_TOKEN is not set and the Vault CLI's "
-			    "token file cannot be read");
-			code = EXIT_USAGE;
-			goto out;
-		}
-		if (rc == 1)
-			log_verbose("Vault token from %s", tpath);
-	}
-	if (changing && rc != 1 &&
-	    secret_get(&token, "VAULT_TOKEN", "Vault token") == -1) {
-		char why[1024];
-		snprintf(why, sizeof(why), "%s", err_get());
-		err_set("%s (nor is there a ~/.vault-token from `vault login`)",
-		    why);
-		code = EXIT_USAGE;
-		goto out;
-	}
-	/* AWS credentials as the SDKs find them: environment, shared files,
-	 * instance metadata. status goes on without them. */
-	if (awscreds_resolve(&ac) == -1) {
-		if (changing) {
-			code = EXIT_USAGE;
-			goto out;
-		}
-		snprintf(run.aws_error, sizeof(run.aws_error), "%s", err_get());
-		log_warn("%s", err_get());
-	} else {
-		log_verbose("AWS credentials from %s", ac.source);
-		if (ac.expiration > 0 && ac.expiration - (long long)time(NULL) <
-		    15 * 60)
-			log_warn("the AWS credentials from %s expire in %lld s",
-			    ac.source, ac.expiration - (long long)time(NULL));
-	}
-	if (changing)
-		secret_from_env(&x.batch, "VAULT_DR_OPERATION_TOKEN");
-	/* Copied into wiped buffers: nothing else needs the environment's
-	 * copies, which /proc/PID/environ would show for the whole run. */
-	{
-		static const char *const vars[] = { "VAULT_TOKEN",
-			"VAULT_DR_OPERATION_TOKEN", "AWS_SECRET_ACCESS_KEY",
-			"AWS_SECRET_KEY", "AWS_SESSION_TOKEN",
-			"AWS_SECURITY_TOKEN", NULL };
-		for (k = 0; vars[k]; k++)
-			if (changing || strcmp(vars[k], "VAULT_DR_OPERATION_TOKEN"))
-				secret_scrub_env(vars[k]);
-	}
+/* Starts the observe step: "About to read both clusters and the CNAME". */
+static void
+read_begin(struct run *run, const char *step, const char *tail)
+{
+	snprintf(run->step, sizeof(run->step), "%s", step);
+	run->cluster[0] = '\0';
+	run->step_t0 = retry_now_ms();
+	event(run, "begin", "started", "About to read both clusters and the "
+	    "CNAME %s%s", run->c->cname, tail);
+}
 
-	tls_from_env(&vt, 1);
-	tls_from_env(&at, 0);
-	if (vt.skip_verify)
-		log_warn("VAULT_SKIP_VERIFY is set: Vault's TLS certificates are "
-		    "NOT verified; anyone on the path can read the Vault token "
-		    "and recovery keys");
-	if ((vtls = tls_client_new(&vt)) == NULL ||
-	    (atls = tls_client_new(&at)) == NULL) {
-		tls_file_var(vtls == NULL ? &vt : &at, vtls == NULL);
-		code = EXIT_USAGE;
-		goto out;
+/* A round's read: a stop request, the round limit and the lock's
+ * renewal end the run first. FINISH or GO. */
+static int
+round_observe(struct loop *l)
+{
+	if (retry_stop_requested)
+		return FINISH;
+	if (l->round == MAX_ROUNDS) {
+		snprintf(l->saved, sizeof(l->saved), "%s", err_get());
+		err_set("the clusters kept changing while vaultdr worked "
+		    "(%d rounds); the last error: %s", MAX_ROUNDS,
+		    l->saved[0] ? l->saved : "none");
+		l->saved[0] = '\0';
+		l->code = EXIT_FAILED;
+		return FINISH;
 	}
-	{
-		struct http_client_config hc = { vtls,
-			(int)(c->connect_timeout * 1000),
-			(int)(c->io_timeout * 1000), o->verbose };
-		vh = http_client_new(&hc);
-		hc.tls = atls;
-		ah = http_client_new(&hc);
-		if (vh == NULL || ah == NULL)
-			goto out;
-		/* Vault standbys redirect to the active node (https only);
-		 * a signed AWS request never follows a redirect (the default). */
-		http_client_follow_redirects(vh, 1);
+	if (lock_keep(l->run) == -1) {
+		l->code = EXIT_FAILED;
+		return FINISH;
 	}
-	for (k = 0; k < 2; k++) {
-		struct world_side *s = &w.side[k];
-		s->role = k;
-		s->url = c->url[k];
-		s->target = c->dns_target[k];
-		snprintf(s->label, sizeof(s->label), "%s cluster %s",
-		    k ? "secondary" : "primary", s->url);
-		run.v[k] = (struct vault){ s->label, s->url, vh, &token,
-			o->dry_run || !changing, VF_NONE };
-	}
-	r53 = (struct r53){ c->r53_endpoint, ah, &ac.access_key,
-		&ac.secret_key, &ac.session_token,
-		c->zone_id, c->r53_region, o->dry_run || !changing, VF_NONE };
-	run.r53 = &r53;
-	x.run = &run;
-	x.w = &w;
-	x.r53 = &r53;
-	x.old = &w.side[o->cmd == DR_FAILBACK ? 1 : 0];
-	x.new = &w.side[o->cmd == DR_FAILBACK ? 0 : 1];
-	if (c->allow_http)
-		log_warn("VAULTDR_ALLOW_HTTP=1: http:// cluster URLs and AWS "
-		    "endpoints are accepted; tokens, recovery keys and AWS "
-		    "signatures may cross the network in clear");
-	if (changing && o->no_lock)
-		log_warn("--no-lock: no run lock is taken; nothing stops another "
-		    "vaultdr run from changing the same clusters at the same "
-		    "time");
+	read_begin(l->run, "observe", "");
+	observe(l->run, l->w, 1);
+	if (retry_stop_requested)
+		return FINISH;
+	l->fresh = 1;
+	l->run->state_read = 1;
+	report_observation(l->run, l->w);
+	return GO;
+}
 
-	if (o->cmd == DR_STATUS) {
-		observe(&run, &w, 1);
-		run.state_read = 1;
-		code = do_status(&run, &w);
-		/* The report is the last stdout object; the audit file
-		 * still closes with the summary. */
-		if (log_audit_on()) {
-			struct buf b = { 0 };
-			summary_json(&run, &x, code, "status report", NULL, &b);
-			json_emit(&b, 0);
-		}
-		summarised = 1;
-		goto out;
-	}
+/* The plan for this read: a refusal or nothing left to do ends the run
+ * (Safety 3: this read shows the desired state, or, exit 3, all of it the
+ * unreachable old primary allows). FINISH or GO. */
+static int
+round_plan(struct loop *l)
+{
+	const struct dr_opts *o = l->run->o;
+	struct exec *x = l->x;
+	struct plan *p = &l->p;
 
-	err_clear();
-	for (round = 0;; round++) {
-		if (retry_stop_requested)
-			goto finish;
-		if (round == MAX_ROUNDS) {
-			snprintf(saved, sizeof(saved), "%s", err_get());
-			err_set("the clusters kept changing while vaultdr worked "
-			    "(%d rounds); the last error: %s", MAX_ROUNDS,
-			    saved[0] ? saved : "none");
-			saved[0] = '\0';
-			code = EXIT_FAILED;
-			goto finish;
-		}
-		if (lock_keep(&run) == -1) {
-			code = EXIT_FAILED;
-			goto finish;
-		}
-		snprintf(run.step, sizeof(run.step), "observe");
-		run.cluster[0] = '\0';
-		run.step_t0 = retry_now_ms();
-		event(&run, "begin", "started", "About to read both clusters and "
-		    "the CNAME %s", c->cname);
-		observe(&run, &w, 1);
-		if (retry_stop_requested)
-			goto finish;
-		fresh = 1;
-		run.state_read = 1;
-		report_observation(&run, &w);
-		/* --primary-down speaks of a cluster that cannot be reached;
-		 * once this run has read it, it no longer applies. */
-		if (world_readable(x.old))
-			po.primary_down = 0;
-		plan_make(&w, o->cmd, &po, &p);
-		if (p.verdict >= 0) {
-			/* "nothing was changed" only when it is true. */
-			err_set("%s%s", p.why, x.attempted ? "" :
-			    "; nothing was changed");
-			code = x.attempted ? EXIT_FAILED : p.verdict;
-			goto finish;
-		}
-		if (p.steps != printed || round == 0)
-			print_plan(&run, &w, &p, o->dry_run ? "dry run: would " :
-			    "plan: ", secret_is_set(&x.batch) && !x.batch_refused);
-		printed = ~0u;
-		if (p.steps == 0) {
-			/* Safety 3: this read shows the desired state (or, exit
-			 * 3, all of it the unreachable old primary allows). */
-			code = p.exit_code;
-			if (p.partial)
-				err_set("%s", p.why);
-			else
-				err_clear();
-			goto finish;
-		}
-		/* Safety 4: the Vault checks before the lock and before any
-		 * DR operation token; the dry run runs them too. */
-		if (!x.preflight_done && (p.steps & ST_CHANGING) &&
-		    (rc = preflight(&x, &p, secret_is_set(&x.batch) &&
-		    !x.batch_refused)) >= 0) {
-			code = x.attempted ? EXIT_FAILED : rc;
-			dry = o->dry_run;
-			goto finish;
-		}
-		if (o->dry_run) {
-			code = EXIT_DONE;
-			dry = 1;
-			goto finish;
-		}
-		if (round == 0 && !confirm(&run, &p)) {
-			err_set("not confirmed (the environment name was not "
-			    "typed); nothing was changed");
-			code = EXIT_USAGE;
-			goto finish;
-		}
-		/* Inputs before the lock: missing key shares are exit 2 with
-		 * nothing sent that changes anything. */
-		if (!secret_is_set(&x.batch) && (rc = p.steps & ST_PROMOTE ?
-		    load_keys(&x, x.new) : (p.steps & ST_REATTACH) &&
-		    world_is_mode(x.old, "secondary") ? load_keys(&x, x.old) :
-		    0) < 0) {
-			code = x.attempted || rc == -2 ? EXIT_FAILED :
-			    EXIT_USAGE;
-			goto finish;
-		}
-		/* Hooks: the site's checks and fencing, before the first
-		 * changing request, the lock included (and the fence before
-		 * the promote). */
-		if ((rc = pre_change_hooks(&x, &p)) >= 0) {
-			if (!x.attempted) {
-				snprintf(saved, sizeof(saved), "%s", err_get());
-				err_set("%s; nothing was changed", saved);
-				saved[0] = '\0';
-			}
-			code = x.attempted ? EXIT_FAILED : rc;
-			goto finish;
-		}
-		/* Safety 6: the lock before the first changing request. */
-		if (!run.lock_taken && !o->no_lock) {
-			rc = lock_take(&run);
-			if (rc != EXIT_DONE) {
-				code = x.attempted ? EXIT_FAILED : rc;
-				goto finish;
-			}
-			/* What was read before the lock may be stale (another
-			 * run may just have finished): read and plan again. */
-			printed = p.steps;
-			continue;
-		}
-		fresh = 0;
-		rc = execute(&x, &p);
-		if (retry_stop_requested)
-			goto finish;
-		if (rc == EX_REPLAN) {
-			log_warn("%s; reading the clusters again", err_get());
-			continue;
-		}
-		if (rc == EX_INPUT) {
-			code = x.attempted ? EXIT_FAILED : EXIT_USAGE;
-			goto finish;
-		}
-		if (rc == EX_FAIL) {
-			code = EXIT_FAILED;
-			goto finish;
-		}
-		/* EX_OK: the next read decides whether the desired state is
-		 * there (Safety 3). */
+	/* --primary-down speaks of a cluster that cannot be reached; once
+	 * this run has read it, it no longer applies. */
+	if (world_readable(x->old))
+		l->po.primary_down = 0;
+	plan_make(l->w, o->cmd, &l->po, p);
+	if (p->verdict >= 0) {
+		/* "nothing was changed" only when it is true. */
+		err_set("%s%s", p->why, x->attempted ? "" :
+		    "; nothing was changed");
+		l->code = x->attempted ? EXIT_FAILED : p->verdict;
+		return FINISH;
 	}
-
-finish:
-	/* Safety 10: the first stop request ends the run cleanly (final read,
-	 * tokens, lock, summary); a second one cuts that short. */
-	if (take_stop(&stopped, saved, sizeof(saved))) {
-		code = EXIT_FAILED;
-		fresh = 0;
-	}
-	if ((x.attempted || stopped) && !fresh) {
-		char before[2048];
-		int tries;
-		snprintf(before, sizeof(before), "%s", err_get());
-		for (tries = 0; tries < 2 && !fresh; tries++) {
-			snprintf(run.step, sizeof(run.step), "final-read");
-			run.cluster[0] = '\0';
-			run.step_t0 = retry_now_ms();
-			event(&run, "begin", "started", "About to read both "
-			    "clusters and the CNAME %s for the final state",
-			    c->cname);
-			observe(&run, &w, !stopped);
-			fresh = !retry_stop_requested;
-			if (fresh)
-				report_observation(&run, &w);
-			else if (take_stop(&stopped, saved, sizeof(saved)))
-				code = EXIT_FAILED; /* first signal: read again */
-			else
-				break;
-		}
-		err_set("%s", before);
-	}
-	if (!dry) {
-		char keep[2048];
-		snprintf(keep, sizeof(keep), "%s", err_get());
-		cleanup_tokens(&x);
-		if (take_stop(&stopped, saved, sizeof(saved)))
-			code = EXIT_FAILED;
-		lock_release(&run);
-		if (take_stop(&stopped, saved, sizeof(saved)))
-			code = EXIT_FAILED;
-		if (keep[0])
-			err_set("%s", keep);
+	if (p->steps != l->printed || l->round == 0)
+		print_plan(l->run, l->w, p, o->dry_run ? "dry run: would " :
+		    "plan: ", secret_is_set(&x->batch) && !x->batch_refused);
+	l->printed = ~0u;
+	if (p->steps == 0) {
+		l->code = p->exit_code;
+		if (p->partial)
+			err_set("%s", p->why);
 		else
 			err_clear();
+		return FINISH;
 	}
-	if (dry)
-		snprintf(state, sizeof(state), "dry run: nothing was changed");
-	else if ((x.attempted || stopped) && !fresh)
-		snprintf(state, sizeof(state), "interrupted; the final state "
-		    "was not read");
-	else if (fresh) {
+	return GO;
+}
+
+/* Safety 4: the Vault checks before the lock and before any DR operation
+ * token (the dry run runs them too, then ends); the operator's
+ * confirmation. FINISH or GO. */
+static int
+round_checks(struct loop *l)
+{
+	struct exec *x = l->x;
+	int rc;
+
+	if (!x->preflight_done && (l->p.steps & ST_CHANGING) &&
+	    (rc = preflight(x, &l->p, secret_is_set(&x->batch) &&
+	    !x->batch_refused)) >= 0) {
+		l->code = x->attempted ? EXIT_FAILED : rc;
+		l->dry = l->run->o->dry_run;
+		return FINISH;
+	}
+	if (l->run->o->dry_run) {
+		l->code = EXIT_DONE;
+		l->dry = 1;
+		return FINISH;
+	}
+	if (l->round == 0 && !confirm(l->run, &l->p)) {
+		err_set("not confirmed (the environment name was not typed); "
+		    "nothing was changed");
+		l->code = EXIT_USAGE;
+		return FINISH;
+	}
+	return GO;
+}
+
+/* Before the first changing request: the key shares (missing ones are exit
+ * 2 with nothing changed), the site's hooks, then the lock (Safety 6),
+ * after which the world is read again. FINISH, NEXT_ROUND or GO. */
+static int
+round_prepare(struct loop *l)
+{
+	struct exec *x = l->x;
+	const struct plan *p = &l->p;
+	int rc;
+
+	if (!secret_is_set(&x->batch) && (rc = p->steps & ST_PROMOTE ?
+	    load_keys(x, x->new) : (p->steps & ST_REATTACH) &&
+	    world_is_mode(x->old, "secondary") ? load_keys(x, x->old) :
+	    0) < 0) {
+		l->code = x->attempted || rc == -2 ? EXIT_FAILED : EXIT_USAGE;
+		return FINISH;
+	}
+	/* The site's checks and fencing, before the first changing request,
+	 * the lock included (and the fence before the promote). */
+	if ((rc = pre_change_hooks(x, p)) >= 0) {
+		if (!x->attempted) {
+			snprintf(l->saved, sizeof(l->saved), "%s", err_get());
+			err_set("%s; nothing was changed", l->saved);
+			l->saved[0] = '\0';
+		}
+		l->code = x->attempted ? EXIT_FAILED : rc;
+		return FINISH;
+	}
+	if (!l->run->lock_taken && !l->run->o->no_lock) {
+		rc = lock_take(l->run);
+		if (rc != EXIT_DONE) {
+			l->code = x->attempted ? EXIT_FAILED : rc;
+			return FINISH;
+		}
+		/* What was read before the lock may be stale (another run
+		 * may just have finished): read and plan again. */
+		l->printed = p->steps;
+		return NEXT_ROUND;
+	}
+	return GO;
+}
+
+/* Executes the plan; a definite failure of new's promote or catch-up rolls
+ * back (Safety 2). An unknown outcome and success both read again: the
+ * next read decides (Safety 1, 3). FINISH or NEXT_ROUND. */
+static int
+round_execute(struct loop *l)
+{
+	struct exec *x = l->x;
+	int rc;
+
+	l->fresh = 0;
+	x->rollback_due = 0;
+	rc = execute(x, &l->p);
+	if (x->rollback_due && !retry_stop_requested)
+		roll_back(x);
+	if (retry_stop_requested)
+		return FINISH;
+	if (rc == EX_REPLAN) {
+		log_warn("%s; reading the clusters again", err_get());
+		return NEXT_ROUND;
+	}
+	if (rc == EX_INPUT) {
+		l->code = x->attempted ? EXIT_FAILED : EXIT_USAGE;
+		return FINISH;
+	}
+	if (rc == EX_FAIL) {
+		l->code = EXIT_FAILED;
+		return FINISH;
+	}
+	return NEXT_ROUND;
+}
+
+/* After a change (or a stop request): the final read, twice at most (a
+ * first stop request during it reads once more). The error is kept. */
+static void
+final_read(struct loop *l)
+{
+	char before[2048];
+	int tries;
+
+	if (!(l->x->attempted || l->stopped) || l->fresh)
+		return;
+	snprintf(before, sizeof(before), "%s", err_get());
+	for (tries = 0; tries < 2 && !l->fresh; tries++) {
+		read_begin(l->run, "final-read", " for the final state");
+		observe(l->run, l->w, !l->stopped);
+		l->fresh = !retry_stop_requested;
+		if (l->fresh)
+			report_observation(l->run, l->w);
+		else if (take_stop(&l->stopped, l->saved, sizeof(l->saved)))
+			l->code = EXIT_FAILED; /* first signal: read again */
+		else
+			break;
+	}
+	err_set("%s", before);
+}
+
+/* Deletes this run's DR operation tokens and releases the lock (not after
+ * a dry run); the error is kept. */
+static void
+clean_up(struct loop *l)
+{
+	char keep[2048];
+
+	if (l->dry)
+		return;
+	snprintf(keep, sizeof(keep), "%s", err_get());
+	cleanup_tokens(l->x);
+	if (take_stop(&l->stopped, l->saved, sizeof(l->saved)))
+		l->code = EXIT_FAILED;
+	lock_release(l->run);
+	if (take_stop(&l->stopped, l->saved, sizeof(l->saved)))
+		l->code = EXIT_FAILED;
+	if (keep[0])
+		err_set("%s", keep);
+	else
+		err_clear();
+}
+
+/* The end state in words, from the final read only (Safety 3). */
+static void
+end_state(struct loop *l, char *state, size_t statesz)
+{
+	const struct exec *x = l->x;
+
+	if (l->dry)
+		snprintf(state, statesz, "dry run: nothing was changed");
+	else if ((x->attempted || l->stopped) && !l->fresh)
+		snprintf(state, statesz, "interrupted; the final state was "
+		    "not read");
+	else if (l->fresh) {
 		char d[900];
-		world_describe(&w, c->cname, d, sizeof(d));
-		snprintf(state, sizeof(state), "%s%s%s", x.attempted ? "" :
-		    "nothing changed; ", d, unconfirmed_propagation(&x) ?
+		world_describe(l->w, l->run->c->cname, d, sizeof(d));
+		snprintf(state, statesz, "%s%s%s", x->attempted ? "" :
+		    "nothing changed; ", d, unconfirmed_propagation(x) ?
 		    "; the CNAME already named the new primary when this run "
 		    "read it: its propagation (Route 53 INSYNC, "
 		    "DNS_PROPAGATION_DELAY) was not confirmed by this run" : "");
 	}
-	if (x.rollback && fresh) {
-		/* Every claim from the final read (Safety 3). */
-		if (world_is_mode(x.old, "primary") &&
-		    world_is_mode(x.new, "secondary"))
-			err_set("%s; rolled back: the %s is DR primary again%s",
-			    x.promote_error, x.old->label, world_names(&w,
-			    x.old) ? " and the CNAME still names it" : "");
-		else if (world_is_mode(x.old, "secondary") &&
-		    world_is_mode(x.new, "secondary"))
-			err_set("%s; ROLLBACK FAILED: both clusters are DR "
-			    "secondaries now: promote one of them by hand",
-			    x.promote_error);
-		else
-			err_set("%s; after the rollback attempt: %s",
-			    x.promote_error, state);
-	} else if (x.rollback)
+}
+
+/* The error after a rollback, every claim from the final read. */
+static void
+rollback_words(const struct loop *l, const char *state)
+{
+	const struct exec *x = l->x;
+
+	if (!x->rollback)
+		return;
+	if (!l->fresh)
 		err_set("%s; a rollback was attempted; its outcome is unknown",
-		    x.promote_error);
-	if (stopped && strncmp(saved, "stopped by signal", 17) == 0)
+		    x->promote_error);
+	else if (world_is_mode(x->old, "primary") &&
+	    world_is_mode(x->new, "secondary"))
+		err_set("%s; rolled back: the %s is DR primary again%s",
+		    x->promote_error, x->old->label, world_names(l->w,
+		    x->old) ? " and the CNAME still names it" : "");
+	else if (world_is_mode(x->old, "secondary") &&
+	    world_is_mode(x->new, "secondary"))
+		err_set("%s; ROLLBACK FAILED: both clusters are DR secondaries "
+		    "now: promote one of them by hand", x->promote_error);
+	else
+		err_set("%s; after the rollback attempt: %s",
+		    x->promote_error, state);
+}
+
+/* The error after a stop request: what it interrupted, and that a re-run
+ * is safe. */
+static void
+stop_words(const struct loop *l)
+{
+	if (!l->stopped)
+		return;
+	if (strncmp(l->saved, "stopped by signal", 17) == 0)
 		err_set("%s; vaultdr is safe to re-run: it continues from the "
-		    "state it finds", saved);
-	else if (stopped && saved[0])
+		    "state it finds", l->saved);
+	else if (l->saved[0])
 		err_set("stopped by signal (while: %s); vaultdr is safe to "
-		    "re-run: it continues from the state it finds", saved);
-	else if (stopped)
+		    "re-run: it continues from the state it finds", l->saved);
+	else
 		err_set("stopped by signal; vaultdr is safe to re-run: it "
 		    "continues from the state it finds");
+}
+
+/* The post hook: after the final read, whatever the outcome; its failure
+ * is a warning (the switch is what it is). The error is kept. */
+static void
+post_hook(struct loop *l, const char *state)
+{
+	char keep[2048];
+
+	if (!l->run->state_read || l->dry || l->run->o->cmd == DR_STATUS)
+		return;
+	snprintf(keep, sizeof(keep), "%s", err_get());
+	if (run_hook(l->x, CONFIG_HOOK_POST, l->code, state) == -1)
+		log_warn("%s", err_get());
+	err_set("%s", keep);
+	if (!keep[0])
+		err_clear();
+}
+
+/* The end of a changing run. Safety 10: the first stop request ends the
+ * run cleanly (final read, tokens, lock, summary); a second one cuts that
+ * short. Returns the exit code. */
+static int
+finish(struct loop *l)
+{
+	char state[1024] = "nothing changed";
+
+	if (take_stop(&l->stopped, l->saved, sizeof(l->saved))) {
+		l->code = EXIT_FAILED;
+		l->fresh = 0;
+	}
+	final_read(l);
+	clean_up(l);
+	end_state(l, state, sizeof(state));
+	rollback_words(l, state);
+	stop_words(l);
 	if (retry_stop_requested)
-		code = EXIT_FAILED;
-	if (x.token_note[0]) {
-		size_t l = strlen(state);
-		snprintf(state + l, sizeof(state) - l, "; %s", x.token_note);
+		l->code = EXIT_FAILED;
+	if (l->x->token_note[0]) {
+		size_t n = strlen(state);
+		snprintf(state + n, sizeof(state) - n, "; %s",
+		    l->x->token_note);
 	}
-	/* The post hook: after the final read, whatever the outcome; its
-	 * failure is a warning (the switch is what it is). */
-	if (run.state_read && !dry && changing) {
-		char keep[2048];
-		snprintf(keep, sizeof(keep), "%s", err_get());
-		if (run_hook(&x, CONFIG_HOOK_POST, code, state) == -1)
-			log_warn("%s", err_get());
-		err_set("%s", keep);
-		if (!keep[0])
-			err_clear();
+	post_hook(l, state);
+	summary(l->run, l->x, l->code, state);
+	return l->code;
+}
+
+/* failover / failback: observe, plan, execute one step at a time and read
+ * again, until a read shows the desired state or the run must stop. */
+static int
+reconcile(struct run *run, struct exec *x, struct world *w)
+{
+	struct loop l;
+	int next;
+
+	memset(&l, 0, sizeof(l));
+	l.run = run;
+	l.x = x;
+	l.w = w;
+	l.po = (struct plan_opts){ run->o->primary_down, run->o->no_lock,
+		run->c->cname, run->o->accept_data_loss, run->o->create_record };
+	l.code = EXIT_FAILED;
+	l.printed = ~0u;
+	err_clear();
+	for (l.round = 0;; l.round++) {
+		if ((next = round_observe(&l)) == GO &&
+		    (next = round_plan(&l)) == GO &&
+		    (next = round_checks(&l)) == GO &&
+		    (next = round_prepare(&l)) == GO)
+			next = round_execute(&l);
+		if (next == FINISH)
+			break;
 	}
-	summary(&run, &x, code, state);
-	summarised = 1;
-out:
-	/* Every exit path ends with one summary object (--json) and record
-	 * (--log), the early input and config errors too. */
-	if (!summarised && (o->json || log_audit_on()))
+	return finish(&l);
+}
+
+/* status: one read and the report; the audit file still closes with the
+ * summary (the report is the last stdout object). */
+static int
+status_run(struct run *run, struct exec *x, struct world *w)
+{
+	int code;
+
+	observe(run, w, 1);
+	run->state_read = 1;
+	code = do_status(run, w);
+	if (log_audit_on()) {
+		struct buf b = { 0 };
+		summary_json(run, x, code, "status report", NULL, &b);
+		json_emit(&b, 0);
+	}
+	return code;
+}
+
+int
+dr_run(const struct dr_opts *o, const struct dr_config *c)
+{
+	struct run run;
+	struct run_res rs;
+	struct world w;
+	struct exec x;
+	int code;
+
+	memset(&run, 0, sizeof(run));
+	memset(&rs, 0, sizeof(rs));
+	memset(&w, 0, sizeof(w));
+	memset(&x, 0, sizeof(x));
+	run.o = o;
+	run.c = c;
+	run.t0 = retry_now_ms();
+	retry_init(c->retry_base, c->max_retries);
+	run.lock_ttl = c->lock_ttl > 0 ? c->lock_ttl : 900;
+	if ((code = run_open(&run, &rs, &x, &w)) < 0)
+		code = o->cmd == DR_STATUS ? status_run(&run, &x, &w) :
+		    reconcile(&run, &x, &w);
+	else if (o->json || log_audit_on())
+		/* Every exit path ends with one summary object (--json)
+		 * and record (--log), the early input errors too. */
 		summary(&run, x.new ? &x : NULL, code, "nothing was changed");
-	if (o->verbose)
-		print_stats(vh, ah);
-	for (k = 0; k < 2; k++)
-		secret_wipe(&x.tok[k]);
-	for (k = 0; k < x.keys.n; k++)
-		secret_wipe(&x.keys.k[k]);
-	secret_wipe(&x.batch);
-	free(x.change_id);
-	world_clear(&w);
-	http_client_free(vh);
-	http_client_free(ah);
-	tls_client_free(vtls);
-	tls_client_free(atls);
-	secret_wipe(&token);
-	awscreds_free(&ac);
-	log_audit_close();
+	run_close(&run, &rs, &x, &w);
 	return code;
 }

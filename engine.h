@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "awscreds.h"
 #include "buf.h"
 #include "config.h"
 #include "dr.h"
@@ -80,6 +81,17 @@ struct exec {
 	int fence_done;          /* the fence hook ran and exited 0 */
 	char last_change_id[128];/* the Route 53 change of this run */
 	int insync_confirmed;    /* this run saw its change INSYNC */
+	int rollback_due;        /* a promote or catch-up of new failed for
+	                          * certain: the caller rolls back */
+};
+
+/* What run_open() sets up for a run and run_close() frees. */
+struct run_res {
+	struct tls_client *vtls, *atls;
+	struct http_client *vh, *ah;
+	struct secret token;     /* VAULT_TOKEN */
+	struct aws_creds ac;
+	struct r53 r53;
 };
 
 /* Execution outcomes: done; failed; outcome unknown, read and plan again;
@@ -183,7 +195,9 @@ int promote_side(struct exec *x, struct world_side *s, const char *step,
  * shows a DR secondary (Safety 9). */
 void cleanup_tokens(struct exec *x);
 
-/* Executes plan p's steps in DESIGN.md order. EX_*; err_set. */
+/* Executes plan p's steps in DESIGN.md order. EX_*; err_set. A promote of
+ * new, or new's catch-up after the demote, that failed for certain sets
+ * x->rollback_due: the caller reads again and rolls back (Safety 2). */
 int execute(struct exec *x, const struct plan *p);
 
 /* ------------------------------------------------------------ preflight.c */
@@ -204,21 +218,14 @@ int run_hook(struct exec *x, int which, int code, const char *state);
 /* The pre-change and fence hooks: -1 to go on, else the exit code. */
 int pre_change_hooks(struct exec *x, const struct plan *p);
 
-/* TLS settings from VAULT_* (vault) or AWS_CA_BUNDLE into t; after a
- * failed tls_client_new, tls_file_var names the variable in the error. */
-void tls_from_env(struct tls_config *t, int vault);
-void tls_file_var(const struct tls_config *t, int vault);
-
-/* --verbose: connections and requests per server. */
-void print_stats(struct http_client *vh, struct http_client *ah);
-
-/* The opening audit record. 0 / -1 (not on disk). */
-int audit_open_record(struct run *run);
-
-/* ------------------------------------------------------------------- dr.c */
-
-/* After a promotion of new failed for certain: read again and roll back
- * when the read allows it (Safety 2). */
-void roll_back(struct exec *x);
+/* Sets a run up, in this order: the audit file and its opening record
+ * (--log), the Vault token, the AWS credentials, the batch DR operation
+ * token, the TLS and HTTP clients, both sides of w and x (run, w, x and rs
+ * zeroed, run->o and run->c set). -1 when the run may go on, else the
+ * exit code (err_set). run_close() frees all of it, whatever came of it. */
+int run_open(struct run *run, struct run_res *rs, struct exec *x,
+    struct world *w);
+void run_close(struct run *run, struct run_res *rs, struct exec *x,
+    struct world *w);
 
 #endif

@@ -185,97 +185,96 @@ plan_words(const struct plan *p, char *out, size_t outsz)
 	buf_free(&b);
 }
 
-int
-do_status(struct run *run, struct world *w)
-{
-	struct plan pf, pb;
-	char fo[1200], fb[1200], gate[512];
-	long long glag = -1;
-	int k, code, safe = 0;
+/* What the status report says beyond the observation: the exit code,
+ * whether switching is safe now (Safety 5) and what each command would do. */
+struct status_words {
+	int code, safe;
+	long long glag;          /* the switch's lag in WALs, or -1 */
+	char gate[512], fo[1200], fb[1200];
+};
 
-	status_plan(run, w, DR_FAILOVER, &pf);
-	status_plan(run, w, DR_FAILBACK, &pb);
-	/* Safety 5: could the primary role move away from the current
-	 * primary now without losing a write? */
-	if (world_is_mode(&w->side[0], "primary") ||
-	    world_is_mode(&w->side[1], "primary")) {
-		safe = plan_gate(w, world_is_mode(&w->side[0], "primary") ?
-		    DR_FAILOVER : DR_FAILBACK, gate, sizeof(gate), &glag);
-	} else
-		snprintf(gate, sizeof(gate), "no DR primary can be read");
-	plan_words(&pf, fo, sizeof(fo));
-	plan_words(&pb, fb, sizeof(fb));
-	/* 0 only when one cluster is DR primary with the other its attached,
-	 * streaming DR secondary and the CNAME naming the primary. */
-	code = (pf.verdict < 0 && pf.steps == 0 && !pf.partial) ||
-	    (pb.verdict < 0 && pb.steps == 0 && !pb.partial) ? EXIT_DONE :
-	    EXIT_FAILED;
-	if (run->o->json) {
-		struct buf b = { 0 };
-		json_line_begin(&b);
-		json_field(&b, "step", "status");
-		json_field(&b, "event", "status");
-		json_field(&b, "env", run->c->env);
-		buf_printf(&b, ",\"exit_code\":%d", code);
-		buf_puts(&b, ",\"clusters\":[");
-		for (k = 0; k < 2; k++) {
-			struct world_side *s = &w->side[k];
-			buf_printf(&b, "%s{\"role\":\"%s\"", k ? "," : "",
-			    k ? "secondary" : "primary");
-			json_field(&b, "url", s->url);
-			json_field(&b, "dns_target", s->target);
-			buf_printf(&b, ",\"reachable\":%s", s->st.reachable &&
-			    s->st.fail == VF_NONE ? "true" : "false");
-			json_field(&b, "mode", s->st.mode[0] ? s->st.mode : NULL);
-			json_field(&b, "state", s->st.state[0] ? s->st.state :
-			    NULL);
-			buf_printf(&b, ",\"health_code\":%d", s->st.health_code);
-			json_field(&b, "version", s->st.version[0] ?
-			    s->st.version : NULL);
-			json_field(&b, "cluster_id", s->st.cluster_id[0] ?
-			    s->st.cluster_id : NULL);
-			json_field(&b, "secondary_id", s->st.secondary_id[0] ?
-			    s->st.secondary_id : NULL);
-			if (lag(w, s) >= 0)
-				buf_printf(&b, ",\"lag_wals\":%lld", lag(w, s));
-			else
-				buf_puts(&b, ",\"lag_wals\":null");
-			json_field(&b, "error", s->st.error[0] ? s->st.error :
-			    NULL);
-			buf_puts(&b, "}");
-		}
-		buf_puts(&b, "],\"record\":{");
-		buf_puts(&b, "\"name\":");
-		json_append_str(&b, run->c->cname);
-		json_field(&b, "value", w->rec_found ? w->rec_value : NULL);
-		json_field(&b, "names", names(w));
-		json_field(&b, "error", w->rec_ok ? NULL : w->rec_error);
-		buf_puts(&b, "},\"lock\":{");
-		buf_puts(&b, "\"state\":");
-		json_append_str(&b, lock_words(w->lock));
-		json_field(&b, "holder", w->lock_owner[0] ? w->lock_owner :
-		    NULL);
-		if (w->lock_expires > 0)
-			buf_printf(&b, ",\"expires\":%lld", w->lock_expires);
-		json_field(&b, "error", w->lock == LOCK_UNREADABLE ?
-		    w->lock_error : NULL);
-		buf_puts(&b, "}");
-		buf_printf(&b, ",\"safe_to_switch\":%s", safe ? "true" :
-		    "false");
-		json_field(&b, "switch_gate", gate);
-		if (glag >= 0)
-			buf_printf(&b, ",\"switch_lag_wals\":%lld", glag);
-		else
-			buf_puts(&b, ",\"switch_lag_wals\":null");
-		json_field(&b, "failover_would", fo);
-		json_field(&b, "failback_would", fb);
-		json_emit(&b, 1);
-		return code;
-	}
+/* One cluster of the JSON status report into b. */
+static void
+status_cluster_json(struct buf *b, const struct world *w, int k)
+{
+	const struct world_side *s = &w->side[k];
+
+	buf_printf(b, "%s{\"role\":\"%s\"", k ? "," : "",
+	    k ? "secondary" : "primary");
+	json_field(b, "url", s->url);
+	json_field(b, "dns_target", s->target);
+	buf_printf(b, ",\"reachable\":%s", s->st.reachable &&
+	    s->st.fail == VF_NONE ? "true" : "false");
+	json_field(b, "mode", s->st.mode[0] ? s->st.mode : NULL);
+	json_field(b, "state", s->st.state[0] ? s->st.state : NULL);
+	buf_printf(b, ",\"health_code\":%d", s->st.health_code);
+	json_field(b, "version", s->st.version[0] ? s->st.version : NULL);
+	json_field(b, "cluster_id", s->st.cluster_id[0] ?
+	    s->st.cluster_id : NULL);
+	json_field(b, "secondary_id", s->st.secondary_id[0] ?
+	    s->st.secondary_id : NULL);
+	if (lag(w, s) >= 0)
+		buf_printf(b, ",\"lag_wals\":%lld", lag(w, s));
+	else
+		buf_puts(b, ",\"lag_wals\":null");
+	json_field(b, "error", s->st.error[0] ? s->st.error : NULL);
+	buf_puts(b, "}");
+}
+
+/* The status report as one JSON object on stdout (and the audit file). */
+static void
+status_json(struct run *run, const struct world *w,
+    const struct status_words *sw)
+{
+	struct buf b = { 0 };
+	int k;
+
+	json_line_begin(&b);
+	json_field(&b, "step", "status");
+	json_field(&b, "event", "status");
+	json_field(&b, "env", run->c->env);
+	buf_printf(&b, ",\"exit_code\":%d", sw->code);
+	buf_puts(&b, ",\"clusters\":[");
+	for (k = 0; k < 2; k++)
+		status_cluster_json(&b, w, k);
+	buf_puts(&b, "],\"record\":{");
+	buf_puts(&b, "\"name\":");
+	json_append_str(&b, run->c->cname);
+	json_field(&b, "value", w->rec_found ? w->rec_value : NULL);
+	json_field(&b, "names", names(w));
+	json_field(&b, "error", w->rec_ok ? NULL : w->rec_error);
+	buf_puts(&b, "},\"lock\":{");
+	buf_puts(&b, "\"state\":");
+	json_append_str(&b, lock_words(w->lock));
+	json_field(&b, "holder", w->lock_owner[0] ? w->lock_owner : NULL);
+	if (w->lock_expires > 0)
+		buf_printf(&b, ",\"expires\":%lld", w->lock_expires);
+	json_field(&b, "error", w->lock == LOCK_UNREADABLE ?
+	    w->lock_error : NULL);
+	buf_puts(&b, "}");
+	buf_printf(&b, ",\"safe_to_switch\":%s", sw->safe ? "true" :
+	    "false");
+	json_field(&b, "switch_gate", sw->gate);
+	if (sw->glag >= 0)
+		buf_printf(&b, ",\"switch_lag_wals\":%lld", sw->glag);
+	else
+		buf_puts(&b, ",\"switch_lag_wals\":null");
+	json_field(&b, "failover_would", sw->fo);
+	json_field(&b, "failback_would", sw->fb);
+	json_emit(&b, 1);
+}
+
+/* The status report as text on stdout. */
+static void
+status_text(struct run *run, const struct world *w,
+    const struct status_words *sw)
+{
+	int k;
+
 	log_out("vaultdr status %s (%s, section [%s])", run->c->env,
 	    run->c->path, run->c->section);
 	for (k = 0; k < 2; k++) {
-		struct world_side *s = &w->side[k];
+		const struct world_side *s = &w->side[k];
 		log_out("  %-9s %s", k ? "secondary" : "primary", s->url);
 		if (!s->st.reachable || s->st.fail != VF_NONE) {
 			char e[600];
@@ -309,10 +308,42 @@ do_status(struct run *run, struct world *w)
 		    run->c->cname, w->lock_error);
 	else if (w->lock == LOCK_FREE)
 		log_out("  lock      free");
-	log_out("  safe to switch: %s (%s)", safe ? "yes" : "no", gate);
-	log_out("  failover would: %s", fo);
-	log_out("  failback would: %s", fb);
-	return code;
+	log_out("  safe to switch: %s (%s)", sw->safe ? "yes" : "no", sw->gate);
+	log_out("  failover would: %s", sw->fo);
+	log_out("  failback would: %s", sw->fb);
+}
+
+int
+do_status(struct run *run, struct world *w)
+{
+	struct plan pf, pb;
+	struct status_words sw;
+
+	memset(&sw, 0, sizeof(sw));
+	sw.glag = -1;
+	status_plan(run, w, DR_FAILOVER, &pf);
+	status_plan(run, w, DR_FAILBACK, &pb);
+	/* Safety 5: could the primary role move away from the current
+	 * primary now without losing a write? */
+	if (world_is_mode(&w->side[0], "primary") ||
+	    world_is_mode(&w->side[1], "primary")) {
+		sw.safe = plan_gate(w, world_is_mode(&w->side[0], "primary") ?
+		    DR_FAILOVER : DR_FAILBACK, sw.gate, sizeof(sw.gate),
+		    &sw.glag);
+	} else
+		snprintf(sw.gate, sizeof(sw.gate), "no DR primary can be read");
+	plan_words(&pf, sw.fo, sizeof(sw.fo));
+	plan_words(&pb, sw.fb, sizeof(sw.fb));
+	/* 0 only when one cluster is DR primary with the other its attached,
+	 * streaming DR secondary and the CNAME naming the primary. */
+	sw.code = (pf.verdict < 0 && pf.steps == 0 && !pf.partial) ||
+	    (pb.verdict < 0 && pb.steps == 0 && !pb.partial) ? EXIT_DONE :
+	    EXIT_FAILED;
+	if (run->o->json)
+		status_json(run, w, &sw);
+	else
+		status_text(run, w, &sw);
+	return sw.code;
 }
 
 static const char *const exit_meaning[] = {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -110,7 +111,7 @@ pre_change_hooks(struct exec *x, const struct plan *p)
 	return -1;
 }
 
-void
+static void
 tls_from_env(struct tls_config *t, int vault)
 {
 	const char *s;
@@ -141,7 +142,7 @@ tls_from_env(struct tls_config *t, int vault)
 
 /* A TLS file that could not be loaded: the error names the variable that
  * gave it (VAULT_CACERT, AWS_CA_BUNDLE, ...) and what it must hold. */
-void
+static void
 tls_file_var(const struct tls_config *t, int vault)
 {
 	const struct {
@@ -167,7 +168,7 @@ tls_file_var(const struct tls_config *t, int vault)
 }
 
 /* --verbose: connections and requests per server (make bench reads these). */
-void
+static void
 print_stats(struct http_client *vh, struct http_client *ah)
 {
 	struct http_stats st[8];
@@ -206,7 +207,7 @@ who_runs(char *user, size_t usersz, char *host, size_t hostsz)
 /* The opening audit record: command, who, where, which build, which config
  * and the command line (options and ENV only: secrets never come through
  * argv). 0 / -1 (not on disk). */
-int
+static int
 audit_open_record(struct run *run)
 {
 	const struct dr_opts *o = run->o;
@@ -240,4 +241,203 @@ audit_open_record(struct run *run)
 	rc = log_audit_write(b.data);
 	buf_free(&b);
 	return rc;
+}
+
+/* --log: the audit file and its opening record, on disk before anything
+ * is sent: a run that cannot leave an audit trail changes nothing. -1 to
+ * go on, else the exit code. */
+static int
+open_audit(struct run *run)
+{
+	const struct dr_opts *o = run->o;
+
+	if (o->audit_path == NULL)
+		return -1;
+	if (log_audit_open(o->audit_path) == -1)
+		return EXIT_USAGE;
+	if (audit_open_record(run) == -1) {
+		err_set("--log %s: the opening audit record could not be "
+		    "written (%s); nothing was changed", o->audit_path,
+		    log_audit_error());
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* The Vault token as the Vault CLI finds it: VAULT_TOKEN, else
+ * ~/.vault-token, else (changing commands, on a terminal) a prompt. -1 to
+ * go on, else the exit code. */
+static int
+read_vault_token(struct secret *token, int changing)
+{
+	int rc;
+
+	if ((rc = secret_from_env(token, "VAULT_TOKEN")) == 0) {
+		char tpath[1024];
+		if ((rc = secret_from_vault_token_file(token, tpath,
+		    sizeof(tpath))) == -1) {
+			err_prefix("VAULT_TOKEN is not set and the Vault CLI's "
+			    "token file cannot be read");
+			return EXIT_USAGE;
+		}
+		if (rc == 1)
+			log_verbose("Vault token from %s", tpath);
+	}
+	if (changing && rc != 1 &&
+	    secret_get(token, "VAULT_TOKEN", "Vault token") == -1) {
+		char why[1024];
+		snprintf(why, sizeof(why), "%s", err_get());
+		err_set("%s (nor is there a ~/.vault-token from `vault login`)",
+		    why);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* Inputs first: a missing one is exit 2 before anything is sent. The
+ * secrets are copied into wiped buffers and scrubbed from the environment,
+ * which /proc/PID/environ would show for the whole run. -1 to go on, else
+ * the exit code. */
+static int
+read_inputs(struct run *run, struct run_res *rs, struct exec *x)
+{
+	static const char *const vars[] = { "VAULT_TOKEN",
+		"VAULT_DR_OPERATION_TOKEN", "AWS_SECRET_ACCESS_KEY",
+		"AWS_SECRET_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+		NULL };
+	int changing = run->o->cmd != DR_STATUS, k, rc;
+
+	if ((rc = read_vault_token(&rs->token, changing)) >= 0)
+		return rc;
+	/* AWS credentials as the SDKs find them: environment, shared files,
+	 * instance metadata. status goes on without them. */
+	if (awscreds_resolve(&rs->ac) == -1) {
+		if (changing)
+			return EXIT_USAGE;
+		snprintf(run->aws_error, sizeof(run->aws_error), "%s",
+		    err_get());
+		log_warn("%s", err_get());
+	} else {
+		log_verbose("AWS credentials from %s", rs->ac.source);
+		if (rs->ac.expiration > 0 && rs->ac.expiration -
+		    (long long)time(NULL) < 15 * 60)
+			log_warn("the AWS credentials from %s expire in %lld s",
+			    rs->ac.source, rs->ac.expiration -
+			    (long long)time(NULL));
+	}
+	if (changing)
+		secret_from_env(&x->batch, "VAULT_DR_OPERATION_TOKEN");
+	for (k = 0; vars[k]; k++)
+		if (changing || strcmp(vars[k], "VAULT_DR_OPERATION_TOKEN"))
+			secret_scrub_env(vars[k]);
+	return -1;
+}
+
+/* The TLS clients (Vault; Route 53 and the other AWS endpoints) and an
+ * HTTP client over each. -1 to go on, else the exit code. */
+static int
+open_clients(struct run *run, struct run_res *rs)
+{
+	const struct dr_config *c = run->c;
+	struct tls_config vt, at;
+
+	tls_from_env(&vt, 1);
+	tls_from_env(&at, 0);
+	if (vt.skip_verify)
+		log_warn("VAULT_SKIP_VERIFY is set: Vault's TLS certificates are "
+		    "NOT verified; anyone on the path can read the Vault token "
+		    "and recovery keys");
+	if ((rs->vtls = tls_client_new(&vt)) == NULL ||
+	    (rs->atls = tls_client_new(&at)) == NULL) {
+		tls_file_var(rs->vtls == NULL ? &vt : &at, rs->vtls == NULL);
+		return EXIT_USAGE;
+	}
+	struct http_client_config hc = { rs->vtls,
+		(int)(c->connect_timeout * 1000),
+		(int)(c->io_timeout * 1000), run->o->verbose };
+	rs->vh = http_client_new(&hc);
+	hc.tls = rs->atls;
+	rs->ah = http_client_new(&hc);
+	if (rs->vh == NULL || rs->ah == NULL)
+		return EXIT_FAILED;
+	/* Vault standbys redirect to the active node (https only); a
+	 * signed AWS request never follows a redirect (the default). */
+	http_client_follow_redirects(rs->vh, 1);
+	return -1;
+}
+
+/* Both sides of w, their Vault handles, the Route 53 handle, and x's view
+ * of them (old: the primary the command moves away from). */
+static void
+wire(struct run *run, struct run_res *rs, struct exec *x, struct world *w)
+{
+	const struct dr_opts *o = run->o;
+	const struct dr_config *c = run->c;
+	int k, read_only = o->dry_run || o->cmd == DR_STATUS;
+
+	for (k = 0; k < 2; k++) {
+		struct world_side *s = &w->side[k];
+		s->role = k;
+		s->url = c->url[k];
+		s->target = c->dns_target[k];
+		snprintf(s->label, sizeof(s->label), "%s cluster %s",
+		    k ? "secondary" : "primary", s->url);
+		run->v[k] = (struct vault){ s->label, s->url, rs->vh,
+			&rs->token, read_only, VF_NONE };
+	}
+	rs->r53 = (struct r53){ c->r53_endpoint, rs->ah, &rs->ac.access_key,
+		&rs->ac.secret_key, &rs->ac.session_token,
+		c->zone_id, c->r53_region, read_only, VF_NONE };
+	run->r53 = &rs->r53;
+	x->run = run;
+	x->w = w;
+	x->r53 = &rs->r53;
+	x->old = &w->side[o->cmd == DR_FAILBACK ? 1 : 0];
+	x->new = &w->side[o->cmd == DR_FAILBACK ? 0 : 1];
+}
+
+int
+run_open(struct run *run, struct run_res *rs, struct exec *x,
+    struct world *w)
+{
+	int rc;
+
+	if ((rc = open_audit(run)) >= 0 ||
+	    (rc = read_inputs(run, rs, x)) >= 0 ||
+	    (rc = open_clients(run, rs)) >= 0)
+		return rc;
+	wire(run, rs, x, w);
+	if (run->c->allow_http)
+		log_warn("VAULTDR_ALLOW_HTTP=1: http:// cluster URLs and AWS "
+		    "endpoints are accepted; tokens, recovery keys and AWS "
+		    "signatures may cross the network in clear");
+	if (run->o->cmd != DR_STATUS && run->o->no_lock)
+		log_warn("--no-lock: no run lock is taken; nothing stops another "
+		    "vaultdr run from changing the same clusters at the same "
+		    "time");
+	return -1;
+}
+
+void
+run_close(struct run *run, struct run_res *rs, struct exec *x,
+    struct world *w)
+{
+	int k;
+
+	if (run->o->verbose)
+		print_stats(rs->vh, rs->ah);
+	for (k = 0; k < 2; k++)
+		secret_wipe(&x->tok[k]);
+	for (k = 0; k < x->keys.n; k++)
+		secret_wipe(&x->keys.k[k]);
+	secret_wipe(&x->batch);
+	free(x->change_id);
+	world_clear(w);
+	http_client_free(rs->vh);
+	http_client_free(rs->ah);
+	tls_client_free(rs->vtls);
+	tls_client_free(rs->atls);
+	secret_wipe(&rs->token);
+	awscreds_free(&rs->ac);
+	log_audit_close();
 }

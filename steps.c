@@ -247,6 +247,54 @@ wait_stream(struct exec *x)
 	}
 }
 
+/* After a failed update-primary (fail) on attempt `attempt`: an unknown
+ * outcome is decided by reading both clusters (Safety 1); a request that
+ * did not reach Vault is retried after a backoff. 1 attached after all; 0
+ * retry; -1 give up (err_set; *rc EX_REPLAN when the clusters cannot be
+ * read). */
+static int
+update_primary_failed(struct exec *x, enum vault_fail fail, int attempt,
+    int *rc)
+{
+	struct world_side *o = x->old;
+	char state[512];
+
+	if (fail == VF_LOST) {
+		/* Outcome unknown: read both clusters (Safety 1). */
+		char why[2048];
+		snprintf(why, sizeof(why), "%s", err_get());
+		int seen = read_attachment(x, 0, state, sizeof(state));
+		if (seen == 1)
+			return 1;
+		if (seen == -1) {
+			err_set("%s; and the clusters cannot be read: %s",
+			    why, state);
+			*rc = EX_REPLAN;
+			return -1;
+		}
+		err_set("%s; the %s is not attached (%s)", why, o->label,
+		    state);
+	} else if (fail != VF_UNREACHABLE) {
+		err_prefix("update-primary on the %s", o->label);
+		return -1;
+	}
+	if (attempt >= retry_vault.max_retries) {
+		err_prefix("update-primary on the %s gave up after %d "
+		    "attempts", o->label, attempt + 1);
+		return -1;
+	}
+	double d = retry_delay(&retry_vault, attempt + 1);
+	log_warn("update-primary on the %s: %s; retry %d of %d in %.1f s "
+	    "with a fresh activation token", o->label, err_get(),
+	    attempt + 1, retry_vault.max_retries, d);
+	if (retry_sleep(d) == -1) {
+		err_set("stopped by signal while re-attaching the %s",
+		    o->label);
+		return -1;
+	}
+	return 0;
+}
+
 /* Re-attaches old to new: revoke-secondary (stable id), secondary-token,
  * update-primary with primary_api_addr = new's URL, then waits until old
  * streams. An update-primary that fails before it reached Vault is retried
@@ -258,8 +306,8 @@ reattach(struct exec *x)
 	struct world_side *o = x->old, *n = x->new;
 	const struct secret *drt;
 	struct secret act = { 0 };
-	char id[160], state[512];
-	int attempt, outcome, rc = EX_FAIL;
+	char id[160];
+	int attempt, outcome, rc = EX_FAIL, next;
 	enum vault_fail fail;
 
 	snprintf(id, sizeof(id), "vaultdr-%s-%s", x->run->c->env,
@@ -300,39 +348,10 @@ reattach(struct exec *x)
 			    "%s with the generated token", o->label);
 			continue;
 		}
-		if (fail == VF_LOST) {
-			/* Outcome unknown: read both clusters (Safety 1). */
-			char why[2048];
-			snprintf(why, sizeof(why), "%s", err_get());
-			int seen = read_attachment(x, 0, state, sizeof(state));
-			if (seen == 1)
-				break;
-			if (seen == -1) {
-				err_set("%s; and the clusters cannot be read: %s",
-				    why, state);
-				rc = EX_REPLAN;
-				goto fail;
-			}
-			err_set("%s; the %s is not attached (%s)", why, o->label,
-			    state);
-		} else if (fail != VF_UNREACHABLE) {
-			err_prefix("update-primary on the %s", o->label);
+		if ((next = update_primary_failed(x, fail, attempt, &rc)) == 1)
+			break;
+		if (next == -1)
 			goto fail;
-		}
-		if (attempt >= retry_vault.max_retries) {
-			err_prefix("update-primary on the %s gave up after %d "
-			    "attempts", o->label, attempt + 1);
-			goto fail;
-		}
-		double d = retry_delay(&retry_vault, attempt + 1);
-		log_warn("update-primary on the %s: %s; retry %d of %d in %.1f s "
-		    "with a fresh activation token", o->label, err_get(),
-		    attempt + 1, retry_vault.max_retries, d);
-		if (retry_sleep(d) == -1) {
-			err_set("stopped by signal while re-attaching the %s",
-			    o->label);
-			goto fail;
-		}
 	}
 	secret_wipe(&act);
 	step_end(x->run, "ok", "update-primary accepted by the %s", o->label);
@@ -580,8 +599,8 @@ catch_up(struct exec *x, long long wal)
 
 /* The demote of old, if planned, and the catch-up (Safety 5): old's last
  * WAL read just before the demote, new given VAULTDR_CATCHUP_TIMEOUT to
- * receive it before the promote; a timeout promotes old again (roll_back)
- * and fails. Without a demote (resumed after one, or --primary-down) the
+ * receive it before the promote; a timeout asks the caller to promote old
+ * again (x->rollback_due) and fails. Without a demote (resumed after one, or --primary-down) the
  * catch-up or the last known WAL is reported. EX_*. */
 static int
 demote_and_catch_up(struct exec *x, const struct plan *p)
@@ -609,8 +628,7 @@ demote_and_catch_up(struct exec *x, const struct plan *p)
 		step_end(x->run, "ok", "demoted the %s", o->label);
 		if ((p->steps & ST_PROMOTE) && !x->run->o->accept_data_loss &&
 		    catch_up(x, last_wal) == -1) {
-			if (!retry_stop_requested)
-				roll_back(x);
+			x->rollback_due = 1;
 			return EX_FAIL;
 		}
 	} else if ((p->steps & ST_PROMOTE) && world_is_mode(o, "secondary") &&
@@ -621,8 +639,7 @@ demote_and_catch_up(struct exec *x, const struct plan *p)
 		long long wal = o->st.last_wal >= 0 ? o->st.last_wal :
 		    o->st.last_remote_wal;
 		if (wal > 0 && catch_up(x, wal) == -1) {
-			if (!retry_stop_requested)
-				roll_back(x);
+			x->rollback_due = 1;
 			return EX_FAIL;
 		}
 	} else if ((p->steps & ST_PROMOTE) && !world_readable(o)) {
@@ -666,9 +683,8 @@ execute(struct exec *x, const struct plan *p)
 		if (V(x->run, n)->last_fail == VF_LOST)
 			x->new_in_doubt = 1;
 		/* A definite failure (an unknown outcome re-plans). */
-		if ((outcome == EX_FAIL || outcome == EX_INPUT) &&
-		    !retry_stop_requested)
-			roll_back(x);
+		if (outcome == EX_FAIL || outcome == EX_INPUT)
+			x->rollback_due = 1;
 		if (outcome != EX_OK)
 			return outcome;
 	}
