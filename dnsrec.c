@@ -492,7 +492,7 @@ dnsrec_rfc2136(struct dnsrec *d, const struct dr_config *c, int read_only)
 int
 dnsrec_usable(const struct dnsrec *d)
 {
-	return d->ops && d->ops->usable(d);
+	return d && d->ops && d->ops->usable(d);
 }
 
 int
