@@ -312,7 +312,7 @@ def concurrent_change_not_overwritten(c):
             time.sleep(0.05)
     t = threading.Thread(target=mover, daemon=True)
     t.start()
-    r = run(c, "failover", "test")
+    r = run(c, "failover", "test", VAULTDR_TIMEOUT="8")  # the promote answers in time
     t.join(5)
     h.check(moved, "setup: the record was moved during the run")
     h.check(r.code == 1, "a prerequisite that fails: exit 1", r)
