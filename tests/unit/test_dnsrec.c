@@ -54,6 +54,7 @@ load(const char *text, struct dr_config *c)
 	char path[] = "/tmp/vaultdr-dnsrec-XXXXXX";
 	int rc;
 
+	memset(c, 0, sizeof(*c));
 	if (tmpfile_with(path, text) == -1)
 		return -2;
 	warned[0] = '\0';
