@@ -17,7 +17,6 @@
 #include "awscreds.h"
 #include "buf.h"
 #include "config.h"
-#include "dr.h"
 #include "err.h"
 #include "hook.h"
 #include "http.h"
@@ -973,12 +972,6 @@ config_free(struct dr_config *c)
 	tsig_key_wipe(c->tsig_key);
 	free(c->tsig_key);
 	memset(c, 0, sizeof(*c));
-}
-
-int
-dr_load_config(const struct dr_opts *o, struct dr_config *c)
-{
-	return config_load(o->config_path, o->env, c);
 }
 
 void

@@ -122,9 +122,7 @@ int config_parse_whole(const char *name, const char *s, long min, long max,
  * refused. 0 / -1 (err_set saying why; out holds "" then). */
 int config_url_normalise(const char *in, char *out, size_t outsz);
 
-/* Transitional: the old names, for tests/unit/test_dr.c. */
-struct dr_opts;
-int dr_load_config(const struct dr_opts *o, struct dr_config *c);
+/* Transitional: the old name, for tests/unit/test_dr.c. */
 void dr_config_free(struct dr_config *c);
 
 #endif
