@@ -21,6 +21,7 @@ tlserr
 pem
 tls tls_conn.h
 h1
+url
 proxy
 http
 xml
