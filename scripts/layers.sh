@@ -38,6 +38,7 @@ hook
 config
 drapi dr.h
 plan
+dnsrec
 engine engine.h event.c lock.c observe.c report.c steps.c preflight.c runenv.c
 dr dr.c
 vaultdr
