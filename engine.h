@@ -141,6 +141,10 @@ int wait_sleep(struct run *run, struct wait_progress *wp, double secs);
  * when a third of its TTL has passed: -1 (err_set) only when it has
  * expired unrenewed. lock_release deletes it if this run (maybe) holds it. */
 void lock_observe(struct run *run, struct world *w);
+/* Who runs this, as the lock and the audit record name them: the user
+ * ($USER, $LOGNAME, else the password database) and the host name; ""
+ * when not known. */
+void who_runs(char *user, size_t usersz, char *host, size_t hostsz);
 int lock_take(struct run *run);
 int lock_keep(struct run *run);
 void lock_release(struct run *run);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include "h1.h"
 #include "tls.h"
+#include "url.h" /* struct url, url_parse */
 
 #define HTTP_MAX_HEADER_BYTES (64 * 1024)
 #define HTTP_MAX_BODY (8 * 1024 * 1024)
@@ -17,19 +18,6 @@
 
 /* struct http_header (requests: borrowed; responses: owned) is h1.h's. */
 
-struct url {
-	int tls;            /* https */
-	char host[256];     /* name or IP literal, brackets removed */
-	int port;           /* explicit or scheme default */
-	int host_is_ip;
-	char hostport[300]; /* Host header value: host, [v6], ":port" only if not default */
-	char *target;       /* "/path?query" (owned); "/" when the URL has no path */
-};
-/* Accepts http:// and https:// URLs with host (name, IPv4, [IPv6]), optional
- * port 1-65535, path and query (fragment dropped). No userinfo. 0 / -1
- * (err_set naming the URL and what is wrong). */
-int url_parse(const char *s, struct url *u);
-void url_free(struct url *u);
 
 /* Why http_request returned -1 (HTTP_OK after a complete response). */
 enum http_fail {

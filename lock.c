@@ -72,6 +72,23 @@ lock_observe(struct run *run, struct world *w)
 	w->lock = l.expires <= (long long)time(NULL) ? LOCK_EXPIRED : LOCK_HELD;
 }
 
+void
+who_runs(char *user, size_t usersz, char *host, size_t hostsz)
+{
+	const char *u = getenv("USER");
+
+	if (u == NULL || *u == '\0')
+		u = getenv("LOGNAME");
+	if (u == NULL || *u == '\0') {
+		struct passwd *pw = getpwuid(geteuid());
+		u = pw ? pw->pw_name : "";
+	}
+	snprintf(user, usersz, "%s", u);
+	if (gethostname(host, hostsz) == -1)
+		host[0] = '\0';
+	host[hostsz - 1] = '\0';
+}
+
 /* Takes the lock. EXIT_DONE when taken; EXIT_REFUSED when another run holds
  * it; EXIT_USAGE when the credentials may not create it; EXIT_FAILED
  * otherwise. err_set on failure. */
@@ -79,22 +96,13 @@ int
 lock_take(struct run *run)
 {
 	struct r53_lock other;
-	char user[64], host[128], name[256];
-	const char *u = getenv("USER");
+	char user[64], host[128], uname[128], name[256];
 	int rc;
 
 	memset(&run->lock, 0, sizeof(run->lock));
 	memset(&other, 0, sizeof(other));
-	if (u == NULL || *u == '\0')
-		u = getenv("LOGNAME");
-	if (u == NULL || *u == '\0') {
-		struct passwd *pw = getpwuid(geteuid());
-		u = pw ? pw->pw_name : NULL;
-	}
-	lock_field(user, sizeof(user), u);
-	if (gethostname(name, sizeof(name)) == -1)
-		name[0] = '\0';
-	name[sizeof(name) - 1] = '\0';
+	who_runs(uname, sizeof(uname), name, sizeof(name));
+	lock_field(user, sizeof(user), uname);
 	lock_field(host, sizeof(host), name);
 	snprintf(run->lock.owner, sizeof(run->lock.owner), "%s@%s", user, host);
 	run->lock.pid = (long)getpid();

@@ -288,11 +288,12 @@ cmd_of(const struct world *w, const struct world_side *o)
 	return o == &w->side[0] ? DR_FAILOVER : DR_FAILBACK;
 }
 
-/* Both clusters readable: the planned switch, or finishing one. Returns 0,
- * or -1 after refuse(). */
+/* Both clusters readable: each is a DR primary or secondary, they are two
+ * clusters (Safety 4: not two URLs of one), and of one DR set. 0; -1
+ * refused. */
 static int
-plan_both(const struct world *w, const struct world_side *o,
-    const struct world_side *n, const struct plan_opts *opt, struct plan *p)
+plan_pair(const struct world_side *o, const struct world_side *n,
+    struct plan *p)
 {
 	if (!world_is_mode(o, "primary") && !world_is_mode(o, "secondary")) {
 		refuse(p, EXIT_FAILED, "the %s is in DR mode '%s'; vaultdr only "
@@ -300,16 +301,16 @@ plan_both(const struct world *w, const struct world_side *o,
 		    o->label, mode_or_unknown(o));
 		return -1;
 	}
-	/* Safety 4: two URLs that reach the same cluster. */
 	if ((o->st.health_cluster_id[0] && strcmp(o->st.health_cluster_id,
 	    n->st.health_cluster_id) == 0) || (!o->st.health_cluster_id[0] &&
 	    o->st.health_cluster_name[0] && strcmp(o->st.health_cluster_name,
 	    n->st.health_cluster_name) == 0)) {
 		refuse(p, EXIT_USAGE, "cluster identity check: both URLs reach "
 		    "the same cluster (sys/health cluster_id %s, cluster_name "
-		    "%s); fix the primary and secondary cluster URLs", o->st.health_cluster_id[0] ?
-		    o->st.health_cluster_id : "-", o->st.health_cluster_name[0] ?
-		    o->st.health_cluster_name : "-");
+		    "%s); fix the primary and secondary cluster URLs",
+		    o->st.health_cluster_id[0] ? o->st.health_cluster_id : "-",
+		    o->st.health_cluster_name[0] ? o->st.health_cluster_name :
+		    "-");
 		return -1;
 	}
 	if (o->st.cluster_id[0] && n->st.cluster_id[0] &&
@@ -318,6 +319,17 @@ plan_both(const struct world *w, const struct world_side *o,
 		    "(cluster_id %s vs %s)", o->st.cluster_id, n->st.cluster_id);
 		return -1;
 	}
+	return 0;
+}
+
+/* Both clusters readable: the planned switch, or finishing one. Returns 0,
+ * or -1 after refuse(). */
+static int
+plan_both(const struct world *w, const struct world_side *o,
+    const struct world_side *n, const struct plan_opts *opt, struct plan *p)
+{
+	if (plan_pair(o, n, p) == -1)
+		return -1;
 	if (world_is_mode(n, "primary") && world_is_mode(o, "primary")) {
 		/* Two primaries (an unplanned failover, then the old one came
 		 * back). Only the one clients were sent to may stay: demoting

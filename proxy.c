@@ -15,7 +15,7 @@
 #include "buf.h"
 #include "err.h"
 #include "secret.h"
-#include "http.h"
+#include "url.h"
 #include "log.h"
 #include "proxy.h"
 

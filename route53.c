@@ -249,12 +249,48 @@ opt_str(const struct xml_doc *d, int at, const char *name, char **out)
 	return 0;
 }
 
+/* The <ResourceRecords> values of the record set at node at into s. 0;
+ * -1 out of memory; -2 malformed (err_set; the caller names the set). */
+static int
+rrset_values(const struct xml_doc *d, int at, struct r53_rrset *s)
+{
+	const char *t;
+	int rr, k;
+
+	if ((rr = xml_child(d, at, "ResourceRecords")) < 0) {
+		err_set("no <ResourceRecords> element");
+		return -2;
+	}
+	for (k = d->n[rr].first; k >= 0; k = d->n[k].next) {
+		char **v;
+
+		if (strcmp(d->n[k].name, "ResourceRecord") != 0 ||
+		    (t = need_leaf(d, k, "Value")) == NULL) {
+			err_set("<ResourceRecords> holds something other than "
+			    "ResourceRecord/Value");
+			return -2;
+		}
+		if ((v = realloc(s->values, (s->nvalues + 1) * sizeof(*v))) ==
+		    NULL)
+			return -1;
+		s->values = v;
+		if ((v[s->nvalues] = strdup(t)) == NULL)
+			return -1;
+		s->nvalues++;
+	}
+	if (s->nvalues == 0) {
+		err_set("no values");
+		return -2;
+	}
+	return 0;
+}
+
 /* One <ResourceRecordSet> node into s (zeroed by the caller). */
 static int
 parse_rrset(const struct xml_doc *d, int at, struct r53_rrset *s)
 {
 	const char *name, *type, *t;
-	int a, rr, k;
+	int a, k;
 
 	s->ttl = -1;
 	if ((name = need_leaf(d, at, "Name")) == NULL ||
@@ -305,32 +341,10 @@ parse_rrset(const struct xml_doc *d, int at, struct r53_rrset *s)
 		err_set("bad TTL '%.32s'", t);
 		goto bad_set;
 	}
-	if ((rr = xml_child(d, at, "ResourceRecords")) < 0) {
-		err_set("no <ResourceRecords> element");
-		goto bad_set;
-	}
-	for (k = d->n[rr].first; k >= 0; k = d->n[k].next) {
-		char **v;
-
-		if (strcmp(d->n[k].name, "ResourceRecord") != 0 ||
-		    (t = need_leaf(d, k, "Value")) == NULL) {
-			err_set("<ResourceRecords> holds something other than "
-			    "ResourceRecord/Value");
-			goto bad_set;
-		}
-		if ((v = realloc(s->values, (s->nvalues + 1) * sizeof(*v))) ==
-		    NULL)
-			return -1;
-		s->values = v;
-		if ((v[s->nvalues] = strdup(t)) == NULL)
-			return -1;
-		s->nvalues++;
-	}
-	if (s->nvalues == 0) {
-		err_set("no values");
-		goto bad_set;
-	}
-	return 0;
+	if ((k = rrset_values(d, at, s)) == -1)
+		return -1;
+	if (k == 0)
+		return 0;
 bad_set:
 	err_prefix("record set %s %s", name, type);
 	return -1;
@@ -1029,6 +1043,38 @@ r53_lock_format(struct r53_lock *l)
 	return 0;
 }
 
+/* Field k of a lock value (0 owner, 1 pid, 2 cmd, 3 env, 4 expires) from
+ * its text v into l. NULL, or what is wrong with it. */
+static const char *
+lock_field_set(struct r53_lock *l, size_t k, const char *v)
+{
+	char *end;
+
+	switch (k) {
+	case 0:
+	case 2:
+	case 3: {
+		char *dst = k == 0 ? l->owner : k == 2 ? l->cmd : l->env;
+		size_t dsz = k == 0 ? sizeof(l->owner) : k == 2 ?
+		    sizeof(l->cmd) : sizeof(l->env);
+		if (strlen(v) >= dsz)
+			return "a field too long";
+		memcpy(dst, v, strlen(v) + 1);
+		return NULL;
+	}
+	case 1:
+		l->pid = strtol(v, &end, 10);
+		if (!isdigit((unsigned char)*v) || *end || l->pid <= 0)
+			return "a bad pid";
+		return NULL;
+	default:
+		l->expires = strtoll(v, &end, 10);
+		if (!isdigit((unsigned char)*v) || *end || l->expires <= 0)
+			return "a bad expires";
+		return NULL;
+	}
+}
+
 int
 r53_lock_parse(const char *value, struct r53_lock *l)
 {
@@ -1055,7 +1101,7 @@ r53_lock_parse(const char *value, struct r53_lock *l)
 		goto bad;
 	}
 	for (p = tmp; (w = strtok_r(p, " ", &save)) != NULL; p = NULL) {
-		char *eq = strchr(w, '='), *v, *end;
+		char *eq = strchr(w, '='), *v;
 
 		if (eq == NULL) {
 			why = "a word without '='";
@@ -1074,35 +1120,8 @@ r53_lock_parse(const char *value, struct r53_lock *l)
 			why = "an empty or bad field value";
 			goto bad;
 		}
-		switch (k) {
-		case 0:
-		case 2:
-		case 3: {
-			char *dst = k == 0 ? l->owner : k == 2 ? l->cmd : l->env;
-			size_t dsz = k == 0 ? sizeof(l->owner) : k == 2 ?
-			    sizeof(l->cmd) : sizeof(l->env);
-			if (strlen(v) >= dsz) {
-				why = "a field too long";
-				goto bad;
-			}
-			memcpy(dst, v, strlen(v) + 1);
-			break;
-		}
-		case 1:
-			l->pid = strtol(v, &end, 10);
-			if (!isdigit((unsigned char)*v) || *end || l->pid <= 0) {
-				why = "a bad pid";
-				goto bad;
-			}
-			break;
-		default:
-			l->expires = strtoll(v, &end, 10);
-			if (!isdigit((unsigned char)*v) || *end ||
-			    l->expires <= 0) {
-				why = "a bad expires";
-				goto bad;
-			}
-		}
+		if ((why = lock_field_set(l, k, v)) != NULL)
+			goto bad;
 	}
 	for (k = 0; k < 5; k++)
 		if (!seen[k]) {

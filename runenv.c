@@ -185,25 +185,6 @@ print_stats(struct http_client *vh, struct http_client *ah)
 	}
 }
 
-/* Who runs this (for the audit record): user and host as the lock names
- * them, from $USER/$LOGNAME or the password database, and gethostname. */
-static void
-who_runs(char *user, size_t usersz, char *host, size_t hostsz)
-{
-	const char *u = getenv("USER");
-
-	if (u == NULL || *u == '\0')
-		u = getenv("LOGNAME");
-	if (u == NULL || *u == '\0') {
-		struct passwd *pw = getpwuid(geteuid());
-		u = pw ? pw->pw_name : "?";
-	}
-	snprintf(user, usersz, "%s", u);
-	if (gethostname(host, hostsz) == -1)
-		snprintf(host, hostsz, "?");
-	host[hostsz - 1] = '\0';
-}
-
 /* The opening audit record: command, who, where, which build, which config
  * and the command line (options and ENV only: secrets never come through
  * argv). 0 / -1 (not on disk). */
@@ -216,6 +197,10 @@ audit_open_record(struct run *run)
 	int i, rc;
 
 	who_runs(user, sizeof(user), host, sizeof(host));
+	if (user[0] == '\0')
+		snprintf(user, sizeof(user), "?");
+	if (host[0] == '\0')
+		snprintf(host, sizeof(host), "?");
 	json_line_begin(&b);
 	json_field(&b, "step", "run");
 	json_field(&b, "event", "run");

@@ -21,6 +21,7 @@ tlserr
 pem
 tls tls_conn.h
 h1
+url
 proxy
 http
 xml
@@ -37,6 +38,7 @@ hook
 config
 drapi dr.h
 plan
+dnsrec
 engine engine.h event.c lock.c observe.c report.c steps.c preflight.c runenv.c
 dr dr.c
 vaultdr
