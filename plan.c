@@ -190,28 +190,50 @@ rrset_words(const struct r53_rrset *r, char *out, size_t outsz)
 	    r->nvalues > 1 ? " (several values)" : "");
 }
 
-int
-plan_record_shape(const struct r53_rrset *sets, size_t n, const char *cname,
-    int *found, char **value, long *ttl, char *bad, size_t badsz)
+void
+rec_seen_free(struct rec_seen *r)
 {
+	if (r == NULL)
+		return;
+	free(r->value);
+	free(r->alias_zone);
+	memset(r, 0, sizeof(*r));
+}
+
+/* One simple record set: no routing policy, no health check. */
+static int
+rrset_simple(const struct r53_rrset *r)
+{
+	return !r->set_id && !r->has_weight && !r->failover && !r->region &&
+	    !r->health_check;
+}
+
+int
+plan_record_shape_kind(const struct r53_rrset *sets, size_t n,
+    const char *cname, int k, struct rec_seen *out, char *bad, size_t badsz)
+{
+	const struct r53_rrset *r = sets;
+	int alias = k != R53_CNAME;
 	char one[256];
 	size_t i;
 
-	*found = 0;
-	*value = NULL;
-	*ttl = 0;
+	memset(out, 0, sizeof(*out));
 	bad[0] = '\0';
 	if (n == 0)
 		return 0;
-	if (n == 1 && strcmp(sets[0].type, "CNAME") == 0 && !sets[0].alias &&
-	    !sets[0].set_id && !sets[0].has_weight && !sets[0].failover &&
-	    !sets[0].region && !sets[0].health_check &&
-	    sets[0].nvalues == 1 && sets[0].values[0]) {
-		if ((*value = strdup(sets[0].values[0])) == NULL)
+	if (n == 1 && strcmp(r->type, r53_kind_type(k)) == 0 &&
+	    rrset_simple(r) && r->alias == alias && (alias ? r->alias_dns &&
+	    r->alias_zone : r->nvalues == 1 && r->values[0])) {
+		if ((out->value = strdup(alias ? r->alias_dns :
+		    r->values[0])) == NULL || (alias &&
+		    (out->alias_zone = strdup(r->alias_zone)) == NULL)) {
+			rec_seen_free(out);
 			return -1;
-		r53_strip_dot(*value);
-		*found = 1;
-		*ttl = sets[0].ttl;
+		}
+		r53_strip_dot(out->value);
+		out->found = 1;
+		out->ttl = alias ? -1 : r->ttl;
+		out->eval = r->alias_eval;
 		return 0;
 	}
 	snprintf(bad, badsz, "%s holds", cname);
@@ -220,6 +242,26 @@ plan_record_shape(const struct r53_rrset *sets, size_t n, const char *cname,
 		rrset_words(&sets[i], one, sizeof(one));
 		snprintf(bad + l, badsz - l, "%s %s", i ? "," : "", one);
 	}
+	if (k != R53_CNAME) {
+		size_t l = strlen(bad);
+		snprintf(bad + l, badsz - l, " (declared %s)",
+		    r53_kind_name((enum r53_kind)k));
+	}
+	return 0;
+}
+
+int
+plan_record_shape(const struct r53_rrset *sets, size_t n, const char *cname,
+    int *found, char **value, long *ttl, char *bad, size_t badsz)
+{
+	struct rec_seen s;
+
+	if (plan_record_shape_kind(sets, n, cname, R53_CNAME, &s, bad,
+	    badsz) == -1)
+		return -1;
+	*found = s.found;
+	*value = s.value;
+	*ttl = s.ttl;
 	return 0;
 }
 
@@ -435,11 +477,21 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 		p->steps |= ST_CNAME | (p->steps & ST_PROMOTE ? 0 : ST_READY);
 	/* Safety 4: the record and the zone, before any change. */
 	if ((p->steps & ST_CHANGING) && w->rec_ok && w->rec_bad[0]) {
-		refuse(p, EXIT_USAGE, "record check: %s; vaultdr changes only "
-		    "one simple CNAME (no other type at the name, no "
-		    "SetIdentifier, weight, failover, alias or health check). "
-		    "Fix the record set or the cluster_cname setting",
-		    w->rec_bad);
+		if (w->rec_kind != R53_CNAME)
+			refuse(p, EXIT_USAGE, "record check: %s; vaultdr "
+			    "changes only one simple %s record (an alias "
+			    "record set alone at the name, no SetIdentifier, "
+			    "weight, failover or health check). Fix the "
+			    "record set, or the record_type or cluster_cname "
+			    "setting", w->rec_bad, r53_kind_name((enum
+			    r53_kind)w->rec_kind));
+		else
+			refuse(p, EXIT_USAGE, "record check: %s; vaultdr "
+			    "changes only one simple CNAME (no other type at "
+			    "the name, no SetIdentifier, weight, failover, "
+			    "alias or health check). Fix the record set, or "
+			    "the cluster_cname or record_type setting",
+			    w->rec_bad);
 		return;
 	}
 	if ((p->steps & ST_CHANGING) && w->zone == ZONE_OUTSIDE) {
@@ -457,9 +509,10 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 	}
 	if ((p->steps & ST_CNAME) && w->rec_ok && !w->rec_found &&
 	    !opt->create_record) {
-		refuse(p, EXIT_USAGE, "record check: there is no CNAME %s in "
+		refuse(p, EXIT_USAGE, "record check: there is no %s %s in "
 		    "the hosted zone; check the name for a typo, or re-run "
-		    "with --create-record to create it",
+		    "with --create-record to create it", w->rec_kind ?
+		    r53_kind_name((enum r53_kind)w->rec_kind) : "CNAME",
 		    opt->cname ? opt->cname : "");
 		return;
 	}

@@ -118,6 +118,30 @@ int r53_get_cname(struct r53 *r, const char *name, int *found, char **value,
 int r53_upsert_cname(struct r53 *r, const char *name, const char *value,
     long ttl, char **change_id);
 
+/* ---- what the cluster name is: a CNAME, or an alias A/AAAA record to a
+ * load balancer (issue 12) ---- */
+enum r53_kind { R53_CNAME = 0, R53_A_ALIAS, R53_AAAA_ALIAS };
+/* "CNAME", "A-alias", "AAAA-alias": the <env>_record_type words. */
+const char *r53_kind_name(enum r53_kind k);
+/* The record set's Type: "CNAME", "A", "AAAA". */
+const char *r53_kind_type(enum r53_kind k);
+/* The kind named s (case ignored). 0 / -1 (unknown word; no err_set). */
+int r53_kind_parse(const char *s, enum r53_kind *k);
+/* The record value vaultdr writes: for R53_CNAME the host name `target`
+ * with ttl; for an alias kind an AliasTarget {alias_zone, target,
+ * eval}. */
+struct r53_want {
+	enum r53_kind kind;
+	const char *target;     /* CNAME value or alias DNSName */
+	const char *alias_zone; /* alias kinds: the target's hosted zone */
+	int eval;               /* alias kinds: EvaluateTargetHealth */
+	long ttl;               /* CNAME only */
+};
+/* UPSERTs name to w (one change: a CNAME, or an alias A/AAAA record set).
+ * *change_id as r53_upsert_cname. 0 / -1 (a lost answer is VF_LOST). */
+int r53_upsert_record(struct r53 *r, const char *name, const struct r53_want *w,
+    char **change_id);
+
 /* ---- the run lock (DESIGN.md Safety 6) ----
  * A TXT record "_vaultdr-lock.<cname>" in the same zone holding one quoted
  * string "owner=<user>@<host> pid=<pid> cmd=<cmd> env=<env> expires=<unix s>"

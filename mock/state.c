@@ -13,6 +13,7 @@
 #include "json.h"
 #include "log.h"
 #include "mock/state.h"
+#include "mock/handler.h" /* mperf_state_json */
 #include "route53.h" /* r53_name_eq, r53_name_in_zone */
 #include "net.h"
 #include "tls.h"
@@ -258,6 +259,8 @@ load_cluster_repl(struct ld *l, int at, struct cluster *c, const char *nm)
 	    &c->health_cluster_id) == -1 ||
 	    get_bool(l, at, "generate_forbidden", K("generate_forbidden"),
 	    &c->generate_forbidden) == -1 ||
+	    get_bool(l, at, "peer_ca_untrusted", K("peer_ca_untrusted"),
+	    &c->peer_ca_untrusted) == -1 ||
 	    get_int(l, at, "attempt_taken_over_after",
 	    K("attempt_taken_over_after"), 0, 15, &c->taken_over_after) == -1)
 		return -1;
@@ -720,7 +723,7 @@ key_allowed(const char *path)
 		"corrupted_merkle_tree", "catchup_delay_ms", "attach_delay_ms",
 		"attach_stuck", "standbys", "perf_standbys", "cluster_name",
 		"health_cluster_id", "generate_forbidden",
-		"attempt_taken_over_after", NULL };
+		"attempt_taken_over_after", "peer_ca_untrusted", NULL };
 	size_t k;
 	int i;
 
@@ -1449,6 +1452,8 @@ state_json(struct buf *b)
 	json_obj_end(&w);
 	json_key(&w, "route53");
 	write_route53(&w);
+	json_key(&w, "performance");
+	mperf_state_json(&w);
 	json_key(&w, "max_primaries_up");
 	json_int(&w, M.max_primaries_up);
 	json_key(&w, "two_primaries_up");

