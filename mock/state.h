@@ -145,6 +145,8 @@ struct mock {
 	struct rrset *rr;
 	size_t nrr;
 	char *dns_initial;      /* cname value at start (NULL: none) */
+	struct strv alias_targets; /* "<zone id> <name.>" an alias may name;
+	                           empty: any */
 	struct change *ch;
 	size_t nch;
 	struct fault *faults;
