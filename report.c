@@ -95,9 +95,10 @@ print_plan(struct run *run, const struct world *w, const struct plan *p,
 		    n->target, w->rec_found ? w->rec_value : "absent");
 	if (p->steps & ST_REATTACH)
 		event(run, "plan", "planned", "%s%d. re-attach the %s as DR "
-		    "secondary of the %s (revoke-secondary, secondary-token, "
+		    "secondary of the %s (revoke-secondary, %ssecondary-token, "
 		    "%s, update-primary)", prefix, i++, o->label, n->label,
-		    tok);
+		    run->c->activation == CONFIG_ACT_PUBLIC_KEY ?
+		    "generate-public-key, " : "", tok);
 	if (p->steps & (ST_REATTACH | ST_STREAM))
 		event(run, "plan", "planned", "%s%d. wait until the %s streams "
 		    "from the %s", prefix, i++, o->label, n->label);

@@ -144,6 +144,82 @@ def mock_perf_status_follows_dr(c):
     check(j["data"]["performance"]["mode"] == "disabled", "a no longer", j)
 
 
+# ------------------------------------------------- public-key activation
+
+RRSET = "/2013-04-01/hostedzone/%s/rrset/" % h.ZONE
+SWITCH_AB = [("route53", "POST", RRSET),
+             ("a", "POST", DR + "primary/demote"),
+             ("b", "POST", DR + "secondary/promote"),
+             ("route53", "POST", RRSET),
+             ("b", "POST", DR + "primary/revoke-secondary")]
+
+
+def batch_env(c, **kw):
+    return c.env(VAULT_DR_OPERATION_TOKEN=h.BATCH, **kw)
+
+
+@case(with_knobs(a={"peer_ca_untrusted": True}))
+def failover_public_key_activation(c):
+    """A private CA on the old primary: public-key activation re-attaches it
+    without any call between the clusters' APIs."""
+    cfg(c, "test_activation=public-key\n")
+    r = c.run("-y", "failover", "test", env=batch_env(c))
+    check(r.code == 0, "failover exits 0", r)
+    h.assert_failed_over(c, r)
+    log = c.mock.log()
+    check(paths(log) == SWITCH_AB + [
+        ("a", "POST", DR + "secondary/generate-public-key"),
+        ("b", "POST", DR + "primary/secondary-token"),
+        ("a", "POST", DR + "secondary/update-primary"),
+        ("route53", "POST", RRSET)], "changing requests", paths(log))
+    tok = body(h.requests(log, "POST", "b", "secondary-token")[0])
+    check(tok.get("secondary_public_key") and tok["id"], "the key went along", tok)
+    up = body(h.requests(log, "POST", "a", "update-primary")[0])
+    check(up["token"] and not up["token"].startswith("eyJ"), "data.token used", up)
+    check(c.mock.state()["max_primaries_up"] <= 1, "one primary at most")
+    # Failback the same way (b re-attaches with its own key).
+    cfg(c, "test_activation=public-key\n")
+    r = c.run("-y", "failback", "test", env=batch_env(c))
+    check(r.code == 0, "failback exits 0", r)
+    h.assert_failed_over(c, r, new="a", old="b")
+    check(len(h.requests(c.mock.log(), "POST", "b", "generate-public-key")) == 1,
+          "b generated a key for its own re-attach")
+
+
+@case(with_knobs(a={"peer_ca_untrusted": True}))
+def private_ca_wrapped_fails_public_key_fixes(c):
+    r = c.run("-y", "failover", "test", env=batch_env(c))
+    check(r.code == 1, "the wrapped re-attach fails on the private CA", r)
+    check("unknown authority" in r.err, "Vault's unwrap error is shown", r)
+    st = c.mock.state()
+    check(st["clusters"]["b"]["mode"] == "primary", "b was promoted", st)
+    check(st["clusters"]["a"]["primary"] is None, "a is not attached", st)
+    check(not h.requests(c.mock.log(), "POST", "a", "generate-public-key"),
+          "no public key in the wrapped flow")
+    check(st["max_primaries_up"] <= 1, "one primary at most")
+    n = len(c.mock.log())
+    cfg(c, "test_activation=public-key\n")
+    r = c.run("-y", "failover", "test", env=batch_env(c))
+    check(r.code == 0, "a re-run with public-key activation finishes", r)
+    h.assert_failed_over(c, r)
+    check(paths(c.mock.log()[n:]) == [
+        ("route53", "POST", RRSET),
+        ("b", "POST", DR + "primary/revoke-secondary"),
+        ("a", "POST", DR + "secondary/generate-public-key"),
+        ("b", "POST", DR + "primary/secondary-token"),
+        ("a", "POST", DR + "secondary/update-primary"),
+        ("route53", "POST", RRSET)], "only the re-attach", paths(c.mock.log()[n:]))
+
+
+@case()
+def public_key_in_dry_run_plan(c):
+    cfg(c, "test_activation=public-key\n")
+    r = c.run("-n", "failover", "test", env=batch_env(c))
+    check(r.code == 0, "dry run exits 0", r)
+    check("generate-public-key" in r.out, "the plan names the key step", r)
+    check(not h.changing(c.mock.log()), "nothing sent", h.changing(c.mock.log()))
+
+
 if __name__ == "__main__":
     only = sys.argv[1] if len(sys.argv) > 1 else None
     run = [fn for fn in CASES if not only or only in fn.__name__]
