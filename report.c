@@ -262,6 +262,7 @@ status_json(struct run *run, const struct world *w,
 		buf_puts(&b, ",\"switch_lag_wals\":null");
 	json_field(&b, "failover_would", sw->fo);
 	json_field(&b, "failback_would", sw->fb);
+	perf_json(run, &b);
 	json_emit(&b, 1);
 }
 
@@ -309,6 +310,7 @@ status_text(struct run *run, const struct world *w,
 		    run->c->cname, w->lock_error);
 	else if (w->lock == LOCK_FREE)
 		log_out("  lock      free");
+	perf_print(run, 1);
 	log_out("  safe to switch: %s (%s)", sw->safe ? "yes" : "no", sw->gate);
 	log_out("  failover would: %s", sw->fo);
 	log_out("  failback would: %s", sw->fb);
@@ -335,6 +337,7 @@ do_status(struct run *run, struct world *w)
 		snprintf(sw.gate, sizeof(sw.gate), "no DR primary can be read");
 	plan_words(&pf, sw.fo, sizeof(sw.fo));
 	plan_words(&pb, sw.fb, sizeof(sw.fb));
+	perf_read(run, w);
 	/* 0 only when one cluster is DR primary with the other its attached,
 	 * streaming DR secondary and the CNAME naming the primary. */
 	sw.code = (pf.verdict < 0 && pf.steps == 0 && !pf.partial) ||
@@ -432,6 +435,7 @@ summary_json(struct run *run, const struct exec *x, int code,
 		json_field(b, "error", err_get());
 	if (log_audit_failed())
 		buf_puts(b, ",\"audit_complete\":false");
+	perf_json(run, b);
 	buf_printf(b, ",\"elapsed_ms\":%lld", retry_now_ms() - run->t0);
 }
 

@@ -77,7 +77,7 @@ load_secondary(const struct json *j, int e, struct psec *s, char *why,
 		goto out;
 	}
 	if (s->api_address == NULL) {
-		snprintf(def, sizeof(def), "https://perf-%s.example.com:8200",
+		snprintf(def, sizeof(def), "https://%s.example.com:8200",
 		    s->id);
 		s->api_address = strdup(def);
 	}

@@ -220,6 +220,69 @@ def public_key_in_dry_run_plan(c):
     check(not h.changing(c.mock.log()), "nothing sent", h.changing(c.mock.log()))
 
 
+# ------------------------------------------------ performance replication
+
+@case(with_knobs(perf=PERF_SET))
+def perf_report_after_failover(c):
+    r = c.run("-y", "--json", "failover", "test",
+              env=batch_env(c, VAULTDR_READY_TIMEOUT="1.5"))
+    check(r.code == 0, "a disconnected performance secondary is no failure", r)
+    h.assert_failed_over(c, r)
+    log = c.mock.log()
+    check(paths(log) == SWITCH_AB + [
+        ("b", "POST", DR + "primary/secondary-token"),
+        ("a", "POST", DR + "secondary/update-primary"),
+        ("route53", "POST", RRSET)], "no change to performance secondaries",
+        paths(log))
+    lines = [json.loads(x) for x in r.out.splitlines() if x.startswith("{")]
+    warns = [x["message"] for x in lines if x["event"] == "warning"]
+    ap = [w for w in warns if "perf-ap" in w]
+    check(len(ap) == 1 and "performance/secondary/update-primary" in ap[0],
+          "one warning names perf-ap and the command", warns)
+    check(not [w for w in warns if "perf-eu" in w], "perf-eu reconnected", warns)
+    summ = [x for x in lines if x["event"] == "summary"][-1]
+    perf = summ["performance"]
+    check(perf["mode"] == "primary" and perf["cluster"] == c.mock.urls["vault_b"],
+          "the new primary's report", perf)
+    conn = {s["id"]: s["connection_status"] for s in perf["secondaries"]}
+    check(conn == {"perf-eu": "connected", "perf-ap": "disconnected"}, "states", perf)
+    check(c.mock.state()["max_primaries_up"] <= 1, "one primary at most")
+
+
+@case(with_knobs(perf={"secondaries": [{"id": "perf-eu", "reconnect_delay_ms": 600}]}))
+def perf_reconnects_within_timeout(c):
+    r = c.run("-y", "failover", "test", env=batch_env(c))
+    check(r.code == 0, "failover exits 0", r)
+    h.assert_failed_over(c, r)
+    check("perf-eu" not in r.err, "no warning for a secondary that reconnected", r)
+    check(c.mock.state()["performance"]["secondaries"][0]["connected_to"] == "b",
+          "perf-eu follows b")
+    check("perf-eu" in r.out and "connected" in r.out, "the report names it", r)
+
+
+@case(with_knobs(perf=PERF_SET))
+def perf_in_status(c):
+    r = c.run("status", "test")
+    check(r.code == 0, "status exits 0", r)
+    check("performance" in r.out and "perf-eu" in r.out and "perf-ap" in r.out,
+          "text report lists the performance secondaries", r)
+    r = c.run("--json", "status", "test")
+    o = json.loads([x for x in r.out.splitlines() if '"status"' in x][0])
+    perf = o["performance"]
+    check(perf["mode"] == "primary" and perf["cluster"] == c.mock.urls["vault_a"], "a", o)
+    check(len(perf["secondaries"]) == 2, "two", perf)
+    check(not h.changing(c.mock.log()), "status changes nothing")
+
+
+@case()
+def perf_disabled_is_quiet(c):
+    r = c.run("-y", "failover", "test", env=batch_env(c))
+    check(r.code == 0, "failover exits 0", r)
+    check("performance" not in r.err, "no performance warning", r)
+    r = c.run("status", "test")
+    check("performance secondar" not in r.out, "nothing to list", r)
+
+
 if __name__ == "__main__":
     only = sys.argv[1] if len(sys.argv) > 1 else None
     run = [fn for fn in CASES if not only or only in fn.__name__]
