@@ -477,21 +477,12 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 		p->steps |= ST_CNAME | (p->steps & ST_PROMOTE ? 0 : ST_READY);
 	/* Safety 4: the record and the zone, before any change. */
 	if ((p->steps & ST_CHANGING) && w->rec_ok && w->rec_bad[0]) {
-		if (w->rec_kind != R53_CNAME)
-			refuse(p, EXIT_USAGE, "record check: %s; vaultdr "
-			    "changes only one simple %s record (an alias "
-			    "record set alone at the name, no SetIdentifier, "
-			    "weight, failover or health check). Fix the "
-			    "record set, or the record_type or cluster_cname "
-			    "setting", w->rec_bad, r53_kind_name((enum
-			    r53_kind)w->rec_kind));
-		else
-			refuse(p, EXIT_USAGE, "record check: %s; vaultdr "
-			    "changes only one simple CNAME (no other type at "
-			    "the name, no SetIdentifier, weight, failover, "
-			    "alias or health check). Fix the record set, or "
-			    "the cluster_cname or record_type setting",
-			    w->rec_bad);
+		refuse(p, EXIT_USAGE, "record check: %s; vaultdr changes only "
+		    "one simple %s record (no other type at the name, no "
+		    "SetIdentifier, weight, failover%s or health check). Fix "
+		    "the record set, or the cluster_cname or record_type "
+		    "setting", w->rec_bad, r53_kind_name((enum r53_kind)
+		    w->rec_kind), w->rec_kind == R53_CNAME ? ", alias" : "");
 		return;
 	}
 	if ((p->steps & ST_CHANGING) && w->zone == ZONE_OUTSIDE) {

@@ -805,7 +805,7 @@ vault_perf_observe(struct vault *v, struct vault_perf *p)
 	    json_array_len(&r.j, d) : 0;
 	n = n < 0 ? 0 : n;
 	i = i < 0 ? 0 : i;
-	if (n + i > 0 && (p->sec = calloc((size_t)(n + i),
+	if (n + i > 0 && (p->sec = calloc((size_t)n + (size_t)i,
 	    sizeof(*p->sec))) == NULL) {
 		err_set("out of memory");
 		goto out;

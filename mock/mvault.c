@@ -969,6 +969,39 @@ pending_token(int i, const char *id)
 	return 0;
 }
 
+/* secondary-token with secondary_public_key: the activation credentials
+ * come back encrypted to that key in data.token, not response-wrapped. */
+static void
+pk_secondary_token(int i, const char *id, long long ttl, const char *pub,
+    struct mresp *r)
+{
+	unsigned char rnd[96];
+	char tok[200];
+	struct wraptok *nw;
+	struct buf w = { 0 };
+
+	rand_bytes(rnd, sizeof(rnd));
+	if (b64_encode(rnd, sizeof(rnd), tok, sizeof(tok), 1) == -1 ||
+	    (nw = realloc(M.wt, (M.nwt + 1) * sizeof(*M.wt))) == NULL) {
+		mresp_vault_error(r, 500, "token encoding failed");
+		return;
+	}
+	M.wt = nw;
+	memset(&M.wt[M.nwt], 0, sizeof(*M.wt));
+	M.wt[M.nwt].token = strdup(tok);
+	M.wt[M.nwt].id = strdup(id);
+	M.wt[M.nwt].issuer = i;
+	M.wt[M.nwt].expires_ms = wall_ms() + ttl * 1000;
+	M.wt[M.nwt].pubkey = strdup(pub);
+	M.nwt++;
+	buf_puts(&w, "{\"token\":");
+	json_append_str(&w, tok);
+	buf_puts(&w, "}");
+	state_changed();
+	mresp_vault_ok(r, w.data, NULL, NULL);
+	buf_free(&w);
+}
+
 static void
 secondary_token(int i, const struct mreq *q, struct mresp *r)
 {
@@ -1009,28 +1042,7 @@ secondary_token(int i, const struct mreq *q, struct mresp *r)
 		goto out;
 	}
 	if (pub && *pub) {
-		/* Public-key activation: the credentials come back encrypted
-		 * to that key in data.token, not response-wrapped. */
-		rand_bytes(rnd, sizeof(rnd));
-		if (b64_encode(rnd, sizeof(rnd), tok, sizeof(tok), 1) == -1 ||
-		    (nw = realloc(M.wt, (M.nwt + 1) * sizeof(*M.wt))) == NULL) {
-			mresp_vault_error(r, 500, "token encoding failed");
-			goto out;
-		}
-		M.wt = nw;
-		memset(&M.wt[M.nwt], 0, sizeof(*M.wt));
-		M.wt[M.nwt].token = strdup(tok);
-		M.wt[M.nwt].id = strdup(id);
-		M.wt[M.nwt].issuer = i;
-		M.wt[M.nwt].expires_ms = wall_ms() + ttl * 1000;
-		M.wt[M.nwt].pubkey = strdup(pub);
-		M.nwt++;
-		buf_puts(&w, "{\"token\":");
-		json_append_str(&w, tok);
-		buf_puts(&w, "}");
-		state_changed();
-		mresp_vault_ok(r, w.data, NULL, NULL);
-		buf_free(&w);
+		pk_secondary_token(i, id, ttl, pub, r);
 		goto out;
 	}
 	/* A fake JWT: fixed ES512 header, random claims and signature. */
@@ -1159,6 +1171,32 @@ same_host(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
+/* update-primary with a public-key activation token w: decrypted with
+ * this cluster's own newest key, no call to the primary's API. The
+ * issuing cluster, or -1 with r answered. */
+static int
+pk_activation(int i, const struct wraptok *w, struct mresp *r)
+{
+	struct cluster *c = &M.cl[i];
+	int t = w->issuer;
+
+	if (c->pubkey == NULL || strcmp(c->pubkey, w->pubkey) != 0) {
+		mresp_vault_error(r, 400, "error decrypting secondary "
+		    "activation token: it was not encrypted to this cluster's "
+		    "current public key");
+		return -1;
+	}
+	if (t == i || !M.cl[t].primary || M.cl[t].transition || w->used ||
+	    w->revoked || w->expires_ms <= wall_ms()) {
+		mresp_vault_error(r, 400, "secondary activation token is not "
+		    "valid or has expired");
+		return -1;
+	}
+	free(c->pubkey);
+	c->pubkey = NULL;
+	return t;
+}
+
 static void
 update_primary(int i, const struct mreq *q, struct mresp *r)
 {
@@ -1192,23 +1230,8 @@ update_primary(int i, const struct mreq *q, struct mresp *r)
 		if (strcmp(M.wt[k].token, tok) == 0)
 			w = &M.wt[k];
 	if (w && w->pubkey) {
-		/* Public-key activation: decrypted with this cluster's own
-		 * key, no call to the primary's API. */
-		if (c->pubkey == NULL || strcmp(c->pubkey, w->pubkey) != 0) {
-			mresp_vault_error(r, 400, "error decrypting secondary "
-			    "activation token: it was not encrypted to this "
-			    "cluster's current public key");
+		if ((t = pk_activation(i, w, r)) < 0)
 			goto out;
-		}
-		t = w->issuer;
-		if (t == i || !M.cl[t].primary || M.cl[t].transition ||
-		    w->used || w->revoked || w->expires_ms <= wall_ms()) {
-			mresp_vault_error(r, 400, "secondary activation token "
-			    "is not valid or has expired");
-			goto out;
-		}
-		free(c->pubkey);
-		c->pubkey = NULL;
 		goto attach;
 	}
 	w = NULL;
