@@ -208,9 +208,8 @@ int execute(struct exec *x, const struct plan *p);
 
 /* Performance replication (issue 12), reported, never changed. perf_read:
  * the one DR primary's performance status in w into run->perf (nothing
- * when no cluster or both are DR primary). perf_print: its lines (report:
- * the status report's layout, else progress lines); nothing when
- * performance replication is disabled. perf_json: ,"performance":{...}
+ * when no cluster or both are DR primary). perf_print: its lines in the
+ * status report; nothing when performance replication is disabled. perf_json: ,"performance":{...}
  * when read. perf_words: "performance primary with N secondaries (M
  * disconnected)" for the summary. perf_wait: after a switch, waits
  * up to VAULTDR_READY_TIMEOUT until new's performance secondaries are
@@ -220,7 +219,7 @@ int execute(struct exec *x, const struct plan *p);
  * perf_wait after a switch that reached exit 0 or 3, else perf_read (the
  * error slot is kept). */
 void perf_read(struct run *run, const struct world *w);
-void perf_print(const struct run *run, int report);
+void perf_print(const struct run *run);
 void perf_json(const struct run *run, struct buf *b);
 /* Appends "; performance primary with N secondaries (M disconnected)" (or
  * why it was not read) to the summary's state, when there is a report. */

@@ -66,41 +66,23 @@ perf_words(const struct run *run, char *state, size_t statesz)
 }
 
 void
-perf_print(const struct run *run, int report)
+perf_print(const struct run *run)
 {
 	const struct vault_perf *p = &run->perf;
-	const char *url = run->v[run->perf_role].url;
 	int k;
 
 	if (!run->perf_read || (p->read && !perf_on(run)))
 		return;
 	if (!p->read) {
-		if (report)
-			log_out("  perf      %s: unknown (%s)", url, p->error);
-		else
-			log_step("performance replication of %s: unknown (%s)",
-			    url, p->error);
+		log_out("  perf      unknown (%s)", p->error);
 		return;
 	}
-	if (report)
-		log_out("  perf      %s: performance %s, state %s, %d "
-		    "secondar%s", url, p->mode, p->state[0] ? p->state : "-",
-		    p->nsec, p->nsec == 1 ? "y" : "ies");
-	else
-		log_step("%s: performance %s, state %s, %d secondar%s", url,
-		    p->mode, p->state[0] ? p->state : "-", p->nsec,
-		    p->nsec == 1 ? "y" : "ies");
-	for (k = 0; k < p->nsec; k++) {
-		const struct vault_perf_secondary *s = &p->sec[k];
-		const char *st = s->conn[0] ? s->conn : "connection not shown";
-
-		if (report)
-			log_out("            performance secondary %s %s: %s",
-			    s->id, s->api_address[0] ? s->api_address : "-", st);
-		else
-			log_step("  performance secondary %s %s: %s", s->id,
-			    s->api_address[0] ? s->api_address : "-", st);
-	}
+	log_out("  perf      %s: performance %s, state %s", run->v[
+	    run->perf_role].url, p->mode, p->state[0] ? p->state : "-");
+	for (k = 0; k < p->nsec; k++)
+		log_out("            secondary %s %s: %s", p->sec[k].id,
+		    p->sec[k].api_address, p->sec[k].conn[0] ?
+		    p->sec[k].conn : "not shown");
 }
 
 void
@@ -162,17 +144,14 @@ perf_wait(struct exec *x)
 		run->perf_read = 1;
 		run->perf_role = x->new->role;
 		if (vault_perf_observe(V(run, x->new), &run->perf) == -1) {
-			log_warn("performance replication of the %s could not be "
-			    "read: %s", x->new->label, run->perf.error);
+			log_warn("%s", run->perf.error);
 			if (begun)
 				step_end(run, "failed", "not read");
 			return;
 		}
 		if (!perf_on(run) || (down = perf_down(run)) == 0) {
 			if (begun)
-				step_end(run, "ok", "every performance secondary "
-				    "is connected to the %s", x->new->label);
-			perf_print(run, 0);
+				step_end(run, "ok", "connected");
 			return;
 		}
 		snprintf(state, sizeof(state), "%d of %d performance "
@@ -192,19 +171,17 @@ perf_wait(struct exec *x)
 			return;
 	}
 	step_end(run, "warning", "%s", state);
-	perf_print(run, 0);
 	new_cluster_addr(x, addr, sizeof(addr));
 	for (k = 0; k < run->perf.nsec; k++) {
 		const struct vault_perf_secondary *s = &run->perf.sec[k];
 
 		if (vault_perf_connected(s) != 0)
 			continue;
-		vault_perf_fix(s, x->new->url, addr, cmd, sizeof(cmd));
-		log_warn("performance secondary %s (%s) is not connected to the "
-		    "new performance primary, the %s, after %.0f s; vaultdr "
-		    "does not change performance secondaries: to re-point it, "
-		    "run: %s", s->id, s->api_address[0] ? s->api_address :
-		    "address not shown", x->new->label, c->ready_timeout, cmd);
+		vault_perf_fix(s, addr, cmd, sizeof(cmd));
+		log_warn("performance secondary %s is not connected to the new "
+		    "performance primary %s after %.0f s; vaultdr leaves it "
+		    "alone: to re-point it, run %s", s->id, x->new->url,
+		    c->ready_timeout, cmd);
 	}
 }
 

@@ -190,50 +190,28 @@ rrset_words(const struct r53_rrset *r, char *out, size_t outsz)
 	    r->nvalues > 1 ? " (several values)" : "");
 }
 
-void
-rec_seen_free(struct rec_seen *r)
-{
-	if (r == NULL)
-		return;
-	free(r->value);
-	free(r->alias_zone);
-	memset(r, 0, sizeof(*r));
-}
-
-/* One simple record set: no routing policy, no health check. */
-static int
-rrset_simple(const struct r53_rrset *r)
-{
-	return !r->set_id && !r->has_weight && !r->failover && !r->region &&
-	    !r->health_check;
-}
-
 int
-plan_record_shape_kind(const struct r53_rrset *sets, size_t n,
-    const char *cname, int k, struct rec_seen *out, char *bad, size_t badsz)
+plan_record_shape(const struct r53_rrset *sets, size_t n, const char *cname,
+    int *found, char **value, long *ttl, char *bad, size_t badsz)
 {
-	const struct r53_rrset *r = sets;
-	int alias = k != R53_CNAME;
 	char one[256];
 	size_t i;
 
-	memset(out, 0, sizeof(*out));
+	*found = 0;
+	*value = NULL;
+	*ttl = 0;
 	bad[0] = '\0';
 	if (n == 0)
 		return 0;
-	if (n == 1 && strcmp(r->type, r53_kind_type(k)) == 0 &&
-	    rrset_simple(r) && r->alias == alias && (alias ? r->alias_dns &&
-	    r->alias_zone : r->nvalues == 1 && r->values[0])) {
-		if ((out->value = strdup(alias ? r->alias_dns :
-		    r->values[0])) == NULL || (alias &&
-		    (out->alias_zone = strdup(r->alias_zone)) == NULL)) {
-			rec_seen_free(out);
+	if (n == 1 && strcmp(sets[0].type, "CNAME") == 0 && !sets[0].alias &&
+	    !sets[0].set_id && !sets[0].has_weight && !sets[0].failover &&
+	    !sets[0].region && !sets[0].health_check &&
+	    sets[0].nvalues == 1 && sets[0].values[0]) {
+		if ((*value = strdup(sets[0].values[0])) == NULL)
 			return -1;
-		}
-		r53_strip_dot(out->value);
-		out->found = 1;
-		out->ttl = alias ? -1 : r->ttl;
-		out->eval = r->alias_eval;
+		r53_strip_dot(*value);
+		*found = 1;
+		*ttl = sets[0].ttl;
 		return 0;
 	}
 	snprintf(bad, badsz, "%s holds", cname);
@@ -242,26 +220,6 @@ plan_record_shape_kind(const struct r53_rrset *sets, size_t n,
 		rrset_words(&sets[i], one, sizeof(one));
 		snprintf(bad + l, badsz - l, "%s %s", i ? "," : "", one);
 	}
-	if (k != R53_CNAME) {
-		size_t l = strlen(bad);
-		snprintf(bad + l, badsz - l, " (declared %s)",
-		    r53_kind_name((enum r53_kind)k));
-	}
-	return 0;
-}
-
-int
-plan_record_shape(const struct r53_rrset *sets, size_t n, const char *cname,
-    int *found, char **value, long *ttl, char *bad, size_t badsz)
-{
-	struct rec_seen s;
-
-	if (plan_record_shape_kind(sets, n, cname, R53_CNAME, &s, bad,
-	    badsz) == -1)
-		return -1;
-	*found = s.found;
-	*value = s.value;
-	*ttl = s.ttl;
 	return 0;
 }
 
@@ -294,8 +252,9 @@ world_describe(const struct world *w, const char *cname, char *out,
 	char a[160], b[160];
 
 	snprintf(out, outsz, "primary cluster %s, secondary cluster %s, "
-	    "CNAME %s -> %s", side_words(w, &w->side[0], a, sizeof(a)),
-	    side_words(w, &w->side[1], b, sizeof(b)), cname ? cname : "?",
+	    "%s %s -> %s", side_words(w, &w->side[0], a, sizeof(a)),
+	    side_words(w, &w->side[1], b, sizeof(b)),
+	    r53_kind_name((enum r53_kind)w->rec_kind), cname ? cname : "?",
 	    w->rec_ok ? (w->rec_found && w->rec_value ? w->rec_value :
 	    "(absent)") : "unknown (the record could not be read)");
 }
@@ -503,9 +462,8 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 	    !opt->create_record) {
 		refuse(p, EXIT_USAGE, "record check: there is no %s %s in "
 		    "the hosted zone; check the name for a typo, or re-run "
-		    "with --create-record to create it", w->rec_kind ?
-		    r53_kind_name((enum r53_kind)w->rec_kind) : "CNAME",
-		    opt->cname ? opt->cname : "");
+		    "with --create-record to create it", r53_kind_name((enum
+		    r53_kind)w->rec_kind), opt->cname ? opt->cname : "");
 		return;
 	}
 	if ((p->steps & ST_CNAME) && !w->rec_ok) {

@@ -144,25 +144,6 @@ int plan_record_shape(const struct r53_rrset *sets, size_t n,
     const char *cname, int *found, char **value, long *ttl, char *bad,
     size_t badsz);
 
-/* What the record check saw at the name, for a declared kind. */
-struct rec_seen {
-	int found;          /* exactly one simple record set of the kind */
-	char *value;        /* CNAME value or alias DNSName, without the
-	                       trailing dot (malloc'd) */
-	long ttl;           /* CNAME; -1 for an alias */
-	char *alias_zone;   /* alias: AliasTarget HostedZoneId (malloc'd) */
-	int eval;           /* alias: EvaluateTargetHealth */
-};
-void rec_seen_free(struct rec_seen *r); /* NULL-safe */
-/* plan_record_shape for the declared kind k (enum r53_kind): found when
- * the name holds exactly one simple record set of k's type, an alias
- * (AliasTarget, no TTL or values) for A-alias/AAAA-alias, one value for a
- * CNAME; bad set (naming what is there and the declared kind) when it
- * holds anything else. -1 only on allocation failure. Pure. */
-int plan_record_shape_kind(const struct r53_rrset *sets, size_t n,
-    const char *cname, int k, struct rec_seen *out, char *bad,
-    size_t badsz);
-
 /* After a promotion of new failed (a definite failure, not an unknown
  * outcome), from a FRESH read (DESIGN.md Safety 2). */
 enum rollback {

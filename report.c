@@ -8,6 +8,9 @@
 #include "log.h"
 #include "retry.h"
 
+/* The record's kind in words: "CNAME", "A-alias", "AAAA-alias". */
+#define REC(run) r53_kind_name((enum r53_kind)(run)->c->record_kind)
+
 /* Progress lines for one observation. */
 void
 report_observation(struct run *run, const struct world *w)
@@ -28,10 +31,10 @@ report_observation(struct run *run, const struct world *w)
 	}
 	run->cluster[0] = '\0';
 	if (w->rec_ok)
-		event(run, "end", "ok", "CNAME %s -> %s", run->c->cname,
+		event(run, "end", "ok", "%s %s -> %s", REC(run), run->c->cname,
 		    w->rec_found ? w->rec_value : "(absent)");
 	else
-		event(run, "end", "failed", "CNAME %s: %s", run->c->cname,
+		event(run, "end", "failed", "%s %s: %s", REC(run), run->c->cname,
 		    w->rec_error);
 	if (w->lock == LOCK_HELD || w->lock == LOCK_EXPIRED)
 		event(run, "end", w->lock == LOCK_HELD ? "locked" : "ok",
@@ -90,9 +93,9 @@ print_plan(struct run *run, const struct world *w, const struct plan *p,
 		event(run, "plan", "planned", "%s%d. wait until the %s is an "
 		    "active DR primary", prefix, i++, n->label);
 	if (p->steps & ST_CNAME)
-		event(run, "plan", "planned", "%s%d. %s CNAME %s -> %s (now "
+		event(run, "plan", "planned", "%s%d. %s %s %s -> %s (now "
 		    "%s), then wait for %s", prefix, i++,
-		    run->rec->words->change, run->c->cname, n->target,
+		    run->rec->words->change, REC(run), run->c->cname, n->target,
 		    w->rec_found ? w->rec_value : "absent",
 		    run->rec->words->served);
 	if (p->steps & ST_REATTACH)
@@ -298,10 +301,10 @@ status_text(struct run *run, const struct world *w,
 			log_out("            secondary id %s", s->st.secondary_id);
 	}
 	if (w->rec_ok)
-		log_out("  CNAME     %s -> %s (%s)", run->c->cname,
+		log_out("  %-9s %s -> %s (%s)", REC(run), run->c->cname,
 		    w->rec_found ? w->rec_value : "(absent)", names(w));
 	else
-		log_out("  CNAME     %s: unknown (%s)", run->c->cname,
+		log_out("  %-9s %s: unknown (%s)", REC(run), run->c->cname,
 		    w->rec_error);
 	if (w->lock == LOCK_HELD || w->lock == LOCK_EXPIRED)
 		log_out("  lock      %s%s held: %s, expires at unix time %lld%s",
@@ -312,7 +315,7 @@ status_text(struct run *run, const struct world *w,
 		    run->c->cname, w->lock_error);
 	else if (w->lock == LOCK_FREE)
 		log_out("  lock      free");
-	perf_print(run, 1);
+	perf_print(run);
 	log_out("  safe to switch: %s (%s)", sw->safe ? "yes" : "no", sw->gate);
 	log_out("  failover would: %s", sw->fo);
 	log_out("  failback would: %s", sw->fb);

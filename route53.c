@@ -1028,31 +1028,6 @@ r53_kind_parse(const char *s, enum r53_kind *k)
 	return -1;
 }
 
-int
-r53_upsert_record(struct r53 *r, const char *name, const struct r53_want *w,
-    char **change_id)
-{
-	struct r53_change_item it = { "UPSERT", name, r53_kind_type(w->kind),
-		0, NULL, 0, NULL, w->alias_zone, w->target, w->eval };
-
-	if (w->kind == R53_CNAME)
-		return r53_upsert_cname(r, name, w->target, w->ttl, change_id);
-	*change_id = NULL;
-	if (!r53_valid_hostname(w->target) || w->alias_zone == NULL ||
-	    w->alias_zone[0] == '\0') {
-		err_set("alias target '%s' in zone '%s' is not a host name and "
-		    "a hosted zone id", w->target, w->alias_zone ?
-		    w->alias_zone : "");
-		return -1;
-	}
-	if (r53_change(r, &it, 1, change_id) == -1) {
-		err_prefix("UPSERT %s %s alias %s (zone %s)", name, it.type,
-		    w->target, w->alias_zone);
-		return -1;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------ the lock */
 
 /* A lock field: printable, no space, quote, backslash or '='. */

@@ -127,20 +127,6 @@ const char *r53_kind_name(enum r53_kind k);
 const char *r53_kind_type(enum r53_kind k);
 /* The kind named s (case ignored). 0 / -1 (unknown word; no err_set). */
 int r53_kind_parse(const char *s, enum r53_kind *k);
-/* The record value vaultdr writes: for R53_CNAME the host name `target`
- * with ttl; for an alias kind an AliasTarget {alias_zone, target,
- * eval}. */
-struct r53_want {
-	enum r53_kind kind;
-	const char *target;     /* CNAME value or alias DNSName */
-	const char *alias_zone; /* alias kinds: the target's hosted zone */
-	int eval;               /* alias kinds: EvaluateTargetHealth */
-	long ttl;               /* CNAME only */
-};
-/* UPSERTs name to w (one change: a CNAME, or an alias A/AAAA record set).
- * *change_id as r53_upsert_cname. 0 / -1 (a lost answer is VF_LOST). */
-int r53_upsert_record(struct r53 *r, const char *name, const struct r53_want *w,
-    char **change_id);
 
 /* ---- the run lock (DESIGN.md Safety 6) ----
  * A TXT record "_vaultdr-lock.<cname>" in the same zone holding one quoted

@@ -380,13 +380,21 @@ move_cname(struct exec *x)
 
 	memset(&old, 0, sizeof(old));
 	memset(&want, 0, sizeof(want));
-	old.kind = want.kind = DNSREC_CNAME;
+	old.kind = x->w->rec_kind;
+	want.kind = c->record_kind;
 	if (x->w->rec_found && x->w->rec_value)
 		snprintf(old.target, sizeof(old.target), "%s",
 		    x->w->rec_value);
 	snprintf(want.target, sizeof(want.target), "%s", n->target);
-	step_begin(x->run, "cname", NULL, "%s CNAME %s -> %s in %s",
-	    d->words->change, c->cname, n->target, d->where);
+	if (want.kind != DNSREC_CNAME) {
+		/* An alias to the load balancer in its own hosted zone. */
+		snprintf(want.alias_zone, sizeof(want.alias_zone), "%s",
+		    c->alias_zone[n->role] ? c->alias_zone[n->role] : "");
+		want.evaluate = c->evaluate_target_health;
+	}
+	step_begin(x->run, "cname", NULL, "%s %s %s -> %s in %s",
+	    d->words->change, dnsrec_kind_name(want.kind), c->cname,
+	    n->target, d->where);
 	x->change_pending = 0;
 	x->attempted = 1;
 	/* The condition is the value this round read (rfc2136: the UPDATE's
@@ -416,8 +424,8 @@ move_cname(struct exec *x)
 	    x->ch.id);
 	snprintf(x->run->change_id, sizeof(x->run->change_id), "%s",
 	    x->last_change_id);
-	step_end(x->run, "ok", "CNAME %s -> %s submitted (change %s)", c->cname,
-	    n->target, x->ch.id);
+	step_end(x->run, "ok", "%s %s -> %s submitted (change %s)",
+	    dnsrec_kind_name(want.kind), c->cname, n->target, x->ch.id);
 	return EX_OK;
 }
 

@@ -665,21 +665,24 @@ vault_demote(struct vault *v)
 	return rc;
 }
 
-int
-vault_secondary_token(struct vault *v, const char *id, const char *ttl,
-    struct secret *out)
+/* secondary-token: wrap_info.token, or with pubkey (public-key
+ * activation) data.token, into out. */
+static int
+secondary_token(struct vault *v, const char *id, const char *ttl,
+    const char *pubkey, struct secret *out)
 {
+	const char *field = pubkey ? "data.token" : "wrap_info.token";
 	struct vault_reply r;
 	char *tok = NULL;
 	int rc = -1;
 
 	if (simple_post(v, P_DR "primary/secondary-token", "id", id, "ttl", ttl,
-	    NULL, NULL, 0, &r) == -1)
+	    pubkey ? "secondary_public_key" : NULL, pubkey, 0, &r) == -1)
 		goto out;
-	if (r.j.ntok == 0 || json_get_str(&r.j, 0, "wrap_info.token", &tok) != 0 ||
+	if (r.j.ntok == 0 || json_get_str(&r.j, 0, field, &tok) != 0 ||
 	    tok[0] == '\0') {
-		err_set("%s: secondary-token reply has no wrap_info.token",
-		    v->url);
+		err_set("%s: secondary-token reply has no %s%s", v->url, field,
+		    pubkey ? " (public-key activation needs Vault 1.3+)" : "");
 		goto out;
 	}
 	rc = secret_set(out, tok, strlen(tok));
@@ -687,6 +690,13 @@ out:
 	secret_free_str(tok);
 	vault_reply_free(&r);
 	return rc;
+}
+
+int
+vault_secondary_token(struct vault *v, const char *id, const char *ttl,
+    struct secret *out)
+{
+	return secondary_token(v, id, ttl, NULL, out);
 }
 
 int
@@ -724,31 +734,6 @@ out:
 }
 
 int
-vault_secondary_token_pk(struct vault *v, const char *id, const char *ttl,
-    const char *pubkey, struct secret *out)
-{
-	struct vault_reply r;
-	char *tok = NULL;
-	int rc = -1;
-
-	if (simple_post(v, P_DR "primary/secondary-token", "id", id, "ttl", ttl,
-	    "secondary_public_key", pubkey, 0, &r) == -1)
-		goto out;
-	if (r.j.ntok == 0 || json_get_str(&r.j, 0, "data.token", &tok) != 0 ||
-	    tok[0] == '\0') {
-		err_set("%s: secondary-token reply has no data.token (a Vault "
-		    "before 1.3 has no public-key activation: set "
-		    "<env>_activation = wrapped)", v->url);
-		goto out;
-	}
-	rc = secret_set(out, tok, strlen(tok));
-out:
-	secret_free_str(tok);
-	vault_reply_free(&r);
-	return rc;
-}
-
-int
 vault_activation_token(struct vault *newp, struct vault *old, const char *id,
     const char *ttl, int public_key, struct secret *out,
     struct vault **failed)
@@ -767,7 +752,7 @@ vault_activation_token(struct vault *newp, struct vault *old, const char *id,
 		err_prefix("generate-public-key on the %s", old->label);
 		return -1;
 	}
-	if ((rc = vault_secondary_token_pk(newp, id, ttl, key, out)) == -1)
+	if ((rc = secondary_token(newp, id, ttl, key, out)) == -1)
 		err_prefix("secondary-token (public-key activation) on the %s",
 		    newp->label);
 	free(key);
@@ -864,21 +849,14 @@ vault_perf_connected(const struct vault_perf_secondary *s)
 }
 
 void
-vault_perf_fix(const struct vault_perf_secondary *s, const char *new_url,
-    const char *cluster_addr, char *out, size_t outsz)
+vault_perf_fix(const struct vault_perf_secondary *s, const char *cluster_addr,
+    char *out, size_t outsz)
 {
-	const char *at = s->api_address[0] ? s->api_address :
-	    "<its address>";
-
-	if (cluster_addr && cluster_addr[0])
-		snprintf(out, outsz, "VAULT_ADDR=%s vault write sys/replication/"
-		    "performance/secondary/update-primary "
-		    "update_primary_addrs=%s", at, cluster_addr);
-	else
-		snprintf(out, outsz, "VAULT_ADDR=%s vault write sys/replication/"
-		    "performance/secondary/update-primary primary_api_addr=%s "
-		    "token=<a performance secondary-token for id %s from %s>",
-		    at, new_url, s->id[0] ? s->id : "<its id>", new_url);
+	snprintf(out, outsz, "VAULT_ADDR=%s vault write sys/replication/"
+	    "performance/secondary/update-primary update_primary_addrs=%s",
+	    s->api_address[0] ? s->api_address : "<its address>",
+	    cluster_addr && cluster_addr[0] ? cluster_addr :
+	    "<the new primary's cluster address>");
 }
 
 int

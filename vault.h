@@ -192,11 +192,6 @@ int vault_revoke_secondary(struct vault *v, const char *id);
  * primary encrypts the activation credentials to it). Safe to repeat: a
  * new key replaces the last, and only the last one is used. 0 / -1. */
 int vault_generate_public_key(struct vault *v, char **key);
-/* secondary-token with secondary_public_key: the activation token
- * encrypted to that key, from data.token (not response-wrapped), into
- * out. 0 / -1. */
-int vault_secondary_token_pk(struct vault *v, const char *id,
-    const char *ttl, const char *pubkey, struct secret *out);
 /* The activation token re-attaching `old` to `newp` under secondary id
  * `id`: public_key 0, secondary-token on newp (wrap_info.token); 1,
  * generate-public-key on old, then secondary-token on newp with that key
@@ -232,11 +227,11 @@ void vault_perf_free(struct vault_perf *p); /* NULL-safe */
 /* 1 connected, 0 shown otherwise, -1 not shown. */
 int vault_perf_connected(const struct vault_perf_secondary *s);
 /* Pure: the command that re-points performance secondary s at the new
- * performance primary (new_url; cluster_addr its cluster address, NULL or
- * "" when not known): update-primary with update_primary_addrs, else with
- * a new activation token and primary_api_addr. */
+ * performance primary, whose cluster address is cluster_addr (NULL or ""
+ * when not known: a placeholder): update-primary with
+ * update_primary_addrs (Vault 1.13.3+). */
 void vault_perf_fix(const struct vault_perf_secondary *s,
-    const char *new_url, const char *cluster_addr, char *out, size_t outsz);
+    const char *cluster_addr, char *out, size_t outsz);
 int vault_update_primary(struct vault *v, const struct secret *drtok,
     const struct secret *activation, const char *primary_api_addr,
     enum vault_fail *fail);

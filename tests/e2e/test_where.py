@@ -257,7 +257,8 @@ def perf_reconnects_within_timeout(c):
     check("perf-eu" not in r.err, "no warning for a secondary that reconnected", r)
     check(c.mock.state()["performance"]["secondaries"][0]["connected_to"] == "b",
           "perf-eu follows b")
-    check("perf-eu" in r.out and "connected" in r.out, "the report names it", r)
+    check("performance primary with 1 secondary (0 disconnected)" in r.out,
+          "the summary says so", r)
 
 
 @case(with_knobs(perf=PERF_SET))
@@ -281,6 +282,121 @@ def perf_disabled_is_quiet(c):
     check("performance" not in r.err, "no performance warning", r)
     r = c.run("status", "test")
     check("performance secondar" not in r.out, "nothing to list", r)
+
+
+# ------------------------------------------------------------ alias records
+
+ALIAS_CFG = ("test_record_type=A-alias\ntest_primary_alias_zone_id=%s\n"
+             "test_secondary_alias_zone_id=%s\n" % (ELB_ZONE_A, ELB_ZONE_B))
+ALIAS_TARGETS = [{"hosted_zone_id": ELB_ZONE_A, "dns_name": h.A_DNS + "."},
+                 {"hosted_zone_id": ELB_ZONE_B, "dns_name": h.B_DNS + "."}]
+
+
+def alias_rec(rtype="A", dns=h.A_DNS, zone=ELB_ZONE_A, ev=False):
+    return {"name": h.CNAME + ".", "type": rtype,
+            "alias_target": {"hosted_zone_id": zone, "dns_name": dns + ".",
+                             "evaluate_target_health": ev}}
+
+
+def alias_scen(rtype="A", extra=()):
+    def make():
+        s = h.scenario()
+        s["route53"]["records"] = [alias_rec(rtype)] + list(extra)
+        s["route53"]["alias_targets"] = ALIAS_TARGETS
+        return s
+    return make
+
+
+def record(c, rtype="A"):
+    recs = [x for x in c.mock.state()["route53"]["records"]
+            if x["name"].rstrip(".") == h.CNAME and x["type"] == rtype]
+    check(len(recs) == 1, "one %s record" % rtype, recs)
+    return recs[0]
+
+
+@case(alias_scen())
+def alias_a_failover_and_failback(c):
+    cfg(c, ALIAS_CFG + "test_evaluate_target_health=true\n")
+    r = c.run("-y", "failover", "test", env=batch_env(c))
+    check(r.code == 0, "failover of an alias record exits 0", r)
+    rec = record(c)
+    check(rec["alias_target"]["dns_name"].rstrip(".") == h.B_DNS and
+          rec["alias_target"]["hosted_zone_id"] == ELB_ZONE_B and
+          rec["alias_target"]["evaluate_target_health"] is True, "alias moved", rec)
+    log = c.mock.log()
+    check(paths(log) == SWITCH_AB + [
+        ("b", "POST", DR + "primary/secondary-token"),
+        ("a", "POST", DR + "secondary/update-primary"),
+        ("route53", "POST", RRSET)], "changing requests", paths(log))
+    ch = h.cname_changes(log)
+    check(len(ch) == 1, "one record change", ch)
+    b = ch[0]["body"]
+    check("<Action>UPSERT</Action>" in b and "<Type>A</Type>" in b and
+          "<HostedZoneId>%s</HostedZoneId>" % ELB_ZONE_B in b and
+          "<TTL>" not in b and "<EvaluateTargetHealth>true" in b,
+          "an alias UPSERT", b)
+    check(c.mock.state()["max_primaries_up"] <= 1, "one primary at most")
+    n = len(log)
+    r = c.run("-y", "failover", "test", env=batch_env(c))
+    check(r.code == 0 and not h.changing(c.mock.log()[n:]), "a re-run is a no-op", r)
+    r = c.run("-y", "failback", "test", env=batch_env(c))
+    check(r.code == 0, "failback exits 0", r)
+    rec = record(c)
+    check(rec["alias_target"]["dns_name"].rstrip(".") == h.A_DNS and
+          rec["alias_target"]["hosted_zone_id"] == ELB_ZONE_A, "alias back", rec)
+    r = c.run("status", "test")
+    check(r.code == 0, "status of an alias pair exits 0", r)
+
+
+@case(alias_scen("AAAA"))
+def alias_aaaa_failover(c):
+    cfg(c, ALIAS_CFG.replace("A-alias", "AAAA-alias"))
+    r = c.run("-y", "failover", "test", env=batch_env(c))
+    check(r.code == 0, "failover of an AAAA alias exits 0", r)
+    rec = record(c, "AAAA")
+    check(rec["alias_target"]["dns_name"].rstrip(".") == h.B_DNS, "moved", rec)
+    h.assert_failed_over(c, r)
+
+
+@case()
+def alias_declared_cname_found(c):
+    cfg(c, ALIAS_CFG)
+    r = c.run("-y", "failover", "test", env=batch_env(c))
+    check(r.code == 2, "a CNAME where an alias is declared is exit 2", r)
+    check("declared A-alias" in r.err and "record_type" in r.err, "names both", r)
+    check(not h.changing(c.mock.log()), "nothing sent", h.changing(c.mock.log()))
+    h.assert_unchanged(c, r)
+
+
+@case(alias_scen())
+def cname_declared_alias_found(c):
+    r = c.run("-y", "failover", "test", env=batch_env(c))
+    check(r.code == 2, "an alias where a CNAME is declared is exit 2", r)
+    check("alias A" in r.err, "says what is there", r)
+    check(not h.changing(c.mock.log()), "nothing sent", h.changing(c.mock.log()))
+    st = c.mock.state()
+    check(st["clusters"]["a"]["mode"] == "primary" and st["max_primaries_up"] <= 1,
+          "unchanged", st)
+
+
+@case(alias_scen(extra=[alias_rec("AAAA")]))
+def alias_with_aaaa_beside_refused(c):
+    cfg(c, ALIAS_CFG)
+    r = c.run("-n", "failover", "test", env=batch_env(c))
+    check(r.code == 2, "an A and an AAAA alias at the name is not one record", r)
+    check("alias A, alias AAAA" in r.err, "lists both", r)
+    check(not h.changing(c.mock.log()), "nothing sent")
+
+
+@case(alias_scen())
+def alias_wrong_zone_refused_by_route53(c):
+    cfg(c, ALIAS_CFG.replace(ELB_ZONE_B, "Z0WRONGZONE1"))
+    r = c.run("-y", "failover", "test", env=batch_env(c))
+    check(r.code == 1, "Route 53 refuses the alias: exit 1", r)
+    check("does not lie within the target zone" in r.err, "Route 53's reason", r)
+    rec = record(c)
+    check(rec["alias_target"]["dns_name"].rstrip(".") == h.A_DNS, "record unchanged", rec)
+    check(c.mock.state()["max_primaries_up"] <= 1, "one primary at most")
 
 
 if __name__ == "__main__":
