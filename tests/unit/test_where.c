@@ -100,6 +100,11 @@ config_where_refused(void)
 		    "prod_evaluate_target_health=maybe\n" ZONE,
 		    "not true or false" },
 		{ BASE "prod_activation=pubkey\n" ZONE, "wrapped or public-key" },
+		{ BASE "prod_dns_provider=rfc2136\nprod_dns_server=192.0.2.1\n"
+		    "prod_dns_zone=prod.example\nprod_tsig_key_name=k\n"
+		    "prod_record_type=A-alias\nprod_primary_alias_zone_id=Z1\n"
+		    "prod_secondary_alias_zone_id=Z2\n", "rfc2136 the record "
+		    "is a CNAME" },
 	};
 	struct dr_config c;
 	size_t i;
