@@ -777,8 +777,6 @@ vault_perf_observe(struct vault *v, struct vault_perf *p)
 	}
 	copy_str(&r.j, d, "mode", p->mode, sizeof(p->mode));
 	copy_str(&r.j, d, "state", p->state, sizeof(p->state));
-	copy_str(&r.j, d, "primary_cluster_addr", p->primary_addr,
-	    sizeof(p->primary_addr));
 	if (p->mode[0] == '\0') {
 		err_set("%s: sys/replication/performance/status: reply has no "
 		    "mode", v->url);
@@ -802,8 +800,6 @@ vault_perf_observe(struct vault *v, struct vault_perf *p)
 		copy_str(&r.j, e, "node_id", s->id, sizeof(s->id));
 		copy_str(&r.j, e, "api_address", s->api_address,
 		    sizeof(s->api_address));
-		copy_str(&r.j, e, "cluster_address", s->cluster_address,
-		    sizeof(s->cluster_address));
 		copy_str(&r.j, e, "connection_status", s->conn,
 		    sizeof(s->conn));
 	}

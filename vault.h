@@ -206,14 +206,12 @@ int vault_activation_token(struct vault *newp, struct vault *old,
 struct vault_perf_secondary {
 	char id[128];              /* node_id, else the known_secondaries id */
 	char api_address[256];
-	char cluster_address[256];
 	char conn[32];             /* connection_status; "" when not shown */
 };
 struct vault_perf {
 	int read;                  /* performance/status answered */
 	char mode[24];             /* primary, secondary, disabled, ... */
 	char state[32];
-	char primary_addr[256];    /* secondary: primary_cluster_addr */
 	struct vault_perf_secondary *sec; /* owned: secondaries[], then
 	                              known_secondaries not listed there */
 	int nsec;
