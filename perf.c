@@ -167,8 +167,10 @@ perf_wait(struct exec *x)
 		if (retry_now_ms() >= deadline || lock_keep(run) == -1)
 			break;
 		wait_progress(run, &wp, state, 0);
-		if (wait_sleep(run, &wp, c->poll_interval) == -1)
+		if (wait_sleep(run, &wp, c->poll_interval) == -1) {
+			step_end(run, "stopped", "%s", state);
 			return;
+		}
 	}
 	step_end(run, "warning", "%s", state);
 	new_cluster_addr(x, addr, sizeof(addr));
