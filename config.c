@@ -381,7 +381,11 @@ static const char *const known_suffixes[] = {
 	"cluster_cname", "primary_dns_target", "secondary_dns_target",
 	"hosted_zone_id", "record_ttl", "pre_change_hook", "fence_hook",
 	"post_hook", "dns_provider", "dns_server", "dns_zone", "tsig_key_name",
-	"tsig_algorithm", "tsig_key_file", "dns_check_servers", NULL,
+	"tsig_algorithm", "tsig_key_file", "dns_check_servers",
+	/* issue 12: record kind and activation flow (cfg_where) */
+	"record_type", "primary_alias_zone_id", "secondary_alias_zone_id",
+	"evaluate_target_health", "activation",
+	NULL,
 };
 
 const char *const config_hook_phase[CONFIG_HOOKS] = { "pre_change", "fence",
@@ -864,6 +868,105 @@ cfg_hooks(const struct ini *ini, const char *path, struct dr_config *c)
 	return 0;
 }
 
+/* A yes/no value: true/false, yes/no, 1/0 (case ignored). 0 / -1. */
+static int
+cfg_bool(const char *v, int *out)
+{
+	static const char *const t[] = { "true", "yes", "1" },
+	    *const f[] = { "false", "no", "0" };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		if (strcasecmp(v, t[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(v, f[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+/* Issue 12: <env>_record_type with the alias keys, and <env>_activation. */
+static int
+cfg_where(const struct ini *ini, const char *path, struct dr_config *c)
+{
+	static const char *const role[2] = { "primary", "secondary" };
+	const struct ini_entry *e, *z[2];
+	enum r53_kind k = R53_CNAME;
+	char suffix[40];
+	size_t i;
+	int j;
+
+	if ((e = cfg_entry(ini, c, "record_type")) != NULL &&
+	    r53_kind_parse(e->value, &k) == -1) {
+		err_set("%s:%d: %s: '%s' is not a record type: use CNAME, "
+		    "A-alias or AAAA-alias%s", path, e->line, e->key, e->value,
+		    hash_hint(e->value));
+		return -1;
+	}
+	c->record_kind = (int)k;
+	if (k != R53_CNAME && c->dns_provider == CONFIG_DNS_RFC2136) {
+		err_set("%s:%d: %s: %s is a Route 53 alias record; with "
+		    "%s_dns_provider = rfc2136 the record is a CNAME", path,
+		    e->line, e->key, r53_kind_name(k), c->env);
+		return -1;
+	}
+	for (j = 0; j < 2; j++) {
+		snprintf(suffix, sizeof(suffix), "%s_alias_zone_id", role[j]);
+		z[j] = cfg_entry(ini, c, suffix);
+		if (z[j] && k == R53_CNAME) {
+			err_set("%s:%d: %s is set but the record type is CNAME; "
+			    "set %s_record_type = A-alias or AAAA-alias for an "
+			    "alias record, or remove it", path, z[j]->line,
+			    z[j]->key, c->env);
+			return -1;
+		}
+		if (k == R53_CNAME)
+			continue;
+		if (z[j] == NULL || z[j]->value[0] == '\0') {
+			err_set("%s: [%s]: %s_record_type is %s: set %s_%s (the "
+			    "hosted zone id of the %s cluster's load balancer, "
+			    "its canonical hosted zone)", path, c->section,
+			    c->env, r53_kind_name(k), c->env, suffix, role[j]);
+			return -1;
+		}
+		for (i = 0; z[j]->value[i]; i++)
+			if (!isalnum((unsigned char)z[j]->value[i])) {
+				err_set("%s:%d: %s: hosted zone id '%s' is "
+				    "malformed%s", path, z[j]->line, z[j]->key,
+				    z[j]->value, hash_hint(z[j]->value));
+				return -1;
+			}
+		if ((c->alias_zone[j] = strdup(z[j]->value)) == NULL)
+			return -1;
+	}
+	if ((e = cfg_entry(ini, c, "evaluate_target_health")) != NULL) {
+		if (cfg_bool(e->value, &c->evaluate_target_health) == -1) {
+			err_set("%s:%d: %s: '%s' is not true or false%s", path,
+			    e->line, e->key, e->value, hash_hint(e->value));
+			return -1;
+		}
+		if (k == R53_CNAME) {
+			err_set("%s:%d: %s applies to alias records only; set "
+			    "%s_record_type = A-alias or AAAA-alias, or remove "
+			    "it", path, e->line, e->key, c->env);
+			return -1;
+		}
+	}
+	if ((e = cfg_entry(ini, c, "activation")) != NULL) {
+		if (strcasecmp(e->value, "wrapped") == 0)
+			c->activation = CONFIG_ACT_WRAPPED;
+		else if (strcasecmp(e->value, "public-key") == 0)
+			c->activation = CONFIG_ACT_PUBLIC_KEY;
+		else {
+			err_set("%s:%d: %s: '%s' is not an activation flow: use "
+			    "wrapped or public-key%s", path, e->line, e->key,
+			    e->value, hash_hint(e->value));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 config_from_ini(const struct ini *ini, const char *path, const char *env,
     struct dr_config *c)
@@ -888,7 +991,8 @@ config_from_ini(const struct ini *ini, const char *path, const char *env,
 	if (find_section(ini, path, env, c) == -1 ||
 	    cfg_clusters(ini, path, c) == -1 || cfg_dns(ini, path, c) == -1 ||
 	    cfg_record(ini, path, c) == -1 ||
-	    cfg_dns_zone_holds(path, c) == -1 || cfg_hooks(ini, path, c) == -1)
+	    cfg_dns_zone_holds(path, c) == -1 || cfg_hooks(ini, path, c) == -1 ||
+	    cfg_where(ini, path, c) == -1)
 		goto fail;
 	/* Unknown keys are warned about, not silently ignored. */
 	warn_unknown(ini, path, c->section, c->env, known_suffixes);
@@ -948,6 +1052,7 @@ config_free(struct dr_config *c)
 	for (k = 0; k < 2; k++) {
 		free(c->url[k]);
 		free(c->dns_target[k]);
+		free(c->alias_zone[k]);
 	}
 	free(c->cname);
 	free(c->zone_id);

@@ -70,7 +70,21 @@ struct dr_config {
 	                           * NULL: the zone's NS set */
 	struct tsig_key *tsig_key; /* rfc2136: loaded by config_load (owned,
 	                           * wiped by config_free); NULL otherwise */
+	/* Issue 12: what the record is, and how the old primary re-attaches. */
+	int record_kind;        /* <env>_record_type: enum r53_kind, CNAME (0)
+	                         * by default */
+	char *alias_zone[2];    /* <env>_{primary,secondary}_alias_zone_id: the
+	                         * load balancers' canonical hosted zones (set
+	                         * exactly when record_kind is an alias kind) */
+	int evaluate_target_health; /* <env>_evaluate_target_health (0) */
+	int activation;         /* <env>_activation: CONFIG_ACT_* */
 };
+
+/* <env>_activation: how update-primary gets its activation token. */
+enum { CONFIG_ACT_WRAPPED = 0, /* secondary-token's wrap_info.token */
+	CONFIG_ACT_PUBLIC_KEY = 1 /* generate-public-key on the re-attached
+				   * cluster, secondary_public_key to
+				   * secondary-token, data.token */ };
 
 /* The phase names of the hooks, indexed like dr_config.hook[]:
  * "pre_change", "fence", "post". */

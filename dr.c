@@ -422,6 +422,8 @@ finish(struct loop *l)
 		l->fresh = 0;
 	}
 	final_read(l);
+	if (l->fresh && !l->dry)
+		perf_final(l->x, l->code);
 	clean_up(l);
 	end_state(l, state, sizeof(state));
 	rollback_words(l, state);
@@ -433,6 +435,7 @@ finish(struct loop *l)
 		snprintf(state + n, sizeof(state) - n, "; %s",
 		    l->x->token_note);
 	}
+	perf_words(l->run, state, sizeof(state));
 	post_hook(l, state);
 	summary(l->run, l->x, l->code, state);
 	return l->code;

@@ -41,6 +41,10 @@ struct run {
 	struct r53_lock lock;     /* ours, while lock_taken */
 	int state_read;           /* the world was read at least once */
 	char change_id[128];      /* Route 53 change of the current step */
+	/* Performance replication as the DR primary reported it (perf.c). */
+	int perf_read;            /* perf holds a read (maybe failed) */
+	int perf_role;            /* whose: run->v[perf_role] */
+	struct vault_perf perf;
 };
 
 struct wait_progress {
@@ -203,6 +207,29 @@ void cleanup_tokens(struct exec *x);
  * new, or new's catch-up after the demote, that failed for certain sets
  * x->rollback_due: the caller reads again and rolls back (Safety 2). */
 int execute(struct exec *x, const struct plan *p);
+
+/* ----------------------------------------------------------------- perf.c */
+
+/* Performance replication (issue 12), reported, never changed. perf_read:
+ * the one DR primary's performance status in w into run->perf (nothing
+ * when no cluster or both are DR primary). perf_print: its lines in the
+ * status report; nothing when performance replication is disabled. perf_json: ,"performance":{...}
+ * when read. perf_words: "performance primary with N secondaries (M
+ * disconnected)" for the summary. perf_wait: after a switch, waits
+ * up to VAULTDR_READY_TIMEOUT until new's performance secondaries are
+ * connected, then warns about each one that is not, with the command to
+ * run on it; leaves the last read in run->perf. perf_final: at the end of
+ * a failover or failback whose final read shows new the one DR primary,
+ * perf_wait after a switch that reached exit 0 or 3, else perf_read (the
+ * error slot is kept). */
+void perf_read(struct run *run, const struct world *w);
+void perf_print(const struct run *run);
+void perf_json(const struct run *run, struct buf *b);
+/* Appends "; performance primary with N secondaries (M disconnected)" (or
+ * why it was not read) to the summary's state, when there is a report. */
+void perf_words(const struct run *run, char *state, size_t statesz);
+void perf_wait(struct exec *x);
+void perf_final(struct exec *x, int code);
 
 /* ------------------------------------------------------------ preflight.c */
 

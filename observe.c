@@ -30,6 +30,7 @@ observe_record(struct run *run, struct world *w)
 {
 	struct dnsrec_set set;
 
+	w->rec_kind = run->c->record_kind; /* what Safety 4 checks for */
 	if (dnsrec_read(run->rec, &set) == -1) {
 		w->rec_rejected = run->rec->rejected;
 		snprintf(w->rec_error, sizeof(w->rec_error), "%s", err_get());
@@ -37,16 +38,27 @@ observe_record(struct run *run, struct world *w)
 		return;
 	}
 	w->rec_ttl = set.shape == DNSREC_ONE ? set.ttl : 0;
-	if (set.shape == DNSREC_ONE && set.value.kind == DNSREC_CNAME) {
+	if (set.shape == DNSREC_ONE && set.value.kind == w->rec_kind) {
 		if ((w->rec_value = strdup(set.value.target)) == NULL) {
 			snprintf(w->rec_error, sizeof(w->rec_error), "out of "
 			    "memory");
 			return;
 		}
 		w->rec_found = 1;
-	} else if (set.shape != DNSREC_ABSENT)
-		snprintf(w->rec_bad, sizeof(w->rec_bad), "%s", set.other[0] ?
-		    set.other : "another kind of record");
+	} else if (set.shape != DNSREC_ABSENT) {
+		size_t n;
+
+		if (set.other[0])
+			snprintf(w->rec_bad, sizeof(w->rec_bad), "%s",
+			    set.other);
+		else
+			snprintf(w->rec_bad, sizeof(w->rec_bad), "%s holds %s",
+			    run->c->cname, dnsrec_kind_name(set.value.kind));
+		n = strlen(w->rec_bad);
+		if (w->rec_kind != DNSREC_CNAME)
+			snprintf(w->rec_bad + n, sizeof(w->rec_bad) - n,
+			    " (declared %s)", dnsrec_kind_name(w->rec_kind));
+	}
 	w->rec_ok = 1;
 	if (set.in_zone >= 0) {
 		snprintf(w->zone_name, sizeof(w->zone_name), "%s", set.zone);

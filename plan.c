@@ -252,8 +252,9 @@ world_describe(const struct world *w, const char *cname, char *out,
 	char a[160], b[160];
 
 	snprintf(out, outsz, "primary cluster %s, secondary cluster %s, "
-	    "CNAME %s -> %s", side_words(w, &w->side[0], a, sizeof(a)),
-	    side_words(w, &w->side[1], b, sizeof(b)), cname ? cname : "?",
+	    "%s %s -> %s", side_words(w, &w->side[0], a, sizeof(a)),
+	    side_words(w, &w->side[1], b, sizeof(b)),
+	    r53_kind_name((enum r53_kind)w->rec_kind), cname ? cname : "?",
 	    w->rec_ok ? (w->rec_found && w->rec_value ? w->rec_value :
 	    "(absent)") : "unknown (the record could not be read)");
 }
@@ -448,10 +449,11 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 	/* Safety 4: the record and the zone, before any change. */
 	if ((p->steps & ST_CHANGING) && w->rec_ok && w->rec_bad[0]) {
 		refuse(p, EXIT_USAGE, "record check: %s; vaultdr changes only "
-		    "one simple CNAME (no other type at the name, no "
-		    "SetIdentifier, weight, failover, alias or health check). "
-		    "Fix the record set or the cluster_cname setting",
-		    w->rec_bad);
+		    "one simple %s record (no other type at the name, no "
+		    "SetIdentifier, weight, failover%s or health check). Fix "
+		    "the record set, or the cluster_cname or record_type "
+		    "setting", w->rec_bad, r53_kind_name((enum r53_kind)
+		    w->rec_kind), w->rec_kind == R53_CNAME ? ", alias" : "");
 		return;
 	}
 	if ((p->steps & ST_CHANGING) && w->zone == ZONE_OUTSIDE) {
@@ -470,10 +472,10 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 	}
 	if ((p->steps & ST_CNAME) && w->rec_ok && !w->rec_found &&
 	    !opt->create_record) {
-		refuse(p, EXIT_USAGE, "record check: there is no CNAME %s in "
+		refuse(p, EXIT_USAGE, "record check: there is no %s %s in "
 		    "the hosted zone; check the name for a typo, or re-run "
-		    "with --create-record to create it",
-		    opt->cname ? opt->cname : "");
+		    "with --create-record to create it", r53_kind_name((enum
+		    r53_kind)w->rec_kind), opt->cname ? opt->cname : "");
 		return;
 	}
 	if ((p->steps & ST_CNAME) && !w->rec_ok) {

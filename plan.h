@@ -41,6 +41,8 @@ struct world {
 	                           (credentials, signature, zone): exit 2 */
 	char rec_bad[512];      /* not "" when the name holds anything but one
 	                           simple CNAME (plan_record_shape) */
+	int rec_kind;           /* enum r53_kind the record is declared as
+	                           (<env>_record_type; 0 CNAME) */
 	enum { ZONE_UNREAD = 0, ZONE_INSIDE, ZONE_OUTSIDE } zone;
 	char zone_name[256];    /* GetHostedZone's Name, when read */
 	enum lock_seen lock;

@@ -8,6 +8,9 @@
 #include "log.h"
 #include "retry.h"
 
+/* The record's kind in words: "CNAME", "A-alias", "AAAA-alias". */
+#define REC(run) r53_kind_name((enum r53_kind)(run)->c->record_kind)
+
 /* Progress lines for one observation. */
 void
 report_observation(struct run *run, const struct world *w)
@@ -28,10 +31,10 @@ report_observation(struct run *run, const struct world *w)
 	}
 	run->cluster[0] = '\0';
 	if (w->rec_ok)
-		event(run, "end", "ok", "CNAME %s -> %s", run->c->cname,
+		event(run, "end", "ok", "%s %s -> %s", REC(run), run->c->cname,
 		    w->rec_found ? w->rec_value : "(absent)");
 	else
-		event(run, "end", "failed", "CNAME %s: %s", run->c->cname,
+		event(run, "end", "failed", "%s %s: %s", REC(run), run->c->cname,
 		    w->rec_error);
 	if (w->lock == LOCK_HELD || w->lock == LOCK_EXPIRED)
 		event(run, "end", w->lock == LOCK_HELD ? "locked" : "ok",
@@ -90,16 +93,17 @@ print_plan(struct run *run, const struct world *w, const struct plan *p,
 		event(run, "plan", "planned", "%s%d. wait until the %s is an "
 		    "active DR primary", prefix, i++, n->label);
 	if (p->steps & ST_CNAME)
-		event(run, "plan", "planned", "%s%d. %s CNAME %s -> %s (now "
+		event(run, "plan", "planned", "%s%d. %s %s %s -> %s (now "
 		    "%s), then wait for %s", prefix, i++,
-		    run->rec->words->change, run->c->cname, n->target,
+		    run->rec->words->change, REC(run), run->c->cname, n->target,
 		    w->rec_found ? w->rec_value : "absent",
 		    run->rec->words->served);
 	if (p->steps & ST_REATTACH)
 		event(run, "plan", "planned", "%s%d. re-attach the %s as DR "
-		    "secondary of the %s (revoke-secondary, secondary-token, "
+		    "secondary of the %s (revoke-secondary, %ssecondary-token, "
 		    "%s, update-primary)", prefix, i++, o->label, n->label,
-		    tok);
+		    run->c->activation == CONFIG_ACT_PUBLIC_KEY ?
+		    "generate-public-key, " : "", tok);
 	if (p->steps & (ST_REATTACH | ST_STREAM))
 		event(run, "plan", "planned", "%s%d. wait until the %s streams "
 		    "from the %s", prefix, i++, o->label, n->label);
@@ -263,6 +267,7 @@ status_json(struct run *run, const struct world *w,
 		buf_puts(&b, ",\"switch_lag_wals\":null");
 	json_field(&b, "failover_would", sw->fo);
 	json_field(&b, "failback_would", sw->fb);
+	perf_json(run, &b);
 	json_emit(&b, 1);
 }
 
@@ -296,10 +301,10 @@ status_text(struct run *run, const struct world *w,
 			log_out("            secondary id %s", s->st.secondary_id);
 	}
 	if (w->rec_ok)
-		log_out("  CNAME     %s -> %s (%s)", run->c->cname,
+		log_out("  %-9s %s -> %s (%s)", REC(run), run->c->cname,
 		    w->rec_found ? w->rec_value : "(absent)", names(w));
 	else
-		log_out("  CNAME     %s: unknown (%s)", run->c->cname,
+		log_out("  %-9s %s: unknown (%s)", REC(run), run->c->cname,
 		    w->rec_error);
 	if (w->lock == LOCK_HELD || w->lock == LOCK_EXPIRED)
 		log_out("  lock      %s%s held: %s, expires at unix time %lld%s",
@@ -310,6 +315,7 @@ status_text(struct run *run, const struct world *w,
 		    run->c->cname, w->lock_error);
 	else if (w->lock == LOCK_FREE)
 		log_out("  lock      free");
+	perf_print(run);
 	log_out("  safe to switch: %s (%s)", sw->safe ? "yes" : "no", sw->gate);
 	log_out("  failover would: %s", sw->fo);
 	log_out("  failback would: %s", sw->fb);
@@ -336,6 +342,7 @@ do_status(struct run *run, struct world *w)
 		snprintf(sw.gate, sizeof(sw.gate), "no DR primary can be read");
 	plan_words(&pf, sw.fo, sizeof(sw.fo));
 	plan_words(&pb, sw.fb, sizeof(sw.fb));
+	perf_read(run, w);
 	/* 0 only when one cluster is DR primary with the other its attached,
 	 * streaming DR secondary and the CNAME naming the primary. */
 	sw.code = (pf.verdict < 0 && pf.steps == 0 && !pf.partial) ||
@@ -433,6 +440,7 @@ summary_json(struct run *run, const struct exec *x, int code,
 		json_field(b, "error", err_get());
 	if (log_audit_failed())
 		buf_puts(b, ",\"audit_complete\":false");
+	perf_json(run, b);
 	buf_printf(b, ",\"elapsed_ms\":%lld", retry_now_ms() - run->t0);
 }
 

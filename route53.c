@@ -1005,6 +1005,43 @@ r53_upsert_cname(struct r53 *r, const char *name, const char *value, long ttl,
 	return 0;
 }
 
+/* ------------------------------------------------------- record kinds */
+
+static const struct {
+	const char *name, *type;
+} kinds[] = {
+	[R53_CNAME] = { "CNAME", "CNAME" },
+	[R53_A_ALIAS] = { "A-alias", "A" },
+	[R53_AAAA_ALIAS] = { "AAAA-alias", "AAAA" },
+};
+
+const char *
+r53_kind_name(enum r53_kind k)
+{
+	return (unsigned)k < sizeof(kinds) / sizeof(kinds[0]) ?
+	    kinds[k].name : "?";
+}
+
+const char *
+r53_kind_type(enum r53_kind k)
+{
+	return (unsigned)k < sizeof(kinds) / sizeof(kinds[0]) ?
+	    kinds[k].type : "?";
+}
+
+int
+r53_kind_parse(const char *s, enum r53_kind *k)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcasecmp(s, kinds[i].name) == 0) {
+			*k = (enum r53_kind)i;
+			return 0;
+		}
+	return -1;
+}
+
 /* ------------------------------------------------------------ the lock */
 
 /* A lock field: printable, no space, quote, backslash or '='. */

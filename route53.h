@@ -118,6 +118,16 @@ int r53_get_cname(struct r53 *r, const char *name, int *found, char **value,
 int r53_upsert_cname(struct r53 *r, const char *name, const char *value,
     long ttl, char **change_id);
 
+/* ---- what the cluster name is: a CNAME, or an alias A/AAAA record to a
+ * load balancer (issue 12) ---- */
+enum r53_kind { R53_CNAME = 0, R53_A_ALIAS, R53_AAAA_ALIAS };
+/* "CNAME", "A-alias", "AAAA-alias": the <env>_record_type words. */
+const char *r53_kind_name(enum r53_kind k);
+/* The record set's Type: "CNAME", "A", "AAAA". */
+const char *r53_kind_type(enum r53_kind k);
+/* The kind named s (case ignored). 0 / -1 (unknown word; no err_set). */
+int r53_kind_parse(const char *s, enum r53_kind *k);
+
 /* ---- the run lock (DESIGN.md Safety 6) ----
  * A TXT record "_vaultdr-lock.<cname>" in the same zone holding one quoted
  * string "owner=<user>@<host> pid=<pid> cmd=<cmd> env=<env> expires=<unix s>"

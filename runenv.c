@@ -429,6 +429,7 @@ run_close(struct run *run, struct run_res *rs, struct exec *x,
 		secret_wipe(&x->keys.k[k]);
 	secret_wipe(&x->batch);
 	world_clear(w);
+	vault_perf_free(&run->perf);
 	http_client_free(rs->vh);
 	http_client_free(rs->ah);
 	tls_client_free(rs->vtls);

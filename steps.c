@@ -295,8 +295,9 @@ update_primary_failed(struct exec *x, enum vault_fail fail, int attempt,
 	return 0;
 }
 
-/* Re-attaches old to new: revoke-secondary (stable id), secondary-token,
- * update-primary with primary_api_addr = new's URL, then waits until old
+/* Re-attaches old to new: revoke-secondary (stable id), secondary-token
+ * (with <env>_activation = public-key: generate-public-key on old first,
+ * and the token encrypted to that key), update-primary with primary_api_addr = new's URL, then waits until old
  * streams. An update-primary that fails before it reached Vault is retried
  * with backoff, each time with a fresh activation token; one whose outcome
  * is unknown is decided by reading both clusters. EX_*. */
@@ -309,13 +310,16 @@ reattach(struct exec *x)
 	char id[160];
 	int attempt, outcome, rc = EX_FAIL, next;
 	enum vault_fail fail;
+	struct vault *failed;
 
 	snprintf(id, sizeof(id), "vaultdr-%s-%s", x->run->c->env,
 	    o->role == 0 ? "primary" : "secondary");
 	if ((drt = dr_token_for(x, o, &outcome)) == NULL)
 		return outcome;
 	step_begin(x->run, "reattach", o->url, "re-attach the %s as DR "
-	    "secondary of the %s (secondary id %s)", o->label, n->label, id);
+	    "secondary of the %s (secondary id %s%s)", o->label, n->label, id,
+	    x->run->c->activation == CONFIG_ACT_PUBLIC_KEY ?
+	    ", public-key activation" : "");
 	for (attempt = 0;; attempt++) {
 		if (lock_keep(x->run) == -1)
 			goto fail;
@@ -326,9 +330,11 @@ reattach(struct exec *x)
 			log_warn("revoke-secondary %s on the %s: %s", id,
 			    n->label, err_get());
 		}
-		if (vault_secondary_token(V(x->run, n), id, "10m", &act) == -1) {
-			err_prefix("secondary-token on the %s", n->label);
-			rc = after_failure(V(x->run, n)->last_fail);
+		/* wrapped, or public-key: old's key, new encrypts to it. */
+		if (vault_activation_token(V(x->run, n), V(x->run, o), id,
+		    "10m", x->run->c->activation == CONFIG_ACT_PUBLIC_KEY,
+		    &act, &failed) == -1) {
+			rc = after_failure(failed->last_fail);
 			goto fail;
 		}
 		if (vault_update_primary(V(x->run, o), drt, &act, n->url,
@@ -374,13 +380,21 @@ move_cname(struct exec *x)
 
 	memset(&old, 0, sizeof(old));
 	memset(&want, 0, sizeof(want));
-	old.kind = want.kind = DNSREC_CNAME;
+	old.kind = x->w->rec_kind;
+	want.kind = c->record_kind;
 	if (x->w->rec_found && x->w->rec_value)
 		snprintf(old.target, sizeof(old.target), "%s",
 		    x->w->rec_value);
 	snprintf(want.target, sizeof(want.target), "%s", n->target);
-	step_begin(x->run, "cname", NULL, "%s CNAME %s -> %s in %s",
-	    d->words->change, c->cname, n->target, d->where);
+	if (want.kind != DNSREC_CNAME) {
+		/* An alias to the load balancer in its own hosted zone. */
+		snprintf(want.alias_zone, sizeof(want.alias_zone), "%s",
+		    c->alias_zone[n->role] ? c->alias_zone[n->role] : "");
+		want.evaluate = c->evaluate_target_health;
+	}
+	step_begin(x->run, "cname", NULL, "%s %s %s -> %s in %s",
+	    d->words->change, dnsrec_kind_name(want.kind), c->cname,
+	    n->target, d->where);
 	x->change_pending = 0;
 	x->attempted = 1;
 	/* The condition is the value this round read (rfc2136: the UPDATE's
@@ -410,8 +424,8 @@ move_cname(struct exec *x)
 	    x->ch.id);
 	snprintf(x->run->change_id, sizeof(x->run->change_id), "%s",
 	    x->last_change_id);
-	step_end(x->run, "ok", "CNAME %s -> %s submitted (change %s)", c->cname,
-	    n->target, x->ch.id);
+	step_end(x->run, "ok", "%s %s -> %s submitted (change %s)",
+	    dnsrec_kind_name(want.kind), c->cname, n->target, x->ch.id);
 	return EX_OK;
 }
 

@@ -665,21 +665,24 @@ vault_demote(struct vault *v)
 	return rc;
 }
 
-int
-vault_secondary_token(struct vault *v, const char *id, const char *ttl,
-    struct secret *out)
+/* secondary-token: wrap_info.token, or with pubkey (public-key
+ * activation) data.token, into out. */
+static int
+secondary_token(struct vault *v, const char *id, const char *ttl,
+    const char *pubkey, struct secret *out)
 {
+	const char *field = pubkey ? "data.token" : "wrap_info.token";
 	struct vault_reply r;
 	char *tok = NULL;
 	int rc = -1;
 
 	if (simple_post(v, P_DR "primary/secondary-token", "id", id, "ttl", ttl,
-	    NULL, NULL, 0, &r) == -1)
+	    pubkey ? "secondary_public_key" : NULL, pubkey, 0, &r) == -1)
 		goto out;
-	if (r.j.ntok == 0 || json_get_str(&r.j, 0, "wrap_info.token", &tok) != 0 ||
+	if (r.j.ntok == 0 || json_get_str(&r.j, 0, field, &tok) != 0 ||
 	    tok[0] == '\0') {
-		err_set("%s: secondary-token reply has no wrap_info.token",
-		    v->url);
+		err_set("%s: secondary-token reply has no %s%s", v->url, field,
+		    pubkey ? " (public-key activation needs Vault 1.3+)" : "");
 		goto out;
 	}
 	rc = secret_set(out, tok, strlen(tok));
@@ -690,6 +693,13 @@ out:
 }
 
 int
+vault_secondary_token(struct vault *v, const char *id, const char *ttl,
+    struct secret *out)
+{
+	return secondary_token(v, id, ttl, NULL, out);
+}
+
+int
 vault_revoke_secondary(struct vault *v, const char *id)
 {
 	struct vault_reply r;
@@ -697,6 +707,152 @@ vault_revoke_secondary(struct vault *v, const char *id)
 	    NULL, NULL, NULL, VC_IDEMPOTENT, &r);
 	vault_reply_free(&r);
 	return rc;
+}
+
+int
+vault_generate_public_key(struct vault *v, char **key)
+{
+	struct vault_reply r;
+	int rc = -1;
+
+	*key = NULL;
+	if (vault_call(v, "POST", P_DR "secondary/generate-public-key", "{}", 2,
+	    VC_IDEMPOTENT, &r) == -1)
+		goto out;
+	if (r.j.ntok == 0 || json_get_str(&r.j, 0,
+	    "data.secondary_public_key", key) != 0 || (*key)[0] == '\0') {
+		free(*key);
+		*key = NULL;
+		err_set("%s: generate-public-key reply has no "
+		    "data.secondary_public_key", v->url);
+		goto out;
+	}
+	rc = 0;
+out:
+	vault_reply_free(&r);
+	return rc;
+}
+
+int
+vault_activation_token(struct vault *newp, struct vault *old, const char *id,
+    const char *ttl, int public_key, struct secret *out,
+    struct vault **failed)
+{
+	char *key = NULL;
+	int rc;
+
+	*failed = newp;
+	if (!public_key) {
+		if ((rc = vault_secondary_token(newp, id, ttl, out)) == -1)
+			err_prefix("secondary-token on the %s", newp->label);
+		return rc;
+	}
+	if (vault_generate_public_key(old, &key) == -1) {
+		*failed = old;
+		err_prefix("generate-public-key on the %s", old->label);
+		return -1;
+	}
+	if ((rc = secondary_token(newp, id, ttl, key, out)) == -1)
+		err_prefix("secondary-token (public-key activation) on the %s",
+		    newp->label);
+	free(key);
+	return rc;
+}
+
+int
+vault_perf_observe(struct vault *v, struct vault_perf *p)
+{
+	struct vault_reply r;
+	int d, arr, i, n, rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (vault_call(v, "GET", "/v1/sys/replication/performance/status",
+	    NULL, 0, VC_PROBE, &r) == -1)
+		goto out;
+	if (r.j.ntok == 0 || (d = json_find(&r.j, 0, "data")) < 0 ||
+	    json_type_at(&r.j, d) != JSON_OBJECT) {
+		err_set("%s: sys/replication/performance/status: reply has no "
+		    "data object", v->url);
+		goto out;
+	}
+	copy_str(&r.j, d, "mode", p->mode, sizeof(p->mode));
+	copy_str(&r.j, d, "state", p->state, sizeof(p->state));
+	if (p->mode[0] == '\0') {
+		err_set("%s: sys/replication/performance/status: reply has no "
+		    "mode", v->url);
+		goto out;
+	}
+	n = (arr = json_find(&r.j, d, "secondaries")) >= 0 ?
+	    json_array_len(&r.j, arr) : 0;
+	i = (d = json_find(&r.j, d, "known_secondaries")) >= 0 ?
+	    json_array_len(&r.j, d) : 0;
+	n = n < 0 ? 0 : n;
+	i = i < 0 ? 0 : i;
+	if (n + i > 0 && (p->sec = calloc((size_t)n + (size_t)i,
+	    sizeof(*p->sec))) == NULL) {
+		err_set("out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct vault_perf_secondary *s = &p->sec[p->nsec++];
+		int e = json_array_elem(&r.j, arr, i);
+
+		copy_str(&r.j, e, "node_id", s->id, sizeof(s->id));
+		copy_str(&r.j, e, "api_address", s->api_address,
+		    sizeof(s->api_address));
+		copy_str(&r.j, e, "connection_status", s->conn,
+		    sizeof(s->conn));
+	}
+	/* A known secondary that secondaries[] does not list: not shown. */
+	for (i = 0; d >= 0 && i < json_array_len(&r.j, d); i++) {
+		char *id = NULL;
+		int k, dup = 0;
+
+		if (json_tok_str(&r.j, json_array_elem(&r.j, d, i), &id) != 0)
+			continue;
+		for (k = 0; k < p->nsec; k++)
+			dup |= strcmp(p->sec[k].id, id) == 0;
+		if (!dup)
+			snprintf(p->sec[p->nsec++].id, sizeof(p->sec[0].id),
+			    "%s", id);
+		free(id);
+	}
+	p->read = 1;
+	rc = 0;
+out:
+	if (rc == -1)
+		snprintf(p->error, sizeof(p->error), "%s", err_get());
+	vault_reply_free(&r);
+	return rc;
+}
+
+void
+vault_perf_free(struct vault_perf *p)
+{
+	if (p == NULL)
+		return;
+	free(p->sec);
+	p->sec = NULL;
+	p->nsec = 0;
+}
+
+int
+vault_perf_connected(const struct vault_perf_secondary *s)
+{
+	if (s->conn[0] == '\0')
+		return -1;
+	return strcmp(s->conn, "connected") == 0;
+}
+
+void
+vault_perf_fix(const struct vault_perf_secondary *s, const char *cluster_addr,
+    char *out, size_t outsz)
+{
+	snprintf(out, outsz, "VAULT_ADDR=%s vault write sys/replication/"
+	    "performance/secondary/update-primary update_primary_addrs=%s",
+	    s->api_address[0] ? s->api_address : "<its address>",
+	    cluster_addr && cluster_addr[0] ? cluster_addr :
+	    "<the new primary's cluster address>");
 }
 
 int

@@ -185,6 +185,51 @@ int vault_demote(struct vault *v);
 int vault_secondary_token(struct vault *v, const char *id, const char *ttl,
     struct secret *out);
 int vault_revoke_secondary(struct vault *v, const char *id);
+
+/* ---- public-key activation (issue 12; Vault 1.3+) ---- */
+/* POST dr/secondary/generate-public-key on the cluster to be re-attached:
+ * data.secondary_public_key into *key (malloc'd; not a secret, the new
+ * primary encrypts the activation credentials to it). Safe to repeat: a
+ * new key replaces the last, and only the last one is used. 0 / -1. */
+int vault_generate_public_key(struct vault *v, char **key);
+/* The activation token re-attaching `old` to `newp` under secondary id
+ * `id`: public_key 0, secondary-token on newp (wrap_info.token); 1,
+ * generate-public-key on old, then secondary-token on newp with that key
+ * (data.token), so old never calls newp's API to unwrap it. 0 / -1
+ * (err_set naming the call and the cluster; *failed the vault whose call
+ * failed, for its last_fail). */
+int vault_activation_token(struct vault *newp, struct vault *old,
+    const char *id, const char *ttl, int public_key, struct secret *out,
+    struct vault **failed);
+
+/* ---- performance replication (issue 12): reported, never changed ---- */
+struct vault_perf_secondary {
+	char id[128];              /* node_id, else the known_secondaries id */
+	char api_address[256];
+	char conn[32];             /* connection_status; "" when not shown */
+};
+struct vault_perf {
+	int read;                  /* performance/status answered */
+	char mode[24];             /* primary, secondary, disabled, ... */
+	char state[32];
+	struct vault_perf_secondary *sec; /* owned: secondaries[], then
+	                              known_secondaries not listed there */
+	int nsec;
+	char error[512];           /* why it was not read */
+};
+/* GET sys/replication/performance/status (probe policy). 0 with p filled
+ * (mode "disabled" when performance replication is off); -1 (p->error,
+ * err_set) when it could not be read. p is always safe to free. */
+int vault_perf_observe(struct vault *v, struct vault_perf *p);
+void vault_perf_free(struct vault_perf *p); /* NULL-safe */
+/* 1 connected, 0 shown otherwise, -1 not shown. */
+int vault_perf_connected(const struct vault_perf_secondary *s);
+/* Pure: the command that re-points performance secondary s at the new
+ * performance primary, whose cluster address is cluster_addr (NULL or ""
+ * when not known: a placeholder): update-primary with
+ * update_primary_addrs (Vault 1.13.3+). */
+void vault_perf_fix(const struct vault_perf_secondary *s,
+    const char *cluster_addr, char *out, size_t outsz);
 int vault_update_primary(struct vault *v, const struct secret *drtok,
     const struct secret *activation, const char *primary_api_addr,
     enum vault_fail *fail);

@@ -90,4 +90,20 @@ int mecs_load(const struct json *j, char *why, size_t whysz);
 int msts_handle(const struct mreq *q, struct mresp *r);
 int mecs_handle(const struct mreq *q, struct mresp *r);
 
+/* --- performance replication (mock/mperf.c, scenario "performance") --- */
+int mperf_key_allowed(const char *path);
+int mperf_load(const struct json *j, char *why, size_t whysz);
+/* sys/replication/performance/status data of cluster i into b. */
+void mperf_status(int i, struct buf *b);
+/* replication_performance_mode of cluster i: "primary" or "disabled". */
+const char *mperf_mode(int i);
+/* A DR promote / demote of cluster i: performance secondaries connected to
+ * a demoted cluster disconnect; those set to reconnect follow a promoted
+ * one (after their delay). */
+void mperf_on_promote(int i);
+void mperf_on_demote(int i);
+struct json_writer;
+/* The state dump's "performance" object. */
+void mperf_state_json(struct json_writer *w);
+
 #endif

@@ -209,6 +209,7 @@ main(int argc, char **argv)
 		{ msts_key_allowed, msts_load },
 		{ mecs_key_allowed, mecs_load },
 		{ mproxy_key_allowed, proxy_part_load },
+		{ mperf_key_allowed, mperf_load },
 	};
 
 	M.bind = "127.0.0.1";

@@ -388,10 +388,10 @@ health(int i, const struct mreq *q, struct mresp *r)
 	    standby ? (ok[0] ? val[0] : val[1]) : val[0];
 	buf_printf(&out, "{\"initialized\":true,\"sealed\":false,"
 	    "\"standby\":%s,\"performance_standby\":%s,"
-	    "\"replication_performance_mode\":\"disabled\","
+	    "\"replication_performance_mode\":\"%s\","
 	    "\"replication_dr_mode\":\"%s\",\"server_time_utc\":%lld,"
 	    "\"version\":", standby ? "true" : "false", perf ? "true" : "false",
-	    c->primary ? "primary" : "secondary", now);
+	    mperf_mode(i), c->primary ? "primary" : "secondary", now);
 	json_append_str(&out, c->version);
 	buf_puts(&out, ",\"cluster_name\":");
 	json_append_str(&out, c->cluster_name);
@@ -524,17 +524,22 @@ dr_status(int i, struct buf *b)
 	}
 }
 
+/* which: 0 sys/replication/status, 1 dr/status, 2 performance/status. */
 static void
-repl_status(int i, int dr_only, struct mresp *r)
+repl_status(int i, int which, struct mresp *r)
 {
 	struct buf d = { 0 };
 
-	if (dr_only)
+	if (which == 1)
 		dr_status(i, &d);
+	else if (which == 2)
+		mperf_status(i, &d);
 	else {
 		buf_puts(&d, "{\"dr\":");
 		dr_status(i, &d);
-		buf_puts(&d, ",\"performance\":{\"mode\":\"disabled\"}}");
+		buf_puts(&d, ",\"performance\":");
+		mperf_status(i, &d);
+		buf_puts(&d, "}");
 	}
 	mresp_vault_ok(r, d.data ? d.data : "null", NULL, NULL);
 	buf_free(&d);
@@ -911,6 +916,9 @@ promote(int i, const struct mreq *q, struct mresp *r)
 	c->secondary_id = NULL;
 	strv_free(&c->known);
 	clear_attempt(c);
+	free(c->pubkey);
+	c->pubkey = NULL;
+	mperf_on_promote(i);
 	if (c->promote_delay_ms > 0) {
 		c->transition = 1;
 		c->transition_until = mono_ms() + c->promote_delay_ms;
@@ -932,6 +940,7 @@ demote(int i, struct mresp *r)
 	c->secondary_id = NULL;
 	c->last_remote_wal = c->last_wal;
 	strv_free(&c->known);
+	mperf_on_demote(i);
 	if (follow && s->catchup_delay_ms > 0) {
 		s->catchup_at = mono_ms() + s->catchup_delay_ms;
 		s->catchup_wal = c->last_wal;
@@ -958,6 +967,39 @@ pending_token(int i, const char *id)
 			return 1;
 	}
 	return 0;
+}
+
+/* secondary-token with secondary_public_key: the activation credentials
+ * come back encrypted to that key in data.token, not response-wrapped. */
+static void
+pk_secondary_token(int i, const char *id, long long ttl, const char *pub,
+    struct mresp *r)
+{
+	unsigned char rnd[96];
+	char tok[200];
+	struct wraptok *nw;
+	struct buf w = { 0 };
+
+	rand_bytes(rnd, sizeof(rnd));
+	if (b64_encode(rnd, sizeof(rnd), tok, sizeof(tok), 1) == -1 ||
+	    (nw = realloc(M.wt, (M.nwt + 1) * sizeof(*M.wt))) == NULL) {
+		mresp_vault_error(r, 500, "token encoding failed");
+		return;
+	}
+	M.wt = nw;
+	memset(&M.wt[M.nwt], 0, sizeof(*M.wt));
+	M.wt[M.nwt].token = strdup(tok);
+	M.wt[M.nwt].id = strdup(id);
+	M.wt[M.nwt].issuer = i;
+	M.wt[M.nwt].expires_ms = wall_ms() + ttl * 1000;
+	M.wt[M.nwt].pubkey = strdup(pub);
+	M.nwt++;
+	buf_puts(&w, "{\"token\":");
+	json_append_str(&w, tok);
+	buf_puts(&w, "}");
+	state_changed();
+	mresp_vault_ok(r, w.data, NULL, NULL);
+	buf_free(&w);
 }
 
 static void
@@ -994,14 +1036,13 @@ secondary_token(int i, const struct mreq *q, struct mresp *r)
 		mresp_vault_error(r, 400, "invalid 'ttl' value");
 		goto out;
 	}
-	if (pub && *pub) {
-		mresp_vault_error(r, 400, "secondary_public_key is not "
-		    "supported by vaultdr-mock");
-		goto out;
-	}
 	if (strv_has(&M.cl[i].known, id) || pending_token(i, id)) {
 		mresp_vault_error(r, 400,
 		    "a secondary with the given id already exists");
+		goto out;
+	}
+	if (pub && *pub) {
+		pk_secondary_token(i, id, ttl, pub, r);
 		goto out;
 	}
 	/* A fake JWT: fixed ES512 header, random claims and signature. */
@@ -1130,6 +1171,32 @@ same_host(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
+/* update-primary with a public-key activation token w: decrypted with
+ * this cluster's own newest key, no call to the primary's API. The
+ * issuing cluster, or -1 with r answered. */
+static int
+pk_activation(int i, const struct wraptok *w, struct mresp *r)
+{
+	struct cluster *c = &M.cl[i];
+	int t = w->issuer;
+
+	if (c->pubkey == NULL || strcmp(c->pubkey, w->pubkey) != 0) {
+		mresp_vault_error(r, 400, "error decrypting secondary "
+		    "activation token: it was not encrypted to this cluster's "
+		    "current public key");
+		return -1;
+	}
+	if (t == i || !M.cl[t].primary || M.cl[t].transition || w->used ||
+	    w->revoked || w->expires_ms <= wall_ms()) {
+		mresp_vault_error(r, 400, "secondary activation token is not "
+		    "valid or has expired");
+		return -1;
+	}
+	free(c->pubkey);
+	c->pubkey = NULL;
+	return t;
+}
+
 static void
 update_primary(int i, const struct mreq *q, struct mresp *r)
 {
@@ -1159,6 +1226,15 @@ update_primary(int i, const struct mreq *q, struct mresp *r)
 		mresp_vault_ok(r, "null", NULL, UPDATE_WARNING);
 		goto out;
 	}
+	for (k = 0; k < M.nwt; k++)
+		if (strcmp(M.wt[k].token, tok) == 0)
+			w = &M.wt[k];
+	if (w && w->pubkey) {
+		if ((t = pk_activation(i, w, r)) < 0)
+			goto out;
+		goto attach;
+	}
+	w = NULL;
 	if (api && *api) {
 		int port = url_port(api);
 
@@ -1199,6 +1275,13 @@ update_primary(int i, const struct mreq *q, struct mresp *r)
 			goto out;
 		}
 	}
+	if (c->peer_ca_untrusted) {
+		snprintf(detail, sizeof(detail), "Put \"%s/v1/sys/wrapping/"
+		    "unwrap\": tls: failed to verify certificate: x509: "
+		    "certificate signed by unknown authority", base);
+		unwrap_error(r, detail);
+		goto out;
+	}
 	if (M.lst[t].st == LS_BLACKHOLE) {
 		snprintf(detail, sizeof(detail), "Put \"%s/v1/sys/wrapping/"
 		    "unwrap\": context deadline exceeded", base);
@@ -1219,6 +1302,7 @@ update_primary(int i, const struct mreq *q, struct mresp *r)
 		    "token is not valid or does not exist\"");
 		goto out;
 	}
+attach:
 	w->used = 1;
 	c->primary = 0;
 	c->upstream = t;
@@ -1239,6 +1323,31 @@ out:
 	free(dtok);
 	free(tok);
 	free(api);
+}
+
+/* generate-public-key on a DR secondary: a new key pair replaces the last;
+ * only a token encrypted to the newest key activates it. */
+static void
+generate_public_key(int i, struct mresp *r)
+{
+	struct cluster *c = &M.cl[i];
+	unsigned char rnd[32];
+	char key[64];
+	struct buf d = { 0 };
+
+	rand_bytes(rnd, sizeof(rnd));
+	if (b64_encode(rnd, sizeof(rnd), key, sizeof(key), 1) == -1) {
+		mresp_vault_error(r, 500, "key encoding failed");
+		return;
+	}
+	free(c->pubkey);
+	c->pubkey = strdup(key);
+	buf_puts(&d, "{\"secondary_public_key\":");
+	json_append_str(&d, key);
+	buf_puts(&d, "}");
+	state_changed();
+	mresp_vault_ok(r, d.data, NULL, NULL);
+	buf_free(&d);
 }
 
 static void
@@ -1268,7 +1377,7 @@ op_token_delete(int i, const struct mreq *q, struct mresp *r)
 
 enum ep { EP_HEALTH, EP_STATUS, EP_DRSTATUS, EP_ATTEMPT, EP_UPDATE,
 	EP_PROMOTE, EP_UPDPRIM, EP_OPDEL, EP_DEMOTE, EP_SECTOK, EP_REVOKE,
-	EP_SEAL, EP_LOOKUP, EP_CAPS, EP_NONE };
+	EP_SEAL, EP_LOOKUP, EP_CAPS, EP_PERFSTATUS, EP_GENPUB, EP_NONE };
 
 static const struct {
 	const char *path;
@@ -1295,6 +1404,9 @@ static const struct {
 	{ "sys/seal-status", "GET", 1, 0, NULL },
 	{ "auth/token/lookup-self", "GET", 0, 0, NULL },
 	{ "sys/capabilities-self", "POST", 0, 0, NULL },
+	{ "sys/replication/performance/status", "GET", 1, 0, NULL },
+	{ "sys/replication/dr/secondary/generate-public-key", "POST", 0, 1,
+	    NULL },
 };
 
 static int
@@ -1389,6 +1501,12 @@ mv_handle(int i, const struct mreq *q, struct mresp *r)
 	case EP_STATUS:
 	case EP_DRSTATUS:
 		repl_status(i, e == EP_DRSTATUS, r);
+		break;
+	case EP_PERFSTATUS:
+		repl_status(i, 2, r);
+		break;
+	case EP_GENPUB:
+		generate_public_key(i, r);
 		break;
 	case EP_ATTEMPT:
 		gen_attempt(i, q, r);

@@ -531,6 +531,21 @@ change_rrsets(const struct mreq *q, struct mresp *r)
 		}
 		if (mr53_rrset_check(&ns, msg, sizeof(msg)) == -1)
 			goto bad_batch;
+		if (ns.alias_dns && M.alias_targets.n &&
+		    strcmp(act, "DELETE") != 0) {
+			char one[600];
+
+			snprintf(one, sizeof(one), "%s %s", ns.alias_zone,
+			    ns.alias_dns);
+			if (!strv_has(&M.alias_targets, one)) {
+				snprintf(msg, sizeof(msg), "Tried to create an "
+				    "alias that targets %.256s, type %s in zone "
+				    "%.64s, but the alias target name does not "
+				    "lie within the target zone", ns.alias_dns,
+				    ns.type, ns.alias_zone);
+				goto bad_batch;
+			}
+		}
 		at = rr_find(rr, nrr, &ns);
 		if (strcmp(act, "CREATE") == 0 && at >= 0) {
 			snprintf(msg, sizeof(msg), "Tried to create resource "

@@ -13,6 +13,7 @@
 #include "json.h"
 #include "log.h"
 #include "mock/state.h"
+#include "mock/handler.h" /* mperf_state_json */
 #include "route53.h" /* r53_name_eq, r53_name_in_zone */
 #include "net.h"
 #include "tls.h"
@@ -258,6 +259,8 @@ load_cluster_repl(struct ld *l, int at, struct cluster *c, const char *nm)
 	    &c->health_cluster_id) == -1 ||
 	    get_bool(l, at, "generate_forbidden", K("generate_forbidden"),
 	    &c->generate_forbidden) == -1 ||
+	    get_bool(l, at, "peer_ca_untrusted", K("peer_ca_untrusted"),
+	    &c->peer_ca_untrusted) == -1 ||
 	    get_int(l, at, "attempt_taken_over_after",
 	    K("attempt_taken_over_after"), 0, 15, &c->taken_over_after) == -1)
 		return -1;
@@ -571,6 +574,38 @@ load_records(struct ld *l)
 	return 0;
 }
 
+/* route53.alias_targets: the names each target zone holds (what Route 53
+ * checks when an alias is created). */
+static int
+load_alias_targets(struct ld *l)
+{
+	int at = json_find(l->j, 0, "route53.alias_targets"), n, i;
+
+	if (at < 0)
+		return 0;
+	if (json_type_at(l->j, at) != JSON_ARRAY)
+		return bad(l, "route53.alias_targets: must be an array");
+	n = json_array_len(l->j, at);
+	for (i = 0; i < n; i++) {
+		int e = json_array_elem(l->j, at, i);
+		char *z = NULL, *d = NULL, *nd = NULL, one[600];
+		int ok = json_get_str(l->j, e, "hosted_zone_id", &z) == 0 &&
+		    json_get_str(l->j, e, "dns_name", &d) == 0 && z[0] && d[0];
+
+		if (ok && (nd = mr53_norm_name(d)) != NULL) {
+			snprintf(one, sizeof(one), "%s %s", z, nd);
+			strv_add(&M.alias_targets, one);
+		}
+		free(z);
+		free(d);
+		free(nd);
+		if (!ok)
+			return bad(l, "route53.alias_targets[%d]: needs "
+			    "\"hosted_zone_id\" and \"dns_name\" strings", i);
+	}
+	return 0;
+}
+
 /* "YYYY-MM-DDTHH:MM:SS" with optional fraction, then "Z" or "+HH:MM". */
 static int
 iso8601_ok(const char *s)
@@ -704,7 +739,9 @@ key_allowed(const char *path)
 		"route53.records[].alias_target",
 		"route53.records[].alias_target.hosted_zone_id",
 		"route53.records[].alias_target.dns_name",
-		"route53.records[].alias_target.evaluate_target_health", "faults",
+		"route53.records[].alias_target.evaluate_target_health",
+		"route53.alias_targets", "route53.alias_targets[].hosted_zone_id",
+		"route53.alias_targets[].dns_name", "faults",
 		"faults[].listener", "faults[].method", "faults[].path",
 		"faults[].action", "faults[].status", "faults[].body",
 		"faults[].aws_code", "faults[].skip", "faults[].count",
@@ -720,7 +757,7 @@ key_allowed(const char *path)
 		"corrupted_merkle_tree", "catchup_delay_ms", "attach_delay_ms",
 		"attach_stuck", "standbys", "perf_standbys", "cluster_name",
 		"health_cluster_id", "generate_forbidden",
-		"attempt_taken_over_after", NULL };
+		"attempt_taken_over_after", "peer_ca_untrusted", NULL };
 	size_t k;
 	int i;
 
@@ -950,8 +987,8 @@ state_load(const char *file, const struct scenario_part *parts,
 		    300, &v) == -1)
 			goto out;
 		M.r53_page_size = (long)v;
-		if (load_records(&l) == -1 || load_listeners(&l) == -1 ||
-		    load_imds(&l) == -1)
+		if (load_records(&l) == -1 || load_alias_targets(&l) == -1 ||
+		    load_listeners(&l) == -1 || load_imds(&l) == -1)
 			goto out;
 		at = json_find(&j, 0, "faults");
 		if (at >= 0 && faults_parse_at(&j, at, &M.faults, &M.nfaults,
@@ -1449,6 +1486,8 @@ state_json(struct buf *b)
 	json_obj_end(&w);
 	json_key(&w, "route53");
 	write_route53(&w);
+	json_key(&w, "performance");
+	mperf_state_json(&w);
 	json_key(&w, "max_primaries_up");
 	json_int(&w, M.max_primaries_up);
 	json_key(&w, "two_primaries_up");

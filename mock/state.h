@@ -23,6 +23,8 @@ struct wraptok {
 	int issuer;            /* cluster index */
 	long long expires_ms;  /* wall clock */
 	int used, revoked;
+	char *pubkey;          /* public-key activation: the key it was
+	                          encrypted to; NULL for a wrapped token */
 };
 
 struct cluster {
@@ -64,6 +66,10 @@ struct cluster {
 	int generate_forbidden; /* Vault 2.x: 403 on starting generation */
 	long long taken_over_after; /* shares before another attempt takes over */
 	int taken_over;        /* that has happened */
+	/* Public-key activation (issue 12). */
+	char *pubkey;          /* last generate-public-key answer, NULL none */
+	int peer_ca_untrusted; /* knob: unwrapping a wrapped activation token
+	                          through the primary's API fails (private CA) */
 };
 
 /* A restricted token's capabilities on a path (a trailing * matches a prefix). */
@@ -139,6 +145,8 @@ struct mock {
 	struct rrset *rr;
 	size_t nrr;
 	char *dns_initial;      /* cname value at start (NULL: none) */
+	struct strv alias_targets; /* "<zone id> <name.>" an alias may name;
+	                           empty: any */
 	struct change *ch;
 	size_t nch;
 	struct fault *faults;

@@ -80,19 +80,25 @@ STATE = obj({
                    "insync_confirmed?": t_bool}),
     "lock": obj({"state": t_str, "holder": opt(t_str)}),
 })
+# Performance replication as the DR primary reports it (issue 12).
+PERF = obj({"cluster": t_str, "mode": opt(t_str), "state": opt(t_str),
+            "secondaries": list_of(obj({"id": t_str, "api_address": opt(t_str),
+                                        "connection_status": opt(t_str)})),
+            "error": opt(t_str)})
 SUMMARY = {"command": opt(one_of("failover", "failback", "status")),
            "env": opt(t_str), "exit_code": one_of(0, 1, 2, 3, 4),
            "result": t_str, "changed": t_bool, "dry_run": t_bool,
            "message": t_str, "change_id": opt(t_str), "state": opt(STATE),
            "error?": t_str, "new_primary?": t_str, "old_primary?": t_str,
-           "audit_complete?": t_bool, "elapsed_ms": t_int}
+           "audit_complete?": t_bool, "performance?": PERF,
+           "elapsed_ms": t_int}
 HOOK_IN = dict(SUMMARY, phase=one_of("pre_change", "fence", "post"),
                exit_code=opt(one_of(0, 1, 2, 3, 4)), result=opt(t_str))
 SCHEMA = {
     "step": STEP,
     "plan": STEP,
     "progress": {"cluster": opt(t_str), "wait": one_of(
-        "ready", "stream", "insync", "catch_up"), "state": t_str,
+        "ready", "stream", "insync", "catch_up", "performance"), "state": t_str,
         "elapsed_s": t_num, "timeout_s": t_num, "message": t_str},
     "warning": {"message": t_str},
     "summary": SUMMARY,
@@ -111,7 +117,7 @@ SCHEMA = {
                      "expires?": t_int, "error": opt(t_str)}),
         "safe_to_switch": t_bool, "switch_gate": t_str,
         "switch_lag_wals": opt(t_int), "failover_would": t_str,
-        "failback_would": t_str},
+        "failback_would": t_str, "performance?": PERF},
     "run": {"command": one_of("failover", "failback", "status"),
             "env": t_str, "config": t_str, "version": t_str,
             "commit?": t_str, "user?": t_str, "host?": t_str,
