@@ -57,6 +57,7 @@ LDFLAGS += -static -pthread -Wl,--gc-sections -Wl,-z,noseparate-code
 # only what it calls (route53.c's DNS name comparison).
 SHARED := buf.c err.c log.c secret.c b64.c json.c ini.c xml.c sigv4.c net.c pem.c tls.c h1.c proxy.c http.c $(COMPAT)
 CLIENT := $(wildcard retry.c vault.c route53.c config.c plan.c dr.c awscreds.c hook.c) dns.c tsig.c rfc2136.c
+CLIENT += multi.c
 MOCK := $(wildcard mock/*.c)
 TESTSRC := $(wildcard tests/unit/*.c)
 # The older names, which mk/*.mk use.

@@ -17,6 +17,7 @@
 
 static enum log_mode mode = LOG_TEXT;
 static void (*warn_hook)(const char *);
+static void (*record_tap)(const char *);
 static int audit_fd = -1;
 static int audit_failed, audit_errno;
 static char audit_path[512];
@@ -170,6 +171,30 @@ log_out(const char *fmt, ...)
 }
 
 void
+log_err_out(const char *fmt, ...)
+{
+	char small[1024], *line = small;
+	va_list ap, aq;
+	int n;
+
+	va_start(ap, fmt);
+	va_copy(aq, ap);
+	if ((n = vsnprintf(small, sizeof(small), fmt, ap)) < 0)
+		small[0] = '\0';
+	va_end(ap);
+	if (n >= (int)sizeof(small) && (line = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(line, (size_t)n + 1, fmt, aq);
+	else
+		line = small;
+	va_end(aq);
+	secret_redact(line);
+	fprintf(stderr, "%s\n", line);
+	fflush(stderr);
+	if (line != small)
+		free(line);
+}
+
+void
 log_error(const char *label, const char *msg)
 {
 	char line[4096];
@@ -277,7 +302,13 @@ fd_warn_audit(void)
 int
 log_audit_on(void)
 {
-	return audit_fd != -1;
+	return audit_fd != -1 || record_tap != NULL;
+}
+
+void
+log_set_record_tap(void (*tap)(const char *line))
+{
+	record_tap = tap;
 }
 
 /* Appends line and a newline, redacted, in one write(2), then fsync(2):
@@ -294,15 +325,23 @@ log_audit_write(const char *line)
 	off_t end;
 	int saved;
 
-	if (audit_fd == -1)
+	if (audit_fd == -1 && record_tap == NULL)
 		return 0;
 	n = strlen(line);
 	if ((copy = malloc(n + 2)) == NULL) {
+		if (audit_fd == -1)
+			return -1;
 		audit_errno = ENOMEM;
 		goto fail;
 	}
 	memcpy(copy, line, n + 1);
 	secret_redact(copy);
+	if (record_tap)
+		record_tap(copy);
+	if (audit_fd == -1) {
+		free(copy);
+		return 0;
+	}
 	n = strlen(copy);
 	copy[n++] = '\n';
 	end = lseek(audit_fd, 0, SEEK_END);

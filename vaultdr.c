@@ -1,4 +1,5 @@
 /* vaultdr.c - main: options, config and environment into a run, exit code. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 
 #include "config.h"
 #include "dr.h"
+#include "multi.h"
 #include "proxy.h"
 #include "log.h"
 #include "retry.h"
@@ -19,6 +21,7 @@ static const char usage_text[] =
 "usage: vaultdr [options] failover ENV   secondary becomes DR primary\n"
 "       vaultdr [options] failback ENV   primary becomes DR primary again\n"
 "       vaultdr [options] status ENV     read-only report of both clusters and the record\n"
+"       vaultdr [options] COMMAND ENV ENV... | --all   several environments at once\n"
 "       vaultdr --help | --version\n"
 "Options may come before or after the command and ENV; -- ends them.\n";
 
@@ -43,6 +46,7 @@ static const char help_text[] =
 "      --accept-data-loss  switch although the replication gate fails (the\n"
 "                      secondary is not streaming, connected or caught up)\n"
 "      --create-record the CNAME may be created when it does not exist yet\n"
+"      --all           every [Vault-Cluster-<ENV>] section of the config file\n"
 "  -h, --help          this text\n"
 "  -V, --version       print the version\n"
 "\n"
@@ -81,6 +85,10 @@ static const char help_text[] =
 "     --primary-down was not given, the replication gate failed and\n"
 "     --accept-data-loss was not given, another run holds the lock, or the\n"
 "     pre-change or fence hook refused\n"
+"Several environments (ENV ENV... or --all) run concurrently, each with its\n"
+"own lock, plan and summary, its lines prefixed \"[env] \"; one confirmation\n"
+"on a terminal for the whole set; then one table. The run exits with the\n"
+"most severe code of them: 1, then 3, then 4, then 2, then 0.\n"
 "\n"
 "SIGHUP, SIGINT and SIGTERM stop cleanly: the final state is read, DR\n"
 "operation tokens are deleted where possible, the run lock is released, exit 1.\n"
@@ -124,6 +132,35 @@ wants_json(int argc, char **argv)
 	return 0;
 }
 
+/* The command word as given (the summary of a config error names it). */
+static const char *cmd_arg;
+
+/* One environment, as main runs it: config, the run, the final error line.
+ * Also what each child of a run of several environments does (multi.c). */
+static int
+run_one(struct dr_opts *o)
+{
+	struct dr_config c;
+	int code;
+
+	if (config_load(o->config_path, o->env, &c) == -1) {
+		log_error("error", err_get());
+		if (o->json)
+			log_json_summary(cmd_arg, o->env,
+			    EXIT_USAGE, "config error", err_get());
+		config_free(&c);
+		secret_stash_wipe();
+		return EXIT_USAGE;
+	}
+	code = dr_run(o, &c);
+	if (code != EXIT_DONE && err_get()[0])
+		log_error(code == EXIT_PARTIAL ? "incomplete" : "error",
+		    err_get());
+	config_free(&c);
+	secret_stash_wipe();
+	return code;
+}
+
 static int
 usage_error(const char *msg)
 {
@@ -141,7 +178,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_PRIMARY_DOWN = 256, OPT_JSON, OPT_LOG, OPT_NO_LOCK,
-		OPT_ACCEPT_LOSS, OPT_CREATE_RECORD };
+		OPT_ACCEPT_LOSS, OPT_CREATE_RECORD, OPT_ALL };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -153,14 +190,16 @@ main(int argc, char **argv)
 		{ "no-lock", no_argument, NULL, OPT_NO_LOCK },
 		{ "accept-data-loss", no_argument, NULL, OPT_ACCEPT_LOSS },
 		{ "create-record", no_argument, NULL, OPT_CREATE_RECORD },
+		{ "all", no_argument, NULL, OPT_ALL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dr_opts o;
-	struct dr_config c;
 	struct sigaction sa;
-	int ch, code;
+	char **envs = NULL;
+	size_t nenvs = 0, i, j;
+	int ch, code, all = 0;
 
 	std_fds_open();
 	json_mode = wants_json(argc, argv);
@@ -192,6 +231,7 @@ main(int argc, char **argv)
 		case OPT_NO_LOCK: o.no_lock = 1; break;
 		case OPT_ACCEPT_LOSS: o.accept_data_loss = 1; break;
 		case OPT_CREATE_RECORD: o.create_record = 1; break;
+		case OPT_ALL: all = 1; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(help_text, stdout);
@@ -212,9 +252,20 @@ main(int argc, char **argv)
 		}
 		}
 	}
-	if (argc - optind != 2)
-		return usage_error(argc - optind < 2 ? "a command and an "
-		    "environment are required" : "too many arguments");
+	if (argc - optind < 1 || (argc - optind < 2 && !all))
+		return usage_error("a command and an environment are required");
+	if (all && argc - optind > 1)
+		return usage_error("--all and an environment name exclude each "
+		    "other");
+	/* After --, an option-like word is an argument, not an environment
+	 * (no section name starts with '-'). */
+	for (i = (size_t)optind + 2; i < (size_t)argc; i++)
+		if (argv[i][0] == '-' || argv[i][0] == '\0') {
+			char msg[160];
+			snprintf(msg, sizeof(msg), "too many arguments: '%.100s' "
+			    "is not an environment name", argv[i]);
+			return usage_error(msg);
+		}
 	if (strcmp(argv[optind], "failover") == 0)
 		o.cmd = DR_FAILOVER;
 	else if (strcmp(argv[optind], "failback") == 0)
@@ -227,7 +278,8 @@ main(int argc, char **argv)
 		    argv[optind]);
 		return usage_error(msg);
 	}
-	o.env = argv[optind + 1];
+	cmd_arg = argv[optind];
+	o.env = all ? NULL : argv[optind + 1];
 	o.argc = argc;
 	o.argv = argv;
 	log_init(o.json ? LOG_JSON : LOG_TEXT, o.verbose);
@@ -242,20 +294,44 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	conn_set_interrupt(&retry_stop_requested);
 
-	if (config_load(o.config_path, o.env, &c) == -1) {
+	if (!all && argc - optind == 2)
+		return run_one(&o);
+
+	/* Several environments: every one named, or every section. */
+	if (all && multi_config_envs(o.config_path, &envs, &nenvs) == -1) {
 		log_error("error", err_get());
 		if (o.json)
-			log_json_summary(argv[optind], o.env, EXIT_USAGE,
+			log_json_summary(cmd_arg, NULL, EXIT_USAGE,
 			    "config error", err_get());
-		config_free(&c);
 		secret_stash_wipe();
 		return EXIT_USAGE;
 	}
-	code = dr_run(&o, &c);
+	if (!all) {
+		nenvs = (size_t)(argc - optind - 1);
+		if ((envs = calloc(nenvs, sizeof(*envs))) == NULL)
+			return EXIT_FAILED;
+		for (i = 0; i < nenvs; i++)
+			if ((envs[i] = strdup(argv[optind + 1 + i])) == NULL)
+				return EXIT_FAILED;
+	}
+	/* Section names match case-insensitively: one name per environment,
+	 * in lower case, each once (two runs of one pair would race). */
+	for (i = 0; i < nenvs; i++) {
+		for (j = 0; envs[i][j]; j++)
+			envs[i][j] = (char)tolower((unsigned char)envs[i][j]);
+		for (j = 0; j < i; j++)
+			if (strcmp(envs[i], envs[j]) == 0) {
+				char msg[160];
+				snprintf(msg, sizeof(msg), "environment '%.100s' "
+				    "is named twice", envs[i]);
+				multi_envs_free(envs, nenvs);
+				return usage_error(msg);
+			}
+	}
+	code = multi_run(&o, envs, nenvs, run_one);
 	if (code != EXIT_DONE && err_get()[0])
-		log_error(code == EXIT_PARTIAL ? "incomplete" : "error",
-		    err_get());
-	config_free(&c);
+		log_error("error", err_get());
+	multi_envs_free(envs, nenvs);
 	secret_stash_wipe();
 	return code;
 }

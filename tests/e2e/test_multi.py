@@ -1,0 +1,411 @@
+#!/usr/bin/env python3
+"""Several environments in one run (issue 13, "region evacuation"):
+`vaultdr failover ENV ENV...` and `--all`.
+
+Each environment has its own mock (its own pair of Vault clusters); every
+environment's CNAME (vault.<env>.example.test) lives in the hosted zone of
+the first environment's mock, the one Route 53 endpoint of the run
+(AWS_ENDPOINT_URL_ROUTE_53). Each case asserts the run's exit code, the
+table, every mock's final state, the changing requests each environment
+saw, and max_primaries_up <= 1 per pair. Every JSON line is validated
+against test_ux.py's schema and must name its environment. Ends with
+"N passed, N failed".
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_dr as h  # noqa: E402
+import test_ux as ux  # noqa: E402
+from test_dr import check  # noqa: E402
+
+ENVS = ("alpha", "beta", "gamma")
+
+
+def cname(env):
+    return "vault.%s.example.test" % env
+
+
+def dns(env, side):
+    return "vault-%s.%s.lb.example.test" % (side, env)
+
+
+def lock_name(env):
+    return "_vaultdr-lock." + cname(env)
+
+
+def env_scenario(env, envs, first):
+    clusters = h.scenario()["clusters"]
+    clusters["a"]["dns_name"] = dns(env, "a")
+    clusters["b"]["dns_name"] = dns(env, "b")
+    s = h.scenario(cname=cname(env), clusters=clusters,
+                   cluster_id="e2e-cluster-id-" + env)
+    # The zone of the run: every environment's CNAME, in the first mock.
+    s["route53"]["records"] = [
+        {"name": cname(e) + ".", "type": "CNAME", "ttl": 60,
+         "value": dns(e, "a")} for e in (envs if first else [env])]
+    return s
+
+
+class MultiCase:
+    """Working directory, one mock per environment, and a config with one
+    [Vault-Cluster-<Env>] section each. h.Case's env() and run() work on
+    it (the first mock is `mock`: its Route 53 serves every CNAME)."""
+
+    def __init__(self, name, envs=ENVS):
+        self.name = name
+        self.envs = list(envs)
+        self.dir = tempfile.mkdtemp(prefix="vaultdr-multi-")
+        self.mocks = {}
+        self.outputs = []
+        try:
+            for i, e in enumerate(self.envs):
+                d = os.path.join(self.dir, e)
+                os.mkdir(d)
+                self.mocks[e] = h.Mock(env_scenario(e, self.envs, i == 0), d)
+        except Exception:
+            self.close()
+            raise
+        self.mock = self.mocks[self.envs[0]]
+        self.cfg = os.path.join(self.dir, "vault_dr.cfg")
+        self.write_cfg(self.envs)
+
+    def write_cfg(self, envs, extra=None):
+        with open(self.cfg, "w") as f:
+            for e in envs:
+                m = self.mocks[e]
+                f.write("[Vault-Cluster-%s]\n" % e.capitalize())
+                f.write("%s_primary_vault_cluster_domain=%s\n"
+                        % (e, m.urls["vault_a"]))
+                f.write("%s_secondary_vault_cluster_domain=%s\n"
+                        % (e, m.urls["vault_b"]))
+                f.write("%s_cluster_cname=%s\n" % (e, cname(e)))
+                f.write("%s_primary_dns_target=%s\n" % (e, dns(e, "a")))
+                f.write("%s_secondary_dns_target=%s\n" % (e, dns(e, "b")))
+                f.write((extra or {}).get(e, ""))
+                f.write("\n")
+            f.write("[AWS-Route-53]\nHostedZoneID=%s\n" % h.ZONE)
+
+    def env(self, **over):
+        return h.Case.env(self, **over)
+
+    def run(self, *args, env=None, timeout=60):
+        return h.Case.run(self, *args, env=env, timeout=timeout)
+
+    def record(self, env):
+        for r in self.mock.state()["route53"]["records"]:
+            if r["name"].rstrip(".") == cname(env) and r["type"] == "CNAME":
+                return r["value"].rstrip(".")
+        return None
+
+    def lock(self, env):
+        for r in self.mock.state()["route53"]["records"]:
+            if r["name"].rstrip(".") == lock_name(env) and r["type"] == "TXT":
+                return r
+        return None
+
+    def changing(self, env):
+        """The changing requests of env: on its clusters, and the Route 53
+        change batches that name its CNAME or lock."""
+        vault = [e for e in h.changing(self.mocks[env].log())
+                 if e["listener"] in ("a", "b")]
+        r53 = [e for e in h.requests(self.mock.log(), "POST", "route53",
+                                     "/rrset")
+               if cname(env) in (e.get("body") or "")]
+        return vault + r53
+
+    def close(self):
+        for m in self.mocks.values():
+            m.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ----------------------------------------------------------------- checks
+
+def failed_over(c, env, r):
+    st = c.mocks[env].state()
+    cl = st["clusters"]
+    check(cl["b"]["mode"] == "primary", "%s: b should be primary" % env, r)
+    check(cl["a"]["mode"] == "secondary" and cl["a"]["primary"] == "b",
+          "%s: a should replicate from b: %s" % (env, cl["a"]), r)
+    check(c.record(env) == dns(env, "b"), "%s: CNAME names b" % env, r)
+    check(st["max_primaries_up"] <= 1, "%s: two primaries at once" % env, st)
+    check(c.lock(env) is None, "%s: lock released" % env, r)
+
+
+def unchanged(c, env, r):
+    st = c.mocks[env].state()
+    cl = st["clusters"]
+    check(cl["a"]["mode"] == "primary" and cl["b"]["mode"] == "secondary",
+          "%s: pair unchanged" % env, r)
+    check(c.record(env) == dns(env, "a"), "%s: CNAME unchanged" % env, r)
+    check(st["max_primaries_up"] <= 1, "%s: two primaries at once" % env, st)
+    check(not c.changing(env), "%s: no changing request" % env,
+          c.changing(env))
+
+
+def table(r):
+    """The final table of a text run: env -> (command, exit, result,
+    observed)."""
+    lines = r.out.splitlines()
+    heads = [i for i, l in enumerate(lines) if l.startswith("ENV ")]
+    check(len(heads) == 1, "one table", r)
+    rows = {}
+    for l in lines[heads[0] + 1:]:
+        m = re.match(r"^(\S+)\s+(failover|failback|status)\s+(\d+)\s+"
+                     r"(.*?)\s{2,}(.*)$", l)
+        check(m is not None, "a table row: %r" % l, r)
+        rows[m.group(1)] = (m.group(2), int(m.group(3)), m.group(4),
+                            m.group(5))
+    return rows
+
+
+def json_lines(r):
+    """Every stdout line of a --json run, validated and carrying its
+    environment (the run's table carries every one)."""
+    out = []
+    for line in r.out.splitlines():
+        o = ux.validate_line(line)
+        if o["event"] != "multi_summary":
+            check(isinstance(o.get("env"), str) and o["env"],
+                  "a JSON line names its environment", line)
+        out.append(o)
+    return out
+
+
+def prefixed(r, envs):
+    """Every line but the table's is prefixed with one environment."""
+    pre = tuple("[%s] " % e for e in envs)
+    body = r.out.split("\n")
+    heads = [i for i, l in enumerate(body) if l.startswith("ENV ")]
+    for l in body[:heads[0] - 1]:
+        check(l.startswith(pre), "a prefixed progress line: %r" % l, r)
+    for l in r.err.splitlines():
+        check(l.startswith(pre) or l.startswith("vaultdr: "),
+              "a prefixed stderr line: %r" % l, r)
+    for e in envs:
+        check("[%s] " % e in r.out, "progress lines of %s" % e, r)
+
+
+# ------------------------------------------------------------------ cases
+
+CASES = []
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+@case
+def three_envs_failover(c):
+    r = c.run("failover", "alpha", "beta", "gamma")
+    check(r.code == 0, "all three fail over: exit 0", r)
+    for e in ENVS:
+        failed_over(c, e, r)
+    rows = table(r)
+    check(sorted(rows) == sorted(ENVS), "a row per environment", rows)
+    for e in ENVS:
+        check(rows[e][:3] == ("failover", 0, "desired state reached"),
+              "row of %s" % e, rows)
+        check("primary" in rows[e][3], "what was observed", rows)
+    prefixed(r, ENVS)
+    check(re.search(r"\*\*\* Failover of 3 environments: desired state "
+                    r"reached \(exit 0, ", r.out), "the table's header", r)
+    # The runs were concurrent: each environment's lock was taken before
+    # any other environment's CNAME change.
+    log = c.mock.log()
+    first_change = min(e["seq"] for e in h.cname_changes(log)
+                       if "lock" not in e["body"])
+    for e in ENVS:
+        takes = [x["seq"] for x in h.requests(log, "POST", "route53", "/rrset")
+                 if lock_name(e) in x["body"] and "CREATE" in x["body"]]
+        check(takes and takes[0] < first_change,
+              "%s's lock taken before the first CNAME change" % e, log)
+    # A re-run of every section is a no-op.
+    r2 = c.run("failover", "--all")
+    check(r2.code == 0, "--all re-run exits 0", r2)
+    check(sorted(table(r2)) == sorted(ENVS), "--all: every section", r2)
+
+
+@case
+def one_refused_others_finish(c):
+    c.mocks["beta"].listener("a", "down")
+    r = c.run("failover", "alpha", "beta", "gamma")
+    check(r.code == 4, "a refusal outranks success: exit 4", r)
+    failed_over(c, "alpha", r)
+    failed_over(c, "gamma", r)
+    st = c.mocks["beta"].state()
+    check(st["clusters"]["b"]["mode"] == "secondary", "beta untouched", st)
+    check(not c.changing("beta"), "beta: nothing changed", c.changing("beta"))
+    check(c.record("beta") == dns("beta", "a"), "beta: CNAME unchanged", r)
+    rows = table(r)
+    check(rows["beta"][1] == 4 and rows["beta"][2] == "refused for safety",
+          "beta's row says refused", rows)
+    check("--primary-down" in rows["beta"][3], "and why", rows)
+    check(rows["alpha"][1] == 0 and rows["gamma"][1] == 0, "others 0", rows)
+    check("[beta] vaultdr: error: " in r.err, "beta's error, prefixed", r)
+
+
+@case
+def one_failing_outranks_refusal(c):
+    # beta: a wrong recovery key share fails (exit 1) before any change;
+    # gamma: refused (old primary down); alpha: done.
+    c.mocks["gamma"].listener("a", "down")
+    c.mocks["beta"].control("POST", "/faults", [])
+    cfg_extra = {}
+    c.write_cfg(c.envs, cfg_extra)
+    c.mocks["beta"].faults([{
+        "listener": "b", "method": "POST",
+        "path": "/v1/sys/replication/dr/secondary/generate-operation-token/"
+                "update", "action": "status", "status": 400, "count": 100}])
+    r = c.run("failover", "alpha", "beta", "gamma")
+    check(r.code == 1, "a failure outranks a refusal: exit 1", r)
+    rows = table(r)
+    check([rows[e][1] for e in ENVS] == [0, 1, 4], "rows 0, 1, 4", rows)
+    failed_over(c, "alpha", r)
+    for e in ("beta", "gamma"):
+        st = c.mocks[e].state()
+        check(st["clusters"]["a"]["mode"] == "primary", "%s: a primary" % e)
+        check(st["max_primaries_up"] <= 1, "%s: one primary" % e, st)
+        check(c.record(e) == dns(e, "a"), "%s: CNAME unchanged" % e, r)
+        check(c.lock(e) is None, "%s: no lock left" % e, r)
+    check(not [x for x in c.changing("gamma")], "gamma: nothing sent")
+    check(not [x for x in c.changing("beta")
+               if "promote" in x["path"] or "demote" in x["path"]],
+          "beta: no promote or demote", c.changing("beta"))
+
+
+@case
+def input_error_and_unknown_env(c):
+    r = c.run("failover", "alpha", "nosuch")
+    check(r.code == 2, "an unknown environment: exit 2", r)
+    rows = table(r)
+    check(rows["nosuch"][1] == 2 and "unknown environment" in rows["nosuch"][3],
+          "nosuch's row", rows)
+    check(rows["alpha"][1] == 0, "alpha still done", rows)
+    failed_over(c, "alpha", r)
+    r = c.run("failover", "alpha", "ALPHA")
+    check(r.code == 2 and "named twice" in r.err, "a duplicate: exit 2", r)
+    r = c.run("failover", "--all", "beta")
+    check(r.code == 2 and "--all" in r.err, "--all with a name: exit 2", r)
+    r = c.run("status", "--", "beta", "--dry-run")
+    check(r.code == 2 and "too many arguments" in r.err, "after --", r)
+    for e in ("beta", "gamma"):
+        unchanged(c, e, r)
+
+
+@case
+def dry_run_json_all(c):
+    r = c.run("failover", "--all", "--dry-run", "--json")
+    check(r.code == 0, "dry run of every section: exit 0", r)
+    objs = json_lines(r)
+    check(objs[-1]["event"] == "multi_summary", "the table last", r)
+    t = objs[-1]
+    check(t["exit_code"] == 0 and t["dry_run"] is True, "table fields", t)
+    check([x["env"] for x in t["environments"]] == list(ENVS),
+          "environments in config order", t)
+    summ = [o for o in objs if o["event"] == "summary"]
+    check(sorted(o["env"] for o in summ) == sorted(ENVS),
+          "one summary per environment", summ)
+    check(all(o["dry_run"] and not o["changed"] for o in summ), "dry", summ)
+    for e in ENVS:
+        unchanged(c, e, r)
+
+
+@case
+def status_many(c):
+    c.mocks["gamma"].listener("b", "down")
+    r = c.run("status", "alpha", "beta", "gamma")
+    check(r.code == 1, "status: one pair broken: exit 1", r)
+    rows = table(r)
+    check([rows[e][1] for e in ENVS] == [0, 0, 1], "status rows", rows)
+    check(all(rows[e][0] == "status" for e in ENVS), "command column", rows)
+    r = c.run("status", "--all", "--json")
+    check(r.code == 1, "status --all --json: exit 1", r)
+    objs = json_lines(r)
+    st = [o for o in objs if o["event"] == "status"]
+    check(sorted(o["env"] for o in st) == sorted(ENVS), "3 reports", objs)
+    for e in ENVS:
+        unchanged(c, e, r)
+
+
+@case
+def sigint_reaches_every_env(c):
+    # Slow promotions: both runs are mid-switch when the signal comes.
+    for e in ("alpha", "beta"):
+        c.mocks[e].faults([{"listener": "b", "method": "POST",
+                            "path": "/v1/sys/replication/dr/secondary/promote",
+                            "action": "latency", "latency_ms": 1500,
+                            "count": 1}])
+    argv = [h.VAULTDR, "-c", c.cfg, "failover", "alpha", "beta"]
+    p = subprocess.Popen(argv, env=c.env(), cwd=c.dir,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    deadline = time.time() + 20
+    while not all(h.requests(c.mocks[e].log(), "POST", "b", "promote")
+                  for e in ("alpha", "beta")):
+        check(p.poll() is None and time.time() < deadline,
+              "both runs reach the promote")
+        time.sleep(0.02)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=20)
+    r = h.Result(p.returncode, out, err, 0)
+    c.outputs.append(r)
+    check(r.code == 1, "stopped runs: exit 1", r)
+    rows = table(r)
+    check(rows["alpha"][1] == 1 and rows["beta"][1] == 1, "both stopped", rows)
+    for e in ("alpha", "beta"):
+        check("[%s] vaultdr: error: stopped by signal" % e in r.err,
+              "%s stopped cleanly" % e, r)
+        check(c.lock(e) is None, "%s released its lock" % e, r)
+        check(c.mocks[e].state()["max_primaries_up"] <= 1, "one primary")
+    r2 = c.run("failover", "alpha", "beta")
+    check(r2.code == 0, "the re-run converges", r2)
+    for e in ("alpha", "beta"):
+        failed_over(c, e, r2)
+
+
+def main():
+    only = sys.argv[1] if len(sys.argv) > 1 else None
+    passed = failed = 0
+    for fn in CASES:
+        if only and only != fn.__name__:
+            continue
+        t0 = time.time()
+        c = None
+        try:
+            c = MultiCase(fn.__name__)
+            fn(c)
+            for r in c.outputs:
+                for s in h.SECRETS + sorted(c.mock.generated_secrets() if False
+                                            else []):
+                    check(s not in r.out and s not in r.err,
+                          "a secret appeared in vaultdr's output", r)
+                if "--json" in r.out[:0]:
+                    pass
+            print("ok   %s (%.1fs)" % (fn.__name__, time.time() - t0))
+            passed += 1
+        except Exception:
+            print("FAIL %s (%.1fs)" % (fn.__name__, time.time() - t0))
+            traceback.print_exc(file=sys.stdout)
+            failed += 1
+        finally:
+            if c:
+                c.close()
+            sys.stdout.flush()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
