@@ -497,6 +497,15 @@ static const char *const code_meaning[] = {
 	"switched; old primary not re-attached", "refused for safety",
 };
 
+/* The run's result in words (status: a healthy set or not). */
+static const char *
+run_words(enum dr_cmd cmd, int code)
+{
+	if (cmd == DR_STATUS && code <= 1)
+		return code ? "not healthy" : "healthy";
+	return code_meaning[code];
+}
+
 static const char *
 cmd_word(enum dr_cmd cmd)
 {
@@ -504,18 +513,56 @@ cmd_word(enum dr_cmd cmd)
 	    "failback" : "status";
 }
 
-/* What the table says of c: result, and what was observed (the summary's
- * message, then its error; else the last error line). Strings are
- * malloc'd. */
+/* A status summary's structured state in words: each cluster's DR mode
+ * and state (or "unreachable"), what the CNAME names, the lock. */
 static void
-child_words(const struct child *c, char **result, char **observed)
+state_words(const struct json *j, struct buf *b)
+{
+	static const char *const side[] = { "primary", "secondary" };
+	char path[64], *mode = NULL, *st = NULL, *names = NULL, *lock = NULL;
+	int k, reach = 0;
+
+	for (k = 0; k < 2; k++) {
+		snprintf(path, sizeof(path), "state.clusters.%d.reachable", k);
+		if (json_get_bool(j, 0, path, &reach) != 0)
+			return;
+		snprintf(path, sizeof(path), "state.clusters.%d.mode", k);
+		(void)json_get_str(j, 0, path, &mode);
+		snprintf(path, sizeof(path), "state.clusters.%d.state", k);
+		(void)json_get_str(j, 0, path, &st);
+		if (!reach)
+			buf_printf(b, "%s cluster unreachable, ", side[k]);
+		else
+			buf_printf(b, "%s cluster DR %s (%s), ", side[k],
+			    mode ? mode : "?", st ? st : "?");
+		free(mode);
+		free(st);
+		mode = st = NULL;
+	}
+	(void)json_get_str(j, 0, "state.record.names", &names);
+	(void)json_get_str(j, 0, "state.lock.state", &lock);
+	buf_printf(b, "CNAME names %s, lock %s", names ? names : "?",
+	    lock ? lock : "?");
+	free(names);
+	free(lock);
+}
+
+/* What the table says of c: result, and what was observed (status: the
+ * state in words; else the summary's message; then its error, else the
+ * last error line). Strings are malloc'd. */
+static void
+child_words(const struct child *c, enum dr_cmd cmd, char **result,
+    char **observed)
 {
 	struct json j;
 	char *msg = NULL, *err = NULL;
 	struct buf b = { 0 };
+	int parsed = 0;
 
 	if (c->killed)
 		(void)buf_printf(&b, "killed by signal %d", c->killed);
+	else if (cmd == DR_STATUS && c->code >= 0 && c->code <= 1)
+		(void)buf_puts(&b, c->code ? "not healthy" : "healthy");
 	else if (c->code >= 0 && c->code <= 4)
 		(void)buf_puts(&b, code_meaning[c->code]);
 	else
@@ -523,13 +570,17 @@ child_words(const struct child *c, char **result, char **observed)
 	*result = buf_take(&b);
 	if (c->summary && json_parse(&j, c->summary, strlen(c->summary)) ==
 	    0) {
+		parsed = 1;
 		(void)json_get_str(&j, 0, "message", &msg);
 		(void)json_get_str(&j, 0, "error", &err);
-		json_free(&j);
 	}
-	err_clear();
-	if (msg && *msg)
+	if (parsed && cmd == DR_STATUS)
+		state_words(&j, &b);
+	else if (msg && *msg)
 		(void)buf_puts(&b, msg);
+	if (parsed)
+		json_free(&j);
+	err_clear();
 	if (c->code != EXIT_DONE && ((err && *err) || c->error)) {
 		if (b.len)
 			(void)buf_puts(&b, "; ");
@@ -564,7 +615,7 @@ table_text(const struct dr_opts *o, struct child *all, size_t n, int code,
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		child_words(&all[i], &res[i], &obs[i]);
+		child_words(&all[i], o->cmd, &res[i], &obs[i]);
 		if ((l = strlen(all[i].env)) > we)
 			we = l;
 		if (res[i] && (l = strlen(res[i])) > wr)
@@ -572,7 +623,7 @@ table_text(const struct dr_opts *o, struct child *all, size_t n, int code,
 	}
 	log_step("%c%s of %zu environments%s: %s (exit %d, %.1f s)",
 	    cw[0] - 'a' + 'A', cw + 1, n, o->dry_run ? " (dry run)" : "",
-	    code_meaning[code], code, (double)ms / 1000.0);
+	    run_words(o->cmd, code), code, (double)ms / 1000.0);
 	log_out("%-*s  %-8s  %-4s  %-*s  %s", (int)we, "ENV", "COMMAND", "EXIT",
 	    (int)wr, "RESULT", "OBSERVED");
 	for (i = 0; i < n; i++) {
@@ -600,12 +651,12 @@ table_json(const struct dr_opts *o, struct child *all, size_t n, int code,
 	    "\"summary\",\"event\":\"multi_summary\",\"command\":\"%s\","
 	    "\"exit_code\":%d,\"result\":", LOG_SCHEMA_VERSION, ts,
 	    cmd_word(o->cmd), code);
-	json_append_str(b, code_meaning[code]);
+	json_append_str(b, run_words(o->cmd, code));
 	buf_printf(b, ",\"dry_run\":%s,\"environments\":[",
 	    o->dry_run ? "true" : "false");
 	for (i = 0; i < n; i++) {
 		char *res = NULL, *obs = NULL;
-		child_words(&all[i], &res, &obs);
+		child_words(&all[i], o->cmd, &res, &obs);
 		buf_puts(b, i ? ",{\"env\":" : "{\"env\":");
 		json_append_str(b, all[i].env);
 		buf_printf(b, ",\"command\":\"%s\",\"exit_code\":%d,\"result\":",
