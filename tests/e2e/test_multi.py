@@ -442,7 +442,10 @@ def crash_case(k, whole):
             if p.poll() is None:
                 if whole:
                     for pid in run_children(p.pid):
-                        os.kill(pid, signal.SIGKILL)
+                        try:
+                            os.kill(pid, signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass  # it had just finished
                 p.kill()
             out, err = p.communicate(timeout=20)
         finally:
