@@ -280,7 +280,7 @@ child_start(struct child *all, size_t n, size_t me, const struct dr_opts *o,
 	    go[2] = { -1, -1 };
 	sigset_t block, old;
 	size_t i;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	if (pipe(out) == -1 || pipe(errp) == -1 || pipe(ctl) == -1 ||
 	    pipe(go) == -1) {
@@ -294,7 +294,7 @@ child_start(struct child *all, size_t n, size_t me, const struct dr_opts *o,
 	fflush(NULL); /* nothing buffered is written twice */
 	pid = fork();
 	if (pid == 0)
-		child_main(all, n, me, out, errp, ctl, go, *o, one, getppid(),
+		child_main(all, n, me, out, errp, ctl, go, *o, one, self,
 		    &old);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
