@@ -424,17 +424,17 @@ drain(struct child *c, int s)
 	if (r > 0 && buf_append(p, chunk, (size_t)r) == -1)
 		r = -1;
 	start = 0;
-	for (i = 0; p->data && i < p->len; i++)
+	for (i = 0; p->data != NULL && i < p->len; i++)
 		if (p->data[i] == '\n') {
 			relay_line(c, s, p->data + start, i - start);
 			start = i + 1;
 		}
 	if (r <= 0 || p->len - start > LINE_MAX_RELAY) {
-		if (p->len > start)
+		if (p->data && p->len > start)
 			relay_line(c, s, p->data + start, p->len - start);
 		start = p->len;
 	}
-	if (start > 0) {
+	if (start > 0 && p->data != NULL) {
 		memmove(p->data, p->data + start, p->len - start);
 		p->len -= start;
 		p->data[p->len] = '\0';
@@ -679,7 +679,7 @@ multi_run(const struct dr_opts *o, char *const *envs, size_t n,
 {
 	struct child *all;
 	struct pollfd *pfd;
-	struct child **who;
+	size_t *who;
 	int *whos, *codes, code, seen = 0;
 	size_t i, np, started = 0;
 	long long t0 = retry_now_ms();
@@ -747,7 +747,7 @@ multi_run(const struct dr_opts *o, char *const *envs, size_t n,
 				if (all[i].fd[s] != -1) {
 					pfd[np].fd = all[i].fd[s];
 					pfd[np].events = POLLIN;
-					who[np] = &all[i];
+					who[np] = i;
 					whos[np] = s;
 					np++;
 				}
@@ -758,7 +758,7 @@ multi_run(const struct dr_opts *o, char *const *envs, size_t n,
 			continue;
 		for (i = 0; i < np; i++)
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-				drain(who[i], whos[i]);
+				drain(&all[who[i]], whos[i]);
 	}
 
 	for (i = 0; i < n; i++)

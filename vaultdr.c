@@ -311,8 +311,10 @@ main(int argc, char **argv)
 		if ((envs = calloc(nenvs, sizeof(*envs))) == NULL)
 			return EXIT_FAILED;
 		for (i = 0; i < nenvs; i++)
-			if ((envs[i] = strdup(argv[optind + 1 + i])) == NULL)
+			if ((envs[i] = strdup(argv[optind + 1 + i])) == NULL) {
+				multi_envs_free(envs, nenvs);
 				return EXIT_FAILED;
+			}
 	}
 	/* Section names match case-insensitively: one name per environment,
 	 * in lower case, each once (two runs of one pair would race). */
