@@ -22,6 +22,7 @@
 #include "log.h"
 #include "multi.h"
 #include "retry.h"
+#include "secret.h"
 
 /* Severity by exit code (multi.h): failed > partial > refused > input
  * error > done. */
@@ -159,6 +160,8 @@ child_on_signal(int sig)
 
 /* The child's control pipe: records (the tap) and the confirmation. */
 static int child_ctl = -1, child_go = -1;
+/* The parent asks one question for the whole set (multi_run). */
+static int ask_needed;
 
 static void
 write_all(int fd, const char *p, size_t n)
@@ -196,6 +199,23 @@ child_tap(const char *line)
 	/* A record spans one line; a newline inside would be a second one. */
 	if (strchr(line, '\n') == NULL)
 		ctl_line('R', line);
+}
+
+/* The engine's question (dr_opts.confirm) in a child: sent to the parent,
+ * which asks once for every environment; its answer byte comes back on
+ * the go pipe. 1 to proceed. A signal or a parent gone means no. */
+static int
+child_confirm(void *arg, const char *what)
+{
+	char answer = 0;
+	ssize_t r;
+
+	(void)arg;
+	ctl_line('C', what);
+	do
+		r = read(child_go, &answer, 1);
+	while (r == -1 && errno == EINTR && !retry_stop_requested);
+	return r == 1 && answer == 'y';
 }
 
 static void
@@ -265,6 +285,10 @@ child_main(struct child *all, size_t n, size_t me, int out[2], int errp[2],
 	child_go = go[0];
 	log_set_record_tap(child_tap);
 	o.env = all[me].env;
+	if (ask_needed) {
+		o.confirm = child_confirm;
+		o.confirm_arg = NULL;
+	}
 	code = one(&o);
 	log_set_record_tap(NULL);
 	fflush(NULL);
@@ -490,6 +514,96 @@ forward_signal(struct child *all, size_t n, int sig)
 			(void)kill(all[i].pid, sig);
 }
 
+static int child_code(const struct child *c);
+static const char *cmd_word(enum dr_cmd cmd);
+
+/* --------------------------------------------------------- confirmation */
+
+/* Relays what is still in the pipes (the plans of the environments that
+ * wait for the answer), so that it is on the screen before the question. */
+static void
+drain_ready(struct child *all, size_t n)
+{
+	struct pollfd p;
+	size_t i;
+	int s, more = 1;
+
+	while (more) {
+		more = 0;
+		for (i = 0; i < n; i++)
+			for (s = 0; s < STREAMS; s++) {
+				if (all[i].fd[s] == -1)
+					continue;
+				p.fd = all[i].fd[s];
+				p.events = POLLIN;
+				if (poll(&p, 1, 0) == 1) {
+					drain(&all[i], s);
+					more = 1;
+				}
+			}
+	}
+}
+
+/* 1 when every environment still running waits for the answer, and one
+ * does at least. */
+static int
+all_waiting(const struct child *all, size_t n)
+{
+	size_t i, ready = 0;
+
+	for (i = 0; i < n; i++) {
+		if (all[i].code >= 0 || all[i].pid <= 0)
+			continue;
+		if (!all[i].ready)
+			return 0;
+		ready++;
+	}
+	return ready > 0;
+}
+
+/* One question on the terminal for every environment that waits: what
+ * each plan will do, and the command with their number to be typed
+ * ("failover 3"); anything else cancels. The answer goes to each of them. */
+static void
+ask_once(const struct dr_opts *o, struct child *all, size_t n)
+{
+	char line[128], want[64];
+	size_t i, k = 0;
+	ssize_t r;
+	int fd, ok = 0;
+
+	for (i = 0; i < n; i++)
+		if (all[i].ready)
+			k++;
+	snprintf(want, sizeof(want), "%s %zu", cmd_word(o->cmd), k);
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) != -1) {
+		dprintf(fd, "\n");
+		for (i = 0; i < n; i++) {
+			if (all[i].ready) {
+				secret_redact(all[i].ask);
+				dprintf(fd, "[%s] %s.\n", all[i].env, all[i].ask);
+			} else if (all[i].code >= 0)
+				dprintf(fd, "[%s] finished: exit %d\n",
+				    all[i].env, child_code(&all[i]));
+		}
+		dprintf(fd, "Type '%s' to proceed with these %zu environments "
+		    "(-y skips this question; anything else cancels): ", want,
+		    k);
+		r = read(fd, line, sizeof(line) - 1);
+		if (r > 0) {
+			line[r] = '\0';
+			line[strcspn(line, "\r\n")] = '\0';
+			ok = strcasecmp(line, want) == 0;
+		}
+		close(fd);
+	}
+	for (i = 0; i < n; i++)
+		if (all[i].ready) {
+			write_all(all[i].go_fd, ok ? "y" : "n", 1);
+			all[i].ready = 0;
+		}
+}
+
 /* ------------------------------------------------------------------ table */
 
 static const char *const code_meaning[] = {
@@ -680,20 +794,16 @@ multi_run(const struct dr_opts *o, char *const *envs, size_t n,
 	struct child *all;
 	struct pollfd *pfd;
 	size_t *who;
-	int *whos, *codes, code, seen = 0;
+	int *whos, *codes, code, seen = 0, asked = 0;
 	size_t i, np, started = 0;
 	long long t0 = retry_now_ms();
 	int s;
 
 	json_mode = o->json;
-	if (o->cmd != DR_STATUS && !o->dry_run && !o->yes &&
-	    isatty(STDIN_FILENO)) {
-		/* Until the engine asks through multi.c (one question for the
-		 * whole set), a terminal run of several environments needs -y. */
-		err_set("several environments on a terminal: give -y (or "
-		    "--dry-run first); nothing was changed");
-		return EXIT_USAGE;
-	}
+	/* As the engine asks for one environment: a changing run on a
+	 * terminal, without -y. */
+	ask_needed = o->cmd != DR_STATUS && !o->dry_run && !o->yes &&
+	    isatty(STDIN_FILENO);
 	all = calloc(n, sizeof(*all));
 	pfd = calloc(n * STREAMS, sizeof(*pfd));
 	who = calloc(n * STREAMS, sizeof(*who));
@@ -754,6 +864,17 @@ multi_run(const struct dr_opts *o, char *const *envs, size_t n,
 		}
 		if (!live)
 			break;
+		if (ask_needed && !asked && all_waiting(all, n)) {
+			drain_ready(all, n);
+			ask_once(o, all, n);
+			asked = 1;
+			continue;
+		}
+		for (i = 0; asked && i < n; i++)
+			if (all[i].ready) { /* asked once only */
+				write_all(all[i].go_fd, "n", 1);
+				all[i].ready = 0;
+			}
 		if (poll(pfd, np, 100) <= 0)
 			continue;
 		for (i = 0; i < np; i++)

@@ -61,6 +61,7 @@ class MultiCase:
     it (the first mock is `mock`: its Route 53 serves every CNAME)."""
 
     def __init__(self, name, envs=ENVS):
+        envs = {"question_declined": ("alpha", "beta")}.get(name, envs)
         self.name = name
         self.envs = list(envs)
         self.dir = tempfile.mkdtemp(prefix="vaultdr-multi-")
@@ -385,6 +386,74 @@ def sigint_reaches_every_env(c):
     check(r2.code == 0, "the re-run converges", r2)
     for e in ("alpha", "beta"):
         failed_over(c, e, r2)
+
+
+def on_terminal(c, argv, answer):
+    """Runs vaultdr on a pseudo-terminal; types answer at the question.
+    Returns (exit code, what the terminal showed)."""
+    import pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(c.dir)
+        os.execve(h.VAULTDR, [h.VAULTDR, "-c", c.cfg] + argv, c.env())
+    seen = b""
+
+    def until(want, timeout=20):
+        nonlocal seen
+        deadline = time.time() + timeout
+        while want not in seen:
+            check(time.time() < deadline, "no %r on the terminal: %r"
+                  % (want, seen))
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                check(want in seen, "terminal closed before %r: %r"
+                      % (want, seen))
+                break
+            seen += chunk
+    until(b"to proceed with these 2 environments")
+    os.write(fd, answer + b"\n")
+    until(b"ENV ")
+    _, status = os.waitpid(pid, 0)
+    try:
+        while True:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            seen += chunk
+    except OSError:
+        pass
+    os.close(fd)
+    txt = seen.decode(errors="replace")
+    code = os.waitstatus_to_exitcode(status)
+    c.outputs.append(h.Result(code, txt, "", 0))
+    return code, txt
+
+
+@case
+def one_question_for_the_set(c):
+    c.mocks["gamma"].listener("a", "down")  # refused: it does not ask
+    code, txt = on_terminal(c, ["failover", "--all"], b"failover 2")
+    check(code == 4, "alpha and beta done, gamma refused: exit 4", txt)
+    check(txt.count("Type '") == 1, "one question", txt)
+    for e in ("alpha", "beta"):
+        check("[%s] Failover of %s (CNAME %s) will: demote, promote"
+              % (e, e, cname(e)) in txt, "%s's plan in the question" % e, txt)
+        failed_over(c, e, None)
+    check("[gamma] finished: exit 4" in txt, "gamma finished first", txt)
+    unchanged(c, "gamma", None)
+
+
+@case
+def question_declined(c):
+    code, txt = on_terminal(c, ["failover", "alpha", "beta"], b"alpha")
+    check(code == 2, "not confirmed: exit 2, nothing changed", txt)
+    check(txt.count("not confirmed") >= 2, "each says so", txt)
+    for e in ("alpha", "beta"):
+        unchanged(c, e, None)
+        check(not live_lock(c, e), "no lock taken", None)
 
 
 # ------------------------------------------------------ crash anywhere
