@@ -236,16 +236,18 @@ def three_envs_failover(c):
     prefixed(r, ENVS)
     check(re.search(r"\*\*\* Failover of 3 environments: desired state "
                     r"reached \(exit 0, ", r.out), "the table's header", r)
-    # The runs were concurrent: each environment's lock was taken before
-    # any other environment's CNAME change.
+    # The runs were concurrent: every environment took its lock before
+    # any released its own (each holds it for at least the INSYNC wait).
     log = c.mock.log()
-    first_change = min(e["seq"] for e in h.cname_changes(log)
-                       if "lock" not in e["body"])
+    takes, releases = [], []
     for e in ENVS:
-        takes = [x["seq"] for x in h.requests(log, "POST", "route53", "/rrset")
-                 if lock_name(e) in x["body"] and "CREATE" in x["body"]]
-        check(takes and takes[0] < first_change,
-              "%s's lock taken before the first CNAME change" % e, log)
+        ch = [x["seq"] for x in h.requests(log, "POST", "route53", "/rrset")
+              if lock_name(e) in x["body"]]
+        check(len(ch) >= 2, "%s took and released its lock" % e, log)
+        takes.append(ch[0])
+        releases.append(ch[-1])
+    check(max(takes) < min(releases), "the environments ran concurrently",
+          (takes, releases))
     # A re-run of every section is a no-op.
     r2 = c.run("failover", "--all")
     check(r2.code == 0, "--all re-run exits 0", r2)
@@ -332,6 +334,27 @@ def dry_run_json_all(c):
     check(all(o["dry_run"] and not o["changed"] for o in summ), "dry", summ)
     for e in ENVS:
         unchanged(c, e, r)
+
+
+@case
+def audit_log_of_the_set(c):
+    path = os.path.join(c.dir, "audit.jsonl")
+    r = c.run("--log", path, "failover", "alpha", "beta", "--json")
+    check(r.code == 0, "two environments with --log: exit 0", r)
+    json_lines(r)
+    with open(path) as f:
+        recs = [ux.validate_line(l) for l in f if l.strip()]
+    check(os.stat(path).st_mode & 0o777 == 0o600, "mode 0600")
+    runs = [o for o in recs if o["event"] == "run"]
+    check(sorted(o["env"] for o in runs) == ["alpha", "beta"],
+          "each environment opens its own trail", runs)
+    summ = [o for o in recs if o["event"] == "summary"]
+    check(sorted(o["env"] for o in summ) == ["alpha", "beta"],
+          "and closes it with its summary", summ)
+    check(recs[-1]["event"] == "multi_summary" and recs[-1]["exit_code"] == 0,
+          "the table is the last record", recs[-1])
+    for e in ("alpha", "beta"):
+        failed_over(c, e, r)
 
 
 @case
@@ -483,6 +506,16 @@ def run_children(pid):
     return out
 
 
+def alive(pid):
+    """pid runs (not gone, not a zombie)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+    except OSError:
+        return False
+    return st[st.rfind(")") + 2:].split()[0] != "Z"
+
+
 def clean_count():
     c = MultiCase("crash_count", CRASH_ENVS)
     try:
@@ -508,9 +541,10 @@ def crash_case(k, whole):
             while p.poll() is None and c.mock.state()["requests"] < k:
                 check(time.time() < deadline, "request %d never came" % k)
                 time.sleep(0.01)
+            kids = run_children(p.pid) if p.poll() is None else []
             if p.poll() is None:
                 if whole:
-                    for pid in run_children(p.pid):
+                    for pid in kids:
                         try:
                             os.kill(pid, signal.SIGKILL)
                         except ProcessLookupError:
@@ -523,10 +557,20 @@ def crash_case(k, whole):
                 p.wait()
         c.outputs.append(h.Result(p.returncode, out, err, 0))
         c.mock.faults([])
-        # Children left alone stop by themselves (their parent is gone).
+        # Children left alone stop by themselves (their parent is gone):
+        # cleanly, releasing their locks, unless request k, never
+        # answered, was a lock's own change.
         t_end = time.time() + 15
-        while any(run_children(p.pid)) and time.time() < t_end:
+        while any(alive(x) for x in kids) and time.time() < t_end:
             time.sleep(0.05)
+        check(not any(alive(x) for x in kids), "every environment stopped")
+        kth = [x for x in c.mock.log() if x.get("seq") == k]
+        if not whole and not (kth and "_vaultdr-lock" in
+                              (kth[0].get("body") or "")):
+            for e in CRASH_ENVS:
+                check(not live_lock(c, e), "%s stopped cleanly: its lock "
+                      "released after its parent was killed at request %d"
+                      % (e, k), c.mock.state()["route53"])
         for e in CRASH_ENVS:
             rec = c.lock(e)
             while rec is not None and time.time() <= lock_expires(rec):
