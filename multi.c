@@ -193,11 +193,13 @@ ctl_line(char tag, const char *text)
 	buf_free(&b);
 }
 
+/* Only the summary is of use to the parent (the table). */
 static void
 child_tap(const char *line)
 {
 	/* A record spans one line; a newline inside would be a second one. */
-	if (strchr(line, '\n') == NULL)
+	if (strstr(line, "\"event\":\"summary\"") != NULL &&
+	    strchr(line, '\n') == NULL)
 		ctl_line('R', line);
 }
 

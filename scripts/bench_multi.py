@@ -13,8 +13,12 @@ INSYNC after 0.6 s), one pair of clusters each: `solo` for
   multi1_wall          wall time of the one-environment failover (s)
   multi3_wall          wall time of the three-environment failover (s)
   multi3_ratio         multi3_wall / multi1_wall
+  multi3_peak_rss_kib  largest resident set of the three-environment run's
+                       processes (the parent or one environment's child:
+                       wait4 through BUILD_DIR/maxrss, when it is built)
 
-then `PASS|FAIL multi3_ratio <= 1.2`. Exits 0 unless a run or a mock
+then `PASS|FAIL multi3_ratio <= 1.2` and `PASS|FAIL multi3_peak_rss_kib
+<= 2048` (2 MiB per environment). Exits 0 unless a run or a mock
 failed: the target is reported, not enforced.
 """
 import json
@@ -27,6 +31,7 @@ import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET_RATIO = 1.2
+TARGET_RSS_KIB = 2048
 ENVS = ("one", "two", "three")
 
 
@@ -100,8 +105,13 @@ def environ(certs, route53):
     return env
 
 
-def timed(argv, env, work, tag):
+def timed(argv, env, work, tag, tool=None):
+    """Runs argv (through the maxrss tool when given); returns (ok, wall s,
+    peak RSS KiB or None)."""
     out = os.path.join(work, tag + ".out")
+    rss_file = out + ".rss"
+    if tool:
+        argv = [tool, rss_file] + argv
     with open(out, "wb") as f:
         t0 = time.monotonic()
         p = subprocess.run(argv, env=env, stdout=f, stderr=subprocess.STDOUT,
@@ -112,7 +122,11 @@ def timed(argv, env, work, tag):
             print("bench_multi: %s exited %d:\n%s" % (tag, p.returncode,
                                                       f.read()[-2000:]),
                   file=sys.stderr)
-    return p.returncode == 0, wall
+    rss = None
+    if tool and os.path.exists(rss_file):
+        with open(rss_file, encoding="ascii") as f:
+            rss = int(f.read().strip() or 0)
+    return p.returncode == 0, wall, rss
 
 
 def main():
@@ -138,17 +152,25 @@ def main():
             for e in ("solo",) + ENVS:
                 f.write(section(e, urls[e]))
             f.write("[AWS-Route-53]\nHostedZoneID=Z0DEMO0000\n")
-        ok1, one = timed([vaultdr, "-c", cfg, "failover", "solo"],
-                         environ(certs, urls["solo"]["route53"]), work, "one")
-        ok3, three = timed([vaultdr, "-c", cfg, "failover"] + list(ENVS),
-                           environ(certs, urls[ENVS[0]]["route53"]), work,
-                           "three")
+        tool = os.path.abspath(os.path.join(b, "maxrss"))
+        tool = tool if os.access(tool, os.X_OK) else None
+        ok1, one, _ = timed([vaultdr, "-c", cfg, "failover", "solo"],
+                            environ(certs, urls["solo"]["route53"]), work,
+                            "one")
+        ok3, three, rss = timed([vaultdr, "-c", cfg, "failover"] +
+                                list(ENVS), environ(certs,
+                                                    urls[ENVS[0]]["route53"]),
+                                work, "three", tool)
         ratio = three / one if one > 0 else float("inf")
         print("multi1_wall %.2f s" % one)
         print("multi3_wall %.2f s" % three)
         print("multi3_ratio %.2f x" % ratio)
+        print("multi3_peak_rss_kib %s KiB" % ("nan" if rss is None else rss))
         print("%s multi3_ratio <= %.1f" % ("PASS" if ratio <= TARGET_RATIO
                                            else "FAIL", TARGET_RATIO))
+        print("%s multi3_peak_rss_kib <= %d KiB per environment" % (
+            "UNKNOWN" if rss is None else "PASS" if rss <= TARGET_RSS_KIB
+            else "FAIL", TARGET_RSS_KIB))
     finally:
         for p in procs:
             p.terminate()
