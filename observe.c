@@ -24,47 +24,33 @@ tls_hint(char *msg, size_t msgsz, int vault)
 }
 
 /* The record set at the CNAME, read without a type filter (Safety 4), and
- * the hosted zone's name (GetHostedZone, once per run). */
+ * (Route 53) the hosted zone's name, through the DNS backend (dnsrec.h). */
 static void
 observe_record(struct run *run, struct world *w)
 {
-	struct r53_rrset *sets = NULL;
-	size_t n = 0;
-	char *zname = NULL;
+	struct dnsrec_set set;
 
-	if (r53_list_at(run->r53, run->c->cname, &sets, &n) == 0) {
-		if (plan_record_shape(sets, n, run->c->cname, &w->rec_found,
-		    &w->rec_value, &w->rec_ttl, w->rec_bad,
-		    sizeof(w->rec_bad)) == 0)
-			w->rec_ok = 1;
-		else
-			snprintf(w->rec_error, sizeof(w->rec_error), "out of "
-			    "memory");
-		r53_rrsets_free(sets, n);
-	} else {
-		w->rec_rejected = run->r53->fail == VF_REJECTED;
+	if (dnsrec_read(run->rec, &set) == -1) {
+		w->rec_rejected = run->rec->rejected;
 		snprintf(w->rec_error, sizeof(w->rec_error), "%s", err_get());
 		tls_hint(w->rec_error, sizeof(w->rec_error), 0);
+		return;
 	}
-	if (!run->zone_read && w->rec_ok) {
-		if (r53_get_zone(run->r53, &zname) == 0) {
-			run->zone_read = 1;
-			snprintf(run->zone_name, sizeof(run->zone_name), "%s",
-			    zname);
-			free(zname);
-		} else if (run->r53->fail == VF_REJECTED) {
-			w->rec_ok = 0;
-			w->rec_rejected = 1;
-			snprintf(w->rec_error, sizeof(w->rec_error), "zone "
-			    "check: GetHostedZone %s: %s", run->c->zone_id,
-			    err_get());
+	w->rec_ttl = set.shape == DNSREC_ONE ? set.ttl : 0;
+	if (set.shape == DNSREC_ONE && set.value.kind == DNSREC_CNAME) {
+		if ((w->rec_value = strdup(set.value.target)) == NULL) {
+			snprintf(w->rec_error, sizeof(w->rec_error), "out of "
+			    "memory");
+			return;
 		}
-	}
-	if (run->zone_read) {
-		snprintf(w->zone_name, sizeof(w->zone_name), "%s",
-		    run->zone_name);
-		w->zone = r53_name_in_zone(run->c->cname, run->zone_name) ?
-		    ZONE_INSIDE : ZONE_OUTSIDE;
+		w->rec_found = 1;
+	} else if (set.shape != DNSREC_ABSENT)
+		snprintf(w->rec_bad, sizeof(w->rec_bad), "%s", set.other[0] ?
+		    set.other : "another kind of record");
+	w->rec_ok = 1;
+	if (set.in_zone >= 0) {
+		snprintf(w->zone_name, sizeof(w->zone_name), "%s", set.zone);
+		w->zone = set.in_zone ? ZONE_INSIDE : ZONE_OUTSIDE;
 	}
 }
 
@@ -95,7 +81,7 @@ observe(struct run *run, struct world *w, int settle)
 		}
 		tls_hint(s->st.error, sizeof(s->st.error), 1);
 	}
-	if (run->r53 && secret_is_set(run->r53->access_key)) {
+	if (dnsrec_usable(run->rec)) {
 		observe_record(run, w);
 	} else
 		snprintf(w->rec_error, sizeof(w->rec_error), "%s",
