@@ -723,8 +723,8 @@ table_text(const struct dr_opts *o, struct child *all, size_t n, int code,
 	size_t i, we = 3, wr = 6, l;
 	const char *cw = cmd_word(o->cmd);
 
-	res = calloc(n, sizeof(*res));
-	obs = calloc(n, sizeof(*obs));
+	res = calloc(n ? n : 1, sizeof(*res));
+	obs = calloc(n ? n : 1, sizeof(*obs));
 	if (res == NULL || obs == NULL) {
 		free(res);
 		free(obs);
@@ -789,139 +789,194 @@ table_json(const struct dr_opts *o, struct child *all, size_t n, int code,
 
 /* ------------------------------------------------------------------ driver */
 
+/* The children of a run and the poll set over their pipes. */
+struct set {
+	struct child *all;
+	size_t n;
+	struct pollfd *pfd;  /* STREAMS per child */
+	size_t *who;         /* child index of pfd[k] */
+	int *whos;           /* stream of pfd[k] */
+};
+
+static void
+set_free(struct set *st)
+{
+	size_t i;
+	int s;
+
+	for (i = 0; st->all && i < st->n; i++) {
+		for (s = 0; s < STREAMS; s++) {
+			close_fd(&st->all[i].fd[s]);
+			buf_free(&st->all[i].part[s]);
+		}
+		close_fd(&st->all[i].go_fd);
+		free(st->all[i].ask);
+		free(st->all[i].summary);
+		free(st->all[i].error);
+	}
+	free(st->all);
+	free(st->pfd);
+	free(st->who);
+	free(st->whos);
+}
+
+/* 0 / -1 (err_set). */
+static int
+set_init(struct set *st, char *const *envs, size_t n)
+{
+	size_t i;
+	int s;
+
+	memset(st, 0, sizeof(*st));
+	st->n = n;
+	if (n == 0)
+		n = 1; /* calloc(0) may be NULL */
+	st->all = calloc(n, sizeof(*st->all));
+	st->pfd = calloc(n * STREAMS, sizeof(*st->pfd));
+	st->who = calloc(n * STREAMS, sizeof(*st->who));
+	st->whos = calloc(n * STREAMS, sizeof(*st->whos));
+	if (st->all == NULL || st->pfd == NULL || st->who == NULL ||
+	    st->whos == NULL) {
+		err_set("out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		st->all[i].env = envs[i];
+		st->all[i].code = -1;
+		st->all[i].go_fd = -1;
+		for (s = 0; s < STREAMS; s++)
+			st->all[i].fd[s] = -1;
+	}
+	return 0;
+}
+
+/* One child per environment; one that cannot start (or a signal before
+ * it did) is a failed row. */
+static void
+start_all(struct set *st, const struct dr_opts *o,
+    int (*one)(struct dr_opts *))
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		struct child *c = &st->all[i];
+		if (parent_signals)
+			replace(&c->error, "not started: stopped by signal");
+		else if (child_start(st->all, st->n, i, o, one) == -1) {
+			log_error("error", err_get());
+			replace(&c->error, err_get());
+		} else
+			continue;
+		c->code = EXIT_FAILED;
+	}
+}
+
+/* The poll set over every open pipe; 1 while a child is not reaped. */
+static int
+poll_set(struct set *st, size_t *np)
+{
+	size_t i;
+	int s, live = 0;
+
+	*np = 0;
+	for (i = 0; i < st->n; i++) {
+		if (!child_reap(&st->all[i]))
+			live = 1;
+		for (s = 0; s < STREAMS; s++)
+			if (st->all[i].fd[s] != -1) {
+				st->pfd[*np].fd = st->all[i].fd[s];
+				st->pfd[*np].events = POLLIN;
+				st->who[*np] = i;
+				st->whos[*np] = s;
+				(*np)++;
+			}
+	}
+	return live;
+}
+
+/* Relays every child's lines, passes signals on, asks the one question,
+ * until every child is reaped. */
+static void
+wait_all(struct set *st, const struct dr_opts *o)
+{
+	size_t i, np;
+	int seen = 0, asked = 0;
+
+	while (poll_set(st, &np)) {
+		if (parent_signals != seen) {
+			seen = parent_signals;
+			forward_signal(st->all, st->n, parent_last_signal);
+		}
+		if (ask_needed && !asked && all_waiting(st->all, st->n)) {
+			drain_ready(st->all, st->n);
+			ask_once(o, st->all, st->n);
+			asked = 1;
+			continue;
+		}
+		for (i = 0; asked && i < st->n; i++)
+			if (st->all[i].ready) { /* asked once only */
+				write_all(st->all[i].go_fd, "n", 1);
+				st->all[i].ready = 0;
+			}
+		if (poll(st->pfd, np, 100) <= 0)
+			continue;
+		for (i = 0; i < np; i++)
+			if (st->pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				drain(&st->all[st->who[i]], st->whos[i]);
+	}
+}
+
+/* The table (text, or one JSON object), and its audit record. */
+static void
+report_set(const struct dr_opts *o, struct set *st, int code, long long ms)
+{
+	struct buf b = { 0 };
+
+	table_json(o, st->all, st->n, code, ms, &b);
+	if (o->json && b.data)
+		log_out("%s", b.data);
+	else
+		table_text(o, st->all, st->n, code, ms);
+	if (o->audit_path && b.data) {
+		if (log_audit_open(o->audit_path) == -1)
+			log_warn("%s", err_get());
+		else {
+			(void)log_audit_write(b.data);
+			log_audit_close();
+		}
+	}
+	buf_free(&b);
+}
+
 int
 multi_run(const struct dr_opts *o, char *const *envs, size_t n,
     int (*one)(struct dr_opts *))
 {
-	struct child *all;
-	struct pollfd *pfd;
-	size_t *who;
-	int *whos, *codes, code, seen = 0, asked = 0;
-	size_t i, np, started = 0;
+	struct set st;
 	long long t0 = retry_now_ms();
-	int s;
+	int *codes, code = EXIT_FAILED;
+	size_t i;
 
 	json_mode = o->json;
 	/* As the engine asks for one environment: a changing run on a
 	 * terminal, without -y. */
 	ask_needed = o->cmd != DR_STATUS && !o->dry_run && !o->yes &&
 	    isatty(STDIN_FILENO);
-	all = calloc(n, sizeof(*all));
-	pfd = calloc(n * STREAMS, sizeof(*pfd));
-	who = calloc(n * STREAMS, sizeof(*who));
-	whos = calloc(n * STREAMS, sizeof(*whos));
-	codes = calloc(n, sizeof(*codes));
-	if (all == NULL || pfd == NULL || who == NULL || whos == NULL ||
-	    codes == NULL) {
-		free(all);
-		free(pfd);
-		free(who);
-		free(whos);
-		free(codes);
+	codes = calloc(n ? n : 1, sizeof(*codes));
+	if (set_init(&st, envs, n) == -1 || codes == NULL) {
 		err_set("out of memory");
-		return EXIT_FAILED;
+		goto out;
 	}
 	set_handlers(parent_on_signal);
-	for (i = 0; i < n; i++) {
-		all[i].env = envs[i];
-		all[i].code = -1;
-		all[i].go_fd = -1;
-		for (s = 0; s < STREAMS; s++)
-			all[i].fd[s] = -1;
-	}
-	for (i = 0; i < n && !parent_signals; i++) {
-		if (child_start(all, n, i, o, one) == -1) {
-			log_error("error", err_get());
-			all[i].code = EXIT_FAILED;
-			replace(&all[i].error, err_get());
-			continue;
-		}
-		started++;
-	}
+	start_all(&st, o, one);
+	wait_all(&st, o);
 	for (i = 0; i < n; i++)
-		if (all[i].pid == 0 && all[i].code < 0) {
-			all[i].code = EXIT_FAILED;
-			replace(&all[i].error, "not started: stopped by signal");
-		}
-
-	for (;;) {
-		int live = 0;
-
-		if (parent_signals != seen) {
-			seen = parent_signals;
-			forward_signal(all, n, parent_last_signal);
-		}
-		np = 0;
-		for (i = 0; i < n; i++) {
-			if (!child_reap(&all[i]))
-				live = 1;
-			for (s = 0; s < STREAMS; s++)
-				if (all[i].fd[s] != -1) {
-					pfd[np].fd = all[i].fd[s];
-					pfd[np].events = POLLIN;
-					who[np] = i;
-					whos[np] = s;
-					np++;
-				}
-		}
-		if (!live)
-			break;
-		if (ask_needed && !asked && all_waiting(all, n)) {
-			drain_ready(all, n);
-			ask_once(o, all, n);
-			asked = 1;
-			continue;
-		}
-		for (i = 0; asked && i < n; i++)
-			if (all[i].ready) { /* asked once only */
-				write_all(all[i].go_fd, "n", 1);
-				all[i].ready = 0;
-			}
-		if (poll(pfd, np, 100) <= 0)
-			continue;
-		for (i = 0; i < np; i++)
-			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-				drain(&all[who[i]], whos[i]);
-	}
-
-	for (i = 0; i < n; i++)
-		codes[i] = child_code(&all[i]);
+		codes[i] = child_code(&st.all[i]);
 	code = multi_exit_code(codes, n);
-	{
-		long long ms = retry_now_ms() - t0;
-		struct buf b = { 0 };
-
-		table_json(o, all, n, code, ms, &b);
-		if (o->json && b.data)
-			log_out("%s", b.data);
-		else
-			table_text(o, all, n, code, ms);
-		if (o->audit_path && b.data) {
-			if (log_audit_open(o->audit_path) == -1)
-				log_warn("%s", err_get());
-			else {
-				(void)log_audit_write(b.data);
-				log_audit_close();
-			}
-		}
-		buf_free(&b);
-	}
-	for (i = 0; i < n; i++) {
-		for (s = 0; s < STREAMS; s++) {
-			close_fd(&all[i].fd[s]);
-			buf_free(&all[i].part[s]);
-		}
-		close_fd(&all[i].go_fd);
-		free(all[i].ask);
-		free(all[i].summary);
-		free(all[i].error);
-	}
-	(void)started;
-	free(all);
-	free(pfd);
-	free(who);
-	free(whos);
-	free(codes);
+	report_set(o, &st, code, retry_now_ms() - t0);
 	err_clear();
+out:
+	set_free(&st);
+	free(codes);
 	return code;
 }

@@ -174,6 +174,58 @@ usage_error(const char *msg)
 	return EXIT_USAGE;
 }
 
+/* Several environments (multi.c): the names given (n of them), or with
+ * none every [Vault-Cluster-*] section of the config (--all). Names are
+ * checked (after --, "-x" is an argument, not a name; each once, matched
+ * in lower case as sections are) before anything runs. The run's code. */
+static int
+run_several(struct dr_opts *o, char *const *names, size_t n)
+{
+	char **envs = NULL, msg[160];
+	size_t nenvs = n, i, j;
+	int code;
+
+	for (i = 0; i < n; i++)
+		if (names[i][0] == '-' || names[i][0] == '\0') {
+			snprintf(msg, sizeof(msg), "too many arguments: '%.100s' "
+			    "is not an environment name", names[i]);
+			return usage_error(msg);
+		}
+	if (n == 0 && multi_config_envs(o->config_path, &envs, &nenvs) == -1) {
+		log_error("error", err_get());
+		if (o->json)
+			log_json_summary(cmd_arg, NULL, EXIT_USAGE,
+			    "config error", err_get());
+		secret_stash_wipe();
+		return EXIT_USAGE;
+	}
+	if (n > 0 && (envs = calloc(n, sizeof(*envs))) == NULL)
+		return EXIT_FAILED;
+	for (i = 0; i < n; i++)
+		if ((envs[i] = strdup(names[i])) == NULL) {
+			multi_envs_free(envs, n);
+			return EXIT_FAILED;
+		}
+	for (i = 0; i < nenvs; i++) {
+		for (j = 0; envs[i][j]; j++)
+			envs[i][j] = (char)tolower((unsigned char)envs[i][j]);
+		for (j = 0; j < i; j++)
+			if (strcmp(envs[i], envs[j]) == 0) {
+				/* Two runs of one pair would race. */
+				snprintf(msg, sizeof(msg), "environment '%.100s' "
+				    "is named twice", envs[i]);
+				multi_envs_free(envs, nenvs);
+				return usage_error(msg);
+			}
+	}
+	code = multi_run(o, envs, nenvs, run_one);
+	if (code != EXIT_DONE && err_get()[0])
+		log_error("error", err_get());
+	multi_envs_free(envs, nenvs);
+	secret_stash_wipe();
+	return code;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -197,9 +249,7 @@ main(int argc, char **argv)
 	};
 	struct dr_opts o;
 	struct sigaction sa;
-	char **envs = NULL;
-	size_t nenvs = 0, i, j;
-	int ch, code, all = 0;
+	int ch, all = 0;
 
 	std_fds_open();
 	json_mode = wants_json(argc, argv);
@@ -257,15 +307,6 @@ main(int argc, char **argv)
 	if (all && argc - optind > 1)
 		return usage_error("--all and an environment name exclude each "
 		    "other");
-	/* After --, an option-like word is an argument, not an environment
-	 * (no section name starts with '-'). */
-	for (i = (size_t)optind + 2; i < (size_t)argc; i++)
-		if (argv[i][0] == '-' || argv[i][0] == '\0') {
-			char msg[160];
-			snprintf(msg, sizeof(msg), "too many arguments: '%.100s' "
-			    "is not an environment name", argv[i]);
-			return usage_error(msg);
-		}
 	if (strcmp(argv[optind], "failover") == 0)
 		o.cmd = DR_FAILOVER;
 	else if (strcmp(argv[optind], "failback") == 0)
@@ -297,43 +338,5 @@ main(int argc, char **argv)
 	if (!all && argc - optind == 2)
 		return run_one(&o);
 
-	/* Several environments: every one named, or every section. */
-	if (all && multi_config_envs(o.config_path, &envs, &nenvs) == -1) {
-		log_error("error", err_get());
-		if (o.json)
-			log_json_summary(cmd_arg, NULL, EXIT_USAGE,
-			    "config error", err_get());
-		secret_stash_wipe();
-		return EXIT_USAGE;
-	}
-	if (!all) {
-		nenvs = (size_t)(argc - optind - 1);
-		if ((envs = calloc(nenvs, sizeof(*envs))) == NULL)
-			return EXIT_FAILED;
-		for (i = 0; i < nenvs; i++)
-			if ((envs[i] = strdup(argv[optind + 1 + i])) == NULL) {
-				multi_envs_free(envs, nenvs);
-				return EXIT_FAILED;
-			}
-	}
-	/* Section names match case-insensitively: one name per environment,
-	 * in lower case, each once (two runs of one pair would race). */
-	for (i = 0; i < nenvs; i++) {
-		for (j = 0; envs[i][j]; j++)
-			envs[i][j] = (char)tolower((unsigned char)envs[i][j]);
-		for (j = 0; j < i; j++)
-			if (strcmp(envs[i], envs[j]) == 0) {
-				char msg[160];
-				snprintf(msg, sizeof(msg), "environment '%.100s' "
-				    "is named twice", envs[i]);
-				multi_envs_free(envs, nenvs);
-				return usage_error(msg);
-			}
-	}
-	code = multi_run(&o, envs, nenvs, run_one);
-	if (code != EXIT_DONE && err_get()[0])
-		log_error("error", err_get());
-	multi_envs_free(envs, nenvs);
-	secret_stash_wipe();
-	return code;
+	return run_several(&o, argv + optind + 1, (size_t)(argc - optind - 1));
 }
