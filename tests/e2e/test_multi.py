@@ -61,7 +61,8 @@ class MultiCase:
     it (the first mock is `mock`: its Route 53 serves every CNAME)."""
 
     def __init__(self, name, envs=ENVS):
-        envs = {"question_declined": ("alpha", "beta")}.get(name, envs)
+        envs = {"question_declined": ("alpha", "beta"),
+                "ctrl_c_at_the_question": ("alpha", "beta")}.get(name, envs)
         self.name = name
         self.envs = list(envs)
         self.dir = tempfile.mkdtemp(prefix="vaultdr-multi-")
@@ -459,7 +460,7 @@ def on_terminal(c, argv, answer):
                 break
             seen += chunk
     until(b"to proceed with these 2 environments")
-    os.write(fd, answer + b"\n")
+    os.write(fd, answer if answer == b"\x03" else answer + b"\n")
     until(b"ENV ")
     _, status = os.waitpid(pid, 0)
     try:
@@ -499,6 +500,17 @@ def question_declined(c):
     for e in ("alpha", "beta"):
         unchanged(c, e, None)
         check(not live_lock(c, e), "no lock taken", None)
+
+
+@case
+def ctrl_c_at_the_question(c):
+    code, txt = on_terminal(c, ["failover", "alpha", "beta"], b"\x03")
+    check(code == 1, "Ctrl-C at the question: stopped, exit 1", txt)
+    check(txt.count("vaultdr: error: stopped by signal") == 2,
+          "each environment stopped cleanly", txt)
+    for e in ("alpha", "beta"):
+        unchanged(c, e, None)
+        check(c.lock(e) is None, "%s: no lock taken" % e, None)
 
 
 # ------------------------------------------------------ crash anywhere
