@@ -226,8 +226,11 @@ run_several(struct dr_opts *o, char *const *names, size_t n)
 	return code;
 }
 
-int
-main(int argc, char **argv)
+/* The options (anywhere on the line; -- ends them) into o and *all.
+ * -1 to go on with argv[optind...]; else the exit code (help, version, a
+ * usage error, already reported). */
+static int
+parse_options(int argc, char **argv, struct dr_opts *o, int *all)
 {
 	enum { OPT_PRIMARY_DOWN = 256, OPT_JSON, OPT_LOG, OPT_NO_LOCK,
 		OPT_ACCEPT_LOSS, OPT_CREATE_RECORD, OPT_ALL };
@@ -247,9 +250,52 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char msg[128];
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	*all = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "c:nyvhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config_path = optarg; break;
+		case 'n': o->dry_run = 1; break;
+		case OPT_PRIMARY_DOWN: o->primary_down = 1; break;
+		case 'y': o->yes = 1; break;
+		case 'v': o->verbose = 1; break;
+		case OPT_JSON: o->json = 1; break;
+		case OPT_LOG: o->audit_path = optarg; break;
+		case OPT_NO_LOCK: o->no_lock = 1; break;
+		case OPT_ACCEPT_LOSS: o->accept_data_loss = 1; break;
+		case OPT_CREATE_RECORD: o->create_record = 1; break;
+		case OPT_ALL: *all = 1; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
+			return 0;
+		case 'V':
+			printf("vaultdr %s (commit %s)\n", VAULTDR_VERSION,
+			    VAULTDR_COMMIT);
+			return 0;
+		default:
+			if (optopt && optopt < 256)
+				snprintf(msg, sizeof(msg), "unknown or incomplete "
+				    "option '-%c'", optopt);
+			else
+				snprintf(msg, sizeof(msg), "unknown or incomplete "
+				    "option '%s'", argv[optind - 1]);
+			return usage_error(msg);
+		}
+	}
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
 	struct dr_opts o;
 	struct sigaction sa;
-	int ch, all = 0;
+	int all, rc;
 
 	std_fds_open();
 	json_mode = wants_json(argc, argv);
@@ -267,41 +313,8 @@ main(int argc, char **argv)
 			    err_get());
 		return EXIT_USAGE;
 	}
-	memset(&o, 0, sizeof(o));
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "c:nyvhV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': o.config_path = optarg; break;
-		case 'n': o.dry_run = 1; break;
-		case OPT_PRIMARY_DOWN: o.primary_down = 1; break;
-		case 'y': o.yes = 1; break;
-		case 'v': o.verbose = 1; break;
-		case OPT_JSON: o.json = 1; break;
-		case OPT_LOG: o.audit_path = optarg; break;
-		case OPT_NO_LOCK: o.no_lock = 1; break;
-		case OPT_ACCEPT_LOSS: o.accept_data_loss = 1; break;
-		case OPT_CREATE_RECORD: o.create_record = 1; break;
-		case OPT_ALL: all = 1; break;
-		case 'h':
-			fputs(usage_text, stdout);
-			fputs(help_text, stdout);
-			return 0;
-		case 'V':
-			printf("vaultdr %s (commit %s)\n", VAULTDR_VERSION,
-			    VAULTDR_COMMIT);
-			return 0;
-		default: {
-			char msg[128];
-			if (optopt && optopt < 256)
-				snprintf(msg, sizeof(msg), "unknown or incomplete "
-				    "option '-%c'", optopt);
-			else
-				snprintf(msg, sizeof(msg), "unknown or incomplete "
-				    "option '%s'", argv[optind - 1]);
-			return usage_error(msg);
-		}
-		}
-	}
+	if ((rc = parse_options(argc, argv, &o, &all)) >= 0)
+		return rc;
 	if (argc - optind < 1 || (argc - optind < 2 && !all))
 		return usage_error("a command and an environment are required");
 	if (all && argc - optind > 1)
