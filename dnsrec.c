@@ -9,6 +9,7 @@
 #include "config.h"
 #include "dnsrec.h"
 #include "err.h"
+#include "log.h"
 #include "plan.h" /* plan_record_shape: Route 53's listing in words */
 
 struct dnsrec_ops {
@@ -398,6 +399,8 @@ rfc_lk_take(struct dnsrec *d, const struct r53_lock *mine,
 			return -1;
 		}
 		/* a lost race or a lost answer: read again and decide */
+		log_verbose("run lock %s: %s; reading it again", name,
+		    err_get());
 	}
 }
 

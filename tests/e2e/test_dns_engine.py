@@ -274,6 +274,19 @@ def lost_update_answer_is_reread(c):
 
 
 @case
+def lost_lock_answer_is_reread(c):
+    b = setup(c)
+    p = LossyProxy(b.port, b"\x0d_vaultdr-lock")
+    c.closers.append(p.close)
+    write_cfg(c, "127.0.0.1:%d" % p.port, b.keyfile)
+    r = run(c, "failover", "test")
+    h.check(r.code == 0, "a lost answer to the lock's UPDATE is re-read", r)
+    h.check(p.seen == 2, "the lock was created once and deleted once, "
+            "never created twice (%d lock UPDATEs)" % p.seen, r)
+    check_switched(c, r)
+
+
+@case
 def wrong_key_refused_in_words(c):
     b = setup(c)
     bad = os.path.join(c.dir, "bad.key")
@@ -347,6 +360,24 @@ def held_lock_refuses(c):
                % (LOCK, old, LOCK, value))
     r = run(c, "failover", "test")
     h.check(r.code == 0, "an expired lock is taken over", r)
+    check_switched(c, r)
+
+
+@case
+def lock_renewed_during_a_long_wait(c):
+    """A run longer than a third of VAULTDR_LOCK_TTL renews its lock with an
+    UPDATE that requires its exact old value, and still releases it."""
+    b = setup(c)
+    c.mock.faults([{"listener": "b", "method": "GET", "path": "/v1/sys/health",
+                    "action": "status", "status": 503, "count": 12,
+                    "body": '{"errors":["settling"]}'}])
+    serial = b.serial()
+    r = run(c, "-v", "failover", "test", VAULTDR_LOCK_TTL="2",
+            VAULTDR_POLL_INTERVAL="0.2")
+    h.check(r.code == 0, "failover completes", r)
+    h.check("renewed the run lock" in r.out + r.err, "the lock was renewed", r)
+    h.check(b.serial() >= serial + 4, "take, renew, CNAME and release: "
+            "%d UPDATEs" % (b.serial() - serial), r)
     check_switched(c, r)
 
 
