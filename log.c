@@ -144,54 +144,51 @@ log_verbose(const char *fmt, ...)
 	va_end(ap);
 }
 
+static void out_line(FILE *f, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 /* Any length (a status JSON line can be long): a cut line would be broken
  * JSON, and a cut is where a secret's prefix could show. */
-void
-log_out(const char *fmt, ...)
+static void
+out_line(FILE *f, const char *fmt, va_list ap)
 {
 	char small[1024], *line = small;
-	va_list ap, aq;
+	va_list aq;
 	int n;
 
-	va_start(ap, fmt);
 	va_copy(aq, ap);
 	if ((n = vsnprintf(small, sizeof(small), fmt, ap)) < 0)
 		small[0] = '\0';
-	va_end(ap);
 	if (n >= (int)sizeof(small) && (line = malloc((size_t)n + 1)) != NULL)
 		vsnprintf(line, (size_t)n + 1, fmt, aq);
 	else
 		line = small;
 	va_end(aq);
 	secret_redact(line);
-	fprintf(stdout, "%s\n", line);
-	fflush(stdout);
+	fprintf(f, "%s\n", line);
+	fflush(f);
 	if (line != small)
 		free(line);
 }
 
 void
-log_err_out(const char *fmt, ...)
+log_out(const char *fmt, ...)
 {
-	char small[1024], *line = small;
-	va_list ap, aq;
-	int n;
+	va_list ap;
 
 	va_start(ap, fmt);
-	va_copy(aq, ap);
-	if ((n = vsnprintf(small, sizeof(small), fmt, ap)) < 0)
-		small[0] = '\0';
+	out_line(stdout, fmt, ap);
 	va_end(ap);
-	if (n >= (int)sizeof(small) && (line = malloc((size_t)n + 1)) != NULL)
-		vsnprintf(line, (size_t)n + 1, fmt, aq);
-	else
-		line = small;
-	va_end(aq);
-	secret_redact(line);
-	fprintf(stderr, "%s\n", line);
-	fflush(stderr);
-	if (line != small)
-		free(line);
+}
+
+void
+log_err_out(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	out_line(stderr, fmt, ap);
+	va_end(ap);
 }
 
 void
