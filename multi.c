@@ -506,14 +506,19 @@ child_reap(struct child *c)
 	return 1;
 }
 
+/* Passes each signal the parent got on to every running child, once. */
 static void
-forward_signal(struct child *all, size_t n, int sig)
+forward_signals(struct child *all, size_t n)
 {
+	static sig_atomic_t forwarded;
 	size_t i;
 
+	if (parent_signals == forwarded)
+		return;
+	forwarded = parent_signals;
 	for (i = 0; i < n; i++)
 		if (all[i].pid > 0 && all[i].code < 0)
-			(void)kill(all[i].pid, sig);
+			(void)kill(all[i].pid, parent_last_signal);
 }
 
 static int child_code(const struct child *c);
@@ -599,6 +604,9 @@ ask_once(const struct dr_opts *o, struct child *all, size_t n)
 		}
 		close(fd);
 	}
+	/* A signal while asking: the children hear it before the answer,
+	 * so that each stops as a signalled run does. */
+	forward_signals(all, n);
 	for (i = 0; i < n; i++)
 		if (all[i].ready) {
 			write_all(all[i].go_fd, ok ? "y" : "n", 1);
@@ -900,13 +908,10 @@ static void
 wait_all(struct set *st, const struct dr_opts *o)
 {
 	size_t i, np;
-	int seen = 0, asked = 0;
+	int asked = 0;
 
 	while (poll_set(st, &np)) {
-		if (parent_signals != seen) {
-			seen = parent_signals;
-			forward_signal(st->all, st->n, parent_last_signal);
-		}
+		forward_signals(st->all, st->n);
 		if (ask_needed && !asked && all_waiting(st->all, st->n)) {
 			drain_ready(st->all, st->n);
 			ask_once(o, st->all, st->n);
