@@ -274,6 +274,10 @@ def perf_reconnects_within_timeout(c):
     check(r.code == 0, "failover exits 0", r)
     h.assert_failed_over(c, r)
     check("perf-eu" not in r.err, "no warning for a secondary that reconnected", r)
+    check(paths(c.mock.log()) == SWITCH_AB + [
+        ("b", "POST", DR + "primary/secondary-token"),
+        ("a", "POST", DR + "secondary/update-primary"),
+        ("route53", "POST", RRSET)], "changing requests", paths(c.mock.log()))
     check(c.mock.state()["performance"]["secondaries"][0]["connected_to"] == "b",
           "perf-eu follows b")
     check("performance primary with 1 secondary (0 disconnected)" in r.out,
@@ -375,6 +379,10 @@ def alias_aaaa_failover(c):
     rec = record(c, "AAAA")
     check(rec["alias_target"]["dns_name"].rstrip(".") == h.B_DNS, "moved", rec)
     h.assert_failed_over(c, r)
+    check(paths(c.mock.log()) == SWITCH_AB + [
+        ("b", "POST", DR + "primary/secondary-token"),
+        ("a", "POST", DR + "secondary/update-primary"),
+        ("route53", "POST", RRSET)], "changing requests", paths(c.mock.log()))
 
 
 @case()
