@@ -74,6 +74,12 @@ interrupted(void)
 	return intr_flag != NULL && *intr_flag != 0;
 }
 
+int
+net_stop_requested(void)
+{
+	return interrupted();
+}
+
 /* Milliseconds left before the deadline, at least 0. */
 static int
 remaining(const struct sock *s)
@@ -367,4 +373,125 @@ net_adopt(struct sock *s, int fd, int io_timeout_ms)
 		}
 	}
 	net_where(s->where, sizeof(s->where), host, port);
+}
+
+/* ---- non-blocking connects for poll() loops ----------------------------- */
+
+/* Starts a connect to d->ai or a later address: 0 (d->fd connecting or
+ * connected), -1 when none is left (d->err_no). */
+static int
+dial_next(struct net_dial *d)
+{
+	for (; d->ai != NULL; d->ai = d->ai->ai_next) {
+		int fd = socket(d->ai->ai_family, d->ai->ai_socktype |
+		    SOCK_NONBLOCK | SOCK_CLOEXEC, d->ai->ai_protocol);
+		if (fd == -1) {
+			d->err_no = errno;
+			continue;
+		}
+		if (connect(fd, d->ai->ai_addr, d->ai->ai_addrlen) == 0 ||
+		    errno == EINPROGRESS || errno == EINTR) {
+			d->fd = fd;
+			return 0;
+		}
+		d->err_no = errno;
+		close(fd);
+	}
+	return -1;
+}
+
+int
+net_dial_start(struct net_dial *d, const char *host, int port,
+    int timeout_ms, enum conn_err *err)
+{
+	struct addrinfo hints;
+	char portstr[16];
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+	d->timeout_ms = timeout_ms;
+	net_where(d->where, sizeof(d->where), host, port);
+	*err = CONN_E_CONFIG;
+	if (port < 1 || port > 65535) {
+		err_set("connect to %s: bad port", d->where);
+		return -1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	if ((rc = getaddrinfo(host, portstr, &hints, &d->res)) != 0) {
+		d->res = NULL;
+		*err = CONN_E_RESOLVE;
+		err_set("cannot resolve %s: %s", host,
+		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -1;
+	}
+	d->ai = d->res;
+	if (dial_next(d) == -1) {
+		*err = CONN_E_CONNECT;
+		err_set("connect to %s: %s", d->where, strerror(d->err_no));
+		return -1;
+	}
+	*err = CONN_OK;
+	return 0;
+}
+
+int
+net_dial_check(struct net_dial *d, struct sock *s, int io_timeout_ms,
+    enum conn_err *err)
+{
+	socklen_t sl = sizeof(int);
+	int soerr = 0, one = 1;
+
+	if (getsockopt(d->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1)
+		soerr = errno;
+	if (soerr == 0) {
+		struct pollfd pfd = { d->fd, POLLOUT, 0 };
+		/* Still connecting (an early wake-up): poll again. */
+		if (poll(&pfd, 1, 0) == 0)
+			return 0;
+		memset(s, 0, sizeof(*s));
+		s->fd = d->fd;
+		s->timeout_ms = io_timeout_ms;
+		memcpy(s->where, d->where, sizeof(s->where));
+		setsockopt(d->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		d->fd = -1;
+		*err = CONN_OK;
+		return 1;
+	}
+	d->err_no = soerr;
+	close(d->fd);
+	d->fd = -1;
+	d->ai = d->ai->ai_next;
+	if (dial_next(d) == 0)
+		return 0;
+	*err = CONN_E_CONNECT;
+	err_set("connect to %s: %s", d->where, strerror(d->err_no));
+	return -1;
+}
+
+void
+net_dial_timeout(const struct net_dial *d, enum conn_err *err)
+{
+	char t[32];
+
+	*err = CONN_E_TIMEOUT;
+	err_set("connect to %s timed out after %s s", d->where,
+	    net_secs(d->timeout_ms, t, sizeof(t)));
+}
+
+void
+net_dial_free(struct net_dial *d)
+{
+	if (d == NULL)
+		return;
+	if (d->fd != -1)
+		close(d->fd);
+	d->fd = -1;
+	if (d->res != NULL)
+		freeaddrinfo(d->res);
+	d->res = d->ai = NULL;
 }
