@@ -87,6 +87,19 @@ transport_of(const struct http_response *resp)
 	}
 }
 
+/* The headers of every request: the token (when set) and
+ * X-Vault-Request. Returns how many (h has room for 2). */
+static size_t
+vault_headers(const struct vault *v, struct http_header *h)
+{
+	size_t nh = 0;
+
+	if (secret_is_set(v->token))
+		h[nh++] = (struct http_header){ "X-Vault-Token", v->token->s };
+	h[nh++] = (struct http_header){ "X-Vault-Request", "true" };
+	return nh;
+}
+
 int
 vault_call(struct vault *v, const char *method, const char *path,
     const char *body, size_t body_len, int flags, struct vault_reply *r)
@@ -116,9 +129,7 @@ vault_call(struct vault *v, const char *method, const char *path,
 	}
 	if (buf_puts(&url, v->url) == -1 || buf_puts(&url, path) == -1)
 		return -1;
-	if (secret_is_set(v->token))
-		h[nh++] = (struct http_header){ "X-Vault-Token", v->token->s };
-	h[nh++] = (struct http_header){ "X-Vault-Request", "true" };
+	nh = vault_headers(v, h);
 	if (body)
 		h[nh++] = (struct http_header){ "Content-Type",
 			"application/json" };
@@ -240,8 +251,43 @@ get_flag(const struct json *j, int at, const char *path, int *out)
 		err_clear();
 }
 
+void
+vault_observe_jobs(struct vault *v, struct vault_prefetch *p)
+{
+	static const char *const paths[2] = { P_DR "status",
+		"/v1/sys/health" };
+	size_t nh, i;
+
+	memset(p, 0, sizeof(*p));
+	nh = vault_headers(v, p->h);
+	for (i = 0; i < 2; i++) {
+		snprintf(p->url[i], sizeof(p->url[i]), "%s%s", v->url,
+		    paths[i]);
+		p->job[i].client = v->http;
+		p->job[i].method = "GET";
+		p->job[i].url = p->url[i];
+		p->job[i].hdrs = p->h;
+		p->job[i].nhdrs = nh;
+	}
+}
+
+static int observe(struct vault *v, struct vault_status *st, int health);
+
 int
 vault_observe(struct vault *v, struct vault_status *st)
+{
+	return observe(v, st, 1);
+}
+
+int
+vault_observe_dr(struct vault *v, struct vault_status *st)
+{
+	return observe(v, st, 0);
+}
+
+/* vault_observe, with sys/health or without. */
+static int
+observe(struct vault *v, struct vault_status *st, int health)
 {
 	struct vault_reply r;
 	int d, arr, i, n;
@@ -314,6 +360,8 @@ vault_observe(struct vault *v, struct vault_status *st)
 		return -1;
 	}
 	vault_reply_free(&r);
+	if (!health)
+		return 0;
 
 	if (vault_call(v, "GET", "/v1/sys/health", NULL, 0,
 	    VC_PROBE | VC_ANY_STATUS, &r) == 0) {

@@ -90,6 +90,21 @@ struct vault_status {
  * 0 when the cluster answered; -1 when not (st->reachable = 0, st->error). */
 int vault_observe(struct vault *v, struct vault_status *st);
 void vault_status_free(struct vault_status *st);
+/* vault_observe without sys/health (one round trip): for reads that need
+ * only the DR status (the last WAL, the catch-up); the health fields stay
+ * unset (health_code 0). */
+int vault_observe_dr(struct vault *v, struct vault_status *st);
+/* The two reads vault_observe(v) makes (GET sys/replication/dr/status and
+ * sys/health, with its headers) as jobs for http_prefetch, so that several
+ * clusters (and the record) are read together; the vault_observe calls
+ * that follow take the answers. p holds the jobs' URLs and headers (it
+ * borrows v's token): keep it until http_prefetch returns. */
+struct vault_prefetch {
+	char url[2][600];
+	struct http_header h[2];
+	struct http_job job[2];
+};
+void vault_observe_jobs(struct vault *v, struct vault_prefetch *p);
 int vault_status_knows(const struct vault_status *st, const char *id);
 /* Is a DR secondary connected to its primary? 1 yes, 0 no (a shown field
  * says otherwise: primaries[0].connection_status not "connected", or
