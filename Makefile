@@ -56,7 +56,8 @@ LDFLAGS += -static -pthread -Wl,--gc-sections -Wl,-z,noseparate-code
 # code). The mock also takes from the CLIENT objects, through an archive,
 # only what it calls (route53.c's DNS name comparison).
 SHARED := buf.c err.c log.c secret.c b64.c json.c ini.c xml.c sigv4.c net.c pem.c tls.c h1.c proxy.c http.c $(COMPAT)
-CLIENT := $(wildcard retry.c vault.c route53.c config.c plan.c dr.c awscreds.c hook.c) dns.c tsig.c rfc2136.c
+CLIENT := $(wildcard retry.c vault.c route53.c config.c plan.c dr.c awscreds.c hook.c) dns.c tsig.c rfc2136.c \
+	event.c lock.c observe.c report.c steps.c preflight.c runenv.c
 MOCK := $(wildcard mock/*.c)
 TESTSRC := $(wildcard tests/unit/*.c)
 # The older names, which mk/*.mk use.

@@ -30,9 +30,10 @@
 #include "ini.h"
 #include "json.h"
 #include "log.h"
-#include "route53.h" /* xml_text, until the strict reader lands in xml.h */
+#include "net.h"
 #include "sigv4.h"
 #include "tls.h"
+#include "xml.h"
 
 extern char **environ;
 
@@ -448,6 +449,52 @@ sts_secret(const struct http_response *r, const char *tag,
 	return rc;
 }
 
+/* POSTs body to the STS url. Transient failures (no answer, 5xx,
+ * throttling, the identity provider unreachable) are tried again,
+ * STS_ATTEMPTS in all, as the SDKs do: the call changes nothing. 0 with *r
+ * the 200 answer; -1 (err_set). */
+static int
+sts_post(const char *url, const struct http_header *h, size_t nh,
+    const struct buf *body, struct http_response *r)
+{
+	char *code = NULL, *msg = NULL;
+	int attempt, rc = -1;
+
+	for (attempt = 1;; attempt++) {
+		int again;
+
+		http_response_free(r);
+		free(code);
+		free(msg);
+		code = msg = NULL;
+		if (xrequest("POST", url, h, nh, body->data, body->len,
+		    env_ms("VAULTDR_CONNECT_TIMEOUT", 10),
+		    env_ms("VAULTDR_TIMEOUT", 30), r) == -1)
+			again = 1;
+		else if (r->status == 200) {
+			rc = 0;
+			break;
+		} else {
+			sts_xml(r->body, r->body_len, "Code", &code);
+			sts_xml(r->body, r->body_len, "Message", &msg);
+			err_set("HTTP %d %.80s: %.300s", r->status, code ? code :
+			    "(no error code)", msg ? msg : "(no message)");
+			again = r->status >= 500 || r->status == 429 || (code &&
+			    (strcmp(code, "Throttling") == 0 ||
+			    strcmp(code, "IDPCommunicationError") == 0));
+		}
+		if (!again || attempt == STS_ATTEMPTS) {
+			if (attempt > 1)
+				err_prefix("%d attempts, the last", attempt);
+			break;
+		}
+		poll(NULL, 0, 250 * attempt);
+	}
+	free(code);
+	free(msg);
+	return rc;
+}
+
 /* Sends one STS Query API action (POST, form body: params start with '&')
  * to the regional endpoint, signed with signer when not NULL (AssumeRole)
  * and unsigned otherwise (AssumeRoleWithWebIdentity); the credentials of the
@@ -458,13 +505,13 @@ sts_call(const struct ctx *x, const char *action, const struct buf *params,
 {
 	const char *ep = endpoint_override("AWS_ENDPOINT_URL_STS");
 	const char *sregion = x->region[0] ? x->region : "us-east-1";
-	char url[1024], date[17], *code = NULL, *msg = NULL, *exp = NULL;
+	char url[1024], date[17], *exp = NULL;
 	struct http_header h[5];
 	struct http_response r = { 0 };
 	struct buf body = { 0 }, authz = { 0 };
 	struct url u = { 0 };
 	size_t nh = 0;
-	int rc = -1, attempt;
+	int rc = -1;
 
 	if (ep)
 		snprintf(url, sizeof(url), "%s", ep);
@@ -499,38 +546,8 @@ sts_call(const struct ctx *x, const char *action, const struct buf *params,
 		/* Host is added by the HTTP client. */
 		h[1] = (struct http_header){ "Authorization", authz.data };
 	}
-	/* Transient failures (no answer, 5xx, throttling, the identity
-	 * provider unreachable) are tried again, STS_ATTEMPTS in all, as the
-	 * SDKs do: the call changes nothing. */
-	for (attempt = 1;; attempt++) {
-		int again;
-
-		http_response_free(&r);
-		free(code);
-		free(msg);
-		code = msg = NULL;
-		if (xrequest("POST", url, h, nh, body.data, body.len,
-		    env_ms("VAULTDR_CONNECT_TIMEOUT", 10),
-		    env_ms("VAULTDR_TIMEOUT", 30), &r) == -1)
-			again = 1;
-		else if (r.status == 200)
-			break;
-		else {
-			sts_xml(r.body, r.body_len, "Code", &code);
-			sts_xml(r.body, r.body_len, "Message", &msg);
-			err_set("HTTP %d %.80s: %.300s", r.status, code ? code :
-			    "(no error code)", msg ? msg : "(no message)");
-			again = r.status >= 500 || r.status == 429 || (code &&
-			    (strcmp(code, "Throttling") == 0 ||
-			    strcmp(code, "IDPCommunicationError") == 0));
-		}
-		if (!again || attempt == STS_ATTEMPTS) {
-			if (attempt > 1)
-				err_prefix("%d attempts, the last", attempt);
-			goto fail;
-		}
-		poll(NULL, 0, 250 * attempt);
-	}
+	if (sts_post(url, h, nh, &body, &r) == -1)
+		goto fail;
 	if (sts_secret(&r, "AccessKeyId", &c->access_key) == -1 ||
 	    sts_secret(&r, "SecretAccessKey", &c->secret_key) == -1 ||
 	    sts_secret(&r, "SessionToken", &c->session_token) == -1)
@@ -547,8 +564,6 @@ sts_call(const struct ctx *x, const char *action, const struct buf *params,
 fail:
 	err_prefix("STS %s at %s", action, url);
 out:
-	free(code);
-	free(msg);
 	free(exp);
 	url_free(&u);
 	buf_free(&body);
@@ -967,40 +982,41 @@ pipe_cloexec(int p[2])
 /* Runs cmd (split by split_command, no shell) with stdin /dev/null, a
  * filtered environment and a deadline; stdout into out, stderr passed
  * through line by line. 0 when it exited 0; -1 (err_set) otherwise. */
-static int
-run_process(const char *cmd, struct buf *out)
+/* The environment a credential process gets: ours, less what
+ * env_passes() keeps out. NULL (err_set) when out of memory. */
+static char **
+process_env(void)
 {
-	int timeout_ms = env_ms("VAULTDR_CREDENTIAL_PROCESS_TIMEOUT",
-	    PROCESS_TIMEOUT_S);
-	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, status = 0, rc = -1;
-	char **argv, **env = NULL, chunk[4096];
-	struct buf eb = { 0 };
+	char **env;
 	size_t i, k;
-	long long deadline;
-	struct timespec ts;
-	pid_t pid = -1;
 
-	if ((argv = split_command(cmd)) == NULL)
-		return -1;
 	for (i = 0; environ[i]; i++)
 		;
 	if ((env = calloc(i + 1, sizeof(*env))) == NULL) {
 		err_set("out of memory");
-		goto out;
+		return NULL;
 	}
 	for (i = k = 0; environ[i]; i++)
 		if (env_passes(environ[i]))
 			env[k++] = environ[i];
+	return env;
+}
+
+/* Starts argv with env: standard input /dev/null, output and errors on
+ * the pipes po and pe (our ends po[0], pe[0]). 0 with *pid; -1 (err_set). */
+static int
+process_start(char **argv, char **env, int po[2], int pe[2], pid_t *pid)
+{
 	if (pipe_cloexec(po) == -1 || pipe_cloexec(pe) == -1) {
 		err_set("pipe: %s", strerror(errno));
-		goto out;
+		return -1;
 	}
 	fflush(stderr);
-	if ((pid = fork()) == -1) {
+	if ((*pid = fork()) == -1) {
 		err_set("fork: %s", strerror(errno));
-		goto out;
+		return -1;
 	}
-	if (pid == 0) {
+	if (*pid == 0) {
 		int nul = open("/dev/null", O_RDONLY);
 
 		if (nul == -1 || dup2(nul, 0) == -1 || dup2(po[1], 1) == -1 ||
@@ -1014,35 +1030,83 @@ run_process(const char *cmd, struct buf *out)
 	close(po[1]);
 	close(pe[1]);
 	po[1] = pe[1] = -1;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	deadline = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 + timeout_ms;
+	return 0;
+}
+
+/* Reads what one poll found ready: the output into out (at most
+ * PROCESS_MAX_OUT bytes), errors relayed line by line through eb; a pipe
+ * at its end is closed and set to -1. 0; -1 (err_set) on too much output. */
+static int
+process_read(const struct pollfd *p, int np, int *po0, int *pe0,
+    struct buf *out, struct buf *eb)
+{
+	char chunk[4096];
+	int i, rc = 0;
+	ssize_t n;
+
+	for (i = 0; i < np && rc == 0; i++) {
+		if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = read(p[i].fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(p[i].fd);
+			if (p[i].fd == *po0)
+				*po0 = -1;
+			else
+				*pe0 = -1;
+			continue;
+		}
+		if (p[i].fd == *po0) {
+			if (out->len + (size_t)n > PROCESS_MAX_OUT) {
+				err_set("wrote more than %d bytes",
+				    PROCESS_MAX_OUT);
+				rc = -1;
+			} else if (buf_append(out, chunk, (size_t)n) == -1)
+				rc = -1;
+		} else {
+			buf_append(eb, chunk, (size_t)n);
+			stderr_lines(eb, 0);
+		}
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+	return rc;
+}
+
+/* Collects the process's output until it exits, bounded by timeout_ms.
+ * 0 with *status; -1 (err_set): the caller kills it. */
+static int
+process_wait(pid_t pid, int po[2], int pe[2], int timeout_ms,
+    struct buf *out, struct buf *eb, int *status)
+{
+	long long deadline = (long long)net_now_ms() + timeout_ms;
+
 	for (;;) {
 		struct pollfd p[2];
 		int np = 0, left;
 		long long now;
-		ssize_t n;
 
 		if (po[0] != -1)
 			p[np++] = (struct pollfd){ po[0], POLLIN, 0 };
 		if (pe[0] != -1)
 			p[np++] = (struct pollfd){ pe[0], POLLIN, 0 };
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+		now = (long long)net_now_ms();
 		if (now >= deadline) {
 			err_set("timed out after %d s (set "
 			    "VAULTDR_CREDENTIAL_PROCESS_TIMEOUT to wait longer)",
 			    (timeout_ms + 999) / 1000);
-			goto kill;
+			return -1;
 		}
 		left = (int)(deadline - now);
 		if (np == 0) {
 			/* Both closed: wait for the exit, still bounded. */
-			pid_t w = waitpid(pid, &status, WNOHANG);
+			pid_t w = waitpid(pid, status, WNOHANG);
 			if (w == pid)
-				break;
+				return 0;
 			if (w == -1 && errno != EINTR) {
 				err_set("waitpid: %s", strerror(errno));
-				goto kill;
+				return -1;
 			}
 			poll(NULL, 0, left < 10 ? left : 10);
 			continue;
@@ -1051,52 +1115,43 @@ run_process(const char *cmd, struct buf *out)
 			if (errno == EINTR)
 				continue;
 			err_set("poll: %s", strerror(errno));
-			goto kill;
+			return -1;
 		}
-		for (i = 0; i < (size_t)np; i++) {
-			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			n = read(p[i].fd, chunk, sizeof(chunk));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				close(p[i].fd);
-				if (p[i].fd == po[0])
-					po[0] = -1;
-				else
-					pe[0] = -1;
-				continue;
-			}
-			if (p[i].fd == po[0]) {
-				if (out->len + (size_t)n > PROCESS_MAX_OUT) {
-					err_set("wrote more than %d bytes",
-					    PROCESS_MAX_OUT);
-					goto kill;
-				}
-				if (buf_append(out, chunk, (size_t)n) == -1)
-					goto kill;
-			} else {
-				buf_append(&eb, chunk, (size_t)n);
-				stderr_lines(&eb, 0);
-			}
-		}
+		if (process_read(p, np, &po[0], &pe[0], out, eb) == -1)
+			return -1;
 	}
-	pid = -1;
+}
+
+static int
+run_process(const char *cmd, struct buf *out)
+{
+	int timeout_ms = env_ms("VAULTDR_CREDENTIAL_PROCESS_TIMEOUT",
+	    PROCESS_TIMEOUT_S);
+	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, status = 0, rc = -1;
+	char **argv, **env = NULL;
+	struct buf eb = { 0 };
+	size_t k;
+	pid_t pid = -1;
+
+	if ((argv = split_command(cmd)) == NULL)
+		return -1;
+	if ((env = process_env()) == NULL ||
+	    process_start(argv, env, po, pe, &pid) == -1)
+		goto out;
+	if (process_wait(pid, po, pe, timeout_ms, out, &eb, &status) == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		goto out;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		rc = 0;
 	else if (WIFEXITED(status))
 		err_set("exited with status %d", WEXITSTATUS(status));
 	else
 		err_set("killed by signal %d", WTERMSIG(status));
-	goto out;
-kill:
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	pid = -1;
 out:
 	stderr_lines(&eb, 1);
 	buf_free(&eb);
-	explicit_bzero(chunk, sizeof(chunk));
 	for (k = 0; k < 2; k++) {
 		if (po[k] != -1)
 			close(po[k]);
@@ -1241,15 +1296,71 @@ out:
 	return rc;
 }
 
+/* The sso_* settings of profile p, from the profile or the [sso-session]
+ * it names: *sess (or NULL), start URL, region, account and role. 0; -1
+ * (err_set) when one is missing or the region is not a region name. */
+static int
+sso_settings(const struct files *fl, const char *p, const char **sess,
+    const char **start, const char **region, const char **acct,
+    const char **role)
+{
+	char sec[300];
+
+	*sess = pget(fl, p, "sso_session", NULL, 0);
+	if (*sess) {
+		snprintf(sec, sizeof(sec), "sso-session %s", *sess);
+		if (!fl->loaded[1] || !ini_has_section(&fl->f[1], sec)) {
+			err_set("SSO: [profile %s] names sso_session %s but the "
+			    "config file has no [%s] section", p, *sess, sec);
+			return -1;
+		}
+		*start = ini_get(&fl->f[1], sec, "sso_start_url");
+		*region = ini_get(&fl->f[1], sec, "sso_region");
+	} else {
+		*start = pget(fl, p, "sso_start_url", NULL, 0);
+		*region = pget(fl, p, "sso_region", NULL, 0);
+	}
+	*acct = pget(fl, p, "sso_account_id", NULL, 0);
+	*role = pget(fl, p, "sso_role_name", NULL, 0);
+	if (!*start || !**start || !*region || !region_ok(*region) ||
+	    !*acct || !**acct || !*role || !**role) {
+		err_set("SSO: [profile %s] needs sso_account_id, sso_role_name "
+		    "and sso_start_url + sso_region (in the profile or its "
+		    "[sso-session]); sso_region must be a region name", p);
+		return -1;
+	}
+	return 0;
+}
+
+/* The portal's endpoint into url (ep: AWS_ENDPOINT_URL_SSO, or NULL) and
+ * the GetRoleCredentials request URL into u. 0; -1 out of memory. */
+static int
+sso_url(const char *ep, const char *region, const char *acct,
+    const char *role, char *url, size_t urlsz, struct buf *u)
+{
+	if (ep)
+		snprintf(url, urlsz, "%s", ep);
+	else
+		aws_url(url, urlsz, "portal.sso", region);
+	if (buf_puts(u, url) == -1)
+		return -1;
+	while (u->len && u->data[u->len - 1] == '/')
+		u->data[--u->len] = '\0';
+	if (buf_puts(u, "/federation/credentials?account_id=") == -1 ||
+	    append_enc(u, acct) == -1 || buf_puts(u, "&role_name=") == -1 ||
+	    append_enc(u, role) == -1)
+		return -1;
+	return 0;
+}
+
 /* GetRoleCredentials for the sso_* settings of profile p. */
 static enum src
 from_sso(const struct ctx *x, const char *p, struct aws_creds *c)
 {
 	const struct files *fl = &x->fl;
-	const char *sess = pget(fl, p, "sso_session", NULL, 0);
-	const char *start, *region, *acct, *role, *home = getenv("HOME");
+	const char *sess, *start, *region, *acct, *role, *home = getenv("HOME");
 	const char *ep = endpoint_override("AWS_ENDPOINT_URL_SSO");
-	char sec[300], login[400], sha[41], path[4096], url[2048];
+	char login[400], sha[41], path[4096], url[2048];
 	struct secret tok = { 0 };
 	struct http_header h;
 	struct http_response r = { 0 };
@@ -1261,28 +1372,8 @@ from_sso(const struct ctx *x, const char *p, struct aws_creds *c)
 	snprintf(login, sizeof(login), "aws sso login%s%s",
 	    strcmp(p, "default") ? " --profile " : "",
 	    strcmp(p, "default") ? p : "");
-	if (sess) {
-		snprintf(sec, sizeof(sec), "sso-session %s", sess);
-		if (!fl->loaded[1] || !ini_has_section(&fl->f[1], sec)) {
-			err_set("SSO: [profile %s] names sso_session %s but the "
-			    "config file has no [%s] section", p, sess, sec);
-			goto out;
-		}
-		start = ini_get(&fl->f[1], sec, "sso_start_url");
-		region = ini_get(&fl->f[1], sec, "sso_region");
-	} else {
-		start = pget(fl, p, "sso_start_url", NULL, 0);
-		region = pget(fl, p, "sso_region", NULL, 0);
-	}
-	acct = pget(fl, p, "sso_account_id", NULL, 0);
-	role = pget(fl, p, "sso_role_name", NULL, 0);
-	if (!start || !*start || !region || !region_ok(region) || !acct ||
-	    !*acct || !role || !*role) {
-		err_set("SSO: [profile %s] needs sso_account_id, sso_role_name "
-		    "and sso_start_url + sso_region (in the profile or its "
-		    "[sso-session]); sso_region must be a region name", p);
+	if (sso_settings(fl, p, &sess, &start, &region, &acct, &role) == -1)
 		goto out;
-	}
 	if (home == NULL || *home == '\0') {
 		err_set("SSO: HOME is not set (the token cache is "
 		    "~/.aws/sso/cache)");
@@ -1294,17 +1385,7 @@ from_sso(const struct ctx *x, const char *p, struct aws_creds *c)
 		err_prefix("SSO for [profile %s]", p);
 		goto out;
 	}
-	if (ep)
-		snprintf(url, sizeof(url), "%s", ep);
-	else
-		aws_url(url, sizeof(url), "portal.sso", region);
-	if (buf_puts(&u, url) == -1)
-		goto out;
-	while (u.len && u.data[u.len - 1] == '/')
-		u.data[--u.len] = '\0';
-	if (buf_puts(&u, "/federation/credentials?account_id=") == -1 ||
-	    append_enc(&u, acct) == -1 || buf_puts(&u, "&role_name=") == -1 ||
-	    append_enc(&u, role) == -1)
+	if (sso_url(ep, region, acct, role, url, sizeof(url), &u) == -1)
 		goto out;
 	h = (struct http_header){ "x-amz-sso_bearer_token", tok.s };
 	if (xrequest("GET", u.data, &h, 1, NULL, 0,

@@ -268,16 +268,138 @@ hook_kill(pid_t pid, int *wstatus)
 	kill(-pid, SIGKILL); /* whatever it left behind */
 }
 
+/* A running hook's pipes (-1: closed), its output not yet relayed and
+ * what is left of its standard input. */
+struct hook_io {
+	int in[2], out[2], ex[2];
+	int out_open;
+	const char *data;
+	size_t len, off;
+	struct buf obuf;
+};
+
+/* Forks and runs argv; *pid is the child, its own process group. 0; -1
+ * (err_set) when it could not be started (*pid -1, or reaped). */
+static int
+hook_start(const char *name, char **argv, char **envp, struct hook_io *io,
+    pid_t *pid, int *wstatus)
+{
+	int exec_errno = 0;
+
+	if (pipe_cloexec(io->in) == -1 || pipe_cloexec(io->out) == -1 ||
+	    pipe_cloexec(io->ex) == -1) {
+		err_set("%s hook: cannot set up: %s", name, strerror(errno));
+		return -1;
+	}
+	if ((*pid = fork()) == -1) {
+		err_set("%s hook: fork: %s", name, strerror(errno));
+		return -1;
+	}
+	if (*pid == 0)
+		child_exec(argv, envp, io->in[0], io->out[1], io->ex[1]);
+	setpgid(*pid, *pid); /* also in the parent: no race with kill(-pid) */
+	close(io->in[0]);
+	close(io->out[1]);
+	close(io->ex[1]);
+	io->in[0] = io->out[1] = io->ex[1] = -1;
+	if (read(io->ex[0], &exec_errno, sizeof(exec_errno)) ==
+	    (ssize_t)sizeof(exec_errno)) {
+		waitpid(*pid, wstatus, 0);
+		*pid = -1;
+		err_set("%s hook: cannot run %s: %s", name, argv[0],
+		    strerror(exec_errno));
+		return -1;
+	}
+	fcntl(io->in[1], F_SETFL, O_NONBLOCK);
+	if (io->len == 0) {
+		close(io->in[1]);
+		io->in[1] = -1;
+	}
+	return 0;
+}
+
+/* Serves the ready descriptors of one poll: relays output lines, writes
+ * input (closing it when all is written or the hook stopped reading). */
+static void
+hook_pump(const char *name, struct hook_io *io, const struct pollfd *pf,
+    nfds_t np)
+{
+	char chunk[4096];
+
+	for (nfds_t i = 0; i < np; i++) {
+		if (pf[i].fd == io->out[0] && pf[i].revents) {
+			ssize_t r = read(io->out[0], chunk, sizeof(chunk));
+			if (r > 0) {
+				buf_append(&io->obuf, chunk, (size_t)r);
+				relay_lines(name, &io->obuf, 0);
+			} else if (r == 0 || errno != EINTR) {
+				relay_lines(name, &io->obuf, 1);
+				io->out_open = 0;
+			}
+		} else if (pf[i].fd == io->in[1] && pf[i].revents) {
+			ssize_t r = write(io->in[1], io->data + io->off,
+			    io->len - io->off);
+			if (r > 0)
+				io->off += (size_t)r;
+			if ((r == -1 && errno != EAGAIN && errno != EINTR) ||
+			    io->off == io->len) {
+				close(io->in[1]); /* EPIPE: it reads no input */
+				io->in[1] = -1;
+			}
+		}
+	}
+}
+
+/* Feeds the hook and relays its output until it exits, bounded by
+ * deadline and the stop flag. 0 (*wstatus set); -1 (err_set) when it was
+ * killed for the timeout or a stop request. */
+static int
+hook_wait(const char *name, const char *argv0, double timeout,
+    long long deadline, struct hook_io *io, pid_t pid, int *wstatus)
+{
+	for (;;) {
+		struct pollfd pf[2];
+		nfds_t np = 0;
+		long long left = deadline - retry_now_ms();
+
+		if (left <= 0 || retry_stop_requested) {
+			relay_lines(name, &io->obuf, 1);
+			hook_kill(pid, wstatus);
+			if (left <= 0)
+				err_set("%s hook %s timed out after %g s "
+				    "(VAULTDR_HOOK_TIMEOUT) and was killed", name,
+				    argv0, timeout);
+			else
+				err_set("%s hook %s stopped by signal", name,
+				    argv0);
+			return -1;
+		}
+		if (io->out_open)
+			pf[np++] = (struct pollfd){ io->out[0], POLLIN, 0 };
+		if (io->in[1] != -1)
+			pf[np++] = (struct pollfd){ io->in[1], POLLOUT, 0 };
+		if (np == 0) {
+			/* Output closed: wait for the exit. */
+			if (waitpid(pid, wstatus, WNOHANG) == pid)
+				return 0;
+			usleep(10000);
+			continue;
+		}
+		if (poll(pf, np, left > 100 ? 100 : (int)left) > 0)
+			hook_pump(name, io, pf, np);
+	}
+}
+
 int
 hook_run(const char *name, const char *cmdline, const struct hook_env *e,
     const char *stdin_json, double timeout, int *status)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, ex[2] = { -1, -1 };
+	struct hook_io io = { { -1, -1 }, { -1, -1 }, { -1, -1 }, 1,
+		stdin_json, stdin_json ? strlen(stdin_json) : 0, 0, { 0 } };
 	char **argv = NULL, **envp = NULL;
-	struct buf store = { 0 }, obuf = { 0 };
-	size_t in_len = stdin_json ? strlen(stdin_json) : 0, in_off = 0;
+	struct buf store = { 0 };
 	long long deadline = retry_now_ms() + (long long)(timeout * 1000.0);
-	int rc = -1, wstatus = 0, exec_errno = 0, out_open = 1, done = 0;
+	int rc = -1, wstatus = 0;
 	pid_t pid = -1;
 
 	if (hook_split(cmdline, &argv) == -1) {
@@ -290,110 +412,31 @@ hook_run(const char *name, const char *cmdline, const struct hook_env *e,
 		    "path)", name, argv[0]);
 		goto out;
 	}
-	if ((envp = hook_environment(e, &store)) == NULL ||
-	    pipe_cloexec(in) == -1 || pipe_cloexec(out) == -1 ||
-	    pipe_cloexec(ex) == -1) {
+	if ((envp = hook_environment(e, &store)) == NULL) {
 		err_set("%s hook: cannot set up: %s", name, strerror(errno));
 		goto out;
 	}
-	if ((pid = fork()) == -1) {
-		err_set("%s hook: fork: %s", name, strerror(errno));
+	if (hook_start(name, argv, envp, &io, &pid, &wstatus) == -1)
 		goto out;
-	}
-	if (pid == 0)
-		child_exec(argv, envp, in[0], out[1], ex[1]);
-	setpgid(pid, pid); /* also in the parent: no race with kill(-pid) */
-	close(in[0]);
-	close(out[1]);
-	close(ex[1]);
-	in[0] = out[1] = ex[1] = -1;
-	if (read(ex[0], &exec_errno, sizeof(exec_errno)) ==
-	    (ssize_t)sizeof(exec_errno)) {
-		waitpid(pid, &wstatus, 0);
-		err_set("%s hook: cannot run %s: %s", name, argv[0],
-		    strerror(exec_errno));
-		goto out;
-	}
-	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	if (in_len == 0) {
-		close(in[1]);
-		in[1] = -1;
-	}
-	while (!done) {
-		struct pollfd pf[2];
-		nfds_t np = 0;
-		long long left = deadline - retry_now_ms();
-		char chunk[4096];
-
-		if (left <= 0 || retry_stop_requested) {
-			relay_lines(name, &obuf, 1);
-			hook_kill(pid, &wstatus);
-			if (left <= 0)
-				err_set("%s hook %s timed out after %g s "
-				    "(VAULTDR_HOOK_TIMEOUT) and was killed", name,
-				    argv[0], timeout);
-			else
-				err_set("%s hook %s stopped by signal", name,
-				    argv[0]);
-			pid = -1;
-			goto out;
-		}
-		if (out_open)
-			pf[np++] = (struct pollfd){ out[0], POLLIN, 0 };
-		if (in[1] != -1)
-			pf[np++] = (struct pollfd){ in[1], POLLOUT, 0 };
-		if (np == 0) {
-			/* Output closed: wait for the exit. */
-			pid_t w = waitpid(pid, &wstatus, WNOHANG);
-			if (w == pid)
-				done = 1;
-			else
-				usleep(10000);
-			continue;
-		}
-		if (poll(pf, np, left > 100 ? 100 : (int)left) <= 0)
-			continue;
-		for (nfds_t i = 0; i < np; i++) {
-			if (pf[i].fd == out[0] && pf[i].revents) {
-				ssize_t r = read(out[0], chunk, sizeof(chunk));
-				if (r > 0) {
-					buf_append(&obuf, chunk, (size_t)r);
-					relay_lines(name, &obuf, 0);
-				} else if (r == 0 || errno != EINTR) {
-					relay_lines(name, &obuf, 1);
-					out_open = 0;
-				}
-			} else if (pf[i].fd == in[1] && pf[i].revents) {
-				ssize_t r = write(in[1], stdin_json + in_off,
-				    in_len - in_off);
-				if (r > 0)
-					in_off += (size_t)r;
-				if ((r == -1 && errno != EAGAIN && errno != EINTR) ||
-				    in_off == in_len) {
-					close(in[1]); /* EPIPE: it reads no input */
-					in[1] = -1;
-				}
-			}
-		}
-	}
+	rc = hook_wait(name, argv[0], timeout, deadline, &io, pid, &wstatus);
 	pid = -1;
-	*status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
-	    WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : 1;
-	rc = 0;
+	if (rc == 0)
+		*status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
+		    WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : 1;
 out:
 	if (pid > 0)
 		hook_kill(pid, &wstatus);
 	for (int i = 0; i < 2; i++) {
-		if (in[i] != -1)
-			close(in[i]);
-		if (out[i] != -1)
-			close(out[i]);
-		if (ex[i] != -1)
-			close(ex[i]);
+		if (io.in[i] != -1)
+			close(io.in[i]);
+		if (io.out[i] != -1)
+			close(io.out[i]);
+		if (io.ex[i] != -1)
+			close(io.ex[i]);
 	}
 	hook_argv_free(argv);
 	free(envp);
 	buf_free(&store);
-	buf_free(&obuf);
+	buf_free(&io.obuf);
 	return rc;
 }

@@ -20,8 +20,8 @@
 #include <jsmn.h>
 
 #include "buf.h"
+#include "err.h"
 #include "json.h"
-#include "log.h"
 
 #define TOK(j) ((jsmntok_t *)(j)->tok)
 
@@ -56,6 +56,61 @@ hex4(const char *s, size_t n, unsigned *out)
 	return 0;
 }
 
+/* The code point of the backslash-u escape at s[*i], with its low
+ * surrogate when it is a high one (*i then moves past the first escape).
+ * 0; -1 with *why. */
+static int
+u_escape(const char *s, size_t n, size_t *i, unsigned *cp, const char **why)
+{
+	unsigned lo;
+
+	if (hex4(s + *i + 2, n - *i - 2, cp) == -1) {
+		*why = "bad \\u escape";
+		return -1;
+	}
+	if (*cp >= 0xdc00 && *cp <= 0xdfff) {
+		*why = "lone low surrogate";
+		return -1;
+	}
+	if (*cp >= 0xd800 && *cp <= 0xdbff) {
+		if (n - *i < 12 || s[*i + 6] != '\\' || s[*i + 7] != 'u' ||
+		    hex4(s + *i + 8, n - *i - 8, &lo) == -1 || lo < 0xdc00 ||
+		    lo > 0xdfff) {
+			*why = "lone high surrogate";
+			return -1;
+		}
+		*cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
+		*i += 6;
+	}
+	return 0;
+}
+
+/* Code point cp as UTF-8 into u8; returns its length (1 to 4). */
+static size_t
+utf8_put(unsigned cp, unsigned char u8[4])
+{
+	if (cp < 0x80) {
+		u8[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		u8[0] = (unsigned char)(0xc0 | cp >> 6);
+		u8[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		u8[0] = (unsigned char)(0xe0 | cp >> 12);
+		u8[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		u8[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	u8[0] = (unsigned char)(0xf0 | cp >> 18);
+	u8[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+	u8[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+	u8[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
 /* Unescapes the string body s[0..n) into out (NULL: validate only).
  * *has_nul is set when the result contains a NUL byte.  On error returns -1
  * with *errat = offset within s and *why set. */
@@ -64,7 +119,7 @@ unescape(const char *s, size_t n, struct buf *out, int *has_nul,
     size_t *errat, const char **why)
 {
 	unsigned char u8[4];
-	unsigned cp, lo;
+	unsigned cp;
 	size_t i, run, ulen;
 	char c;
 
@@ -99,50 +154,13 @@ unescape(const char *s, size_t n, struct buf *out, int *has_nul,
 		case 'r': c = '\r'; break;
 		case 't': c = '\t'; break;
 		case 'u':
-			if (hex4(s + i + 2, n - i - 2, &cp) == -1) {
+			if (u_escape(s, n, &i, &cp, why) == -1) {
 				*errat = i;
-				*why = "bad \\u escape";
 				return -1;
-			}
-			if (cp >= 0xdc00 && cp <= 0xdfff) {
-				*errat = i;
-				*why = "lone low surrogate";
-				return -1;
-			}
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (n - i < 12 || s[i + 6] != '\\' ||
-				    s[i + 7] != 'u' ||
-				    hex4(s + i + 8, n - i - 8, &lo) == -1 ||
-				    lo < 0xdc00 || lo > 0xdfff) {
-					*errat = i;
-					*why = "lone high surrogate";
-					return -1;
-				}
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (lo - 0xdc00);
-				i += 6;
 			}
 			if (cp == 0)
 				*has_nul = 1;
-			if (cp < 0x80) {
-				u8[0] = (unsigned char)cp;
-				ulen = 1;
-			} else if (cp < 0x800) {
-				u8[0] = (unsigned char)(0xc0 | cp >> 6);
-				u8[1] = (unsigned char)(0x80 | (cp & 0x3f));
-				ulen = 2;
-			} else if (cp < 0x10000) {
-				u8[0] = (unsigned char)(0xe0 | cp >> 12);
-				u8[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-				u8[2] = (unsigned char)(0x80 | (cp & 0x3f));
-				ulen = 3;
-			} else {
-				u8[0] = (unsigned char)(0xf0 | cp >> 18);
-				u8[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
-				u8[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-				u8[3] = (unsigned char)(0x80 | (cp & 0x3f));
-				ulen = 4;
-			}
+			ulen = utf8_put(cp, u8);
 			if (out && buf_append(out, u8, ulen) == -1)
 				goto oom;
 			i += 6;

@@ -163,6 +163,45 @@ expect(struct lex *x, char c)
 	return 0;
 }
 
+/* The statements of one key block after its '{' through its '}':
+ * algorithm into alg[32], the secret's text into *sec / *secl. 0; -1
+ * (err_set). */
+static int
+key_block(struct lex *x, char *alg, const char **sec, int *secl)
+{
+	const char *t, *v;
+	int l, vl;
+
+	for (;;) {
+		if ((l = lex_next(x, &t)) <= 0) {
+			if (l == 0)
+				err_set("%s line %d: unterminated key block",
+				    x->src, x->line);
+			return -1;
+		}
+		if (l == 1 && *t == '}')
+			return 0;
+		if ((vl = lex_next(x, &v)) <= 0 || strchr("{};", *v)) {
+			if (vl >= 0 || vl == -2)
+				err_set("%s line %d: expected a value", x->src,
+				    x->line);
+			return -1;
+		}
+		if (l == 9 && strncmp(t, "algorithm", 9) == 0)
+			snprintf(alg, 32, "%.*s", vl < 31 ? vl : 31, v);
+		else if (l == 6 && strncmp(t, "secret", 6) == 0) {
+			*sec = v;
+			*secl = vl;
+		} else {
+			err_set("%s line %d: unknown statement in a key block",
+			    x->src, x->line);
+			return -1;
+		}
+		if (expect(x, ';') == -1)
+			return -1;
+	}
+}
+
 int
 tsig_key_parse(struct tsig_key *k, const char *text, size_t n,
     const char *src, const char *want_name)
@@ -194,39 +233,8 @@ tsig_key_parse(struct tsig_key *k, const char *text, size_t n,
 		sec = NULL;
 		if (expect(&x, '{') == -1)
 			return -1;
-		for (;;) {
-			const char *v;
-			int vl;
-			if ((l = lex_next(&x, &t)) <= 0) {
-				if (l == 0)
-					err_set("%s line %d: unterminated key "
-					    "block", src, x.line);
-				return -1;
-			}
-			if (l == 1 && *t == '}')
-				break;
-			if ((vl = lex_next(&x, &v)) <= 0 ||
-			    strchr("{};", *v)) {
-				if (vl >= 0 || vl == -2)
-					err_set("%s line %d: expected a value",
-					    src, x.line);
-				return -1;
-			}
-			if (l == 9 && strncmp(t, "algorithm", 9) == 0)
-				snprintf(alg, sizeof(alg), "%.*s",
-				    vl < 31 ? vl : 31, v);
-			else if (l == 6 && strncmp(t, "secret", 6) == 0) {
-				sec = v;
-				secl = vl;
-			} else {
-				err_set("%s line %d: unknown statement in a "
-				    "key block", src, x.line);
-				return -1;
-			}
-			if (expect(&x, ';') == -1)
-				return -1;
-		}
-		if (expect(&x, ';') == -1)
+		if (key_block(&x, alg, &sec, &secl) == -1 ||
+		    expect(&x, ';') == -1)
 			return -1;
 		if (want_name && !dns_name_eq(want_name, name))
 			continue;
@@ -424,6 +432,40 @@ tsig_error_words(unsigned e)
 	}
 }
 
+/* The fields of the TSIG record rr of message m (n bytes): algorithm
+ * name, time, fudge, MAC, original id, error and other data. 0; -1 when
+ * it is malformed. */
+static int
+tsig_rr_read(const unsigned char *m, size_t n, const struct dns_rr *rr,
+    char *alg, size_t algsz, struct tsig_vars *v, const unsigned char **mac,
+    size_t *maclen, unsigned *origid)
+{
+	size_t p = rr->rdoff, end = rr->rdoff + rr->rdlen, i;
+
+	if (end > n || rr->off < 12)
+		return -1;
+	if (dns_read_name(m, end, &p, alg, algsz) == -1 || end - p < 10)
+		return -1;
+	v->time = 0;
+	for (i = 0; i < 6; i++)
+		v->time = v->time << 8 | m[p + i];
+	v->fudge = (unsigned)m[p + 6] << 8 | m[p + 7];
+	*maclen = (size_t)m[p + 8] << 8 | m[p + 9];
+	p += 10;
+	if (end - p < *maclen + 6)
+		return -1;
+	*mac = m + p;
+	p += *maclen;
+	*origid = (unsigned)m[p] << 8 | m[p + 1];
+	v->error = (unsigned)m[p + 2] << 8 | m[p + 3];
+	v->otherlen = (unsigned)m[p + 4] << 8 | m[p + 5];
+	p += 6;
+	v->other = m + p;
+	if (end - p != v->otherlen)
+		return -1;
+	return 0;
+}
+
 int
 tsig_verify(const struct tsig_key *k, const unsigned char *m, size_t n,
     const struct dns_msg *msg, const unsigned char *req_mac, size_t req_len,
@@ -434,7 +476,7 @@ tsig_verify(const struct tsig_key *k, const unsigned char *m, size_t n,
 	char alg[DNS_TEXT_MAX];
 	struct tsig_vars v;
 	const unsigned char *mac;
-	size_t p, end, maclen, ml = algs[k->alg].maclen, i;
+	size_t maclen, ml = algs[k->alg].maclen, i;
 	unsigned origid, diff = 0;
 	int sigalg;
 
@@ -444,30 +486,11 @@ tsig_verify(const struct tsig_key *k, const unsigned char *m, size_t n,
 		return TSIG_INVALID;
 	}
 	rr = &msg->rr[msg->nrr - 1];
-	p = rr->rdoff;
-	end = rr->rdoff + rr->rdlen;
-	if (end > n || rr->off < 12)
-		goto malformed;
-	if (dns_read_name(m, end, &p, alg, sizeof(alg)) == -1 ||
-	    end - p < 10)
-		goto malformed;
-	v.time = 0;
-	for (i = 0; i < 6; i++)
-		v.time = v.time << 8 | m[p + i];
-	v.fudge = (unsigned)m[p + 6] << 8 | m[p + 7];
-	maclen = (size_t)m[p + 8] << 8 | m[p + 9];
-	p += 10;
-	if (end - p < maclen + 6)
-		goto malformed;
-	mac = m + p;
-	p += maclen;
-	origid = (unsigned)m[p] << 8 | m[p + 1];
-	v.error = (unsigned)m[p + 2] << 8 | m[p + 3];
-	v.otherlen = (unsigned)m[p + 4] << 8 | m[p + 5];
-	p += 6;
-	v.other = m + p;
-	if (end - p != v.otherlen)
-		goto malformed;
+	if (tsig_rr_read(m, n, rr, alg, sizeof(alg), &v, &mac, &maclen,
+	    &origid) == -1) {
+		err_set("the answer's TSIG record is malformed");
+		return TSIG_INVALID;
+	}
 	if (!dns_name_eq(rr->name, k->name)) {
 		err_set("the answer is signed with key %s, not %s", rr->name,
 		    k->name);
@@ -512,7 +535,4 @@ tsig_verify(const struct tsig_key *k, const unsigned char *m, size_t n,
 		return TSIG_INVALID;
 	}
 	return TSIG_OK;
-malformed:
-	err_set("the answer's TSIG record is malformed");
-	return TSIG_INVALID;
 }

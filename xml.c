@@ -267,29 +267,11 @@ out:
 	return rc;
 }
 
+/* The attributes of the start tag at x->p, up to its '>' or "/>" (not
+ * consumed); an xmlns attribute sets node me's namespace. 0; -1 (xfail). */
 static int
-element(struct xp *x, int parent, int depth)
+attributes(struct xp *x, int me)
 {
-	const char *nm, *cn, *local;
-	size_t nl, cl;
-	int me;
-
-	if (depth > XML_MAX_DEPTH)
-		return xfail(x, "elements nested too deeply");
-	x->p++; /* '<' */
-	if (read_name(x, &nm, &nl) == -1)
-		return -1;
-	/* A name is "local" or "prefix:local", both parts non-empty. */
-	local = memchr(nm, ':', nl);
-	local = local ? local + 1 : nm;
-	if (local != nm && (local == nm + 1 || local == nm + nl ||
-	    memchr(local, ':', nl - (size_t)(local - nm)) != NULL))
-		return xfail(x, "bad element name");
-	if ((me = new_node(x, parent)) < 0)
-		return -1;
-	x->d->n[me].name = strndup(local, nl - (size_t)(local - nm));
-	if (x->d->n[me].name == NULL)
-		return xfail(x, "out of memory");
 	for (;;) {
 		const char *an;
 		size_t al;
@@ -301,7 +283,7 @@ element(struct xp *x, int parent, int depth)
 		if (x->p >= x->e)
 			return xfail(x, "unexpected end in a tag");
 		if (*x->p == '>' || starts(x, "/>"))
-			break;
+			return 0;
 		if (!had_ws)
 			return xfail(x, "expected whitespace before attribute");
 		if (read_name(x, &an, &al) == -1)
@@ -337,6 +319,33 @@ element(struct xp *x, int parent, int depth)
 			x->d->n[me].ns = buf_take(&v);
 		buf_free(&v);
 	}
+}
+
+static int
+element(struct xp *x, int parent, int depth)
+{
+	const char *nm, *cn, *local;
+	size_t nl, cl;
+	int me;
+
+	if (depth > XML_MAX_DEPTH)
+		return xfail(x, "elements nested too deeply");
+	x->p++; /* '<' */
+	if (read_name(x, &nm, &nl) == -1)
+		return -1;
+	/* A name is "local" or "prefix:local", both parts non-empty. */
+	local = memchr(nm, ':', nl);
+	local = local ? local + 1 : nm;
+	if (local != nm && (local == nm + 1 || local == nm + nl ||
+	    memchr(local, ':', nl - (size_t)(local - nm)) != NULL))
+		return xfail(x, "bad element name");
+	if ((me = new_node(x, parent)) < 0)
+		return -1;
+	x->d->n[me].name = strndup(local, nl - (size_t)(local - nm));
+	if (x->d->n[me].name == NULL)
+		return xfail(x, "out of memory");
+	if (attributes(x, me) == -1)
+		return -1;
 	if (*x->p == '/') {
 		x->p += 2;
 		x->d->n[me].text = strdup("");

@@ -11,77 +11,45 @@
 #include "json.h"
 #include "mock/state.h"
 #include "mock/handler.h"
+#include "mock/strset.h"
 
 /* Scenario "container" (read-only once loaded). */
 static struct {
 	char *path, *auth, *ak, *sk, *tok, *expiration;
 } E;
 
-static const struct {
-	const char *key;
-	char **dst;
-} keys[] = {
-	{ "container.path", &E.path },
-	{ "container.authorization", &E.auth },
-	{ "container.access_key", &E.ak },
-	{ "container.secret_key", &E.sk },
-	{ "container.token", &E.tok },
-	{ "container.expiration", &E.expiration },
+static const struct strset keys[] = {
+	{ "container.path", &E.path, 0 },
+	{ "container.authorization", &E.auth, 0 },
+	{ "container.access_key", &E.ak, 0 },
+	{ "container.secret_key", &E.sk, 0 },
+	{ "container.token", &E.tok, 0 },
+	{ "container.expiration", &E.expiration, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 int
 mecs_key_allowed(const char *path)
 {
-	size_t i;
-
-	if (strcmp(path, "container") == 0)
-		return 1;
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(path, keys[i].key) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-dflt(char **dst, const char *v)
-{
-	if (*dst == NULL && (*dst = strdup(v)) == NULL)
-		return -1;
-	return 0;
+	return strcmp(path, "container") == 0 ||
+	    strset_has(keys, NKEYS, path);
 }
 
 int
 mecs_load(const struct json *j, char *why, size_t whysz)
 {
-	size_t i;
-	int rc;
-
-	for (i = 0; j && i < NKEYS; i++) {
-		char *s = NULL;
-
-		if ((rc = json_get_str(j, 0, keys[i].key, &s)) == -1 ||
-		    (rc == 0 && s[0] == '\0')) {
-			snprintf(why, whysz, "%s: must be a non-empty string",
-			    keys[i].key);
-			free(s);
-			return -1;
-		}
-		if (rc == 0) {
-			free(*keys[i].dst);
-			*keys[i].dst = s;
-		}
-	}
+	if (strset_load(keys, NKEYS, j, why, whysz) == -1)
+		return -1;
 	if (E.path && (E.path[0] != '/' || strncmp(E.path, "/latest/", 8) ==
 	    0)) {
 		snprintf(why, whysz, "container.path: must start with '/' and "
 		    "not be under /latest/ (instance metadata)");
 		return -1;
 	}
-	if (dflt(&E.path, "/v2/credentials/mock-task") == -1 ||
-	    dflt(&E.ak, M.r53_access_key) == -1 ||
-	    dflt(&E.sk, M.r53_secret_key) == -1 ||
-	    dflt(&E.tok, M.r53_session_token ? M.r53_session_token :
+	if (strset_default(&E.path, "/v2/credentials/mock-task") == -1 ||
+	    strset_default(&E.ak, M.r53_access_key) == -1 ||
+	    strset_default(&E.sk, M.r53_secret_key) == -1 ||
+	    strset_default(&E.tok, M.r53_session_token ? M.r53_session_token :
 	    "mock-container-session-token") == -1) {
 		snprintf(why, whysz, "out of memory");
 		return -1;

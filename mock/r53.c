@@ -1,8 +1,8 @@
 /* r53.c - Route 53 (REST-XML, 2013-04-01) for one hosted zone:
  * ChangeResourceRecordSets (atomic batches of CREATE/DELETE/UPSERT over
  * record sets of every type keyed by name, type and SetIdentifier),
- * GetChange, ListResourceRecordSets (Route 53 order, pages), GetHostedZone, with SigV4
- * verification by recomputing the signature through sigv4.c.
+ * GetChange, ListResourceRecordSets (Route 53 order, pages), GetHostedZone,
+ * each SigV4-checked (mock/sigcheck.c).
  * Runs with M.mu held. */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -15,13 +15,13 @@
 #include "json.h"
 #include "mock/state.h"
 #include "mock/handler.h"
+#include "mock/sigcheck.h"
 #include "route53.h" /* r53_name_eq, r53_name_in_zone */
 #include "sigv4.h"
 #include "xml.h"
 
 #define NS "https://route53.amazonaws.com/doc/2013-04-01/"
 #define XHDR "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-#define SKEW_MS (5 * 60 * 1000LL)
 
 static void
 request_id(struct mresp *r, char id[37])
@@ -59,199 +59,6 @@ invalid_batch(struct mresp *r, const char *msg)
 	buf_printf(&m, "[%s]", msg);
 	mr53_error(r, 400, "InvalidChangeBatch", m.data ? m.data : msg);
 	buf_free(&m);
-}
-
-/* ---- SigV4 ---- */
-
-/* Value of the n decimal digits at s (the caller checked they are). */
-static int
-dec(const char *s, int n)
-{
-	int v = 0;
-
-	while (n-- > 0)
-		v = v * 10 + (*s++ - '0');
-	return v;
-}
-
-/* "20150830T123600Z" -> ms since the epoch, or -1. */
-static long long
-amz_time(const char *s)
-{
-	struct tm tm = { 0 };
-	int i;
-
-	if (s == NULL || strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z')
-		return -1;
-	for (i = 0; i < 15; i++)
-		if (i != 8 && !isdigit((unsigned char)s[i]))
-			return -1;
-	tm.tm_year = dec(s, 4) - 1900;
-	tm.tm_mon = dec(s + 4, 2) - 1;
-	tm.tm_mday = dec(s + 6, 2);
-	tm.tm_hour = dec(s + 9, 2);
-	tm.tm_min = dec(s + 11, 2);
-	tm.tm_sec = dec(s + 13, 2);
-	return (long long)timegm(&tm) * 1000;
-}
-
-static int
-verify_sigv4(const struct mreq *q, struct mresp *r)
-{
-	const char *a = mreq_header(q, "authorization"), *date, *tok;
-	char cred[512], sh[1024], sig[129], msg[400], ts[17], nowts[17];
-	char *scope[5] = { 0 }, *p;
-	struct http_header *hd = NULL;
-	struct buf want = { 0 };
-	struct sigv4_req sr = { 0 };
-	struct sigv4_creds cr = { 0 };
-	size_t nhd = 0, i, k;
-	long long t, now = wall_ms();
-	int rc = -1, n;
-
-	if (a == NULL || *a == '\0') {
-		mr53_error(r, 403, "MissingAuthenticationToken",
-		    "Missing Authentication Token");
-		return -1;
-	}
-	if (strncmp(a, "AWS4-HMAC-SHA256 ", 17) != 0 ||
-	    mreq_auth_param(a + 17, "Credential", cred, sizeof(cred)) == -1 ||
-	    mreq_auth_param(a + 17, "SignedHeaders", sh, sizeof(sh)) == -1 ||
-	    mreq_auth_param(a + 17, "Signature", sig, sizeof(sig)) == -1) {
-		mr53_error(r, 403, "IncompleteSignature", "Authorization header "
-		    "requires 'Credential', 'Signature' and 'SignedHeaders' "
-		    "parameters (AWS4-HMAC-SHA256).");
-		return -1;
-	}
-	for (p = cred, n = 0; n < 5; n++) {
-		scope[n] = p;
-		if ((p = strchr(p, '/')) == NULL)
-			break;
-		*p++ = '\0';
-	}
-	if (n != 4 || p != NULL || strcmp(scope[4], "aws4_request") != 0) {
-		mr53_error(r, 403, "IncompleteSignature", "Credential must have "
-		    "exactly 5 slash-delimited elements, e.g. keyid/date/region/"
-		    "service/term");
-		return -1;
-	}
-	if (strcmp(scope[0], M.r53_access_key) != 0) {
-		mr53_error(r, 403, "InvalidClientTokenId", "The security token "
-		    "included in the request is invalid.");
-		return -1;
-	}
-	if (strcmp(scope[3], "route53") != 0 ||
-	    strcmp(scope[2], M.r53_region) != 0) {
-		snprintf(msg, sizeof(msg), "Credential should be scoped to a "
-		    "valid region and service: expected %s/route53, got %.60s/"
-		    "%.60s", M.r53_region, scope[2], scope[3]);
-		mr53_error(r, 403, "SignatureDoesNotMatch", msg);
-		return -1;
-	}
-	date = mreq_header(q, "x-amz-date");
-	if ((t = amz_time(date)) < 0) {
-		mr53_error(r, 403, "IncompleteSignature", "Authorization header "
-		    "requires existence of either a 'X-Amz-Date' or a 'Date' "
-		    "header.");
-		return -1;
-	}
-	sigv4_amz_date(now / 1000, nowts);
-	if (t < now - SKEW_MS) {
-		sigv4_amz_date((now - SKEW_MS) / 1000, ts);
-		snprintf(msg, sizeof(msg), "Signature expired: %s is now "
-		    "earlier than %s (%s - 5 min.)", date, ts, nowts);
-		mr53_error(r, 403, "SignatureDoesNotMatch", msg);
-		return -1;
-	}
-	if (t > now + SKEW_MS) {
-		sigv4_amz_date((now + SKEW_MS) / 1000, ts);
-		snprintf(msg, sizeof(msg), "Signature not yet current: %s is "
-		    "still later than %s (%s + 5 min.)", date, ts, nowts);
-		mr53_error(r, 403, "SignatureDoesNotMatch", msg);
-		return -1;
-	}
-	tok = mreq_header(q, "x-amz-security-token");
-	if (M.r53_session_token) {
-		char look[1100];
-
-		snprintf(look, sizeof(look), ";%s;", sh);
-		if (tok == NULL || strcmp(tok, M.r53_session_token) != 0 ||
-		    strstr(look, ";x-amz-security-token;") == NULL) {
-			mr53_error(r, 403, "InvalidClientTokenId", "The security "
-			    "token included in the request is invalid.");
-			return -1;
-		}
-	}
-	/* Exactly the signed headers, values as received, arrival order. */
-	if ((hd = calloc(q->nhdrs + 1, sizeof(*hd))) == NULL)
-		goto mismatch;
-	{
-		char names[1024], *save = NULL, *nm;
-		int has_host = 0;
-
-		snprintf(names, sizeof(names), "%s", sh);
-		for (nm = strtok_r(names, ";", &save); nm;
-		    nm = strtok_r(NULL, ";", &save)) {
-			int found = 0;
-
-			for (k = 0; nm[k]; k++)
-				if (isupper((unsigned char)nm[k]))
-					goto mismatch;
-			if (strcmp(nm, "host") == 0)
-				has_host = 1;
-			for (i = 0; i < q->nhdrs; i++)
-				if (strcasecmp(q->hdrs[i].name, nm) == 0) {
-					hd[nhd++] = q->hdrs[i];
-					found = 1;
-				}
-			if (!found) {
-				snprintf(msg, sizeof(msg), "The request signature "
-				    "we calculated does not match the signature "
-				    "you provided. Signed header '%.100s' is not "
-				    "present.", nm);
-				mr53_error(r, 403, "SignatureDoesNotMatch", msg);
-				goto out;
-			}
-		}
-		if (!has_host) {
-			mr53_error(r, 403, "IncompleteSignature", "'Host' or "
-			    "':authority' must be a 'SignedHeader' in the AWS "
-			    "Authorization.");
-			goto out;
-		}
-	}
-	sr.method = q->method;
-	sr.target = q->target;
-	sr.hdrs = hd;
-	sr.nhdrs = nhd;
-	sr.body = (const unsigned char *)(q->body.data ? q->body.data : "");
-	sr.body_len = q->body.len;
-	sr.amz_date = date;
-	sr.region = scope[2];
-	sr.service = scope[3];
-	cr.access_key = M.r53_access_key;
-	cr.secret_key = M.r53_secret_key;
-	cr.session_token = M.r53_session_token;
-	if (sigv4_authorization(&sr, &cr, &want, NULL, NULL) == -1)
-		goto mismatch;
-	{
-		const char *ws = strstr(want.data, "Signature=");
-
-		if (ws && strcmp(ws + 10, sig) == 0 &&
-		    strncmp(date, scope[1], 8) == 0) {
-			rc = 0;
-			goto out;
-		}
-	}
-mismatch:
-	mr53_error(r, 403, "SignatureDoesNotMatch", "The request signature we "
-	    "calculated does not match the signature you provided. Check "
-	    "your AWS Secret Access Key and signing method. Consult the "
-	    "service documentation for details.");
-out:
-	free(hd);
-	buf_free(&want);
-	return rc;
 }
 
 /* ---- records ---- */
@@ -980,8 +787,10 @@ mr53_handle(const struct mreq *q, struct mresp *r)
 {
 	const char *p = q->path, *zone = "/2013-04-01/hostedzone/";
 	size_t zl = strlen(zone);
+	struct msig_keys k = { M.r53_access_key, M.r53_secret_key,
+		M.r53_session_token, "route53", M.r53_region, mr53_error };
 
-	if (verify_sigv4(q, r) == -1)
+	if (msig_verify(q, r, &k) == -1)
 		return;
 	if (strncmp(p, zone, zl) == 0) {
 		const char *id = p + zl, *slash = strchr(id, '/');

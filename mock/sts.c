@@ -14,10 +14,11 @@
 #include "json.h"
 #include "mock/state.h"
 #include "mock/handler.h"
+#include "mock/sigcheck.h"
+#include "mock/strset.h"
 #include "sigv4.h"
 
 #define STS_NS "https://sts.amazonaws.com/doc/2011-06-15/"
-#define SKEW_MS (5LL * 60 * 1000)
 #define ACCOUNT "123456789012"
 
 /* Scenario "sts", "sso" and "container" (read-only once loaded). */
@@ -30,93 +31,60 @@ static struct {
 
 /* ---- scenario ---- */
 
-static const struct {
-	const char *key;
-	char **dst;
-} keys[] = {
-	{ "sts.source_access_key", &S.src_ak },
-	{ "sts.source_secret_key", &S.src_sk },
-	{ "sts.source_session_token", &S.src_tok },
-	{ "sts.role_arn", &S.role_arn },
-	{ "sts.external_id", &S.external_id },
-	{ "sts.web_identity_token", &S.web_token },
-	{ "sts.region", &S.region },
-	{ "sts.expiration", &S.expiration },
-	{ "sts.access_key", &S.ak },
-	{ "sts.secret_key", &S.sk },
-	{ "sts.session_token", &S.tok },
-	{ "sso.access_token", &S.sso_token },
-	{ "sso.account_id", &S.sso_account },
-	{ "sso.role_name", &S.sso_role },
+static const struct strset keys[] = {
+	{ "sts.source_access_key", &S.src_ak, 0 },
+	{ "sts.source_secret_key", &S.src_sk, 0 },
+	{ "sts.source_session_token", &S.src_tok, 1 },
+	{ "sts.role_arn", &S.role_arn, 0 },
+	{ "sts.external_id", &S.external_id, 1 },
+	{ "sts.web_identity_token", &S.web_token, 0 },
+	{ "sts.region", &S.region, 0 },
+	{ "sts.expiration", &S.expiration, 0 },
+	{ "sts.access_key", &S.ak, 0 },
+	{ "sts.secret_key", &S.sk, 0 },
+	{ "sts.session_token", &S.tok, 0 },
+	{ "sso.access_token", &S.sso_token, 0 },
+	{ "sso.account_id", &S.sso_account, 0 },
+	{ "sso.role_name", &S.sso_role, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 int
 msts_key_allowed(const char *path)
 {
-	size_t i;
-
-	if (strcmp(path, "sts") == 0 || strcmp(path, "sso") == 0)
-		return 1;
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(path, keys[i].key) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-dflt(char **dst, const char *v)
-{
-	if (*dst == NULL && v && (*dst = strdup(v)) == NULL)
-		return -1;
-	return 0;
+	return strcmp(path, "sts") == 0 || strcmp(path, "sso") == 0 ||
+	    strset_has(keys, NKEYS, path);
 }
 
 int
 msts_load(const struct json *j, char *why, size_t whysz)
 {
+	const struct {
+		char **dst;
+		const char *v;
+	} dflt[] = {
+		{ &S.src_ak, "AKIDMOCKSOURCE" },
+		{ &S.src_sk, "mock/source+Secret/Key/EXAMPLEKEY00" },
+		{ &S.role_arn, "arn:aws:iam::" ACCOUNT ":role/vaultdr-dr" },
+		{ &S.web_token, "mock-web-identity-token" },
+		{ &S.region, "us-east-1" },
+		{ &S.ak, M.r53_access_key },
+		{ &S.sk, M.r53_secret_key },
+		{ &S.tok, M.r53_session_token ? M.r53_session_token :
+		    "mock-sts-session-token" },
+		{ &S.sso_token, "mock-sso-access-token" },
+		{ &S.sso_account, ACCOUNT },
+		{ &S.sso_role, "vaultdr-dr" },
+	};
 	size_t i;
-	int rc;
 
-	for (i = 0; j && i < NKEYS; i++) {
-		char *s = NULL;
-
-		if ((rc = json_get_str(j, 0, keys[i].key, &s)) == -1) {
-			snprintf(why, whysz, "%s: must be a string",
-			    keys[i].key);
+	if (strset_load(keys, NKEYS, j, why, whysz) == -1)
+		return -1;
+	for (i = 0; i < sizeof(dflt) / sizeof(dflt[0]); i++)
+		if (strset_default(dflt[i].dst, dflt[i].v) == -1) {
+			snprintf(why, whysz, "out of memory");
 			return -1;
 		}
-		if (rc == 0 && s[0] == '\0') {
-			free(s);
-			s = NULL;
-			if (strcmp(keys[i].key, "sts.external_id") != 0 &&
-			    strcmp(keys[i].key, "sts.source_session_token") !=
-			    0) {
-				snprintf(why, whysz, "%s: must not be empty",
-				    keys[i].key);
-				return -1;
-			}
-		}
-		if (rc == 0) {
-			free(*keys[i].dst);
-			*keys[i].dst = s;
-		}
-	}
-	if (dflt(&S.src_ak, "AKIDMOCKSOURCE") == -1 ||
-	    dflt(&S.src_sk, "mock/source+Secret/Key/EXAMPLEKEY00") == -1 ||
-	    dflt(&S.role_arn, "arn:aws:iam::" ACCOUNT ":role/vaultdr-dr") ==
-	    -1 || dflt(&S.web_token, "mock-web-identity-token") == -1 ||
-	    dflt(&S.region, "us-east-1") == -1 ||
-	    dflt(&S.ak, M.r53_access_key) == -1 ||
-	    dflt(&S.sk, M.r53_secret_key) == -1 ||
-	    dflt(&S.tok, M.r53_session_token ? M.r53_session_token :
-	    "mock-sts-session-token") == -1 ||
-	    dflt(&S.sso_token, "mock-sso-access-token") == -1 ||
-	    dflt(&S.sso_account, ACCOUNT) == -1 ||
-	    dflt(&S.sso_role, "vaultdr-dr") == -1) {
-		snprintf(why, whysz, "out of memory");
-		return -1;
-	}
 	return 0;
 }
 
@@ -218,114 +186,10 @@ expiry(long long life_s, char *out, size_t n)
 static int
 verify(const struct mreq *q, struct mresp *r)
 {
-	const char *a = mreq_header(q, "authorization");
-	const char *date = mreq_header(q, "x-amz-date");
-	const char *tok = mreq_header(q, "x-amz-security-token");
-	char cred[512], sh[1024], sig[129], msg[300], names[1024], *sc[5];
-	char *p, *save = NULL, *nm, ts[17];
-	struct http_header *hd = NULL;
-	struct sigv4_req sr = { 0 };
-	struct sigv4_creds cr = { S.src_ak, S.src_sk, S.src_tok };
-	struct buf want = { 0 };
-	struct tm tm = { 0 };
-	size_t nhd = 0, i;
-	long long t, now = wall_ms();
-	int n, rc = -1;
+	struct msig_keys k = { S.src_ak, S.src_sk, S.src_tok, "sts", S.region,
+		msts_error };
 
-	if (a == NULL || strncmp(a, "AWS4-HMAC-SHA256 ", 17) != 0 ||
-	    mreq_auth_param(a + 17, "Credential", cred, sizeof(cred)) == -1 ||
-	    mreq_auth_param(a + 17, "SignedHeaders", sh, sizeof(sh)) == -1 ||
-	    mreq_auth_param(a + 17, "Signature", sig, sizeof(sig)) == -1) {
-		msts_error(r, 403, "MissingAuthenticationToken", "Request is "
-		    "missing Authentication Token");
-		return -1;
-	}
-	for (p = cred, n = 0; n < 5; n++) {
-		sc[n] = p;
-		if ((p = strchr(p, '/')) == NULL)
-			break;
-		*p++ = '\0';
-	}
-	if (n != 4 || p != NULL || strcmp(sc[4], "aws4_request") != 0) {
-		msts_error(r, 403, "IncompleteSignature", "Credential must have "
-		    "exactly 5 slash-delimited elements");
-		return -1;
-	}
-	if (strcmp(sc[0], S.src_ak) != 0) {
-		msts_error(r, 403, "InvalidClientTokenId", "The security token "
-		    "included in the request is invalid.");
-		return -1;
-	}
-	if (strcmp(sc[3], "sts") != 0 || strcmp(sc[2], S.region) != 0) {
-		snprintf(msg, sizeof(msg), "Credential should be scoped to a "
-		    "valid region and service: expected %s/sts, got %.60s/%.60s",
-		    S.region, sc[2], sc[3]);
-		msts_error(r, 403, "SignatureDoesNotMatch", msg);
-		return -1;
-	}
-	/* Six fixed-width fields of a 16-byte date: a field that is not a
-	 * number stops sscanf short of 6; a wrong value fails the signature.
-	 * NOLINTNEXTLINE(cert-err34-c) */
-	if (date == NULL || strlen(date) != 16 || sscanf(date,
-	    "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-	    &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
-		msts_error(r, 403, "IncompleteSignature", "Authorization header "
-		    "requires existence of either a 'X-Amz-Date' or a 'Date' "
-		    "header.");
-		return -1;
-	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	t = (long long)timegm(&tm) * 1000;
-	if (t < now - SKEW_MS || t > now + SKEW_MS) {
-		sigv4_amz_date(now / 1000, ts);
-		snprintf(msg, sizeof(msg), "Signature expired or not yet "
-		    "current: %s, now %s", date, ts);
-		msts_error(r, 403, "SignatureDoesNotMatch", msg);
-		return -1;
-	}
-	if (S.src_tok && (tok == NULL || strcmp(tok, S.src_tok) != 0)) {
-		msts_error(r, 403, "InvalidClientTokenId", "The security token "
-		    "included in the request is invalid.");
-		return -1;
-	}
-	if ((hd = calloc(q->nhdrs + 1, sizeof(*hd))) == NULL)
-		goto mismatch;
-	snprintf(names, sizeof(names), "%s", sh);
-	for (nm = strtok_r(names, ";", &save); nm;
-	    nm = strtok_r(NULL, ";", &save))
-		for (i = 0; i < q->nhdrs; i++)
-			if (strcasecmp(q->hdrs[i].name, nm) == 0)
-				hd[nhd++] = q->hdrs[i];
-	sr.method = q->method;
-	sr.target = q->target;
-	sr.hdrs = hd;
-	sr.nhdrs = nhd;
-	sr.body = (const unsigned char *)(q->body.data ? q->body.data : "");
-	sr.body_len = q->body.len;
-	sr.amz_date = date;
-	sr.region = sc[2];
-	sr.service = sc[3];
-	if (sigv4_authorization(&sr, &cr, &want, NULL, NULL) == 0) {
-		const char *ws = strstr(want.data, "Signature=");
-		const char *ss = strstr(want.data, "SignedHeaders=");
-
-		if (ws && ss && strcmp(ws + 10, sig) == 0 &&
-		    strncmp(ss + 14, sh, strlen(sh)) == 0 &&
-		    ss[14 + strlen(sh)] == ',' && strncmp(date, sc[1], 8) == 0) {
-			rc = 0;
-			goto out;
-		}
-	}
-mismatch:
-	msts_error(r, 403, "SignatureDoesNotMatch", "The request signature we "
-	    "calculated does not match the signature you provided. Check "
-	    "your AWS Secret Access Key and signing method. Consult the "
-	    "service documentation for details.");
-out:
-	free(hd);
-	buf_free(&want);
-	return rc;
+	return msig_verify(q, r, &k);
 }
 
 /* The <Credentials> answer of action. */

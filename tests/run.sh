@@ -1,6 +1,9 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # Runs every suite and ends with one line "N passed, N failed".
 # Usage: tests/run.sh BUILD_DIR   (called by `make test`)
+# The end-to-end files run VAULTDR_TEST_JOBS at a time (default 3; each
+# starts its own mock on free ports); their output is shown whole, in file
+# order, as each one ends.
 set -u
 B=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,10 +25,24 @@ count() { # add the "N passed, N failed[, N skipped]" line of a log
 }
 echo "== unit"
 "$B/unit-tests" 2>&1 | tee "$B/unit.log"; count "$B/unit.log"
+jobs=${VAULTDR_TEST_JOBS:-3}
+logs="$B/e2e-logs"
+rm -rf "$logs"
+mkdir -p "$logs"
+files=() pids=()
 for t in tests/e2e/*.py; do
 	[ -f "$t" ] || continue
-	echo "== $t"
-	python3 "$t" 2>&1 | tee "$B/e2e.log"; count "$B/e2e.log"
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n 2>/dev/null || true
+	done
+	python3 "$t" >"$logs/$(basename "$t").log" 2>&1 &
+	files+=("$t") pids+=($!)
+done
+for i in "${!files[@]}"; do
+	wait "${pids[$i]}" 2>/dev/null
+	echo "== ${files[$i]}"
+	log="$logs/$(basename "${files[$i]}").log"
+	cat "$log"; count "$log"
 done
 if [ "$skip" -gt 0 ]; then
 	echo "$pass passed, $fail failed, $skip skipped"

@@ -1,0 +1,104 @@
+/* observe.c - one read of the world: both clusters (re-read while a
+ * promote or demote settles), the record set at the CNAME with the hosted
+ * zone's name, and the run lock. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "log.h"
+#include "retry.h"
+
+/* An untrusted certificate names the variable that fixes it. */
+static void
+tls_hint(char *msg, size_t msgsz, int vault)
+{
+	size_t n = strlen(msg);
+
+	if (strstr(msg, "not trusted") == NULL || strstr(msg, "_CA") != NULL)
+		return;
+	snprintf(msg + n, msgsz - n, "; %s", vault ? "set VAULT_CACERT (or "
+	    "VAULT_CAPATH) to the CA that signed the Vault cluster's "
+	    "certificate" : "set AWS_CA_BUNDLE to the CA bundle that signed "
+	    "the Route 53 endpoint's certificate");
+}
+
+/* The record set at the CNAME, read without a type filter (Safety 4), and
+ * the hosted zone's name (GetHostedZone, once per run). */
+static void
+observe_record(struct run *run, struct world *w)
+{
+	struct r53_rrset *sets = NULL;
+	size_t n = 0;
+	char *zname = NULL;
+
+	if (r53_list_at(run->r53, run->c->cname, &sets, &n) == 0) {
+		if (plan_record_shape(sets, n, run->c->cname, &w->rec_found,
+		    &w->rec_value, &w->rec_ttl, w->rec_bad,
+		    sizeof(w->rec_bad)) == 0)
+			w->rec_ok = 1;
+		else
+			snprintf(w->rec_error, sizeof(w->rec_error), "out of "
+			    "memory");
+		r53_rrsets_free(sets, n);
+	} else {
+		w->rec_rejected = run->r53->fail == VF_REJECTED;
+		snprintf(w->rec_error, sizeof(w->rec_error), "%s", err_get());
+		tls_hint(w->rec_error, sizeof(w->rec_error), 0);
+	}
+	if (!run->zone_read && w->rec_ok) {
+		if (r53_get_zone(run->r53, &zname) == 0) {
+			run->zone_read = 1;
+			snprintf(run->zone_name, sizeof(run->zone_name), "%s",
+			    zname);
+			free(zname);
+		} else if (run->r53->fail == VF_REJECTED) {
+			w->rec_ok = 0;
+			w->rec_rejected = 1;
+			snprintf(w->rec_error, sizeof(w->rec_error), "zone "
+			    "check: GetHostedZone %s: %s", run->c->zone_id,
+			    err_get());
+		}
+	}
+	if (run->zone_read) {
+		snprintf(w->zone_name, sizeof(w->zone_name), "%s",
+		    run->zone_name);
+		w->zone = r53_name_in_zone(run->c->cname, run->zone_name) ?
+		    ZONE_INSIDE : ZONE_OUTSIDE;
+	}
+}
+
+/* Reads both clusters, the record and (unless this run holds it) the run
+ * lock. settle: a cluster answering 5xx (a promote or demote still
+ * settling) is re-read until ready_timeout; 0 for a final read after a stop
+ * request (one pass, bounded by the request deadlines). */
+void
+observe(struct run *run, struct world *w, int settle)
+{
+	long long deadline = retry_now_ms() +
+	    (long long)(run->c->ready_timeout * 1000);
+	int k;
+
+	world_clear(w);
+	for (k = 0; k < 2; k++) {
+		struct world_side *s = &w->side[k];
+		for (;;) {
+			vault_status_free(&s->st);
+			if (vault_observe(V(run, s), &s->st) == 0 ||
+			    s->st.fail != VF_SERVER || !settle ||
+			    retry_now_ms() > deadline || retry_stop_requested)
+				break;
+			log_verbose("%s is not ready yet: %s", s->label,
+			    s->st.error);
+			(void)lock_keep(run);
+			retry_sleep(run->c->poll_interval);
+		}
+		tls_hint(s->st.error, sizeof(s->st.error), 1);
+	}
+	if (run->r53 && secret_is_set(run->r53->access_key)) {
+		observe_record(run, w);
+	} else
+		snprintf(w->rec_error, sizeof(w->rec_error), "%s",
+		    run->aws_error[0] ? run->aws_error : "no AWS credentials");
+	lock_observe(run, w);
+}
