@@ -605,6 +605,7 @@ struct http_client {
 /* An answer fetched ahead for the http_request with this method and URL. */
 struct kept {
 	char *method, *url;
+	struct url u;      /* its server (scheme, host, port) */
 	int rc;
 	struct http_response resp;
 	char err[1024];
@@ -918,6 +919,7 @@ kept_free(struct kept *k)
 	http_response_free(&k->resp);
 	free(k->method);
 	free(k->url);
+	url_free(&k->u);
 	explicit_bzero(k, sizeof(*k));
 	free(k);
 }
@@ -935,16 +937,24 @@ http_forget(struct http_client *c)
 	}
 }
 
+static int
+same_server(const struct url *a, const struct url *b)
+{
+	return a->tls == b->tls && a->port == b->port &&
+	    strcasecmp(a->host, b->host) == 0;
+}
+
 /* The kept answer for method and URL, if any: 1 with *resp and *rc (and
  * err_set on -1) as the exchange itself gave them, used up. A request with
- * no kept answer drops the client's others: the calls have gone another
- * way than the prefetch foresaw, and an old answer must not serve a later
- * read. 0 when none. */
+ * no kept answer drops the others kept for its server: the calls have gone
+ * another way than the prefetch foresaw, and an old answer must not serve
+ * a later read. 0 when none. */
 static int
 take_kept(struct http_client *c, const char *method, const char *url,
     struct http_response *resp, int *rc)
 {
 	struct kept **pp, *k;
+	struct url u;
 
 	for (pp = &c->kept; (k = *pp) != NULL; pp = &k->next) {
 		if (strcmp(k->method, method) != 0 || strcmp(k->url, url) != 0)
@@ -961,7 +971,16 @@ take_kept(struct http_client *c, const char *method, const char *url,
 		kept_free(k);
 		return 1;
 	}
-	http_forget(c);
+	if (c->kept == NULL || url_parse(url, &u) == -1)
+		return 0;
+	for (pp = &c->kept; (k = *pp) != NULL;) {
+		if (same_server(&k->u, &u)) {
+			*pp = k->next;
+			kept_free(k);
+		} else
+			pp = &k->next;
+	}
+	url_free(&u);
 	return 0;
 }
 
@@ -985,7 +1004,8 @@ http_prefetch(struct http_job *jobs, size_t n)
 		c = jobs[i].client;
 		if ((k = calloc(1, sizeof(*k))) == NULL ||
 		    (k->method = strdup(jobs[i].method)) == NULL ||
-		    (k->url = strdup(jobs[i].url)) == NULL) {
+		    (k->url = strdup(jobs[i].url)) == NULL ||
+		    url_parse(k->url, &k->u) == -1) {
 			if (k != NULL)
 				kept_free(k);
 			http_response_free(&jobs[i].resp);

@@ -160,8 +160,8 @@ int http_run(struct http_job *jobs, size_t n);
  * without sending anything, as though it had made that exchange itself;
  * its caller's retry policy goes on from there. The job must carry the
  * headers that call would send. A kept result serves one call; a request
- * with no kept result drops the client's others (the calls went another
- * way), and http_forget drops them too. Returns http_run's count; the
+ * with no kept result drops the others kept for its server (the calls went
+ * another way), and http_forget drops them all. Returns http_run's count; the
  * jobs' resp fields are moved into the client. */
 int http_prefetch(struct http_job *jobs, size_t n);
 void http_forget(struct http_client *c); /* NULL-safe */

@@ -251,24 +251,34 @@ get_flag(const struct json *j, int at, const char *path, int *out)
 		err_clear();
 }
 
-void
-vault_observe_jobs(struct vault *v, struct vault_prefetch *p)
+/* GET path as vault_call sends it, as a job. */
+static void
+get_job(struct vault *v, const char *path, struct vault_job *j)
 {
-	static const char *const paths[2] = { P_DR "status",
-		"/v1/sys/health" };
-	size_t nh, i;
+	memset(j, 0, sizeof(*j));
+	snprintf(j->url, sizeof(j->url), "%s%s", v->url, path);
+	j->job.client = v->http;
+	j->job.method = "GET";
+	j->job.url = j->url;
+	j->job.hdrs = j->h;
+	j->job.nhdrs = vault_headers(v, j->h);
+}
 
-	memset(p, 0, sizeof(*p));
-	nh = vault_headers(v, p->h);
-	for (i = 0; i < 2; i++) {
-		snprintf(p->url[i], sizeof(p->url[i]), "%s%s", v->url,
-		    paths[i]);
-		p->job[i].client = v->http;
-		p->job[i].method = "GET";
-		p->job[i].url = p->url[i];
-		p->job[i].hdrs = p->h;
-		p->job[i].nhdrs = nh;
-	}
+void
+vault_observe_jobs(struct vault *v, struct vault_job j[2])
+{
+	get_job(v, P_DR "status", &j[0]);
+	get_job(v, "/v1/sys/health", &j[1]);
+}
+
+int
+vault_attempt_known(const struct vault *v, int *required, int *otp_length)
+{
+	if (!v->otp_length_known)
+		return 0;
+	*required = v->required;
+	*otp_length = v->otp_length;
+	return 1;
 }
 
 static int observe(struct vault *v, struct vault_status *st, int health);
@@ -438,6 +448,9 @@ vault_attempt_info(struct vault *v, int *required, int *otp_length,
 	if (json_get_bool(&r.j, 0, "started", &b) == 0)
 		*started = b;
 	vault_reply_free(&r);
+	v->otp_length_known = 1;
+	v->otp_length = *otp_length;
+	v->required = *required;
 	return 0;
 }
 
@@ -522,7 +535,14 @@ vault_generate_dr_token_ex(struct vault *v, const struct vault_keys *keys,
 	    -1 && r.fail != VF_REJECTED)
 		goto out;
 	vault_reply_free(&r);
-	if (vault_attempt_info(v, &required, &otp_len, &started) == -1)
+	/* The scheme (otp_length) was read in this run already, before the
+	 * cancel, which does not change it: no second read. required comes
+	 * again with the start. */
+	if (v->otp_length_known) {
+		otp_len = v->otp_length;
+		required = v->required;
+	} else if (vault_attempt_info(v, &required, &otp_len, &started) ==
+	    -1)
 		goto out;
 
 	if (otp_len > 0) {

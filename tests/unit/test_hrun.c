@@ -321,6 +321,42 @@ hrun_prefetch_serves_once(void)
 	CHECK(a.nreq == 4);
 }
 
+/* A call the prefetch did not foresee drops only its own server's kept
+ * answers: another server's still serve. */
+static void
+hrun_prefetch_drop_per_server(void)
+{
+	static const struct tsrv_step sa[] = { { OK_A, TSRV_KEEP },
+		{ OK_A, TSRV_KEEP }, { OK_A, TSRV_KEEP } };
+	static const struct tsrv_step sb[] = { { OK_B, TSRV_KEEP } };
+	struct http_client *c = hclient(NULL, 2000);
+	struct http_response r;
+	struct http_job j[3];
+	char a1[128], a2[128], a3[128], b1[128];
+	struct tsrv a, b;
+
+	CHECK(tsrv_start(&a, NULL, NULL, sa, 3) == 0);
+	CHECK(tsrv_start(&b, NULL, NULL, sb, 1) == 0);
+	snprintf(a1, sizeof(a1), "http://127.0.0.1:%d/1", a.port);
+	snprintf(a2, sizeof(a2), "http://127.0.0.1:%d/2", a.port);
+	snprintf(a3, sizeof(a3), "http://127.0.0.1:%d/3", a.port);
+	snprintf(b1, sizeof(b1), "http://127.0.0.1:%d/1", b.port);
+	job(&j[0], c, "GET", a1);
+	job(&j[1], c, "GET", a2);
+	job(&j[2], c, "GET", b1);
+	CHECK(http_prefetch(j, 3) == 0);
+	/* a3 was not fetched ahead: a's kept /2 is dropped, b's stays. */
+	CHECK(http_request(c, "POST", a3, NULL, 0, "{}", 2, &r) == 0);
+	http_response_free(&r);
+	CHECK(http_request(c, "GET", b1, NULL, 0, NULL, 0, &r) == 0);
+	CHECK_MEMEQ(r.body, r.body_len, "beta", 4);
+	http_response_free(&r);
+	http_client_free(c);
+	tsrv_stop(&a);
+	tsrv_stop(&b);
+	CHECK(a.nreq == 3 && b.nreq == 1);
+}
+
 /* A failure fetched ahead comes back as the failure of the call. */
 static void
 hrun_prefetch_keeps_failures(void)
@@ -352,5 +388,6 @@ suite_hrun(void)
 	T_RUN(hrun_same_server_in_order);
 	T_RUN(hrun_stop_ends_jobs);
 	T_RUN(hrun_prefetch_serves_once);
+	T_RUN(hrun_prefetch_drop_per_server);
 	T_RUN(hrun_prefetch_keeps_failures);
 }
