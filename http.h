@@ -107,7 +107,8 @@ void http_client_follow_redirects(struct http_client *c, int follow);
 struct proxy_env;
 void http_client_set_proxy(struct http_client *c, const struct proxy_env *pe);
 
-/* Sends one request and reads the whole response. hdrs are extra headers
+/* Sends one request and reads the whole response (or returns the answer
+ * http_prefetch kept for this method and URL). hdrs are extra headers
  * (Host, Content-Length and Connection are added). Any HTTP status counts as
  * success (0); -1 means no complete response (err_set "METHOD host path: why"),
  * with resp->fail and resp->sent describing the failure.
