@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "b64.h"
-#include "log.h"
+#include "err.h"
 
 static const char alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

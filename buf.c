@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "log.h"
+#include "err.h"
 
 static int
 buf_grow(struct buf *b, size_t need)

@@ -17,13 +17,14 @@
 #include "awscreds.h"
 #include "buf.h"
 #include "config.h"
-#include "dr.h"
 #include "err.h"
 #include "hook.h"
 #include "http.h"
 #include "ini.h"
 #include "log.h"
 #include "route53.h"
+#include "secret.h"
+#include "tsig.h"
 
 #define MAX_NUMBER_CHARS 32
 
@@ -243,7 +244,8 @@ config_check_schemes(const struct dr_config *c)
 		"the secondary cluster URL", "the Route 53 endpoint",
 		"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO",
 		"AWS_ENDPOINT_URL" };
-	const char *url[6] = { c->url[0], c->url[1], c->r53_endpoint,
+	const char *url[6] = { c->url[0], c->url[1],
+		c->dns_provider == CONFIG_DNS_RFC2136 ? NULL : c->r53_endpoint,
 		getenv("AWS_ENDPOINT_URL_STS"), getenv("AWS_ENDPOINT_URL_SSO"),
 		getenv("AWS_ENDPOINT_URL") };
 	int i;
@@ -378,7 +380,8 @@ static const char *const known_suffixes[] = {
 	"primary_vault_cluster_domain", "secondary_vault_cluster_domain",
 	"cluster_cname", "primary_dns_target", "secondary_dns_target",
 	"hosted_zone_id", "record_ttl", "pre_change_hook", "fence_hook",
-	"post_hook", NULL,
+	"post_hook", "dns_provider", "dns_server", "dns_zone", "tsig_key_name",
+	"tsig_algorithm", "tsig_key_file", "dns_check_servers", NULL,
 };
 
 const char *const config_hook_phase[CONFIG_HOOKS] = { "pre_change", "fence",
@@ -587,6 +590,9 @@ cfg_record(const struct ini *ini, const char *path, struct dr_config *c)
 	}
 	if ((c->cname = strdup(e->value)) == NULL)
 		return -1;
+	c->ttl = 60;
+	if (c->dns_provider == CONFIG_DNS_RFC2136)
+		goto ttl; /* no hosted zone: the zone is <env>_dns_zone */
 	if ((e = cfg_entry(ini, c, "hosted_zone_id")) != NULL)
 		z = e->value;
 	else
@@ -604,7 +610,7 @@ cfg_record(const struct ini *ini, const char *path, struct dr_config *c)
 		}
 	if ((c->zone_id = strdup(z)) == NULL)
 		return -1;
-	c->ttl = 60;
+ttl:
 	if ((e = cfg_entry(ini, c, "record_ttl")) != NULL &&
 	    config_parse_whole(e->key, e->value, 0, CONFIG_MAX_TTL,
 	    &c->ttl) == -1) {
@@ -612,6 +618,218 @@ cfg_record(const struct ini *ini, const char *path, struct dr_config *c)
 		return -1;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------------- DNS */
+
+static const char *const dns_providers[] = { "route53", "rfc2136" };
+
+const char *
+config_dns_provider_name(int provider)
+{
+	return dns_providers[provider == CONFIG_DNS_RFC2136];
+}
+
+/* The rfc2136 keys, each copied when set (value "" counts as unset). */
+static const struct dns_key {
+	const char *suffix;
+	size_t off;
+} dns_keys[] = {
+	{ "dns_server", offsetof(struct dr_config, dns_server) },
+	{ "dns_zone", offsetof(struct dr_config, dns_zone) },
+	{ "tsig_key_name", offsetof(struct dr_config, tsig_key_name) },
+	{ "tsig_algorithm", offsetof(struct dr_config, tsig_algorithm) },
+	{ "tsig_key_file", offsetof(struct dr_config, tsig_key_file) },
+};
+
+/* "host[:port]" items separated by commas or blanks into a NULL-terminated
+ * array. 0 / -1 (err_set: a bad item, too many). */
+static int
+cfg_check_servers(const struct ini_entry *e, const char *path,
+    struct dr_config *c)
+{
+	const char *p = e->value;
+	struct dns_server srv;
+	char item[300];
+	size_t n = 0, l;
+
+	c->dns_check_servers = calloc(CONFIG_MAX_CHECK_SERVERS + 1,
+	    sizeof(char *));
+	if (c->dns_check_servers == NULL)
+		return -1;
+	for (;;) {
+		p += strspn(p, ", \t\n");
+		if ((l = strcspn(p, ", \t\n")) == 0)
+			break;
+		if (n == CONFIG_MAX_CHECK_SERVERS || l >= sizeof(item)) {
+			err_set("%s:%d: %s: %s", path, e->line, e->key, n ==
+			    CONFIG_MAX_CHECK_SERVERS ? "more than 8 servers" :
+			    "a server name is too long");
+			return -1;
+		}
+		memcpy(item, p, l);
+		item[l] = '\0';
+		if (dns_server_parse(&srv, item) == -1) {
+			err_prefix("%s:%d: %s", path, e->line, e->key);
+			return -1;
+		}
+		if ((c->dns_check_servers[n++] = strdup(item)) == NULL)
+			return -1;
+		p += l;
+	}
+	if (n == 0) {
+		err_set("%s:%d: %s is empty (leave it out to check the zone's "
+		    "NS set)", path, e->line, e->key);
+		return -1;
+	}
+	return 0;
+}
+
+/* <env>_dns_provider and, for rfc2136, the server, zone and TSIG key names,
+ * checked now (exit 2 before anything is sent). */
+static int
+cfg_dns(const struct ini *ini, const char *path, struct dr_config *c)
+{
+	const struct ini_entry *e, *ke[sizeof(dns_keys) / sizeof(dns_keys[0])];
+	struct dns_server srv;
+	unsigned char wire[256];
+	size_t i;
+	int alg;
+
+	c->dns_provider = CONFIG_DNS_ROUTE53;
+	if ((e = cfg_entry(ini, c, "dns_provider")) != NULL) {
+		for (i = 0; i < 2 && strcasecmp(e->value, dns_providers[i]); i++)
+			;
+		if (i == 2) {
+			err_set("%s:%d: %s: '%s' is not a DNS provider (route53 "
+			    "or rfc2136)%s", path, e->line, e->key, e->value,
+			    hash_hint(e->value));
+			return -1;
+		}
+		c->dns_provider = (int)i;
+	}
+	for (i = 0; i < sizeof(dns_keys) / sizeof(dns_keys[0]); i++) {
+		char **field = (char **)(void *)((char *)c + dns_keys[i].off);
+		if ((ke[i] = cfg_entry(ini, c, dns_keys[i].suffix)) == NULL ||
+		    ke[i]->value[0] == '\0') {
+			ke[i] = NULL;
+			continue;
+		}
+		if (c->dns_provider != CONFIG_DNS_RFC2136)
+			log_warn("%s:%d: %s ignored: %s_dns_provider is not "
+			    "rfc2136", path, ke[i]->line, ke[i]->key, c->env);
+		else if ((*field = strdup(ke[i]->value)) == NULL)
+			return -1;
+	}
+	e = cfg_entry(ini, c, "dns_check_servers");
+	if (c->dns_provider != CONFIG_DNS_RFC2136) {
+		if (e)
+			log_warn("%s:%d: %s ignored: %s_dns_provider is not "
+			    "rfc2136", path, e->line, e->key, c->env);
+		return 0;
+	}
+	if (e && cfg_check_servers(e, path, c) == -1)
+		return -1;
+	if (c->dns_server == NULL || c->dns_zone == NULL) {
+		err_set("%s: [%s]: %s_dns_provider=rfc2136 needs %s_%s (%s)",
+		    path, c->section, c->env, c->env, c->dns_server ?
+		    "dns_zone" : "dns_server", c->dns_server ? "the zone that "
+		    "holds the CNAME" : "the zone's primary server, host[:port]");
+		return -1;
+	}
+	if (dns_server_parse(&srv, c->dns_server) == -1) {
+		err_prefix("%s:%d: %s", path, ke[0]->line, ke[0]->key);
+		return -1;
+	}
+	r53_strip_dot(c->dns_zone);
+	if (dns_name_to_wire(c->dns_zone, wire, sizeof(wire)) == -1 ||
+	    !r53_valid_hostname(c->dns_zone)) {
+		err_set("%s:%d: %s: '%s' is not a DNS name%s", path,
+		    ke[1]->line, ke[1]->key, c->dns_zone,
+		    hash_hint(c->dns_zone));
+		return -1;
+	}
+	if (c->tsig_algorithm && tsig_alg_parse(c->tsig_algorithm, &alg) ==
+	    -1) {
+		err_prefix("%s:%d: %s", path, ke[3]->line, ke[3]->key);
+		return -1;
+	}
+	if (c->tsig_key_name && dns_name_to_wire(c->tsig_key_name, wire,
+	    sizeof(wire)) == -1) {
+		err_prefix("%s:%d: %s", path, ke[2]->line, ke[2]->key);
+		return -1;
+	}
+	if (c->tsig_key_name == NULL && c->tsig_key_file == NULL) {
+		err_set("%s: [%s]: %s_dns_provider=rfc2136 needs a TSIG key: "
+		    "%s_tsig_key_file (a BIND key file), or %s_tsig_key_name "
+		    "with the secret in VAULTDR_TSIG_SECRET", path, c->section,
+		    c->env, c->env, c->env);
+		return -1;
+	}
+	return 0;
+}
+
+/* After cfg_record: the CNAME must lie in the rfc2136 zone. */
+static int
+cfg_dns_zone_holds(const char *path, struct dr_config *c)
+{
+	if (c->dns_provider != CONFIG_DNS_RFC2136 ||
+	    r53_name_in_zone(c->cname, c->dns_zone))
+		return 0;
+	err_set("%s: [%s]: %s_cluster_cname %s is not in %s_dns_zone %s", path,
+	    c->section, c->env, c->cname, c->env, c->dns_zone);
+	return -1;
+}
+
+int
+config_tsig_key(struct dr_config *c)
+{
+	struct secret sec = { 0 };
+	int alg, rc = -1;
+
+	if (c->dns_provider != CONFIG_DNS_RFC2136 || c->tsig_key)
+		return 0;
+	if ((c->tsig_key = calloc(1, sizeof(*c->tsig_key))) == NULL) {
+		err_set("out of memory");
+		return -1;
+	}
+	if (c->tsig_key_file) {
+		if (tsig_key_file(c->tsig_key, c->tsig_key_file,
+		    c->tsig_key_name) == -1) {
+			err_prefix("%s_tsig_key_file", c->env);
+			goto out;
+		}
+		if (c->tsig_algorithm && (tsig_alg_parse(c->tsig_algorithm,
+		    &alg) == -1 || alg != c->tsig_key->alg)) {
+			err_set("%s_tsig_algorithm %s differs from the algorithm "
+			    "%s of key %s in %s", c->env, c->tsig_algorithm,
+			    tsig_alg_name(c->tsig_key->alg), c->tsig_key->name,
+			    c->tsig_key_file);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	if (secret_from_env(&sec, "VAULTDR_TSIG_SECRET") != 1) {
+		err_set("VAULTDR_TSIG_SECRET is not set: %s_tsig_key_name %s "
+		    "needs its secret (base64, as in BIND's key file), or set "
+		    "%s_tsig_key_file", c->env, c->tsig_key_name, c->env);
+		goto out;
+	}
+	if (tsig_key_init(c->tsig_key, c->tsig_key_name, c->tsig_algorithm,
+	    sec.s, sec.len) == -1) {
+		err_prefix("VAULTDR_TSIG_SECRET");
+		goto out;
+	}
+	rc = 0;
+out:
+	secret_wipe(&sec);
+	if (rc == -1) {
+		tsig_key_wipe(c->tsig_key);
+		free(c->tsig_key);
+		c->tsig_key = NULL;
+	}
+	return rc;
 }
 
 /* The hooks: each an executable path with optional arguments (hook.h's
@@ -668,8 +886,9 @@ config_from_ini(const struct ini *ini, const char *path, const char *env,
 		return -1;
 	}
 	if (find_section(ini, path, env, c) == -1 ||
-	    cfg_clusters(ini, path, c) == -1 || cfg_record(ini, path, c) == -1 ||
-	    cfg_hooks(ini, path, c) == -1)
+	    cfg_clusters(ini, path, c) == -1 || cfg_dns(ini, path, c) == -1 ||
+	    cfg_record(ini, path, c) == -1 ||
+	    cfg_dns_zone_holds(path, c) == -1 || cfg_hooks(ini, path, c) == -1)
 		goto fail;
 	/* Unknown keys are warned about, not silently ignored. */
 	warn_unknown(ini, path, c->section, c->env, known_suffixes);
@@ -707,7 +926,8 @@ config_load(const char *path, const char *env, struct dr_config *c)
 	if (ini_load(&ini, path) == -1)
 		goto out;
 	if (config_from_ini(&ini, path, env, c) == -1 ||
-	    config_from_env(c) == -1 || config_check_schemes(c) == -1)
+	    config_from_env(c) == -1 || config_check_schemes(c) == -1 ||
+	    config_tsig_key(c) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -741,13 +961,17 @@ config_free(struct dr_config *c)
 	free(c->aws_ca_bundle);
 	for (k = 0; k < CONFIG_HOOKS; k++)
 		free(c->hook[k]);
+	free(c->dns_server);
+	free(c->dns_zone);
+	free(c->tsig_key_name);
+	free(c->tsig_algorithm);
+	free(c->tsig_key_file);
+	for (k = 0; c->dns_check_servers && c->dns_check_servers[k]; k++)
+		free(c->dns_check_servers[k]);
+	free(c->dns_check_servers);
+	tsig_key_wipe(c->tsig_key);
+	free(c->tsig_key);
 	memset(c, 0, sizeof(*c));
-}
-
-int
-dr_load_config(const struct dr_opts *o, struct dr_config *c)
-{
-	return config_load(o->config_path, o->env, c);
 }
 
 void

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 struct ini;
+struct tsig_key;
 
 /* Bounds of the numeric environment (documented in README and vaultdr.1). */
 #define CONFIG_MAX_SECONDS 86400.0 /* one day: any duration */
@@ -16,6 +17,10 @@ struct ini;
 #define CONFIG_MAX_RETRIES 100
 #define CONFIG_MAX_LAG_WALS 1000000000L
 #define CONFIG_MAX_TTL 2147483647L /* Route 53's own maximum */
+
+/* <env>_dns_provider: who serves the record (DESIGN.md "Configuration"). */
+enum { CONFIG_DNS_ROUTE53, CONFIG_DNS_RFC2136 };
+#define CONFIG_MAX_CHECK_SERVERS 8
 
 enum { CONFIG_HOOK_PRE_CHANGE, CONFIG_HOOK_FENCE, CONFIG_HOOK_POST,
 	CONFIG_HOOKS };
@@ -53,6 +58,18 @@ struct dr_config {
 	 * (split into words, argv[0] an executable path). */
 	char *hook[CONFIG_HOOKS];
 	double hook_timeout;    /* VAULTDR_HOOK_TIMEOUT seconds (60) */
+	/* The DNS backend. route53 (default): zone_id and the AWS settings
+	 * above. rfc2136 (zone_id unused, may be NULL): */
+	int dns_provider;       /* CONFIG_DNS_ROUTE53 | CONFIG_DNS_RFC2136 */
+	char *dns_server;       /* the zone's primary master, "host[:port]" */
+	char *dns_zone;         /* the zone (no trailing dot); holds cname */
+	char *tsig_key_name;    /* NULL: the key file's first key */
+	char *tsig_algorithm;   /* NULL: hmac-sha256, or the key file's */
+	char *tsig_key_file;    /* BIND key file; NULL: VAULTDR_TSIG_SECRET */
+	char **dns_check_servers; /* NULL-terminated "host[:port]" list, or
+	                           * NULL: the zone's NS set */
+	struct tsig_key *tsig_key; /* rfc2136: loaded by config_load (owned,
+	                           * wiped by config_free); NULL otherwise */
 };
 
 /* The phase names of the hooks, indexed like dr_config.hook[]:
@@ -78,6 +95,16 @@ int config_from_env(struct dr_config *c);
 int config_check_schemes(const struct dr_config *c);
 void config_free(struct dr_config *c); /* NULL-safe, idempotent */
 
+/* rfc2136: loads c->tsig_key from c->tsig_key_file (the key named
+ * tsig_key_name, else the first; its algorithm must match tsig_algorithm
+ * when both are given), else from VAULTDR_TSIG_SECRET (base64) with
+ * tsig_key_name and tsig_algorithm. No-op for route53. config_load calls
+ * it. 0 / -1 (err_set naming the file and line, the key or the variable;
+ * never the secret). */
+int config_tsig_key(struct dr_config *c);
+/* "route53" / "rfc2136". */
+const char *config_dns_provider_name(int provider);
+
 /* A duration in seconds: decimal digits with an optional fraction ("30",
  * "0.05") and an optional unit suffix s, m or h ("30s", "5m", "1.5h");
  * nothing else (no sign, exponent, hex, inf, nan, spaces, empty). The value
@@ -95,9 +122,7 @@ int config_parse_whole(const char *name, const char *s, long min, long max,
  * refused. 0 / -1 (err_set saying why; out holds "" then). */
 int config_url_normalise(const char *in, char *out, size_t outsz);
 
-/* Transitional: the old names, for tests/unit/test_dr.c. */
-struct dr_opts;
-int dr_load_config(const struct dr_opts *o, struct dr_config *c);
+/* Transitional: the old name, for tests/unit/test_dr.c. */
 void dr_config_free(struct dr_config *c);
 
 #endif

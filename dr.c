@@ -337,11 +337,15 @@ end_state(struct loop *l, char *state, size_t statesz)
 	else if (l->fresh) {
 		char d[900];
 		world_describe(l->w, l->run->c->cname, d, sizeof(d));
+		char note[300] = "";
+		if (unconfirmed_propagation(x))
+			snprintf(note, sizeof(note), "; the CNAME already named "
+			    "the new primary when this run read it: its "
+			    "propagation (%s %s, DNS_PROPAGATION_DELAY) was not "
+			    "confirmed by this run", l->run->rec->words->provider,
+			    l->run->rec->words->served);
 		snprintf(state, statesz, "%s%s%s", x->attempted ? "" :
-		    "nothing changed; ", d, unconfirmed_propagation(x) ?
-		    "; the CNAME already named the new primary when this run "
-		    "read it: its propagation (Route 53 INSYNC, "
-		    "DNS_PROPAGATION_DELAY) was not confirmed by this run" : "");
+		    "nothing changed; ", d, note);
 	}
 }
 

@@ -4,8 +4,8 @@
  * else: vaultdr.c and the tests use dr.h.
  *
  * One `struct run` lives for a whole dr_run(): the options, the config, the
- * Vault and Route 53 handles, the current step (for events) and the run
- * lock. One `struct exec` holds what the executors share across rounds:
+ * Vault handles and the DNS backend (dnsrec.h), the current step (for
+ * events) and the run lock. One `struct exec` holds what the executors share across rounds:
  * the DR operation tokens, the key shares, and what was (maybe) changed. */
 #ifndef VAULTDR_ENGINE_H
 #define VAULTDR_ENGINE_H
@@ -17,6 +17,7 @@
 #include "config.h"
 #include "dr.h"
 #include "http.h"
+#include "dnsrec.h"
 #include "plan.h"
 #include "route53.h"
 #include "secret.h"
@@ -31,15 +32,13 @@ struct run {
 	char step[32];
 	char cluster[256];
 	struct vault v[2];        /* per side: [0] configured primary */
-	struct r53 *r53;
+	struct dnsrec *rec;       /* the record and the lock (dnsrec.h) */
 	char aws_error[512];      /* why there are no AWS credentials */
 	double lock_ttl;          /* seconds (VAULTDR_LOCK_TTL) */
 	int lock_taken;           /* this run holds the lock: release it */
 	int lock_maybe;           /* a failed take may have created it */
 	long long lock_renewed_ms;
 	struct r53_lock lock;     /* ours, while lock_taken */
-	int zone_read;            /* GetHostedZone answered (zone_name) */
-	char zone_name[256];
 	int state_read;           /* the world was read at least once */
 	char change_id[128];      /* Route 53 change of the current step */
 };
@@ -63,13 +62,13 @@ struct exec {
 	struct run *run;
 	struct world *w;
 	struct world_side *old, *new;
-	struct r53 *r53;
 	struct secret batch;     /* VAULT_DR_OPERATION_TOKEN */
 	struct vault_keys keys;  /* collected once, used for both clusters */
 	int keys_loaded;
 	struct secret tok[2];    /* generated DR operation token per side */
 	int batch_refused;       /* Vault refused the batch token: use keys */
-	char *change_id;
+	struct dnsrec_change ch; /* the record change awaiting INSYNC */
+	int change_pending;      /* ch was made and is not yet seen served */
 	int attempted;           /* a changing request was (maybe) sent */
 	int rollback;            /* a rollback promotion was attempted */
 	int new_in_doubt;        /* a promote of new had an unknown outcome */
@@ -92,6 +91,7 @@ struct run_res {
 	struct secret token;     /* VAULT_TOKEN */
 	struct aws_creds ac;
 	struct r53 r53;
+	struct dnsrec rec;       /* over r53, or RFC 2136 (dnsrec.h) */
 };
 
 /* Execution outcomes: done; failed; outcome unknown, read and plan again;

@@ -14,11 +14,8 @@ void
 json_line_begin(struct buf *b)
 {
 	char ts[32];
-	time_t t = time(NULL);
-	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	log_utc_time(ts, sizeof(ts));
 	buf_printf(b, "{\"schema_version\":%d,\"time\":\"%s\"",
 	    LOG_SCHEMA_VERSION, ts);
 }

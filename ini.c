@@ -16,8 +16,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "ini.h"
-#include "log.h"
 
 static int
 is_sp(char c)

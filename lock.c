@@ -50,15 +50,14 @@ lock_observe(struct run *run, struct world *w)
 	w->lock = LOCK_UNREAD;
 	w->lock_owner[0] = w->lock_error[0] = '\0';
 	w->lock_expires = 0;
-	if (run->o->no_lock || run->r53 == NULL ||
-	    !secret_is_set(run->r53->access_key))
+	if (run->o->no_lock || !dnsrec_usable(run->rec))
 		return;
 	if (run->lock_taken) {
 		w->lock = LOCK_OURS;
 		return;
 	}
 	memset(&l, 0, sizeof(l));
-	if (r53_lock_read(run->r53, run->c->cname, &held, &l) == -1) {
+	if (dnsrec_lock_read(run->rec, &held, &l) == -1) {
 		w->lock = LOCK_UNREADABLE;
 		snprintf(w->lock_error, sizeof(w->lock_error), "%s", err_get());
 		return;
@@ -108,7 +107,7 @@ lock_take(struct run *run)
 	step_begin(run, "lock", NULL, "take the run lock %s%s (expires at unix "
 	    "time %lld)", R53_LOCK_PREFIX, run->c->cname,
 	    run->lock.expires);
-	rc = r53_lock_take(run->r53, run->c->cname, &run->lock, &other);
+	rc = dnsrec_lock_take(run->rec, &run->lock, &other);
 	if (rc == 0) {
 		run->lock_taken = 1;
 		run->lock_renewed_ms = retry_now_ms();
@@ -124,11 +123,11 @@ lock_take(struct run *run)
 		step_end(run, "refused", "the lock is held by another run");
 		return EXIT_REFUSED;
 	}
-	if (strcmp(r53_aws_code(), "AccessDenied") == 0) {
-		err_prefix("Route 53 refused to create the run lock %s%s: allow "
-		    "route53:ChangeResourceRecordSets on it, or run with "
-		    "--no-lock (no protection against a concurrent run)",
-		    R53_LOCK_PREFIX, run->c->cname);
+	if (run->rec->denied) {
+		err_prefix("%s refused to create the run lock %s%s: %s, or run "
+		    "with --no-lock (no protection against a concurrent run)",
+		    run->rec->words->provider, R53_LOCK_PREFIX, run->c->cname,
+		    run->rec->words->lock_fix);
 		step_end(run, "failed", "no run lock");
 		return EXIT_USAGE;
 	}
@@ -152,7 +151,7 @@ lock_keep(struct run *run)
 	if (!run->lock_taken || retry_stop_requested ||
 	    (double)(now - run->lock_renewed_ms) < run->lock_ttl * 1000 / 3)
 		return 0;
-	if (r53_lock_renew(run->r53, run->c->cname, &run->lock,
+	if (dnsrec_lock_renew(run->rec, &run->lock,
 	    lock_expiry_from_now(run)) == 0) {
 		run->lock_renewed_ms = now;
 		log_verbose("renewed the run lock until unix time %lld",
@@ -177,7 +176,7 @@ lock_release(struct run *run)
 		return;
 	step_begin(run, "unlock", NULL, "release the run lock %s%s",
 	    R53_LOCK_PREFIX, run->c->cname);
-	if (r53_lock_release(run->r53, run->c->cname, &run->lock) == 0) {
+	if (dnsrec_lock_release(run->rec, &run->lock) == 0) {
 		run->lock_taken = run->lock_maybe = 0;
 		step_end(run, "ok", "released the run lock");
 		return;

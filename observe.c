@@ -24,47 +24,33 @@ tls_hint(char *msg, size_t msgsz, int vault)
 }
 
 /* The record set at the CNAME, read without a type filter (Safety 4), and
- * the hosted zone's name (GetHostedZone, once per run). */
+ * (Route 53) the hosted zone's name, through the DNS backend (dnsrec.h). */
 static void
 observe_record(struct run *run, struct world *w)
 {
-	struct r53_rrset *sets = NULL;
-	size_t n = 0;
-	char *zname = NULL;
+	struct dnsrec_set set;
 
-	if (r53_list_at(run->r53, run->c->cname, &sets, &n) == 0) {
-		if (plan_record_shape(sets, n, run->c->cname, &w->rec_found,
-		    &w->rec_value, &w->rec_ttl, w->rec_bad,
-		    sizeof(w->rec_bad)) == 0)
-			w->rec_ok = 1;
-		else
-			snprintf(w->rec_error, sizeof(w->rec_error), "out of "
-			    "memory");
-		r53_rrsets_free(sets, n);
-	} else {
-		w->rec_rejected = run->r53->fail == VF_REJECTED;
+	if (dnsrec_read(run->rec, &set) == -1) {
+		w->rec_rejected = run->rec->rejected;
 		snprintf(w->rec_error, sizeof(w->rec_error), "%s", err_get());
 		tls_hint(w->rec_error, sizeof(w->rec_error), 0);
+		return;
 	}
-	if (!run->zone_read && w->rec_ok) {
-		if (r53_get_zone(run->r53, &zname) == 0) {
-			run->zone_read = 1;
-			snprintf(run->zone_name, sizeof(run->zone_name), "%s",
-			    zname);
-			free(zname);
-		} else if (run->r53->fail == VF_REJECTED) {
-			w->rec_ok = 0;
-			w->rec_rejected = 1;
-			snprintf(w->rec_error, sizeof(w->rec_error), "zone "
-			    "check: GetHostedZone %s: %s", run->c->zone_id,
-			    err_get());
+	w->rec_ttl = set.shape == DNSREC_ONE ? set.ttl : 0;
+	if (set.shape == DNSREC_ONE && set.value.kind == DNSREC_CNAME) {
+		if ((w->rec_value = strdup(set.value.target)) == NULL) {
+			snprintf(w->rec_error, sizeof(w->rec_error), "out of "
+			    "memory");
+			return;
 		}
-	}
-	if (run->zone_read) {
-		snprintf(w->zone_name, sizeof(w->zone_name), "%s",
-		    run->zone_name);
-		w->zone = r53_name_in_zone(run->c->cname, run->zone_name) ?
-		    ZONE_INSIDE : ZONE_OUTSIDE;
+		w->rec_found = 1;
+	} else if (set.shape != DNSREC_ABSENT)
+		snprintf(w->rec_bad, sizeof(w->rec_bad), "%s", set.other[0] ?
+		    set.other : "another kind of record");
+	w->rec_ok = 1;
+	if (set.in_zone >= 0) {
+		snprintf(w->zone_name, sizeof(w->zone_name), "%s", set.zone);
+		w->zone = set.in_zone ? ZONE_INSIDE : ZONE_OUTSIDE;
 	}
 }
 
@@ -74,6 +60,7 @@ observe_prefetch(struct run *run, int sides, int record)
 	struct vault_job vj[2][2];
 	struct r53_prefetch rp[3];
 	struct http_job jobs[7];
+	struct r53 *r53 = run->rec ? run->rec->r53 : NULL;
 	size_t n = 0, nr = 0, k;
 	char *lname;
 
@@ -84,14 +71,16 @@ observe_prefetch(struct run *run, int sides, int record)
 		jobs[n++] = vj[k][0].job;
 		jobs[n++] = vj[k][1].job;
 	}
-	if (record && run->r53 && secret_is_set(run->r53->access_key)) {
-		if (r53_list_job(run->r53, run->c->cname, &rp[nr]) == 0)
+	/* The Route 53 backend's reads (dnsrec.c's r53_read and lock read);
+	 * the rfc2136 backend's go out after, as before. */
+	if (record && r53 != NULL && dnsrec_usable(run->rec)) {
+		if (r53_list_job(r53, run->rec->name, &rp[nr]) == 0)
 			jobs[n++] = rp[nr++].job;
-		if (!run->zone_read && r53_zone_job(run->r53, &rp[nr]) == 0)
+		if (!run->rec->zone_read && r53_zone_job(r53, &rp[nr]) == 0)
 			jobs[n++] = rp[nr++].job;
 		if (!run->lock_taken && !run->o->no_lock &&
-		    (lname = r53_lock_name(run->c->cname)) != NULL) {
-			if (r53_list_job(run->r53, lname, &rp[nr]) == 0)
+		    (lname = r53_lock_name(run->rec->name)) != NULL) {
+			if (r53_list_job(r53, lname, &rp[nr]) == 0)
 				jobs[n++] = rp[nr++].job;
 			free(lname);
 		}
@@ -129,7 +118,7 @@ observe(struct run *run, struct world *w, int settle)
 		}
 		tls_hint(s->st.error, sizeof(s->st.error), 1);
 	}
-	if (run->r53 && secret_is_set(run->r53->access_key)) {
+	if (dnsrec_usable(run->rec)) {
 		observe_record(run, w);
 	} else
 		snprintf(w->rec_error, sizeof(w->rec_error), "%s",
@@ -137,6 +126,6 @@ observe(struct run *run, struct world *w, int settle)
 	lock_observe(run, w);
 	http_forget(run->v[0].http);
 	http_forget(run->v[1].http);
-	if (run->r53)
-		http_forget(run->r53->http);
+	if (run->rec && run->rec->r53)
+		http_forget(run->rec->r53->http);
 }

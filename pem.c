@@ -12,7 +12,7 @@
 #include "buf.h"
 #include "log.h"
 #include "pem.h"
-#include "tls.h"
+#include "tlserr.h"
 
 #define MAX_PEM_FILE (16 * 1024 * 1024)
 
@@ -323,8 +323,8 @@ out:
 	return rc;
 }
 
-static void
-dn_ignore(void *ctx, const void *data, size_t len)
+void
+pem_dn_ignore(void *ctx, const void *data, size_t len)
 {
 	(void)ctx;
 	(void)data;
@@ -370,7 +370,7 @@ pem_key_check_pair(const br_x509_certificate *ee, const struct pem_key *k,
 	const br_x509_pkey *pk;
 	int match = 0;
 
-	br_x509_decoder_init(&dc, dn_ignore, NULL);
+	br_x509_decoder_init(&dc, pem_dn_ignore, NULL);
 	br_x509_decoder_push(&dc, ee->data, ee->data_len);
 	if ((pk = br_x509_decoder_get_pkey(&dc)) == NULL) {
 		err_set("%s %s: cannot decode the first certificate (%s)",

@@ -18,6 +18,9 @@ struct pem_obj {
  * and the count in *n; NULL with err_set ("<what> <path>: ..."). */
 struct pem_obj *pem_read(const char *path, const char *what, size_t *n);
 void pem_objs_free(struct pem_obj *o, size_t n); /* wipes the DER */
+/* A BearSSL X.509 decoder's distinguished-name callback that ignores the
+ * name. */
+void pem_dn_ignore(void *ctx, const void *data, size_t len);
 /* 1 for the PEM names of a certificate. */
 int pem_is_cert(const char *name);
 

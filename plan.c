@@ -450,9 +450,10 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 		return;
 	}
 	if ((p->steps & ST_CHANGING) && !w->rec_ok && w->rec_rejected) {
-		refuse(p, EXIT_USAGE, "Route 53 check: %s; fix the AWS "
-		    "credentials, their permissions or the hosted zone id",
-		    w->rec_error);
+		refuse(p, EXIT_USAGE, "%s check: %s; fix %s", w->dns_name ?
+		    w->dns_name : "Route 53", w->rec_error, w->dns_fix ?
+		    w->dns_fix : "the AWS credentials, their permissions or "
+		    "the hosted zone id");
 		return;
 	}
 	if ((p->steps & ST_CNAME) && w->rec_ok && !w->rec_found &&
@@ -464,7 +465,8 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 		return;
 	}
 	if ((p->steps & ST_CNAME) && !w->rec_ok) {
-		refuse(p, EXIT_FAILED, "cannot read the Route 53 record %s: %s",
+		refuse(p, EXIT_FAILED, "cannot read the %s record %s: %s",
+		    w->dns_name ? w->dns_name : "Route 53",
 		    opt->cname ? opt->cname : "", w->rec_error);
 		return;
 	}

@@ -47,6 +47,10 @@ struct world {
 	char lock_owner[256];   /* "owner=... pid=... cmd=... env=..." */
 	long long lock_expires; /* unix seconds, 0 unknown */
 	char lock_error[512];
+	/* Who serves the record, for refusals: its name ("DNS") and what to
+	 * fix when it refuses vaultdr; set once by the engine, kept by
+	 * world_clear. NULL: Route 53's words. */
+	const char *dns_name, *dns_fix;
 };
 
 /* Steps, in the order they run (DESIGN.md "Step order"). */

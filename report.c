@@ -90,9 +90,11 @@ print_plan(struct run *run, const struct world *w, const struct plan *p,
 		event(run, "plan", "planned", "%s%d. wait until the %s is an "
 		    "active DR primary", prefix, i++, n->label);
 	if (p->steps & ST_CNAME)
-		event(run, "plan", "planned", "%s%d. UPSERT CNAME %s -> %s (now "
-		    "%s), then wait for INSYNC", prefix, i++, run->c->cname,
-		    n->target, w->rec_found ? w->rec_value : "absent");
+		event(run, "plan", "planned", "%s%d. %s CNAME %s -> %s (now "
+		    "%s), then wait for %s", prefix, i++,
+		    run->rec->words->change, run->c->cname, n->target,
+		    w->rec_found ? w->rec_value : "absent",
+		    run->rec->words->served);
 	if (p->steps & ST_REATTACH)
 		event(run, "plan", "planned", "%s%d. re-attach the %s as DR "
 		    "secondary of the %s (revoke-secondary, secondary-token, "

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "net.h"
 #include "retry.h"
 #include "tls.h"
 
@@ -167,10 +168,7 @@ retry_delay(const struct retry_policy *p, int n)
 long long
 retry_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)net_now_ms(); /* the one monotonic clock */
 }
 
 int

@@ -10,6 +10,14 @@
 #include "retry.h"
 #include "rfc2136.h"
 
+static _Thread_local int refused; /* see rfc2136_refused() */
+
+int
+rfc2136_refused(void)
+{
+	return refused;
+}
+
 const char *
 rfc2136_outcome_name(int outcome)
 {
@@ -56,6 +64,7 @@ exchange(const struct rfc2136 *c, const struct dns_server *srv,
 	size_t maclen = 0;
 	int sent = 0, rc = RFC2136_UNKNOWN, v;
 
+	refused = 0;
 	if (dns_w_end(w) == -1)
 		return RFC2136_FAILED;
 	if (key && tsig_sign(key, w->b, &w->len, sizeof(w->b),
@@ -75,6 +84,7 @@ exchange(const struct rfc2136 *c, const struct dns_server *srv,
 		    out, mac, maclen, (uint64_t)time(NULL));
 		if (v != TSIG_OK) {
 			err_prefix("%s port %s", srv->host, srv->port);
+			refused = v != TSIG_INVALID;
 			rc = v == TSIG_REJECTED ? RFC2136_FAILED :
 			    RFC2136_UNKNOWN;
 			goto out;
@@ -111,12 +121,14 @@ query(const struct rfc2136 *c, const struct dns_server *srv,
 		goto out;
 	}
 	if (m->rcode != DNS_R_NOERROR && m->rcode != DNS_R_NXDOMAIN) {
+		refused = m->rcode == DNS_R_REFUSED || m->rcode == DNS_R_NOTAUTH;
 		err_set("reading %s %s from %s port %s: the server answered %s",
 		    dns_type_name(type), name, srv->host, srv->port,
 		    dns_rcode_name(m->rcode));
 		goto out;
 	}
 	if (!(m->flags & DNS_F_AA)) {
+		refused = 1;
 		err_set("reading %s %s from %s port %s: the answer is not "
 		    "authoritative (is it the zone's server?)",
 		    dns_type_name(type), name, srv->host, srv->port);
@@ -126,8 +138,9 @@ query(const struct rfc2136 *c, const struct dns_server *srv,
 	set->exists = m->rcode == DNS_R_NOERROR;
 	for (i = 0; i < m->nrr; i++) {
 		const struct dns_rr *rr = &m->rr[i];
-		if (rr->section != DNS_S_AN || rr->type != type ||
-		    rr->rclass != DNS_C_IN || !dns_name_eq(rr->name, name))
+		if (rr->section != DNS_S_AN || (rr->type != type &&
+		    type != DNS_T_ANY) || rr->rclass != DNS_C_IN ||
+		    !dns_name_eq(rr->name, name))
 			continue;
 		if (set->n == RFC2136_MAX_VALUES) {
 			err_set("%s %s: more than %d records",
@@ -138,7 +151,13 @@ query(const struct rfc2136 *c, const struct dns_server *srv,
 			set->ttl = rr->ttl;
 		if (type == DNS_T_SOA)
 			set->soa_serial = rr->serial;
-		memcpy(set->value[set->n++], rr->value, sizeof(rr->value));
+		if (type == DNS_T_ANY)
+			snprintf(set->value[set->n++], sizeof(set->value[0]),
+			    "%s%s%s", dns_type_name(rr->type), rr->value[0] ?
+			    " " : "", rr->value);
+		else
+			memcpy(set->value[set->n++], rr->value,
+			    sizeof(rr->value));
 	}
 	rc = 0;
 out:
@@ -238,6 +257,7 @@ rfc2136_replace(const struct rfc2136 *c, const char *name, int type,
 		rc = RFC2136_UNKNOWN;
 		break;
 	default:
+		refused = m->rcode == DNS_R_REFUSED || m->rcode == DNS_R_NOTAUTH;
 		err_set("UPDATE %s %s: the server answered %s%s",
 		    dns_type_name(type), name, dns_rcode_name(m->rcode),
 		    m->rcode == DNS_R_REFUSED ? " (does update-policy grant "
@@ -347,74 +367,92 @@ served_by(const struct rfc2136 *c, const struct dns_server *srv,
 	return 1;
 }
 
+/* The servers that must serve a change: check_servers, else the zone's NS
+ * set (each on port 53). 0 / -1 (err_set). */
+static int
+check_set(const struct rfc2136 *c, const char *const *check_servers,
+    long long deadline, struct dns_server *srv, size_t *nsrv)
+{
+	struct rfc2136_rrset set;
+	struct rfc2136 cc;
+	size_t i;
+
+	*nsrv = 0;
+	if (check_servers) {
+		for (; check_servers[*nsrv]; (*nsrv)++) {
+			if (*nsrv == RFC2136_MAX_VALUES) {
+				err_set("more than %d check servers",
+				    RFC2136_MAX_VALUES);
+				return -1;
+			}
+			if (dns_server_parse(&srv[*nsrv], check_servers[*nsrv])
+			    == -1)
+				return -1;
+		}
+		return 0;
+	}
+	if (query(bounded(&cc, c, deadline), &c->server, c->key, c->zone,
+	    DNS_T_NS, &set) == -1)
+		return -1;
+	memset(srv, 0, sizeof(*srv) * RFC2136_MAX_VALUES);
+	for (i = 0; i < (size_t)set.n; i++, (*nsrv)++) {
+		snprintf(srv[i].host, sizeof(srv[i].host), "%s", set.value[i]);
+		memcpy(srv[i].port, "53", 3);
+	}
+	if (*nsrv == 0) {
+		err_set("zone %s has no NS records", c->zone);
+		return -1;
+	}
+	return 0;
+}
+
+int
+rfc2136_served(const struct rfc2136 *c, const char *name, int type,
+    const char *value, uint32_t since_serial, const char *const *check_servers,
+    long long deadline, char *note, size_t notesz)
+{
+	struct dns_server srv[RFC2136_MAX_VALUES];
+	struct rfc2136_rrset set;
+	struct rfc2136 cc;
+	size_t nsrv, i;
+	int ok;
+
+	/* the primary first: its serial must have moved past since_serial */
+	ok = query(bounded(&cc, c, deadline), &c->server, c->key, c->zone,
+	    DNS_T_SOA, &set) == 0;
+	if (!ok || set.n != 1 || !serial_gt(set.soa_serial, since_serial)) {
+		snprintf(note, notesz, "%s", !ok ? err_get() : set.n == 1 ?
+		    "the primary's serial has not advanced" :
+		    "the primary serves no SOA");
+		return 0;
+	}
+	if (check_set(c, check_servers, deadline, srv, &nsrv) == -1)
+		return -1;
+	for (i = 0; i < nsrv; i++)
+		if (!served_by(c, &srv[i], name, type, value, set.soa_serial,
+		    deadline, note, notesz))
+			return 0;
+	return 1;
+}
+
 int
 rfc2136_wait_served(const struct rfc2136 *c, const char *name, int type,
     const char *value, uint32_t since_serial, const char *const *check_servers,
     int timeout_ms, int poll_ms)
 {
-	struct dns_server srv[RFC2136_MAX_VALUES];
-	struct rfc2136_rrset set;
-	struct rfc2136 cc;
 	long long deadline = retry_now_ms() + timeout_ms;
 	char note[512] = "";
-	size_t nsrv = 0, i;
-	uint32_t serial;
-	int done[RFC2136_MAX_VALUES] = { 0 }, left;
+	int rc;
 
-	/* the primary first: its serial must have moved past since_serial */
-	for (;;) {
-		int ok = query(bounded(&cc, c, deadline), &c->server, c->key,
-		    c->zone, DNS_T_SOA, &set) == 0;
-		if (ok && set.n == 1 && serial_gt(set.soa_serial, since_serial))
-			break;
-		snprintf(note, sizeof(note), "%s", !ok ? err_get() :
-		    set.n == 1 ? "the primary's serial has not advanced" :
-		    "the primary serves no SOA");
+	while ((rc = rfc2136_served(c, name, type, value, since_serial,
+	    check_servers, deadline, note, sizeof(note))) == 0) {
 		if (retry_now_ms() + poll_ms > deadline ||
-		    retry_sleep(poll_ms / 1000.0) == -1)
-			goto timeout;
-	}
-	serial = set.soa_serial;
-	if (check_servers) {
-		for (; check_servers[nsrv]; nsrv++)
-			if (nsrv == RFC2136_MAX_VALUES ||
-			    dns_server_parse(&srv[nsrv], check_servers[nsrv]) ==
-			    -1) {
-				if (nsrv == RFC2136_MAX_VALUES)
-					err_set("more than %d check servers",
-					    RFC2136_MAX_VALUES);
-				return -1;
-			}
-	} else {
-		if (query(bounded(&cc, c, deadline), &c->server, c->key,
-		    c->zone, DNS_T_NS, &set) == -1)
-			return -1;
-		memset(srv, 0, sizeof(srv));
-		for (i = 0; i < (size_t)set.n; i++, nsrv++) {
-			snprintf(srv[i].host, sizeof(srv[i].host), "%s",
-			    set.value[i]);
-			memcpy(srv[i].port, "53", 3);
-		}
-		if (nsrv == 0) {
-			err_set("zone %s has no NS records", c->zone);
+		    retry_sleep(poll_ms / 1000.0) == -1) {
+			err_set("%s %s not served after %d s%s: %s",
+			    dns_type_name(type), name, timeout_ms / 1000,
+			    retry_stop_requested ? " (stopped)" : "", note);
 			return -1;
 		}
 	}
-	for (;;) {
-		left = 0;
-		for (i = 0; i < nsrv; i++)
-			if (!done[i] && !(done[i] = served_by(c, &srv[i], name,
-			    type, value, serial, deadline, note,
-			    sizeof(note))))
-				left++;
-		if (left == 0)
-			return 0;
-		if (retry_now_ms() + poll_ms > deadline ||
-		    retry_sleep(poll_ms / 1000.0) == -1)
-			break;
-	}
-timeout:
-	err_set("%s %s not served after %d s%s: %s", dns_type_name(type), name,
-	    timeout_ms / 1000, retry_stop_requested ? " (stopped)" : "", note);
-	return -1;
+	return rc == 1 ? 0 : -1;
 }

@@ -20,6 +20,7 @@
  * must never send the UPDATE again blindly. */
 #ifndef VAULTDR_RFC2136_H
 #define VAULTDR_RFC2136_H
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dns.h"
@@ -58,6 +59,8 @@ struct rfc2136_rrset {
 
 /* Reads the zone's SOA serial, then the records of type (DNS_T_CNAME,
  * DNS_T_TXT, ...) at name, from the primary. name must lie in the zone.
+ * DNS_T_ANY reads every record at name, each value as "<TYPE> <text>"
+ * (an empty non-terminal, a name that only has names below it, has none).
  * RFC2136_OK or RFC2136_FAILED (err_set: transport, TSIG, RCODE in words,
  * "not authoritative"). */
 int rfc2136_read(const struct rfc2136 *c, const char *name, int type,
@@ -100,6 +103,22 @@ int rfc2136_lock_release(const struct rfc2136 *c, const char *lock_name,
 int rfc2136_wait_served(const struct rfc2136 *c, const char *name, int type,
     const char *value, uint32_t since_serial, const char *const *check_servers,
     int timeout_ms, int poll_ms);
+
+/* One poll of the same check, for a caller that runs its own wait loop
+ * (progress lines, lock renewal): every exchange ends by deadline (absolute,
+ * retry_now_ms()). 1 served; 0 not yet (note says what lags or what failed);
+ * -1 when the check cannot be made (a bad check server, the NS set
+ * unreadable; err_set). */
+int rfc2136_served(const struct rfc2136 *c, const char *name, int type,
+    const char *value, uint32_t since_serial, const char *const *check_servers,
+    long long deadline, char *note, size_t notesz);
+
+/* 1 when this thread's last failed read or change failed because the
+ * server refused us: a TSIG error (BADSIG, BADKEY, BADTIME), REFUSED,
+ * NOTAUTH, or a server that is not authoritative for the zone. That is a
+ * matter of configuration (key, update-policy, server), not of the
+ * network. 0 otherwise. */
+int rfc2136_refused(void);
 
 /* "OK", "FAILED", "CONFLICT", "UNKNOWN". */
 const char *rfc2136_outcome_name(int outcome);

@@ -310,8 +310,11 @@ read_inputs(struct run *run, struct run_res *rs, struct exec *x)
 	if ((rc = read_vault_token(&rs->token, changing)) >= 0)
 		return rc;
 	/* AWS credentials as the SDKs find them: environment, shared files,
-	 * instance metadata. status goes on without them. */
-	if (awscreds_resolve(&rs->ac) == -1) {
+	 * instance metadata. status goes on without them. An rfc2136
+	 * environment needs none. */
+	if (run->c->dns_provider == CONFIG_DNS_RFC2136)
+		;
+	else if (awscreds_resolve(&rs->ac) == -1) {
 		if (changing)
 			return EXIT_USAGE;
 		snprintf(run->aws_error, sizeof(run->aws_error), "%s",
@@ -366,9 +369,10 @@ open_clients(struct run *run, struct run_res *rs)
 	return -1;
 }
 
-/* Both sides of w, their Vault handles, the Route 53 handle, and x's view
- * of them (old: the primary the command moves away from). */
-static void
+/* Both sides of w, their Vault handles, the DNS backend (Route 53 or
+ * RFC 2136), and x's view of them (old: the primary the command moves away
+ * from). -1 to go on, else the exit code. */
+static int
 wire(struct run *run, struct run_res *rs, struct exec *x, struct world *w)
 {
 	const struct dr_opts *o = run->o;
@@ -388,12 +392,20 @@ wire(struct run *run, struct run_res *rs, struct exec *x, struct world *w)
 	rs->r53 = (struct r53){ c->r53_endpoint, rs->ah, &rs->ac.access_key,
 		&rs->ac.secret_key, &rs->ac.session_token,
 		c->zone_id, c->r53_region, read_only, VF_NONE };
-	run->r53 = &rs->r53;
+	if (c->dns_provider == CONFIG_DNS_RFC2136) {
+		if (dnsrec_rfc2136(&rs->rec, c, read_only) == -1)
+			return EXIT_USAGE;
+	} else
+		dnsrec_route53(&rs->rec, &rs->r53, c->cname);
+	run->rec = &rs->rec;
+	/* the record's refusals name its backend (plan.c) */
+	w->dns_name = rs->rec.words->check;
+	w->dns_fix = rs->rec.words->fix;
 	x->run = run;
 	x->w = w;
-	x->r53 = &rs->r53;
 	x->old = &w->side[o->cmd == DR_FAILBACK ? 1 : 0];
 	x->new = &w->side[o->cmd == DR_FAILBACK ? 0 : 1];
+	return -1;
 }
 
 int
@@ -404,9 +416,9 @@ run_open(struct run *run, struct run_res *rs, struct exec *x,
 
 	if ((rc = open_audit(run)) >= 0 ||
 	    (rc = read_inputs(run, rs, x)) >= 0 ||
-	    (rc = open_clients(run, rs)) >= 0)
+	    (rc = open_clients(run, rs)) >= 0 ||
+	    (rc = wire(run, rs, x, w)) >= 0)
 		return rc;
-	wire(run, rs, x, w);
 	if (run->c->allow_http)
 		log_warn("VAULTDR_ALLOW_HTTP=1: http:// cluster URLs and AWS "
 		    "endpoints are accepted; tokens, recovery keys and AWS "
@@ -431,7 +443,6 @@ run_close(struct run *run, struct run_res *rs, struct exec *x,
 	for (k = 0; k < x->keys.n; k++)
 		secret_wipe(&x->keys.k[k]);
 	secret_wipe(&x->batch);
-	free(x->change_id);
 	world_clear(w);
 	http_client_free(rs->vh);
 	http_client_free(rs->ah);

@@ -369,25 +369,52 @@ static int
 move_cname(struct exec *x)
 {
 	const struct dr_config *c = x->run->c;
+	struct dnsrec *d = x->run->rec;
 	struct world_side *n = x->new;
+	struct dnsrec_value old, want;
+	char why[1024];
+	int rc;
 
-	step_begin(x->run, "cname", NULL, "UPSERT CNAME %s -> %s in zone %s",
-	    c->cname, n->target, c->zone_id);
-	free(x->change_id);
-	x->change_id = NULL;
+	memset(&old, 0, sizeof(old));
+	memset(&want, 0, sizeof(want));
+	old.kind = want.kind = DNSREC_CNAME;
+	if (x->w->rec_found && x->w->rec_value)
+		snprintf(old.target, sizeof(old.target), "%s",
+		    x->w->rec_value);
+	snprintf(want.target, sizeof(want.target), "%s", n->target);
+	step_begin(x->run, "cname", NULL, "%s CNAME %s -> %s in %s",
+	    d->words->change, c->cname, n->target, d->where);
+	x->change_pending = 0;
 	x->attempted = 1;
-	if (r53_upsert_cname(x->r53, c->cname, n->target, c->ttl,
-	    &x->change_id) == -1) {
-		step_end(x->run, "failed", x->r53->fail == VF_LOST ? "outcome "
-		    "unknown: reading the state again" : "CNAME not changed");
-		return after_failure(x->r53->fail);
+	/* The condition is the value this round read (rfc2136: the UPDATE's
+	 * prerequisite; Route 53: UPSERT under the run lock). */
+	rc = dnsrec_change(d, x->w->rec_found ? &old : NULL, &want, c->ttl,
+	    &x->ch);
+	if (rc == DNSREC_UNKNOWN) {
+		step_end(x->run, "failed", "outcome unknown: reading the state "
+		    "again");
+		return EX_REPLAN;
 	}
+	if (rc == DNSREC_CONFLICT) {
+		snprintf(why, sizeof(why), "%s", err_get());
+		err_set("%s: the record changed after vaultdr read it (someone "
+		    "else is changing it): nothing overwritten. Find out who, "
+		    "then run again", why);
+		step_end(x->run, "failed", "CNAME not changed: it changed since "
+		    "it was read");
+		return EX_FAIL;
+	}
+	if (rc != DNSREC_OK) {
+		step_end(x->run, "failed", "CNAME not changed");
+		return EX_FAIL;
+	}
+	x->change_pending = 1;
 	snprintf(x->last_change_id, sizeof(x->last_change_id), "%s",
-	    x->change_id ? x->change_id : "");
+	    x->ch.id);
 	snprintf(x->run->change_id, sizeof(x->run->change_id), "%s",
 	    x->last_change_id);
 	step_end(x->run, "ok", "CNAME %s -> %s submitted (change %s)", c->cname,
-	    n->target, x->change_id);
+	    n->target, x->ch.id);
 	return EX_OK;
 }
 
@@ -395,37 +422,44 @@ static int
 wait_insync(struct exec *x)
 {
 	const struct dr_config *c = x->run->c;
+	struct dnsrec *d = x->run->rec;
 	long long deadline = retry_now_ms() +
 	    (long long)(c->insync_timeout * 1000);
 	int insync = 0;
+	char note[512];
 	struct wait_progress wp;
 
-	step_begin(x->run, "insync", NULL, "wait until Route 53 change %s is "
-	    "INSYNC", x->change_id);
+	step_begin(x->run, "insync", NULL, "wait until %s change %s is %s",
+	    d->words->provider, x->ch.id, d->words->served);
 	wait_begin(&wp, "INSYNC wait", "insync", c->insync_timeout);
 	snprintf(x->run->change_id, sizeof(x->run->change_id), "%s",
-	    x->change_id);
+	    x->ch.id);
 	for (;;) {
-		if (r53_change_insync(x->r53, x->change_id, &insync) == -1) {
+		if (dnsrec_served(d, &x->ch, deadline, &insync, note,
+		    sizeof(note)) == -1) {
 			step_end(x->run, "failed", "change status unknown");
 			return -1;
 		}
 		if (insync)
 			break;
 		if (retry_now_ms() >= deadline) {
-			err_set("Route 53 change %s is not INSYNC after %.0f s",
-			    x->change_id, c->insync_timeout);
-			step_end(x->run, "failed", "not INSYNC");
+			err_set("%s change %s is not %s after %.0f s%s%s",
+			    d->words->provider, x->ch.id, d->words->served,
+			    c->insync_timeout, note[0] && strcmp(note,
+			    d->words->pending) ? ": " : "", note[0] &&
+			    strcmp(note, d->words->pending) ? note : "");
+			step_end(x->run, "failed", "not %s", d->words->served);
 			return -1;
 		}
-		if (wait_next(x, &wp, "PENDING", "", "Route 53", "") == -1)
+		if (wait_next(x, &wp, note[0] ? note : d->words->pending, "",
+		    d->words->provider, "") == -1)
 			return -1;
 	}
-	step_end(x->run, "ok", "Route 53 change %s is INSYNC", x->change_id);
+	step_end(x->run, "ok", "%s change %s is %s", d->words->provider,
+	    x->ch.id, d->words->served);
 	x->insync_confirmed = 1;
 	x->run->change_id[0] = '\0';
-	free(x->change_id);
-	x->change_id = NULL;
+	x->change_pending = 0;
 	if (c->dns_delay > 0) {
 		step_begin(x->run, "dns-delay", NULL, "wait DNS_PROPAGATION_DELAY "
 		    "%.1f s", c->dns_delay);
@@ -704,7 +738,7 @@ execute(struct exec *x, const struct plan *p)
 			return outcome;
 	} else if ((p->steps & ST_STREAM) && wait_stream(x) == -1)
 		return EX_FAIL;
-	if (x->change_id && wait_insync(x) == -1)
+	if (x->change_pending && wait_insync(x) == -1)
 		return EX_FAIL;
 	return EX_OK;
 }

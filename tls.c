@@ -81,128 +81,6 @@ tls_random(void *buf, size_t n)
 	return 0;
 }
 
-/* ---- error names ---------------------------------------------------- */
-
-static const struct {
-	int code;
-	const char *name;
-} errnames[] = {
-	{ BR_ERR_OK, "BR_ERR_OK" },
-	{ BR_ERR_BAD_PARAM, "BR_ERR_BAD_PARAM" },
-	{ BR_ERR_BAD_STATE, "BR_ERR_BAD_STATE" },
-	{ BR_ERR_UNSUPPORTED_VERSION, "BR_ERR_UNSUPPORTED_VERSION" },
-	{ BR_ERR_BAD_VERSION, "BR_ERR_BAD_VERSION" },
-	{ BR_ERR_BAD_LENGTH, "BR_ERR_BAD_LENGTH" },
-	{ BR_ERR_TOO_LARGE, "BR_ERR_TOO_LARGE" },
-	{ BR_ERR_BAD_MAC, "BR_ERR_BAD_MAC" },
-	{ BR_ERR_NO_RANDOM, "BR_ERR_NO_RANDOM" },
-	{ BR_ERR_UNKNOWN_TYPE, "BR_ERR_UNKNOWN_TYPE" },
-	{ BR_ERR_UNEXPECTED, "BR_ERR_UNEXPECTED" },
-	{ BR_ERR_BAD_CCS, "BR_ERR_BAD_CCS" },
-	{ BR_ERR_BAD_ALERT, "BR_ERR_BAD_ALERT" },
-	{ BR_ERR_BAD_HANDSHAKE, "BR_ERR_BAD_HANDSHAKE" },
-	{ BR_ERR_OVERSIZED_ID, "BR_ERR_OVERSIZED_ID" },
-	{ BR_ERR_BAD_CIPHER_SUITE, "BR_ERR_BAD_CIPHER_SUITE" },
-	{ BR_ERR_BAD_COMPRESSION, "BR_ERR_BAD_COMPRESSION" },
-	{ BR_ERR_BAD_FRAGLEN, "BR_ERR_BAD_FRAGLEN" },
-	{ BR_ERR_BAD_SECRENEG, "BR_ERR_BAD_SECRENEG" },
-	{ BR_ERR_EXTRA_EXTENSION, "BR_ERR_EXTRA_EXTENSION" },
-	{ BR_ERR_BAD_SNI, "BR_ERR_BAD_SNI" },
-	{ BR_ERR_BAD_HELLO_DONE, "BR_ERR_BAD_HELLO_DONE" },
-	{ BR_ERR_LIMIT_EXCEEDED, "BR_ERR_LIMIT_EXCEEDED" },
-	{ BR_ERR_BAD_FINISHED, "BR_ERR_BAD_FINISHED" },
-	{ BR_ERR_RESUME_MISMATCH, "BR_ERR_RESUME_MISMATCH" },
-	{ BR_ERR_INVALID_ALGORITHM, "BR_ERR_INVALID_ALGORITHM" },
-	{ BR_ERR_BAD_SIGNATURE, "BR_ERR_BAD_SIGNATURE" },
-	{ BR_ERR_WRONG_KEY_USAGE, "BR_ERR_WRONG_KEY_USAGE" },
-	{ BR_ERR_NO_CLIENT_AUTH, "BR_ERR_NO_CLIENT_AUTH" },
-	{ BR_ERR_IO, "BR_ERR_IO" },
-	{ BR_ERR_X509_OK, "BR_ERR_X509_OK" },
-	{ BR_ERR_X509_INVALID_VALUE, "BR_ERR_X509_INVALID_VALUE" },
-	{ BR_ERR_X509_TRUNCATED, "BR_ERR_X509_TRUNCATED" },
-	{ BR_ERR_X509_EMPTY_CHAIN, "BR_ERR_X509_EMPTY_CHAIN" },
-	{ BR_ERR_X509_INNER_TRUNC, "BR_ERR_X509_INNER_TRUNC" },
-	{ BR_ERR_X509_BAD_TAG_CLASS, "BR_ERR_X509_BAD_TAG_CLASS" },
-	{ BR_ERR_X509_BAD_TAG_VALUE, "BR_ERR_X509_BAD_TAG_VALUE" },
-	{ BR_ERR_X509_INDEFINITE_LENGTH, "BR_ERR_X509_INDEFINITE_LENGTH" },
-	{ BR_ERR_X509_EXTRA_ELEMENT, "BR_ERR_X509_EXTRA_ELEMENT" },
-	{ BR_ERR_X509_UNEXPECTED, "BR_ERR_X509_UNEXPECTED" },
-	{ BR_ERR_X509_NOT_CONSTRUCTED, "BR_ERR_X509_NOT_CONSTRUCTED" },
-	{ BR_ERR_X509_NOT_PRIMITIVE, "BR_ERR_X509_NOT_PRIMITIVE" },
-	{ BR_ERR_X509_PARTIAL_BYTE, "BR_ERR_X509_PARTIAL_BYTE" },
-	{ BR_ERR_X509_BAD_BOOLEAN, "BR_ERR_X509_BAD_BOOLEAN" },
-	{ BR_ERR_X509_OVERFLOW, "BR_ERR_X509_OVERFLOW" },
-	{ BR_ERR_X509_BAD_DN, "BR_ERR_X509_BAD_DN" },
-	{ BR_ERR_X509_BAD_TIME, "BR_ERR_X509_BAD_TIME" },
-	{ BR_ERR_X509_UNSUPPORTED, "BR_ERR_X509_UNSUPPORTED" },
-	{ BR_ERR_X509_LIMIT_EXCEEDED, "BR_ERR_X509_LIMIT_EXCEEDED" },
-	{ BR_ERR_X509_WRONG_KEY_TYPE, "BR_ERR_X509_WRONG_KEY_TYPE" },
-	{ BR_ERR_X509_BAD_SIGNATURE, "BR_ERR_X509_BAD_SIGNATURE" },
-	{ BR_ERR_X509_TIME_UNKNOWN, "BR_ERR_X509_TIME_UNKNOWN" },
-	{ BR_ERR_X509_EXPIRED, "BR_ERR_X509_EXPIRED" },
-	{ BR_ERR_X509_DN_MISMATCH, "BR_ERR_X509_DN_MISMATCH" },
-	{ BR_ERR_X509_BAD_SERVER_NAME, "BR_ERR_X509_BAD_SERVER_NAME" },
-	{ BR_ERR_X509_CRITICAL_EXTENSION, "BR_ERR_X509_CRITICAL_EXTENSION" },
-	{ BR_ERR_X509_NOT_CA, "BR_ERR_X509_NOT_CA" },
-	{ BR_ERR_X509_FORBIDDEN_KEY_USAGE, "BR_ERR_X509_FORBIDDEN_KEY_USAGE" },
-	{ BR_ERR_X509_WEAK_PUBLIC_KEY, "BR_ERR_X509_WEAK_PUBLIC_KEY" },
-	{ BR_ERR_X509_NOT_TRUSTED, "BR_ERR_X509_NOT_TRUSTED" },
-};
-
-static const struct {
-	int n;
-	const char *name;
-} alertnames[] = {
-	{ 0, "close_notify" }, { 10, "unexpected_message" },
-	{ 20, "bad_record_mac" }, { 22, "record_overflow" },
-	{ 40, "handshake_failure" }, { 42, "bad_certificate" },
-	{ 43, "unsupported_certificate" }, { 44, "certificate_revoked" },
-	{ 45, "certificate_expired" }, { 46, "certificate_unknown" },
-	{ 47, "illegal_parameter" }, { 48, "unknown_ca" },
-	{ 49, "access_denied" }, { 50, "decode_error" },
-	{ 51, "decrypt_error" }, { 70, "protocol_version" },
-	{ 71, "insufficient_security" }, { 80, "internal_error" },
-	{ 86, "inappropriate_fallback" }, { 90, "user_canceled" },
-	{ 100, "no_renegotiation" }, { 109, "missing_extension" },
-	{ 110, "unsupported_extension" }, { 112, "unrecognized_name" },
-	{ 115, "unknown_psk_identity" }, { 116, "certificate_required" },
-	{ 120, "no_application_protocol" },
-};
-
-static const char *
-alert_name(int n)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(alertnames) / sizeof(alertnames[0]); i++)
-		if (alertnames[i].n == n)
-			return alertnames[i].name;
-	return "unknown alert";
-}
-
-/* Static name of a BearSSL code; alerts and unknown codes are formatted
- * into a thread-local buffer valid until the next call in that thread. */
-const char *
-tls_error_name(int err)
-{
-	static _Thread_local char tmp[64];
-	size_t i;
-
-	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
-		if (errnames[i].code == err)
-			return errnames[i].name;
-	if (err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_RECV_FATAL_ALERT + 256)
-		snprintf(tmp, sizeof(tmp), "BR_ERR_RECV_FATAL_ALERT+%d",
-		    err - BR_ERR_RECV_FATAL_ALERT);
-	else if (err >= BR_ERR_SEND_FATAL_ALERT &&
-	    err < BR_ERR_SEND_FATAL_ALERT + 256)
-		snprintf(tmp, sizeof(tmp), "BR_ERR_SEND_FATAL_ALERT+%d",
-		    err - BR_ERR_SEND_FATAL_ALERT);
-	else
-		snprintf(tmp, sizeof(tmp), "BR_ERR_UNKNOWN_%d", err);
-	return tmp;
-}
-
 static void *
 memdup(const void *p, size_t n)
 {
@@ -572,14 +450,6 @@ san_has_ip(const unsigned char *der, size_t len, const unsigned char *ip,
 /* ---- X.509 wrapper --------------------------------------------------- */
 
 static void
-dn_ignore(void *ctx, const void *data, size_t len)
-{
-	(void)ctx;
-	(void)data;
-	(void)len;
-}
-
-static void
 xw_start_chain(const br_x509_class **ctx, const char *server_name)
 {
 	struct x509_wrap *w = (struct x509_wrap *)(void *)ctx;
@@ -634,7 +504,7 @@ xw_end_chain(const br_x509_class **ctx)
 	if (w->skip) {
 		if (w->certno < 0 || w->ee_overflow)
 			return BR_ERR_X509_EMPTY_CHAIN;
-		br_x509_decoder_init(&w->dc, dn_ignore, NULL);
+		br_x509_decoder_init(&w->dc, pem_dn_ignore, NULL);
 		br_x509_decoder_push(&w->dc, w->ee.data, w->ee.len);
 		if (br_x509_decoder_get_pkey(&w->dc) == NULL)
 			return (unsigned)br_x509_decoder_last_error(&w->dc);
@@ -791,7 +661,7 @@ tls_fail(struct conn *c, const char *op)
 	}
 	if (e >= BR_ERR_RECV_FATAL_ALERT && e < BR_ERR_SEND_FATAL_ALERT)
 		err_set("%s %s failed: %s (alert %d received)%s", op, c->s.where,
-		    alert_name(e - BR_ERR_RECV_FATAL_ALERT),
+		    tls_alert_name(e - BR_ERR_RECV_FATAL_ALERT),
 		    e - BR_ERR_RECV_FATAL_ALERT, c->no_client_cert &&
 		    (e == BR_ERR_RECV_FATAL_ALERT + 40 ||
 		    e == BR_ERR_RECV_FATAL_ALERT + 42 ||
@@ -799,7 +669,7 @@ tls_fail(struct conn *c, const char *op)
 		    "; the server may require a client certificate" : "");
 	else if (e >= BR_ERR_SEND_FATAL_ALERT)
 		err_set("%s %s failed: %s (alert %d sent)", op, c->s.where,
-		    alert_name(e - BR_ERR_SEND_FATAL_ALERT),
+		    tls_alert_name(e - BR_ERR_SEND_FATAL_ALERT),
 		    e - BR_ERR_SEND_FATAL_ALERT);
 	else if (e >= BR_ERR_X509_OK)
 		err_set("TLS: certificate for %s rejected (%s)", c->vname,

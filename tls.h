@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "net.h" /* enum conn_err */
+#include "tlserr.h" /* tls_error_name */
 
 /* Client TLS settings. Strings are borrowed for the life of the tls_client. */
 struct tls_config {
@@ -103,8 +104,6 @@ void conn_set_error(struct conn *c, enum conn_err e);
  * signal interrupts fails with EINTR instead of waiting on. */
 void conn_set_interrupt(volatile sig_atomic_t *flag);
 
-/* Name of a BearSSL error code, e.g. "BR_ERR_X509_NOT_TRUSTED". */
-const char *tls_error_name(int err);
 /* Fills buf with n bytes from getrandom(); 0 / -1. */
 int tls_random(void *buf, size_t n);
 

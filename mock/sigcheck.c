@@ -219,11 +219,11 @@ msig_verify(const struct mreq *q, struct mresp *r, const struct msig_keys *k)
 	if (auth_parse(q, r, k, cred, sizeof(cred), sc, sh, sizeof(sh), sig,
 	    sizeof(sig)) == -1 || date_and_token(q, r, k, sh) == -1)
 		return -1;
-	/* Exactly the signed headers, values as received, arrival order. */
-	if ((hd = calloc(q->nhdrs + 1, sizeof(*hd))) == NULL)
-		rc = -2;
-	else if ((rc = signed_headers(q, r, k, sh, hd, &nhd)) == 0 &&
-	    !signature_matches(q, k, hd, nhd, sc, sh, sig))
+	/* Exactly the signed headers, values as received, arrival order;
+	 * out of memory answers as a mismatch. */
+	rc = (hd = calloc(q->nhdrs + 1, sizeof(*hd))) == NULL ? -2 :
+	    signed_headers(q, r, k, sh, hd, &nhd);
+	if (rc == 0 && !signature_matches(q, k, hd, nhd, sc, sh, sig))
 		rc = -2;
 	free(hd);
 	if (rc == -2)

@@ -625,9 +625,11 @@ serve(struct cx *x, struct mreq *q)
 			rc = -1;
 		goto out;
 	}
+	/* Logged before the answer leaves: a client that has its answer (and
+	 * a test that then reads the log) always finds the request there. */
+	log_request(seq, x, q, r.status, act, 0);
 	if (send_response(x->c, &r, head, keep) == -1)
 		rc = -1;
-	log_request(seq, x, q, r.status, act, 0);
 out:
 	free(f.body);
 	free(f.aws_code);

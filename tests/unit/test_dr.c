@@ -43,15 +43,10 @@ write_cfg(const char *text)
 static int
 load(const char *text, const char *env, struct dr_config *c)
 {
-	struct dr_opts o;
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	o.cmd = DR_FAILOVER;
-	o.env = env;
 	write_cfg(text);
-	o.config_path = cfg_path;
-	rc = dr_load_config(&o, c);
+	rc = config_load(cfg_path, env, c);
 	unlink(cfg_path);
 	return rc;
 }
