@@ -1380,143 +1380,156 @@ job_answered(struct jstate *js)
 	j->done_ms = conn_now_ms();
 }
 
-/* Moves one job as far as it can go without waiting; js->ev gets what it
- * waits for next. */
-static void
-job_step(struct jstate *js)
+/* The phases of job_step. Each returns 1 when the job moved to another
+ * phase that may go on at once, 0 when it waits (js->ev) or ended. */
+
+/* The TCP connect finished (or failed): take the socket, start TLS. */
+static int
+job_dial(struct jstate *js)
 {
 	struct http_client *c = js->j->client;
-	char tmp[16384];
+	struct slot *s = jslot(js);
+	struct pollfd pfd = { js->d.fd, POLLOUT, 0 };
 	enum conn_err ce;
 	struct sock sk;
+	int r;
+
+	js->ev = POLLOUT;
+	if (poll(&pfd, 1, 0) == 0 ||
+	    (r = net_dial_check(&js->d, &sk, budget(&js->k,
+	    c->cfg.io_timeout_ms), &ce)) == 0)
+		return 0;
+	if (r == -1) {
+		job_fail(js, connect_fail(ce), ce, 0, 1);
+		return 0;
+	}
+	net_dial_free(&js->d);
+	s->c = conn_adopt_client(&sk, js->u.host, js->u.tls ? c->cfg.tls :
+	    NULL, &ce);
+	if (s->c == NULL) {
+		sock_close(&sk);
+		job_fail(js, connect_fail(ce), ce, 0, 1);
+		return 0;
+	}
+	s->st.connections++;
+	if (!js->u.tls) {
+		job_begin_send(js);
+		return 1;
+	}
+	js->ph = JP_HANDSHAKE;
+	js->phase_ms = budget(&js->k, c->cfg.io_timeout_ms);
+	js->deadline = conn_now_ms() + js->phase_ms;
+	return 1;
+}
+
+static int
+job_handshake(struct jstate *js)
+{
+	struct conn *cn = jslot(js)->c;
+	enum conn_err ce;
+	short ev;
+
+	if (conn_pump(cn, "TLS handshake with", &ev) == -1) {
+		ce = conn_error(cn);
+		job_fail(js, connect_fail(ce), ce, 0, 1);
+		return 0;
+	}
+	if (conn_ready(cn)) {
+		job_begin_send(js);
+		return 1;
+	}
+	js->ev = ev ? ev : POLLIN;
+	return 0;
+}
+
+/* Hands the request to the connection as far as it takes it. */
+static int
+job_send(struct jstate *js)
+{
+	struct conn *cn = jslot(js)->c;
+	int progressed;
+	ssize_t n;
+	short ev;
+
+	do {
+		progressed = 0;
+		if (conn_pump(cn, "write to", &ev) == -1) {
+			job_io_fail(js, 0);
+			return 0;
+		}
+		while (js->req_off < js->req.len) {
+			if ((n = conn_put(cn, js->req.data + js->req_off,
+			    js->req.len - js->req_off)) < 0) {
+				job_io_fail(js, 0);
+				return 0;
+			}
+			if (n == 0)
+				break;
+			js->req_off += (size_t)n;
+			progressed = 1;
+		}
+		if (js->req_off == js->req.len && !js->pushed) {
+			conn_push(cn);
+			js->pushed = progressed = 1;
+		}
+	} while (progressed);
+	if (js->pushed && !conn_unsent(cn)) {
+		buf_free(&js->req); /* may hold a token */
+		js->ph = JP_RECV;
+		return 1;
+	}
+	js->ev = ev ? ev : POLLOUT;
+	return 0;
+}
+
+/* Takes what has arrived; parses when it may be a whole response. */
+static int
+job_recv(struct jstate *js)
+{
+	struct conn *cn = jslot(js)->c;
+	char tmp[16384];
 	ssize_t n;
 	short ev;
 	int r, proto;
 
 	for (;;) {
-		struct slot *s = jslot(js);
-
-		switch (js->ph) {
-		case JP_WAIT:
-		case JP_DONE:
-			return;
-		case JP_DIAL: {
-			struct pollfd pfd = { js->d.fd, POLLOUT, 0 };
-
-			js->ev = POLLOUT;
-			if (poll(&pfd, 1, 0) == 0)
-				return;
-			r = net_dial_check(&js->d, &sk, budget(&js->k,
-			    c->cfg.io_timeout_ms), &ce);
-			if (r == 0)
-				return;
-			if (r == -1) {
-				job_fail(js, connect_fail(ce), ce, 0, 1);
-				return;
-			}
-			net_dial_free(&js->d);
-			s->c = conn_adopt_client(&sk, js->u.host,
-			    js->u.tls ? c->cfg.tls : NULL, &ce);
-			if (s->c == NULL) {
-				sock_close(&sk);
-				job_fail(js, connect_fail(ce), ce, 0, 1);
-				return;
-			}
-			s->st.connections++;
-			if (!js->u.tls) {
-				job_begin_send(js);
-				continue;
-			}
-			js->ph = JP_HANDSHAKE;
-			js->phase_ms = budget(&js->k, c->cfg.io_timeout_ms);
-			js->deadline = conn_now_ms() + js->phase_ms;
-			continue;
+		if (conn_pump(cn, "read from", &ev) == -1 ||
+		    (n = conn_get(cn, tmp, sizeof(tmp))) < 0) {
+			job_io_fail(js, 0);
+			return 0;
 		}
-		case JP_HANDSHAKE:
-			if (conn_pump(s->c, "TLS handshake with", &ev) == -1) {
-				ce = conn_error(s->c);
-				job_fail(js, connect_fail(ce), ce, 0, 1);
-				return;
-			}
-			if (conn_ready(s->c)) {
-				job_begin_send(js);
-				continue;
-			}
-			js->ev = ev ? ev : POLLIN;
-			return;
-		case JP_SEND:
-			for (;;) {
-				int progressed = 0;
-
-				if (conn_pump(s->c, "write to", &ev) == -1) {
-					job_io_fail(js, 0);
-					return;
-				}
-				while (js->req_off < js->req.len) {
-					n = conn_put(s->c, js->req.data +
-					    js->req_off, js->req.len -
-					    js->req_off);
-					if (n < 0) {
-						job_io_fail(js, 0);
-						return;
-					}
-					if (n == 0)
-						break;
-					js->req_off += (size_t)n;
-					progressed = 1;
-				}
-				if (js->req_off == js->req.len && !js->pushed) {
-					conn_push(s->c);
-					js->pushed = 1;
-					progressed = 1;
-				}
-				if (!progressed)
-					break;
-			}
-			if (js->pushed && !conn_unsent(s->c)) {
-				buf_free(&js->req); /* may hold a token */
-				js->ph = JP_RECV;
-				continue;
-			}
-			js->ev = ev ? ev : POLLOUT;
-			return;
-		case JP_RECV:
-			for (;;) {
-				if (conn_pump(s->c, "read from", &ev) == -1) {
-					job_io_fail(js, 0);
-					return;
-				}
-				if ((n = conn_get(s->c, tmp, sizeof(tmp))) < 0) {
-					job_io_fail(js, 0);
-					return;
-				}
-				if (n == 0)
-					break;
-				if (js->in.len + (size_t)n > JOB_MAX_IN ||
-				    buf_append(&js->in, tmp, (size_t)n) == -1) {
-					err_set("response larger than 8 MiB");
-					job_io_fail(js, 1);
-					return;
-				}
-			}
-			explicit_bzero(tmp, sizeof(tmp));
-			if (may_be_complete(js, conn_eof(s->c))) {
-				r = job_parse(js, conn_eof(s->c), &proto);
-				if (r == 1) {
-					job_answered(js);
-					if (js->ph == JP_WAIT)
-						return; /* redirected */
-					return;
-				}
-				if (r == -1) {
-					job_io_fail(js, proto);
-					return;
-				}
-			}
-			js->ev = ev ? ev : POLLIN;
-			return;
+		if (n == 0)
+			break;
+		if (js->in.len + (size_t)n > JOB_MAX_IN ||
+		    buf_append(&js->in, tmp, (size_t)n) == -1) {
+			err_set("response larger than 8 MiB");
+			job_io_fail(js, 1);
+			return 0;
 		}
 	}
+	explicit_bzero(tmp, sizeof(tmp));
+	js->ev = ev ? ev : POLLIN;
+	if (!may_be_complete(js, conn_eof(cn)))
+		return 0;
+	if ((r = job_parse(js, conn_eof(cn), &proto)) == 1)
+		job_answered(js); /* done, or redirected (waiting) */
+	else if (r == -1)
+		job_io_fail(js, proto);
+	return 0;
+}
+
+/* Moves one job as far as it can go without waiting; js->ev gets what it
+ * waits for next. */
+static void
+job_step(struct jstate *js)
+{
+	static int (*const phase[])(struct jstate *) = {
+		[JP_DIAL] = job_dial, [JP_HANDSHAKE] = job_handshake,
+		[JP_SEND] = job_send, [JP_RECV] = job_recv,
+	};
+
+	while (js->ph != JP_WAIT && js->ph != JP_DONE && phase[js->ph](js))
+		;
 }
 
 /* The job's phase deadline passed (or a stop was requested: stop). */
@@ -1619,12 +1632,62 @@ fail:
 	return -1;
 }
 
+/* One turn of the loop: starts the jobs whose slot is free, ends those
+ * past their deadline (all of them on a stop request) and fills pf and map
+ * with what the others wait for. Returns -1 once every job has ended, else
+ * how long to wait (ms, at most 100: a stop request that lands just before
+ * poll() is seen within one slice). */
+static int
+run_turn(struct jstate *st, size_t n, struct pollfd *pf, size_t *map,
+    size_t *np)
+{
+	int64_t now, next = -1;
+	int busy = 0, stop = net_stop_requested();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (st[i].ph == JP_WAIT && !stop && job_may_start(st, i)) {
+			job_start(&st[i]);
+			job_step(&st[i]);
+		}
+	}
+	now = conn_now_ms();
+	*np = 0;
+	for (i = 0; i < n; i++) {
+		struct jstate *js = &st[i];
+
+		if (js->ph == JP_DONE)
+			continue;
+		busy = 1;
+		if (stop || (js->ph != JP_WAIT && now >= js->deadline)) {
+			job_expire(js, stop);
+			continue;
+		}
+		if (js->ph == JP_WAIT)
+			continue;
+		if (next == -1 || js->deadline < next)
+			next = js->deadline;
+		pf[*np].fd = js->ph == JP_DIAL ? js->d.fd :
+		    conn_fd(jslot(js)->c);
+		pf[*np].events = js->ev;
+		pf[*np].revents = 0;
+		map[(*np)++] = i;
+	}
+	if (!busy)
+		return -1;
+	if (*np == 0)
+		return 0; /* jobs whose slot just came free */
+	now = conn_now_ms();
+	return next <= now ? 0 : next - now > 100 ? 100 : (int)(next - now);
+}
+
 int
 http_run(struct http_job *jobs, size_t n)
 {
 	struct jstate *st;
 	struct pollfd *pf;
 	size_t i, np, *map, failed = 0;
+	int ms;
 
 	if (n == 0)
 		return 0;
@@ -1647,51 +1710,9 @@ http_run(struct http_job *jobs, size_t n)
 	}
 	for (i = 0; i < n; i++)
 		(void)job_init(&st[i], &jobs[i]);
-	for (;;) {
-		int64_t now, next = -1;
-		int busy = 0, stop = net_stop_requested();
-
-		for (i = 0; i < n; i++) {
-			if (st[i].ph == JP_WAIT && !stop &&
-			    job_may_start(st, i)) {
-				job_start(&st[i]);
-				job_step(&st[i]);
-			}
-		}
-		now = conn_now_ms();
-		np = 0;
-		for (i = 0; i < n; i++) {
-			struct jstate *js = &st[i];
-
-			if (js->ph == JP_DONE)
-				continue;
-			busy = 1;
-			if (stop || (js->ph != JP_WAIT && now >= js->deadline)) {
-				job_expire(js, stop);
-				continue;
-			}
-			if (js->ph == JP_WAIT)
-				continue;
-			if (next == -1 || js->deadline < next)
-				next = js->deadline;
-			pf[np].fd = js->ph == JP_DIAL ? js->d.fd :
-			    conn_fd(jslot(js)->c);
-			pf[np].events = js->ev;
-			pf[np].revents = 0;
-			map[np++] = i;
-		}
-		if (!busy)
-			break;
-		if (np == 0)
-			continue; /* jobs whose slot just came free */
-		{
-			int64_t left = next - conn_now_ms();
-			int ms = left <= 0 ? 0 : left > 100 ? 100 : (int)left;
-			/* Slices of 100 ms: a stop request that lands just
-			 * before poll() is seen within one. */
-			if (poll(pf, (nfds_t)np, ms) < 0 && errno != EINTR)
-				ms = 0;
-		}
+	while ((ms = run_turn(st, n, pf, map, &np)) >= 0) {
+		if (np == 0 || poll(pf, (nfds_t)np, ms) <= 0)
+			continue; /* EINTR and timeouts: run_turn looks */
 		for (i = 0; i < np; i++)
 			if (pf[i].revents != 0)
 				job_step(&st[map[i]]);

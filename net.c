@@ -232,116 +232,42 @@ sock_close(struct sock *s)
 	s->fd = -1;
 }
 
-/* Connects one address before the deadline: fd, or -1 with *timed_out or
- * errno describing why. */
-static int
-connect_one(const struct addrinfo *ai, int64_t deadline, int *timed_out)
-{
-	struct pollfd pfd;
-	socklen_t sl;
-	int fd, r, soerr, left;
-
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, ai->ai_protocol);
-	if (fd == -1)
-		return -1;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-		return fd;
-	if (errno != EINPROGRESS && errno != EINTR)
-		goto fail;
-	for (;;) {
-		left = (int)(deadline - net_now_ms());
-		if (left <= 0) {
-			*timed_out = 1;
-			errno = ETIMEDOUT;
-			goto fail;
-		}
-		if (interrupted()) {
-			errno = EINTR;
-			goto fail;
-		}
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, left > 100 ? 100 : left);
-		if (r < 0 && errno == EINTR && interrupted())
-			goto fail;
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail;
-		if (r > 0)
-			break;
-	}
-	sl = sizeof(soerr);
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1)
-		goto fail;
-	if (soerr != 0) {
-		errno = soerr;
-		goto fail;
-	}
-	return fd;
-fail:
-	r = errno;
-	close(fd);
-	errno = r;
-	return -1;
-}
-
+/* A connect that waits: net_dial_* polled until connected, every address
+ * failed, the deadline passed (it covers all addresses) or a stop was
+ * requested. */
 int
 net_connect(struct sock *s, const char *host, int port, int timeout_ms,
     int io_timeout_ms, enum conn_err *err)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	char portstr[16], t[32];
-	int64_t deadline;
-	int fd = -1, rc, timed_out = 0, saved = 0, one = 1;
+	struct net_dial d;
+	int64_t deadline = net_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int r = -1;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
-	s->timeout_ms = io_timeout_ms;
-	net_where(s->where, sizeof(s->where), host, port);
-	*err = CONN_E_CONFIG;
-	if (port < 1 || port > 65535) {
-		err_set("connect to %s: bad port", s->where);
+	if (net_dial_start(&d, host, port, timeout_ms, err) == -1)
 		return -1;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	if ((rc = getaddrinfo(host, portstr, &hints, &res)) != 0) {
-		*err = CONN_E_RESOLVE;
-		err_set("cannot resolve %s: %s", host,
-		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-		return -1;
-	}
-	deadline = net_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		timed_out = 0;
-		if ((fd = connect_one(ai, deadline, &timed_out)) != -1)
+	for (;;) {
+		struct pollfd pfd = { d.fd, POLLOUT, 0 };
+		int64_t left = deadline - net_now_ms();
+
+		if (left <= 0) {
+			net_dial_timeout(&d, err);
 			break;
-		saved = errno;
-		if (timed_out)
-			break; /* the deadline covers all addresses */
-	}
-	freeaddrinfo(res);
-	if (fd == -1) {
-		if (timed_out) {
-			*err = CONN_E_TIMEOUT;
-			err_set("connect to %s timed out after %s s", s->where,
-			    net_secs(timeout_ms, t, sizeof(t)));
-		} else {
-			*err = CONN_E_CONNECT;
-			err_set("connect to %s: %s", s->where, strerror(saved));
 		}
-		return -1;
+		if (interrupted()) {
+			*err = CONN_E_CONNECT;
+			err_set("connect to %s: %s", d.where, strerror(EINTR));
+			break;
+		}
+		/* Slices of 100 ms: see wait_fd. */
+		if (poll(&pfd, 1, left > 100 ? 100 : (int)left) <= 0)
+			continue;
+		if ((r = net_dial_check(&d, s, io_timeout_ms, err)) != 0)
+			break;
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	s->fd = fd;
-	*err = CONN_OK;
-	return 0;
+	net_dial_free(&d);
+	return r == 1 ? 0 : -1;
 }
 
 void

@@ -1058,12 +1058,6 @@ conn_eof(const struct conn *c)
 	return c->s.eof;
 }
 
-void
-conn_set_error(struct conn *c, enum conn_err e)
-{
-	c->err = e;
-}
-
 /* A socket call failed with errno: the connection is unusable. */
 static int
 pump_fail(struct conn *c, const char *op)

@@ -97,8 +97,6 @@ int conn_unsent(struct conn *c);
 /* Up to n bytes of response without waiting: >0 bytes, 0 none now (or EOF:
  * conn_eof()), -1 (err_set, conn_error()). */
 ssize_t conn_get(struct conn *c, void *buf, size_t n);
-/* Records a failure described elsewhere (a deadline the caller enforces). */
-void conn_set_error(struct conn *c, enum conn_err e);
 
 /* When *flag becomes non-zero (a signal handler sets it), a wait that a
  * signal interrupts fails with EINTR instead of waiting on. */
