@@ -944,6 +944,25 @@ same_server(const struct url *a, const struct url *b)
 	    strcasecmp(a->host, b->host) == 0;
 }
 
+/* Drops the answers kept for url's server. */
+static void
+drop_server(struct http_client *c, const char *url)
+{
+	struct kept **pp, *k;
+	struct url u;
+
+	if (c->kept == NULL || url_parse(url, &u) == -1)
+		return;
+	for (pp = &c->kept; (k = *pp) != NULL;) {
+		if (same_server(&k->u, &u)) {
+			*pp = k->next;
+			kept_free(k);
+		} else
+			pp = &k->next;
+	}
+	url_free(&u);
+}
+
 /* The kept answer for method and URL, if any: 1 with *resp and *rc (and
  * err_set on -1) as the exchange itself gave them, used up. A request with
  * no kept answer drops the others kept for its server: the calls have gone
@@ -954,7 +973,6 @@ take_kept(struct http_client *c, const char *method, const char *url,
     struct http_response *resp, int *rc)
 {
 	struct kept **pp, *k;
-	struct url u;
 
 	for (pp = &c->kept; (k = *pp) != NULL; pp = &k->next) {
 		if (strcmp(k->method, method) != 0 || strcmp(k->url, url) != 0)
@@ -971,16 +989,7 @@ take_kept(struct http_client *c, const char *method, const char *url,
 		kept_free(k);
 		return 1;
 	}
-	if (c->kept == NULL || url_parse(url, &u) == -1)
-		return 0;
-	for (pp = &c->kept; (k = *pp) != NULL;) {
-		if (same_server(&k->u, &u)) {
-			*pp = k->next;
-			kept_free(k);
-		} else
-			pp = &k->next;
-	}
-	url_free(&u);
+	drop_server(c, url);
 	return 0;
 }
 
@@ -999,6 +1008,11 @@ http_prefetch(struct http_job *jobs, size_t n)
 			return -1;
 		}
 	}
+	/* A new fetch supersedes what an earlier one kept for its servers
+	 * (answers a call did not take, such as the second cluster's when
+	 * reading the first failed): never an older answer. */
+	for (i = 0; i < n; i++)
+		drop_server(jobs[i].client, jobs[i].url);
 	failed = http_run(jobs, n);
 	for (i = 0; i < n; i++) {
 		c = jobs[i].client;

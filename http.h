@@ -162,7 +162,8 @@ int http_run(struct http_job *jobs, size_t n);
  * its caller's retry policy goes on from there. The job must carry the
  * headers that call would send. A kept result serves one call; a request
  * with no kept result drops the others kept for its server (the calls went
- * another way), and http_forget drops them all. Returns http_run's count; the
+ * another way), a new http_prefetch drops those of its servers (no answer
+ * older than the last fetch is ever served), and http_forget drops all. Returns http_run's count; the
  * jobs' resp fields are moved into the client. */
 int http_prefetch(struct http_job *jobs, size_t n);
 void http_forget(struct http_client *c); /* NULL-safe */

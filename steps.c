@@ -213,6 +213,7 @@ read_attachment(struct exec *x, int streaming, char *state, size_t statesz)
 		    world_attached(&o, &n);
 	} else
 		snprintf(state, statesz, "%s", err_get());
+	http_forget(V(x->run, &o)->http); /* an answer not taken */
 	vault_status_free(&o.st);
 	vault_status_free(&n.st);
 	return rc;

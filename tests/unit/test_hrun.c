@@ -357,6 +357,34 @@ hrun_prefetch_drop_per_server(void)
 	CHECK(a.nreq == 3 && b.nreq == 1);
 }
 
+/* A kept answer no call took (the first cluster's read failed, so the
+ * second one's was never asked for) is replaced by the next fetch: the
+ * call gets the newer answer, never the older. */
+static void
+hrun_prefetch_newer_answer_wins(void)
+{
+	static const struct tsrv_step sa[] = { { OK_A, TSRV_KEEP },
+		{ OK_B, TSRV_KEEP } };
+	struct http_client *c = hclient(NULL, 2000);
+	struct http_response r;
+	struct http_job j[1];
+	char u[128];
+	struct tsrv a;
+
+	CHECK(tsrv_start(&a, NULL, NULL, sa, 2) == 0);
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/status", a.port);
+	job(&j[0], c, "GET", u);
+	CHECK(http_prefetch(j, 1) == 0); /* "alpha", not taken */
+	job(&j[0], c, "GET", u);
+	CHECK(http_prefetch(j, 1) == 0); /* "beta" */
+	CHECK(http_request(c, "GET", u, NULL, 0, NULL, 0, &r) == 0);
+	CHECK_MEMEQ(r.body, r.body_len, "beta", 4);
+	http_response_free(&r);
+	http_client_free(c);
+	tsrv_stop(&a);
+	CHECK(a.nreq == 2);
+}
+
 /* A failure fetched ahead comes back as the failure of the call. */
 static void
 hrun_prefetch_keeps_failures(void)
@@ -389,5 +417,6 @@ suite_hrun(void)
 	T_RUN(hrun_stop_ends_jobs);
 	T_RUN(hrun_prefetch_serves_once);
 	T_RUN(hrun_prefetch_drop_per_server);
+	T_RUN(hrun_prefetch_newer_answer_wins);
 	T_RUN(hrun_prefetch_keeps_failures);
 }
