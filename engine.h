@@ -159,6 +159,15 @@ void lock_release(struct run *run);
  * lock into w. settle: re-read a cluster answering 5xx until
  * ready_timeout. */
 void observe(struct run *run, struct world *w, int settle);
+/* Sends an observation's reads together (http_prefetch: one poll() loop,
+ * one request at a time per server): the clusters' dr/status and
+ * sys/health (sides: bit 0 the configured primary, bit 1 the secondary)
+ * and, with record, the record's listing, the zone (until read once) and
+ * the lock's listing (unless this run holds it or --no-lock). The
+ * sequential reads that follow (vault_observe, observe_record,
+ * lock_observe) take the answers; an answer not taken is dropped at the
+ * next request to its server that differs, or by http_forget. */
+void observe_prefetch(struct run *run, int sides, int record);
 
 /* --------------------------------------------------------------- report.c */
 

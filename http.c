@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdint.h>
@@ -39,6 +40,8 @@ struct reader {
 	size_t total;     /* bytes received */
 	int proto;        /* the failure was a malformed reply */
 	size_t hdr_bytes; /* header section budget used */
+	size_t want;      /* total bytes the message needs, once its
+	                     Content-Length is known (http_run's hint) */
 };
 
 /* Refills the buffer: 1 data, 0 EOF, -1 error (already err_set). */
@@ -344,6 +347,7 @@ parse_response(struct reader *rb, int is_head, struct http_response *r)
 			proto_err(rb, "body larger than 8 MiB");
 			goto fail;
 		}
+		rb->want = rb->total - (rb->len - rb->pos) + (size_t)clen;
 		if (rbody(rb, &body, (size_t)clen, (size_t)clen) == -1)
 			goto fail;
 	} else {
@@ -443,6 +447,19 @@ struct http_client {
 	enum conn_err last_err;
 	int last_proto;
 	int last_sent;
+	struct kept *kept; /* http_prefetch's answers, not yet asked for */
+};
+
+/* An answer fetched ahead for the http_request with this method and URL. */
+struct kept {
+	char *method, *url;
+	struct url u;      /* its server (scheme, host, port) */
+	int rc;
+	struct http_response resp;
+	char err[1024];
+	enum conn_err last_err;
+	int last_proto;
+	struct kept *next;
 };
 
 /* cfg is copied; cfg->tls stays borrowed. Caller frees. NULL on ENOMEM. */
@@ -480,6 +497,7 @@ http_client_free(struct http_client *c)
 
 	if (c == NULL)
 		return;
+	http_forget(c);
 	for (i = 0; i < c->nslots; i++)
 		conn_close(c->slots[i].c);
 	free(c->slots);
@@ -549,18 +567,6 @@ idle_usable(struct conn *cn)
 	struct pollfd pfd = { conn_fd(cn), POLLIN, 0 };
 
 	return poll(&pfd, 1, 0) == 0;
-}
-
-struct conn_reader {
-	struct conn *c;
-};
-
-static long
-read_conn(void *ctx, void *buf, size_t n)
-{
-	struct conn_reader *cr = ctx;
-
-	return (long)conn_read(cr->c, buf, n);
 }
 
 static int
@@ -699,100 +705,6 @@ open_conn(struct http_client *c, const struct call *k, const struct url *u,
 	return cn;
 }
 
-/* One exchange on the slot's connection. An idle connection the server
- * closed is replaced before sending; a safe request that fails on a reused
- * connection before any response byte is sent once more on a fresh one.
- * 0 / -1 (err_set without the request prefix; k and last_* set). */
-static int
-exchange(struct http_client *c, struct call *k, struct slot *s,
-    const char *method, const struct url *u, const struct buf *req,
-    struct http_response *resp)
-{
-	struct conn_reader cr;
-	struct reader *rb;
-	enum conn_err ce;
-	int attempt, reused, rc = -1;
-
-	if ((rb = malloc(sizeof(*rb))) == NULL) {
-		err_set("out of memory");
-		c->last_err = CONN_E_IO;
-		k->fail = HTTP_E_CONFIG;
-		return -1;
-	}
-	for (attempt = 0; attempt < 2; attempt++) {
-		reused = 0;
-		if (s->c != NULL && !idle_usable(s->c)) {
-			conn_close(s->c);
-			s->c = NULL;
-		}
-		if (s->c != NULL) {
-			reused = 1;
-		} else {
-			s->c = open_conn(c, k, u, &ce);
-			if (s->c == NULL) {
-				c->last_err = ce;
-				k->fail = connect_fail(ce);
-				goto out;
-			}
-			s->st.connections++;
-		}
-		/* Sending and the whole response share one deadline. */
-		conn_set_deadline(s->c, budget(k, c->cfg.io_timeout_ms));
-		k->sent = 1;
-		if (conn_write(s->c, req->data, req->len) == -1) {
-			c->last_err = conn_error(s->c);
-			k->fail = c->last_err == CONN_E_TIMEOUT ?
-			    HTTP_E_TIMEOUT : HTTP_E_IO;
-			conn_close(s->c);
-			s->c = NULL;
-			if (reused && is_safe(method) &&
-			    c->last_err != CONN_E_TIMEOUT)
-				continue;
-			goto out;
-		}
-		memset(rb, 0, sizeof(*rb));
-		cr.c = s->c;
-		rb->rd = read_conn;
-		rb->ctx = &cr;
-		err_clear();
-		if (parse_response(rb, strcmp(method, "HEAD") == 0, resp) ==
-		    0) {
-			s->st.requests++;
-			if (!resp->keep_alive) {
-				conn_close(s->c);
-				s->c = NULL;
-			} else
-				conn_set_deadline(s->c, -1);
-			c->last_err = CONN_OK;
-			k->fail = HTTP_OK;
-			rc = 0;
-			goto out;
-		}
-		c->last_proto = rb->proto;
-		c->last_err = rb->proto ? CONN_E_IO : conn_error(s->c);
-		if (c->last_err == CONN_OK)
-			c->last_err = CONN_E_IO;
-		k->fail = rb->proto ? HTTP_E_PROTO :
-		    c->last_err == CONN_E_TIMEOUT ? HTTP_E_TIMEOUT : HTTP_E_IO;
-		conn_close(s->c);
-		s->c = NULL;
-		/* A reused connection the server closed while idle: nothing
-		 * of the response arrived. Only a safe request may go again:
-		 * a changing one may have been carried out (keep-alive must
-		 * never re-send it); its caller re-reads instead. */
-		if (reused && is_safe(method) && rb->total == 0 &&
-		    !rb->proto && c->last_err == CONN_E_IO) {
-			c->last_proto = 0;
-			continue;
-		}
-		goto out;
-	}
-out:
-	explicit_bzero(rb, sizeof(*rb));
-	free(rb);
-	return rc;
-}
-
 /* Resolves a Location against the current URL. Only https targets are
  * followed (never a downgrade, never plain http). 0 / -1 (err_set). */
 static int
@@ -849,104 +761,834 @@ finish(struct http_client *c, const struct call *k, int rc,
 	c->last_sent = k->sent;
 }
 
-/* One request with redirects; resp owned by the caller on success (0).
- * -1: err_set "METHOD host path: why", resp->fail/sent (and last_*)
- * describe the failure. The request buffer (it may hold a token) is wiped
- * once sent. */
+static void
+kept_free(struct kept *k)
+{
+	http_response_free(&k->resp);
+	free(k->method);
+	free(k->url);
+	url_free(&k->u);
+	explicit_bzero(k, sizeof(*k));
+	free(k);
+}
+
+void
+http_forget(struct http_client *c)
+{
+	struct kept *k;
+
+	if (c == NULL)
+		return;
+	while ((k = c->kept) != NULL) {
+		c->kept = k->next;
+		kept_free(k);
+	}
+}
+
+static int
+same_server(const struct url *a, const struct url *b)
+{
+	return a->tls == b->tls && a->port == b->port &&
+	    strcasecmp(a->host, b->host) == 0;
+}
+
+/* Drops the answers kept for url's server. */
+static void
+drop_server(struct http_client *c, const char *url)
+{
+	struct kept **pp, *k;
+	struct url u;
+
+	if (c->kept == NULL || url_parse(url, &u) == -1)
+		return;
+	for (pp = &c->kept; (k = *pp) != NULL;) {
+		if (same_server(&k->u, &u)) {
+			*pp = k->next;
+			kept_free(k);
+		} else
+			pp = &k->next;
+	}
+	url_free(&u);
+}
+
+/* The kept answer for method and URL, if any: 1 with *resp and *rc (and
+ * err_set on -1) as the exchange itself gave them, used up. A request with
+ * no kept answer drops the others kept for its server: the calls have gone
+ * another way than the prefetch foresaw, and an old answer must not serve
+ * a later read. 0 when none. */
+static int
+take_kept(struct http_client *c, const char *method, const char *url,
+    struct http_response *resp, int *rc)
+{
+	struct kept **pp, *k;
+
+	for (pp = &c->kept; (k = *pp) != NULL; pp = &k->next) {
+		if (strcmp(k->method, method) != 0 || strcmp(k->url, url) != 0)
+			continue;
+		*pp = k->next;
+		*resp = k->resp;
+		memset(&k->resp, 0, sizeof(k->resp));
+		*rc = k->rc;
+		c->last_err = k->last_err;
+		c->last_proto = k->last_proto;
+		c->last_sent = resp->sent;
+		if (k->rc == -1)
+			err_set("%s", k->err);
+		kept_free(k);
+		return 1;
+	}
+	drop_server(c, url);
+	return 0;
+}
+
+int
+http_prefetch(struct http_job *jobs, size_t n)
+{
+	struct http_client *c;
+	struct kept *k, **tail;
+	size_t i;
+	int failed;
+
+	for (i = 0; i < n; i++) {
+		if (!is_safe(jobs[i].method)) {
+			err_set("%s %s: only GET and HEAD are fetched ahead",
+			    jobs[i].method, jobs[i].url);
+			return -1;
+		}
+	}
+	/* A new fetch supersedes what an earlier one kept for its servers
+	 * (answers a call did not take, such as the second cluster's when
+	 * reading the first failed): never an older answer. */
+	for (i = 0; i < n; i++)
+		drop_server(jobs[i].client, jobs[i].url);
+	failed = http_run(jobs, n);
+	for (i = 0; i < n; i++) {
+		c = jobs[i].client;
+		if ((k = calloc(1, sizeof(*k))) == NULL ||
+		    (k->method = strdup(jobs[i].method)) == NULL ||
+		    (k->url = strdup(jobs[i].url)) == NULL ||
+		    url_parse(k->url, &k->u) == -1) {
+			if (k != NULL)
+				kept_free(k);
+			http_response_free(&jobs[i].resp);
+			continue; /* not kept: that read goes out again */
+		}
+		k->rc = jobs[i].rc;
+		k->resp = jobs[i].resp;
+		memset(&jobs[i].resp, 0, sizeof(jobs[i].resp));
+		memcpy(k->err, jobs[i].err, sizeof(k->err));
+		k->last_err = k->rc == 0 ? CONN_OK :
+		    k->resp.fail == HTTP_E_TIMEOUT ? CONN_E_TIMEOUT :
+		    k->resp.fail == HTTP_E_TLS ? CONN_E_TLS :
+		    k->resp.fail == HTTP_E_CONFIG ? CONN_E_CONFIG :
+		    k->resp.fail == HTTP_E_CONNECT ? CONN_E_CONNECT : CONN_E_IO;
+		k->last_proto = k->resp.fail == HTTP_E_PROTO;
+		for (tail = &c->kept; *tail != NULL; tail = &(*tail)->next)
+			;
+		*tail = k;
+	}
+	return failed;
+}
+
+/* One request: a job of its own in http_run. resp owned by the caller on
+ * success (0). -1: err_set "METHOD host path: why", resp->fail/sent (and
+ * last_*) describe the failure. */
 int
 http_request(struct http_client *c, const char *method, const char *url,
     const struct http_header *hdrs, size_t nhdrs, const void *body,
     size_t body_len, struct http_response *resp)
 {
-	struct url u, next;
-	struct buf req = { 0 };
-	struct call k = { 0 };
-	struct slot *s;
-	const char *loc;
-	char path[512];
-	size_t i;
-	int hops = 0, rc = -1;
+	struct http_job j;
 
-	memset(resp, 0, sizeof(*resp));
-	memset(&u, 0, sizeof(u));
+	if (take_kept(c, method, url, resp, &j.rc) == 1)
+		return j.rc;
+	memset(&j, 0, sizeof(j));
+	j.client = c;
+	j.method = method;
+	j.url = url;
+	j.hdrs = hdrs;
+	j.nhdrs = nhdrs;
+	j.body = body;
+	j.body_len = body_len;
+	(void)http_run(&j, 1);
+	*resp = j.resp;
+	if (j.rc == -1)
+		err_set("%s", j.err);
+	return j.rc;
+}
+
+/* ---- many requests at once: one poll() loop ------------------------------
+ *
+ * Each job goes through explicit phases on its server's slot: waiting
+ * (another job holds the slot's one connection), dialling (a non-blocking
+ * TCP connect), the TLS handshake, sending, receiving. Every wake-up moves
+ * each job as far as it can without waiting; the response is framed by
+ * re-running the same parser over the bytes received so far, when they may
+ * be complete (the Content-Length is reached, or they end in an empty
+ * line, or the server closed). */
+
+enum jphase { JP_WAIT, JP_DIAL, JP_HANDSHAKE, JP_SEND, JP_RECV, JP_DONE };
+
+struct jstate {
+	struct http_job *j;
+	enum jphase ph;
+	struct url u;
+	size_t slot;       /* index into the client's slots */
+	struct call k;
+	struct buf req;    /* wiped once sent */
+	size_t req_off;
+	int pushed;
+	struct buf in;     /* response bytes so far (wiped) */
+	size_t want;       /* parse again once in.len reaches it (0: see
+	                      may_be_complete) */
+	size_t scan;       /* in.len at the last look for an empty line */
+	struct net_dial d;
+	int reused;
+	int retried;       /* a safe request went once more on a fresh
+	                      connection */
+	int hops;
+	int64_t deadline;  /* this phase's */
+	int phase_ms;      /* its length, for messages */
+	short ev;          /* what the phase polls for */
+	char path[512];
+};
+
+#define JOB_MAX_IN (HTTP_MAX_BODY + 2 * HTTP_MAX_HEADER_BYTES)
+
+static struct slot *
+jslot(struct jstate *js)
+{
+	return &js->j->client->slots[js->slot];
+}
+
+/* Ends a job with a failure: err_get() (already set) gets the request
+ * prefix unless it has one, the connection is closed, and the outcome
+ * goes to the job and the client's last_* fields. */
+static void
+job_fail(struct jstate *js, enum http_fail f, enum conn_err ce, int proto,
+    int prefix)
+{
+	struct http_client *c = js->j->client;
+	struct slot *s = jslot(js);
+
+	net_dial_free(&js->d);
+	if (s->c != NULL) {
+		conn_close(s->c);
+		s->c = NULL;
+	}
+	c->last_err = ce;
+	c->last_proto = proto;
+	js->k.fail = f;
+	if (prefix)
+		err_prefix("%s %s %s", js->j->method, js->u.hostport,
+		    js->path);
+	snprintf(js->j->err, sizeof(js->j->err), "%s", err_get());
+	finish(c, &js->k, -1, &js->j->resp);
+	js->j->rc = -1;
+	js->ph = JP_DONE;
+	js->j->done_ms = conn_now_ms();
+	buf_free(&js->req);
+	buf_free(&js->in);
+}
+
+/* Builds the request for the job's current URL. 0 / -1 (job failed). */
+static int
+job_build(struct jstate *js)
+{
+	struct http_job *j = js->j;
+
+	path_only(&js->u, js->path, sizeof(js->path));
+	buf_free(&js->req);
+	if (build_request(&js->req, j->method, &js->u, j->hdrs, j->nhdrs,
+	    j->body, j->body_len) == -1) {
+		job_fail(js, HTTP_E_CONFIG, CONN_E_IO, 0, 1);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+job_begin_send(struct jstate *js)
+{
+	js->ph = JP_SEND;
+	js->k.sent = 1;
+	js->req_off = 0;
+	js->pushed = 0;
+	js->in.len = 0;
+	js->want = 0;
+	js->scan = 0;
+	js->phase_ms = budget(&js->k, js->j->client->cfg.io_timeout_ms);
+	js->deadline = conn_now_ms() + js->phase_ms;
+}
+
+/* Takes the slot: its idle connection when the server kept it, else a new
+ * one (a proxy tunnel is opened here, waiting, within the job's budget). */
+static void
+job_start(struct jstate *js)
+{
+	struct http_client *c = js->j->client;
+	struct slot *s = jslot(js);
+	enum conn_err ce;
+
+	js->reused = 0;
+	if (js->u.tls && c->cfg.tls == NULL) {
+		err_set("%s %s %s: https is not configured", js->j->method,
+		    js->u.hostport, js->path);
+		job_fail(js, HTTP_E_CONFIG, CONN_E_CONFIG, 0, 0);
+		return;
+	}
+	if (s->c != NULL && !idle_usable(s->c)) {
+		conn_close(s->c);
+		s->c = NULL;
+	}
+	if (s->c != NULL) {
+		js->reused = 1;
+		job_begin_send(js);
+		return;
+	}
+	if (c->proxy != NULL && (c->proxy->error[0] != '\0' ||
+	    proxy_for(c->proxy, js->u.tls, js->u.host) != NULL)) {
+		if ((s->c = open_conn(c, &js->k, &js->u, &ce)) == NULL) {
+			job_fail(js, connect_fail(ce), ce, 0, 1);
+			return;
+		}
+		s->st.connections++;
+		job_begin_send(js);
+		return;
+	}
+	if (net_dial_start(&js->d, js->u.host, js->u.port,
+	    budget(&js->k, c->cfg.connect_timeout_ms), &ce) == -1) {
+		job_fail(js, connect_fail(ce), ce, 0, 1);
+		return;
+	}
+	js->ph = JP_DIAL;
+	js->phase_ms = budget(&js->k, c->cfg.connect_timeout_ms);
+	js->deadline = conn_now_ms() + js->phase_ms;
+	js->ev = POLLOUT;
+}
+
+/* A failure after sending began. A safe request that failed on a reused
+ * connection before any response byte goes once more on a fresh one (the
+ * server closed it while idle); a changing one never does. */
+static void
+job_io_fail(struct jstate *js, int proto)
+{
+	struct slot *s = jslot(js);
+	enum conn_err ce = proto ? CONN_E_IO :
+	    s->c ? conn_error(s->c) : CONN_E_IO;
+
+	if (ce == CONN_OK)
+		ce = CONN_E_IO;
+	if (js->reused && !js->retried && is_safe(js->j->method) &&
+	    js->in.len == 0 && !proto && ce == CONN_E_IO) {
+		conn_close(s->c);
+		s->c = NULL;
+		js->retried = 1;
+		if (job_build(js) == 0) /* the sent copy was wiped */
+			js->ph = JP_WAIT;
+		return;
+	}
+	job_fail(js, proto ? HTTP_E_PROTO : ce == CONN_E_TIMEOUT ?
+	    HTTP_E_TIMEOUT : HTTP_E_IO, ce, proto, 1);
+}
+
+struct memsrc {
+	const char *p;
+	size_t len, off;
+	int eof;
+	int more; /* the parser wanted bytes not received yet */
+};
+
+static long
+read_mem(void *ctx, void *buf, size_t n)
+{
+	struct memsrc *m = ctx;
+
+	if (m->off < m->len) {
+		if (n > m->len - m->off)
+			n = m->len - m->off;
+		memcpy(buf, m->p + m->off, n);
+		m->off += n;
+		return (long)n;
+	}
+	if (m->eof)
+		return 0;
+	m->more = 1;
+	err_set("response incomplete");
+	return -1;
+}
+
+/* Could the bytes so far be a whole response? Every header section and
+ * every chunked body ends in an empty line; a Content-Length body is
+ * complete at its length; anything ends at EOF. Only the bytes that came
+ * since the last look are searched (js->scan). */
+static int
+may_be_complete(struct jstate *js, int eof)
+{
+	const char *p = js->in.data;
+	size_t n = js->in.len, i = js->scan > 2 ? js->scan - 2 : 0;
+
+	js->scan = n;
+	if (eof)
+		return 1;
+	if (js->want > 0)
+		return n >= js->want;
+	for (; i + 1 < n; i++) {
+		if (p[i] != '\n')
+			continue;
+		if (p[i + 1] == '\n' || (i + 2 < n && p[i + 1] == '\r' &&
+		    p[i + 2] == '\n'))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 complete (js->j->resp filled), 0 not yet, -1 failed (*proto). */
+static int
+job_parse(struct jstate *js, int eof, int *proto)
+{
+	struct memsrc m = { js->in.data, js->in.len, 0, eof, 0 };
+	struct reader *rb;
+	int rc;
+
+	*proto = 0;
+	if ((rb = calloc(1, sizeof(*rb))) == NULL) {
+		err_set("out of memory");
+		return -1;
+	}
+	rb->rd = read_mem;
+	rb->ctx = &m;
+	err_clear();
+	rc = parse_response(rb, strcmp(js->j->method, "HEAD") == 0,
+	    &js->j->resp);
+	if (rc == 0) {
+		if (m.off < m.len || rb->pos < rb->len)
+			js->j->resp.keep_alive = 0; /* extra bytes */
+		rc = 1;
+	} else if (m.more) {
+		js->want = rb->want;
+		rc = 0;
+	} else {
+		*proto = rb->proto;
+		rc = -1;
+	}
+	explicit_bzero(rb, sizeof(*rb));
+	free(rb);
+	return rc;
+}
+
+/* A complete response: redirect (the job starts again elsewhere) or
+ * done. */
+static void
+job_answered(struct jstate *js)
+{
+	struct http_job *j = js->j;
+	struct http_client *c = j->client;
+	struct slot *s = jslot(js);
+	struct http_response *resp = &j->resp;
+	const char *loc;
+	struct url next;
+	struct slot *ns;
+
+	s->st.requests++;
+	if (!resp->keep_alive) {
+		conn_close(s->c);
+		s->c = NULL;
+	}
+	buf_free(&js->in);
+	c->last_err = CONN_OK;
+	js->k.fail = HTTP_OK;
+	if (c->cfg.verbose) {
+		const struct proxy *p = c->proxy ? proxy_for(c->proxy,
+		    js->u.tls, js->u.host) : NULL;
+		log_verbose("%s %s://%s%s -> %d%s%s", j->method,
+		    js->u.tls ? "https" : "http", js->u.hostport, js->path,
+		    resp->status, p ? " via proxy " : "", p ? p->shown : "");
+	}
+	if ((resp->status == 307 || resp->status == 308) &&
+	    c->follow_redirects &&
+	    (loc = http_resp_header(resp, "Location")) != NULL) {
+		/* Not carried out; what follows is a new attempt at the new
+		 * place. */
+		js->k.sent = 0;
+		if (js->hops++ >= HTTP_MAX_REDIRECTS) {
+			err_set("%s %s %s: more than %d redirects", j->method,
+			    js->u.hostport, js->path, HTTP_MAX_REDIRECTS);
+			job_fail(js, HTTP_E_PROTO, CONN_E_IO, 1, 0);
+			return;
+		}
+		if (redirect_target(&js->u, loc, &next) == -1) {
+			job_fail(js, HTTP_E_PROTO, CONN_E_IO, 1, 1);
+			return;
+		}
+		http_response_free(resp);
+		url_free(&js->u);
+		js->u = next;
+		js->retried = 0;
+		if ((ns = slot_get(c, &js->u)) == NULL) {
+			job_fail(js, HTTP_E_CONFIG, CONN_E_IO, 0, 1);
+			return;
+		}
+		js->slot = (size_t)(ns - c->slots);
+		if (job_build(js) == 0)
+			js->ph = JP_WAIT;
+		return;
+	}
+	buf_free(&js->req);
+	finish(c, &js->k, 0, resp);
+	j->rc = 0;
+	j->err[0] = '\0';
+	js->ph = JP_DONE;
+	j->done_ms = conn_now_ms();
+}
+
+/* The phases of job_step. Each returns 1 when the job moved to another
+ * phase that may go on at once, 0 when it waits (js->ev) or ended. */
+
+/* The TCP connect finished (or failed): take the socket, start TLS. */
+static int
+job_dial(struct jstate *js)
+{
+	struct http_client *c = js->j->client;
+	struct slot *s = jslot(js);
+	struct pollfd pfd = { js->d.fd, POLLOUT, 0 };
+	enum conn_err ce;
+	struct sock sk;
+	int r;
+
+	js->ev = POLLOUT;
+	if (poll(&pfd, 1, 0) == 0 ||
+	    (r = net_dial_check(&js->d, &sk, budget(&js->k,
+	    c->cfg.io_timeout_ms), &ce)) == 0)
+		return 0;
+	if (r == -1) {
+		job_fail(js, connect_fail(ce), ce, 0, 1);
+		return 0;
+	}
+	net_dial_free(&js->d);
+	s->c = conn_adopt_client(&sk, js->u.host, js->u.tls ? c->cfg.tls :
+	    NULL, &ce);
+	if (s->c == NULL) {
+		sock_close(&sk);
+		job_fail(js, connect_fail(ce), ce, 0, 1);
+		return 0;
+	}
+	s->st.connections++;
+	if (!js->u.tls) {
+		job_begin_send(js);
+		return 1;
+	}
+	js->ph = JP_HANDSHAKE;
+	js->phase_ms = budget(&js->k, c->cfg.io_timeout_ms);
+	js->deadline = conn_now_ms() + js->phase_ms;
+	return 1;
+}
+
+static int
+job_handshake(struct jstate *js)
+{
+	struct conn *cn = jslot(js)->c;
+	enum conn_err ce;
+	short ev;
+
+	if (conn_pump(cn, "TLS handshake with", &ev) == -1) {
+		ce = conn_error(cn);
+		job_fail(js, connect_fail(ce), ce, 0, 1);
+		return 0;
+	}
+	if (conn_ready(cn)) {
+		job_begin_send(js);
+		return 1;
+	}
+	js->ev = ev ? ev : POLLIN;
+	return 0;
+}
+
+/* Hands the request to the connection as far as it takes it. */
+static int
+job_send(struct jstate *js)
+{
+	struct conn *cn = jslot(js)->c;
+	int progressed;
+	ssize_t n;
+	short ev;
+
+	do {
+		progressed = 0;
+		if (conn_pump(cn, "write to", &ev) == -1) {
+			job_io_fail(js, 0);
+			return 0;
+		}
+		while (js->req_off < js->req.len) {
+			if ((n = conn_put(cn, js->req.data + js->req_off,
+			    js->req.len - js->req_off)) < 0) {
+				job_io_fail(js, 0);
+				return 0;
+			}
+			if (n == 0)
+				break;
+			js->req_off += (size_t)n;
+			progressed = 1;
+		}
+		if (js->req_off == js->req.len && !js->pushed) {
+			conn_push(cn);
+			js->pushed = progressed = 1;
+		}
+	} while (progressed);
+	if (js->pushed && !conn_unsent(cn)) {
+		buf_free(&js->req); /* may hold a token */
+		js->ph = JP_RECV;
+		return 1;
+	}
+	js->ev = ev ? ev : POLLOUT;
+	return 0;
+}
+
+/* Takes what has arrived; parses when it may be a whole response. */
+static int
+job_recv(struct jstate *js)
+{
+	struct conn *cn = jslot(js)->c;
+	char tmp[16384];
+	ssize_t n;
+	short ev;
+	int r, proto;
+
+	for (;;) {
+		if (conn_pump(cn, "read from", &ev) == -1 ||
+		    (n = conn_get(cn, tmp, sizeof(tmp))) < 0) {
+			job_io_fail(js, 0);
+			return 0;
+		}
+		if (n == 0)
+			break;
+		if (js->in.len + (size_t)n > JOB_MAX_IN ||
+		    buf_append(&js->in, tmp, (size_t)n) == -1) {
+			err_set("response larger than 8 MiB");
+			job_io_fail(js, 1);
+			return 0;
+		}
+	}
+	explicit_bzero(tmp, sizeof(tmp));
+	js->ev = ev ? ev : POLLIN;
+	if (!may_be_complete(js, conn_eof(cn)))
+		return 0;
+	if ((r = job_parse(js, conn_eof(cn), &proto)) == 1)
+		job_answered(js); /* done, or redirected (waiting) */
+	else if (r == -1)
+		job_io_fail(js, proto);
+	return 0;
+}
+
+/* Moves one job as far as it can go without waiting; js->ev gets what it
+ * waits for next. */
+static void
+job_step(struct jstate *js)
+{
+	static int (*const phase[])(struct jstate *) = {
+		[JP_DIAL] = job_dial, [JP_HANDSHAKE] = job_handshake,
+		[JP_SEND] = job_send, [JP_RECV] = job_recv,
+	};
+
+	while (js->ph != JP_WAIT && js->ph != JP_DONE && phase[js->ph](js))
+		;
+}
+
+/* The job's phase deadline passed (or a stop was requested: stop). */
+static void
+job_expire(struct jstate *js, int stop)
+{
+	const char *op;
+	char t[32], where[300];
+	enum conn_err ce;
+
+	if (js->ph == JP_WAIT) {
+		err_set("connect to %s: %s", js->u.hostport, strerror(EINTR));
+		job_fail(js, HTTP_E_CONNECT, CONN_E_CONNECT, 0, 1);
+		return;
+	}
+	if (js->ph == JP_DIAL && !stop) {
+		net_dial_timeout(&js->d, &ce);
+		job_fail(js, HTTP_E_CONNECT, ce, 0, 1);
+		return;
+	}
+	net_where(where, sizeof(where), js->u.host, js->u.port);
+	op = js->ph == JP_DIAL ? "connect to" : js->ph == JP_HANDSHAKE ?
+	    "TLS handshake with" : js->ph == JP_SEND ? "write to" :
+	    "read from";
+	if (stop)
+		err_set("%s %s: %s", op, where, strerror(EINTR));
+	else
+		err_set("%s %s timed out after %s s", op, where,
+		    net_secs(js->phase_ms, t, sizeof(t)));
+	ce = stop ? (js->ph >= JP_SEND ? CONN_E_IO : CONN_E_CONNECT) :
+	    CONN_E_TIMEOUT;
+	if (js->ph <= JP_HANDSHAKE)
+		job_fail(js, HTTP_E_CONNECT, ce, 0, 1);
+	else
+		job_fail(js, stop ? HTTP_E_IO : HTTP_E_TIMEOUT, ce, 0, 1);
+}
+
+/* May a waiting job take its slot? Only when no earlier job on the same
+ * slot is unfinished: one request at a time per connection, in order. */
+static int
+job_may_start(struct jstate *st, size_t i)
+{
+	size_t e;
+
+	for (e = 0; e < i; e++)
+		if (st[e].j->client == st[i].j->client &&
+		    st[e].slot == st[i].slot && st[e].ph != JP_DONE)
+			return 0;
+	return 1;
+}
+
+/* Sets up job i's state: URL, slot, request bytes. 0 / -1 (job failed). */
+static int
+job_init(struct jstate *js, struct http_job *j)
+{
+	struct http_client *c = j->client;
+	struct slot *s;
+	size_t i;
+
+	memset(js, 0, sizeof(*js));
+	js->j = j;
+	js->d.fd = -1;
+	js->ph = JP_WAIT;
+	memset(&j->resp, 0, sizeof(j->resp));
+	j->rc = -1;
+	j->err[0] = '\0';
+	j->done_ms = 0;
 	c->last_err = CONN_OK;
 	c->last_proto = 0;
 	c->last_sent = 0;
-	k.fail = HTTP_E_CONFIG;
-	k.deadline = conn_now_ms() +
+	js->k.fail = HTTP_E_CONFIG;
+	js->k.deadline = conn_now_ms() +
 	    (c->cfg.connect_timeout_ms > 0 ? c->cfg.connect_timeout_ms : 0) +
 	    (c->cfg.io_timeout_ms > 0 ? c->cfg.io_timeout_ms : 0);
-	for (i = 0; i < nhdrs; i++) {
-		if (!h1_is_tchar((unsigned char)hdrs[i].name[0]) ||
-		    !hdr_ok(hdrs[i].name) || !hdr_ok(hdrs[i].value)) {
+	for (i = 0; i < j->nhdrs; i++) {
+		if (!h1_is_tchar((unsigned char)j->hdrs[i].name[0]) ||
+		    !hdr_ok(j->hdrs[i].name) || !hdr_ok(j->hdrs[i].value)) {
 			err_set("%s %s: header %s contains a line break",
-			    method, url, hdrs[i].name);
+			    j->method, j->url, j->hdrs[i].name);
 			c->last_err = CONN_E_CONFIG;
-			goto out;
+			goto fail;
 		}
 	}
-	if (url_parse(url, &u) == -1) {
+	if (url_parse(j->url, &js->u) == -1) {
 		c->last_err = CONN_E_CONFIG;
-		goto out;
+		goto fail;
 	}
-	for (;;) {
-		path_only(&u, path, sizeof(path));
-		if (u.tls && c->cfg.tls == NULL) {
-			err_set("%s %s %s: https is not configured", method,
-			    u.hostport, path);
-			c->last_err = CONN_E_CONFIG;
-			goto out;
-		}
-		if ((s = slot_get(c, &u)) == NULL) {
-			c->last_err = CONN_E_IO;
-			goto out;
-		}
-		buf_free(&req);
-		if (build_request(&req, method, &u, hdrs, nhdrs, body,
-		    body_len) == -1) {
-			c->last_err = CONN_E_IO;
-			goto out;
-		}
-		if (exchange(c, &k, s, method, &u, &req, resp) == -1) {
-			err_prefix("%s %s %s", method, u.hostport, path);
-			goto out;
-		}
-		buf_free(&req); /* wiped: may hold a token */
-		if (c->cfg.verbose) {
-			const struct proxy *p = c->proxy ? proxy_for(c->proxy,
-			    u.tls, u.host) : NULL;
-			log_verbose("%s %s://%s%s -> %d%s%s", method,
-			    u.tls ? "https" : "http", u.hostport, path,
-			    resp->status, p ? " via proxy " : "",
-			    p ? p->shown : "");
-		}
-		if (resp->status != 307 && resp->status != 308)
-			break;
-		if (!c->follow_redirects)
-			break; /* the caller sees the redirect itself */
-		if ((loc = http_resp_header(resp, "Location")) == NULL)
-			break;
-		/* A redirect means the request was not carried out; what
-		 * follows is a new attempt at the new place. */
-		k.sent = 0;
-		k.fail = HTTP_E_PROTO;
-		if (hops++ >= HTTP_MAX_REDIRECTS) {
-			err_set("%s %s %s: more than %d redirects", method,
-			    u.hostport, path, HTTP_MAX_REDIRECTS);
-			goto out;
-		}
-		if (redirect_target(&u, loc, &next) == -1) {
-			err_prefix("%s %s %s", method, u.hostport, path);
-			goto out;
-		}
-		http_response_free(resp);
-		url_free(&u);
-		u = next;
+	path_only(&js->u, js->path, sizeof(js->path));
+	if ((s = slot_get(c, &js->u)) == NULL) {
+		c->last_err = CONN_E_IO;
+		goto fail;
 	}
-	rc = 0;
-out:
-	finish(c, &k, rc, resp);
-	buf_free(&req);
-	url_free(&u);
-	return rc;
+	js->slot = (size_t)(s - c->slots);
+	return job_build(js);
+fail:
+	snprintf(j->err, sizeof(j->err), "%s", err_get());
+	finish(c, &js->k, -1, &j->resp);
+	js->ph = JP_DONE;
+	j->done_ms = conn_now_ms();
+	return -1;
+}
+
+/* One turn of the loop: starts the jobs whose slot is free, ends those
+ * past their deadline (all of them on a stop request) and fills pf and map
+ * with what the others wait for. Returns -1 once every job has ended, else
+ * how long to wait (ms, at most 100: a stop request that lands just before
+ * poll() is seen within one slice). */
+static int
+run_turn(struct jstate *st, size_t n, struct pollfd *pf, size_t *map,
+    size_t *np)
+{
+	int64_t now, next = -1;
+	int busy = 0, stop = net_stop_requested();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (st[i].ph == JP_WAIT && !stop && job_may_start(st, i)) {
+			job_start(&st[i]);
+			job_step(&st[i]);
+		}
+	}
+	now = conn_now_ms();
+	*np = 0;
+	for (i = 0; i < n; i++) {
+		struct jstate *js = &st[i];
+
+		if (js->ph == JP_DONE)
+			continue;
+		busy = 1;
+		if (stop || (js->ph != JP_WAIT && now >= js->deadline)) {
+			job_expire(js, stop);
+			continue;
+		}
+		if (js->ph == JP_WAIT)
+			continue;
+		if (next == -1 || js->deadline < next)
+			next = js->deadline;
+		pf[*np].fd = js->ph == JP_DIAL ? js->d.fd :
+		    conn_fd(jslot(js)->c);
+		pf[*np].events = js->ev;
+		pf[*np].revents = 0;
+		map[(*np)++] = i;
+	}
+	if (!busy)
+		return -1;
+	if (*np == 0)
+		return 0; /* jobs whose slot just came free */
+	now = conn_now_ms();
+	return next <= now ? 0 : next - now > 100 ? 100 : (int)(next - now);
+}
+
+int
+http_run(struct http_job *jobs, size_t n)
+{
+	struct jstate *st;
+	struct pollfd *pf;
+	size_t i, np, *map, failed = 0;
+	int ms;
+
+	if (n == 0)
+		return 0;
+	st = calloc(n, sizeof(*st));
+	pf = calloc(n, sizeof(*pf));
+	map = calloc(n, sizeof(*map));
+	if (st == NULL || pf == NULL || map == NULL) {
+		free(st);
+		free(pf);
+		free(map);
+		for (i = 0; i < n; i++) {
+			memset(&jobs[i].resp, 0, sizeof(jobs[i].resp));
+			jobs[i].rc = -1;
+			jobs[i].resp.fail = HTTP_E_CONFIG;
+			snprintf(jobs[i].err, sizeof(jobs[i].err),
+			    "out of memory");
+		}
+		err_set("out of memory");
+		return (int)n;
+	}
+	for (i = 0; i < n; i++)
+		(void)job_init(&st[i], &jobs[i]);
+	while ((ms = run_turn(st, n, pf, map, &np)) >= 0) {
+		if (np == 0 || poll(pf, (nfds_t)np, ms) <= 0)
+			continue; /* EINTR and timeouts: run_turn looks */
+		for (i = 0; i < np; i++)
+			if (pf[i].revents != 0)
+				job_step(&st[map[i]]);
+	}
+	for (i = 0; i < n; i++) {
+		if (jobs[i].rc != 0)
+			failed++;
+		url_free(&st[i].u);
+		buf_free(&st[i].req);
+		buf_free(&st[i].in);
+		net_dial_free(&st[i].d);
+	}
+	free(st);
+	free(pf);
+	free(map);
+	return (int)failed;
 }

@@ -95,7 +95,8 @@ void http_client_follow_redirects(struct http_client *c, int follow);
 struct proxy_env;
 void http_client_set_proxy(struct http_client *c, const struct proxy_env *pe);
 
-/* Sends one request and reads the whole response. hdrs are extra headers
+/* Sends one request and reads the whole response (or returns the answer
+ * http_prefetch kept for this method and URL). hdrs are extra headers
  * (Host, Content-Length and Connection are added). Any HTTP status counts as
  * success (0); -1 means no complete response (err_set "METHOD host path: why"),
  * with resp->fail and resp->sent describing the failure.
@@ -109,6 +110,52 @@ void http_client_set_proxy(struct http_client *c, const struct proxy_env *pe);
 int http_request(struct http_client *c, const char *method, const char *url,
     const struct http_header *hdrs, size_t nhdrs, const void *body,
     size_t body_len, struct http_response *resp);
+/* Several requests at once (http_run). The inputs are borrowed until
+ * http_run returns; the outputs are the job's. */
+struct http_job {
+	struct http_client *client;
+	const char *method;
+	const char *url;
+	const struct http_header *hdrs;
+	size_t nhdrs;
+	const void *body;
+	size_t body_len;
+	/* out */
+	int rc;                    /* 0: a complete response in resp (caller
+	                              frees); -1: resp.fail and resp.sent say
+	                              how it failed, err what happened */
+	struct http_response resp;
+	char err[1024];            /* as http_request would err_set it */
+	long long done_ms;         /* CLOCK_MONOTONIC ms when it ended */
+};
+/* Runs every job as http_request would, together, in one poll() loop (no
+ * threads): jobs for different servers overlap (connect, TLS handshake,
+ * request and response); jobs for the same server (client + scheme + host
+ * + port) take its one kept-alive connection in turn, in array order (never
+ * pipelined). Each job has its own deadlines, as http_request: a dead or
+ * slow server delays only its own jobs (and the return), a malformed reply
+ * fails only its job. A stop request (net_set_interrupt) ends every
+ * unfinished job within 100 ms. A proxy tunnel is opened waiting, at the
+ * job's turn. Redirects, keep-alive reuse and the one re-send of a GET/HEAD
+ * on a fresh connection follow http_request's rules; a changing request is
+ * never sent twice. The client's http_last_* reflect the last job that
+ * ended on it. Returns the number of jobs that failed (0: all answered). */
+int http_run(struct http_job *jobs, size_t n);
+
+/* Fetching ahead: runs jobs (GET and HEAD only: -1 otherwise, nothing
+ * sent) with http_run and keeps each result in its client for the
+ * http_request with the same method and URL that follows, which then
+ * returns it (the response, or the failure with its message and kind)
+ * without sending anything, as though it had made that exchange itself;
+ * its caller's retry policy goes on from there. The job must carry the
+ * headers that call would send. A kept result serves one call; a request
+ * with no kept result drops the others kept for its server (the calls went
+ * another way), a new http_prefetch drops those of its servers (no answer
+ * older than the last fetch is ever served), and http_forget drops all. Returns http_run's count; the
+ * jobs' resp fields are moved into the client. */
+int http_prefetch(struct http_job *jobs, size_t n);
+void http_forget(struct http_client *c); /* NULL-safe */
+
 /* Older view of the last call's failure, kept for callers not yet using
  * resp->fail/resp->sent: CONN_* kind (protocol errors report CONN_E_IO),
  * 1 when the reply was malformed (HTTP_E_PROTO), and resp->sent. */

@@ -74,6 +74,12 @@ interrupted(void)
 	return intr_flag != NULL && *intr_flag != 0;
 }
 
+int
+net_stop_requested(void)
+{
+	return interrupted();
+}
+
 /* Milliseconds left before the deadline, at least 0. */
 static int
 remaining(const struct sock *s)
@@ -226,116 +232,42 @@ sock_close(struct sock *s)
 	s->fd = -1;
 }
 
-/* Connects one address before the deadline: fd, or -1 with *timed_out or
- * errno describing why. */
-static int
-connect_one(const struct addrinfo *ai, int64_t deadline, int *timed_out)
-{
-	struct pollfd pfd;
-	socklen_t sl;
-	int fd, r, soerr, left;
-
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, ai->ai_protocol);
-	if (fd == -1)
-		return -1;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-		return fd;
-	if (errno != EINPROGRESS && errno != EINTR)
-		goto fail;
-	for (;;) {
-		left = (int)(deadline - net_now_ms());
-		if (left <= 0) {
-			*timed_out = 1;
-			errno = ETIMEDOUT;
-			goto fail;
-		}
-		if (interrupted()) {
-			errno = EINTR;
-			goto fail;
-		}
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, left > 100 ? 100 : left);
-		if (r < 0 && errno == EINTR && interrupted())
-			goto fail;
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail;
-		if (r > 0)
-			break;
-	}
-	sl = sizeof(soerr);
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1)
-		goto fail;
-	if (soerr != 0) {
-		errno = soerr;
-		goto fail;
-	}
-	return fd;
-fail:
-	r = errno;
-	close(fd);
-	errno = r;
-	return -1;
-}
-
+/* A connect that waits: net_dial_* polled until connected, every address
+ * failed, the deadline passed (it covers all addresses) or a stop was
+ * requested. */
 int
 net_connect(struct sock *s, const char *host, int port, int timeout_ms,
     int io_timeout_ms, enum conn_err *err)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	char portstr[16], t[32];
-	int64_t deadline;
-	int fd = -1, rc, timed_out = 0, saved = 0, one = 1;
+	struct net_dial d;
+	int64_t deadline = net_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int r = -1;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
-	s->timeout_ms = io_timeout_ms;
-	net_where(s->where, sizeof(s->where), host, port);
-	*err = CONN_E_CONFIG;
-	if (port < 1 || port > 65535) {
-		err_set("connect to %s: bad port", s->where);
+	if (net_dial_start(&d, host, port, timeout_ms, err) == -1)
 		return -1;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	if ((rc = getaddrinfo(host, portstr, &hints, &res)) != 0) {
-		*err = CONN_E_RESOLVE;
-		err_set("cannot resolve %s: %s", host,
-		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-		return -1;
-	}
-	deadline = net_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		timed_out = 0;
-		if ((fd = connect_one(ai, deadline, &timed_out)) != -1)
+	for (;;) {
+		struct pollfd pfd = { d.fd, POLLOUT, 0 };
+		int64_t left = deadline - net_now_ms();
+
+		if (left <= 0) {
+			net_dial_timeout(&d, err);
 			break;
-		saved = errno;
-		if (timed_out)
-			break; /* the deadline covers all addresses */
-	}
-	freeaddrinfo(res);
-	if (fd == -1) {
-		if (timed_out) {
-			*err = CONN_E_TIMEOUT;
-			err_set("connect to %s timed out after %s s", s->where,
-			    net_secs(timeout_ms, t, sizeof(t)));
-		} else {
-			*err = CONN_E_CONNECT;
-			err_set("connect to %s: %s", s->where, strerror(saved));
 		}
-		return -1;
+		if (interrupted()) {
+			*err = CONN_E_CONNECT;
+			err_set("connect to %s: %s", d.where, strerror(EINTR));
+			break;
+		}
+		/* Slices of 100 ms: see wait_fd. */
+		if (poll(&pfd, 1, left > 100 ? 100 : (int)left) <= 0)
+			continue;
+		if ((r = net_dial_check(&d, s, io_timeout_ms, err)) != 0)
+			break;
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	s->fd = fd;
-	*err = CONN_OK;
-	return 0;
+	net_dial_free(&d);
+	return r == 1 ? 0 : -1;
 }
 
 void
@@ -344,13 +276,17 @@ net_adopt(struct sock *s, int fd, int io_timeout_ms)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char host[INET6_ADDRSTRLEN] = "client";
-	int fl, port = 0;
+	int fl, port = 0, one = 1;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
 	s->timeout_ms = io_timeout_ms;
 	if ((fl = fcntl(fd, F_GETFL)) != -1)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	/* As on our connects (and in Go's net/http, which Vault runs): a
+	 * handshake flight written as several records must not wait for the
+	 * peer's delayed ACK (Nagle), some 40 ms per new connection. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
 		if (ss.ss_family == AF_INET) {
 			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
@@ -363,4 +299,125 @@ net_adopt(struct sock *s, int fd, int io_timeout_ms)
 		}
 	}
 	net_where(s->where, sizeof(s->where), host, port);
+}
+
+/* ---- non-blocking connects for poll() loops ----------------------------- */
+
+/* Starts a connect to d->ai or a later address: 0 (d->fd connecting or
+ * connected), -1 when none is left (d->err_no). */
+static int
+dial_next(struct net_dial *d)
+{
+	for (; d->ai != NULL; d->ai = d->ai->ai_next) {
+		int fd = socket(d->ai->ai_family, d->ai->ai_socktype |
+		    SOCK_NONBLOCK | SOCK_CLOEXEC, d->ai->ai_protocol);
+		if (fd == -1) {
+			d->err_no = errno;
+			continue;
+		}
+		if (connect(fd, d->ai->ai_addr, d->ai->ai_addrlen) == 0 ||
+		    errno == EINPROGRESS || errno == EINTR) {
+			d->fd = fd;
+			return 0;
+		}
+		d->err_no = errno;
+		close(fd);
+	}
+	return -1;
+}
+
+int
+net_dial_start(struct net_dial *d, const char *host, int port,
+    int timeout_ms, enum conn_err *err)
+{
+	struct addrinfo hints;
+	char portstr[16];
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+	d->timeout_ms = timeout_ms;
+	net_where(d->where, sizeof(d->where), host, port);
+	*err = CONN_E_CONFIG;
+	if (port < 1 || port > 65535) {
+		err_set("connect to %s: bad port", d->where);
+		return -1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	if ((rc = getaddrinfo(host, portstr, &hints, &d->res)) != 0) {
+		d->res = NULL;
+		*err = CONN_E_RESOLVE;
+		err_set("cannot resolve %s: %s", host,
+		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -1;
+	}
+	d->ai = d->res;
+	if (dial_next(d) == -1) {
+		*err = CONN_E_CONNECT;
+		err_set("connect to %s: %s", d->where, strerror(d->err_no));
+		return -1;
+	}
+	*err = CONN_OK;
+	return 0;
+}
+
+int
+net_dial_check(struct net_dial *d, struct sock *s, int io_timeout_ms,
+    enum conn_err *err)
+{
+	socklen_t sl = sizeof(int);
+	int soerr = 0, one = 1;
+
+	if (getsockopt(d->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1)
+		soerr = errno;
+	if (soerr == 0) {
+		struct pollfd pfd = { d->fd, POLLOUT, 0 };
+		/* Still connecting (an early wake-up): poll again. */
+		if (poll(&pfd, 1, 0) == 0)
+			return 0;
+		memset(s, 0, sizeof(*s));
+		s->fd = d->fd;
+		s->timeout_ms = io_timeout_ms;
+		memcpy(s->where, d->where, sizeof(s->where));
+		setsockopt(d->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		d->fd = -1;
+		*err = CONN_OK;
+		return 1;
+	}
+	d->err_no = soerr;
+	close(d->fd);
+	d->fd = -1;
+	d->ai = d->ai->ai_next;
+	if (dial_next(d) == 0)
+		return 0;
+	*err = CONN_E_CONNECT;
+	err_set("connect to %s: %s", d->where, strerror(d->err_no));
+	return -1;
+}
+
+void
+net_dial_timeout(const struct net_dial *d, enum conn_err *err)
+{
+	char t[32];
+
+	*err = CONN_E_TIMEOUT;
+	err_set("connect to %s timed out after %s s", d->where,
+	    net_secs(d->timeout_ms, t, sizeof(t)));
+}
+
+void
+net_dial_free(struct net_dial *d)
+{
+	if (d == NULL)
+		return;
+	if (d->fd != -1)
+		close(d->fd);
+	d->fd = -1;
+	if (d->res != NULL)
+		freeaddrinfo(d->res);
+	d->res = d->ai = NULL;
 }

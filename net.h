@@ -54,6 +54,36 @@ void net_set_interrupt(volatile sig_atomic_t *flag);
  * and *err (CONN_E_RESOLVE, CONN_E_CONNECT, CONN_E_TIMEOUT, CONN_E_CONFIG). */
 int net_connect(struct sock *s, const char *host, int port, int timeout_ms,
     int io_timeout_ms, enum conn_err *err);
+/* A TCP connect in progress, for poll() loops (http_run): the resolved
+ * addresses and the one being tried. */
+struct addrinfo;
+struct net_dial {
+	struct addrinfo *res, *ai; /* owned by the dial */
+	int fd;                    /* the attempt in progress, or -1 */
+	int err_no;                /* the last address's failure */
+	int timeout_ms;            /* for messages */
+	char where[300];
+};
+/* Resolves host (as net_connect does; getaddrinfo itself is not bounded)
+ * and starts a non-blocking connect to the first address that takes one.
+ * 0: d->fd is connecting (poll it for POLLOUT, then net_dial_check); -1
+ * with err_set and *err as net_connect. timeout_ms is only named in
+ * messages: the caller's poll loop enforces it (net_dial_timeout). */
+int net_dial_start(struct net_dial *d, const char *host, int port,
+    int timeout_ms, enum conn_err *err);
+/* After poll() reported d->fd writable (or failed): 1 connected (s filled
+ * as by net_connect, the fd moves to s), 0 still connecting (the next
+ * address: poll d->fd again), -1 every address failed (err_set, *err). */
+int net_dial_check(struct net_dial *d, struct sock *s, int io_timeout_ms,
+    enum conn_err *err);
+/* The deadline passed: "connect to h:p timed out after N s" (err_set). */
+void net_dial_timeout(const struct net_dial *d, enum conn_err *err);
+/* Closes the attempt, frees the addresses. NULL-safe, idempotent. */
+void net_dial_free(struct net_dial *d);
+/* Non-zero when a stop was requested (net_set_interrupt's flag): a poll
+ * loop checks it between slices of at most 100 ms. */
+int net_stop_requested(void);
+
 /* Wraps an accepted fd (made non-blocking); where from the peer address. */
 void net_adopt(struct sock *s, int fd, int io_timeout_ms);
 

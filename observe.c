@@ -66,6 +66,42 @@ observe_record(struct run *run, struct world *w)
 	}
 }
 
+void
+observe_prefetch(struct run *run, int sides, int record)
+{
+	struct vault_job vj[2][2];
+	struct r53_prefetch rp[3];
+	struct http_job jobs[7];
+	struct r53 *r53 = run->rec ? run->rec->r53 : NULL;
+	size_t n = 0, nr = 0, k;
+	char *lname;
+
+	for (k = 0; k < 2; k++) {
+		if (!(sides & (1 << k)))
+			continue;
+		vault_observe_jobs(&run->v[k], vj[k]);
+		jobs[n++] = vj[k][0].job;
+		jobs[n++] = vj[k][1].job;
+	}
+	/* The Route 53 backend's reads (dnsrec.c's r53_read and lock read);
+	 * the rfc2136 backend's go out after, as before. */
+	if (record && r53 != NULL && dnsrec_usable(run->rec)) {
+		if (r53_list_job(r53, run->rec->name, &rp[nr]) == 0)
+			jobs[n++] = rp[nr++].job;
+		if (!run->rec->zone_read && r53_zone_job(r53, &rp[nr]) == 0)
+			jobs[n++] = rp[nr++].job;
+		if (!run->lock_taken && !run->o->no_lock &&
+		    (lname = r53_lock_name(run->rec->name)) != NULL) {
+			if (r53_list_job(r53, lname, &rp[nr]) == 0)
+				jobs[n++] = rp[nr++].job;
+			free(lname);
+		}
+	}
+	(void)http_prefetch(jobs, n);
+	for (k = 0; k < nr; k++)
+		r53_prefetch_free(&rp[k]);
+}
+
 /* Reads both clusters, the record and (unless this run holds it) the run
  * lock. settle: a cluster answering 5xx (a promote or demote still
  * settling) is re-read until ready_timeout; 0 for a final read after a stop
@@ -78,6 +114,7 @@ observe(struct run *run, struct world *w, int settle)
 	int k;
 
 	world_clear(w);
+	observe_prefetch(run, 3, 1);
 	for (k = 0; k < 2; k++) {
 		struct world_side *s = &w->side[k];
 		for (;;) {
@@ -99,4 +136,8 @@ observe(struct run *run, struct world *w, int settle)
 		snprintf(w->rec_error, sizeof(w->rec_error), "%s",
 		    run->aws_error[0] ? run->aws_error : "no AWS credentials");
 	lock_observe(run, w);
+	http_forget(run->v[0].http);
+	http_forget(run->v[1].http);
+	if (run->rec && run->rec->r53)
+		http_forget(run->rec->r53->http);
 }

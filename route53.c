@@ -548,6 +548,48 @@ is_throttle(const char *code)
 	    strcmp(code, "PriorRequestNotComplete") == 0;
 }
 
+/* Signs method u body as of now: h gets Authorization, X-Amz-Date and the
+ * session token header (their values live in authz, date and r). Returns
+ * how many headers (h has room for 3), 0 on failure (err_set). */
+static size_t
+r53_sign(struct r53 *r, const char *method, const struct url *u,
+    const char *body, char date[17], struct buf *authz,
+    struct http_header *h)
+{
+	struct sigv4_creds cr = { r->access_key->s, r->secret_key->s,
+		secret_is_set(r->session_token) ? r->session_token->s : NULL };
+	struct sigv4_req sr;
+	size_t nh = 0;
+
+	sigv4_amz_date((long long)time(NULL), date);
+	h[nh++] = (struct http_header){ "Host", (char *)u->hostport };
+	h[nh++] = (struct http_header){ "X-Amz-Date", date };
+	if (cr.session_token)
+		h[nh++] = (struct http_header){ "X-Amz-Security-Token",
+			(char *)cr.session_token };
+	sr = (struct sigv4_req){ method, u->target, h, nh,
+		(const unsigned char *)body, body ? strlen(body) : 0, date,
+		r->region, "route53" };
+	buf_free(authz);
+	if (sigv4_authorization(&sr, &cr, authz, NULL, NULL) == -1)
+		return 0;
+	/* Host is added by the HTTP client; send the rest. */
+	h[0] = (struct http_header){ "Authorization", authz->data };
+	return nh;
+}
+
+/* The endpoint (without trailing slashes) and target, as r53_call sends
+ * them. 0 / -1. */
+static int
+r53_url(const struct r53 *r, const char *target, struct buf *url)
+{
+	if (buf_puts(url, r->endpoint) == -1)
+		return -1;
+	while (url->len && url->data[url->len - 1] == '/')
+		url->data[--url->len] = '\0';
+	return buf_puts(url, target);
+}
+
 /* One signed Route 53 request (op names it in messages) with the retry
  * policy of route53.h. 0 on 2xx (resp filled, caller frees); -1 otherwise
  * (err_set, r->fail, r->aws_code). */
@@ -572,39 +614,18 @@ r53_call(struct r53 *r, const char *op, const char *method, const char *target,
 		r->fail = VF_REJECTED;
 		return -1;
 	}
-	if (buf_puts(&url, r->endpoint) == -1)
-		return -1;
-	while (url.len && url.data[url.len - 1] == '/')
-		url.data[--url.len] = '\0';
-	if (buf_puts(&url, target) == -1 || url_parse(url.data, &u) == -1)
+	if (r53_url(r, target, &url) == -1 || url_parse(url.data, &u) == -1)
 		goto out;
 	for (attempt = 0;; attempt++) {
 		enum vault_fail kind;
-		struct sigv4_creds cr = { r->access_key->s, r->secret_key->s,
-			secret_is_set(r->session_token) ? r->session_token->s :
-			    NULL };
-		struct sigv4_req sr;
 
 		if (retry_stop_requested) {
 			err_set("stopped by signal before %s %s", method, target);
 			r->fail = VF_STOPPED;
 			goto out;
 		}
-		sigv4_amz_date((long long)time(NULL), date);
-		nh = 0;
-		h[nh++] = (struct http_header){ "Host", u.hostport };
-		h[nh++] = (struct http_header){ "X-Amz-Date", date };
-		if (cr.session_token)
-			h[nh++] = (struct http_header){ "X-Amz-Security-Token",
-				(char *)cr.session_token };
-		sr = (struct sigv4_req){ method, u.target, h, nh,
-			(const unsigned char *)body, blen, date, r->region,
-			"route53" };
-		buf_free(&authz);
-		if (sigv4_authorization(&sr, &cr, &authz, NULL, NULL) == -1)
+		if ((nh = r53_sign(r, method, &u, body, date, &authz, h)) == 0)
 			goto out;
-		/* Host is added by the HTTP client; send the rest. */
-		h[0] = (struct http_header){ "Authorization", authz.data };
 		memset(resp, 0, sizeof(*resp));
 		if (http_request(r->http, method, url.data, h, nh, body, blen,
 		    resp) == -1) {
@@ -702,6 +723,80 @@ bad_reply(struct r53 *r, const char *op, const char *method,
 
 /* ------------------------------------------------------------ calls */
 
+/* A ListResourceRecordSets page's target, starting at name (type and
+ * identifier when not NULL). 0 / -1. */
+static int
+list_target(const struct r53 *r, struct buf *t, const char *name,
+    const char *type, const char *id)
+{
+	if (buf_printf(t, "/2013-04-01/hostedzone/%s/rrset?name=",
+	    bare_id(r->zone_id)) == -1 || query_enc(t, name) == -1 ||
+	    (type && (buf_puts(t, "&type=") == -1 ||
+	    query_enc(t, type) == -1)) ||
+	    (id && (buf_puts(t, "&identifier=") == -1 ||
+	    query_enc(t, id) == -1)) ||
+	    buf_printf(t, "&maxitems=%d", LIST_PAGE) == -1)
+		return -1;
+	return 0;
+}
+
+/* Fills p with GET target as r53_call would send it now (signed). */
+static int
+prefetch_job(struct r53 *r, const char *target, struct r53_prefetch *p)
+{
+	struct url u;
+	size_t nh;
+
+	memset(&u, 0, sizeof(u));
+	if (r53_url(r, target, &p->url) == -1 ||
+	    url_parse(p->url.data, &u) == -1)
+		return -1;
+	nh = r53_sign(r, "GET", &u, NULL, p->date, &p->authz, p->h);
+	url_free(&u);
+	if (nh == 0)
+		return -1;
+	p->job.client = r->http;
+	p->job.method = "GET";
+	p->job.url = p->url.data;
+	p->job.hdrs = p->h;
+	p->job.nhdrs = nh;
+	return 0;
+}
+
+int
+r53_list_job(struct r53 *r, const char *name, struct r53_prefetch *p)
+{
+	struct buf t = { 0 };
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	rc = list_target(r, &t, name, NULL, NULL) == -1 ? -1 :
+	    prefetch_job(r, t.data, p);
+	buf_free(&t);
+	return rc;
+}
+
+int
+r53_zone_job(struct r53 *r, struct r53_prefetch *p)
+{
+	struct buf t = { 0 };
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	rc = buf_printf(&t, "/2013-04-01/hostedzone/%s",
+	    bare_id(r->zone_id)) == -1 ? -1 : prefetch_job(r, t.data, p);
+	buf_free(&t);
+	return rc;
+}
+
+void
+r53_prefetch_free(struct r53_prefetch *p)
+{
+	buf_free(&p->url);
+	buf_free(&p->authz);
+	memset(p, 0, sizeof(*p));
+}
+
 int
 r53_list_at(struct r53 *r, const char *name, struct r53_rrset **sets,
     size_t *n)
@@ -726,14 +821,7 @@ r53_list_at(struct r53 *r, const char *name, struct r53_rrset **sets,
 			goto out;
 		}
 		t.len = 0;
-		if (buf_printf(&t, "/2013-04-01/hostedzone/%s/rrset?name=",
-		    bare_id(r->zone_id)) == -1 ||
-		    query_enc(&t, sname ? sname : name) == -1 ||
-		    (stype && (buf_puts(&t, "&type=") == -1 ||
-		    query_enc(&t, stype) == -1)) ||
-		    (sid && (buf_puts(&t, "&identifier=") == -1 ||
-		    query_enc(&t, sid) == -1)) ||
-		    buf_printf(&t, "&maxitems=%d", LIST_PAGE) == -1)
+		if (list_target(r, &t, sname ? sname : name, stype, sid) == -1)
 			goto out;
 		if (r53_call(r, "ListResourceRecordSets", "GET", t.data, NULL,
 		    &resp) == -1) {

@@ -27,6 +27,7 @@
 #ifndef VAULTDR_ROUTE53_H
 #define VAULTDR_ROUTE53_H
 #include <stddef.h>
+#include "buf.h"
 #include "http.h"
 #include "secret.h"
 #include "vault.h" /* enum vault_fail */
@@ -43,6 +44,21 @@ struct r53 {
 	/* dr.c initializes this struct positionally: new fields would need
 	 * a change there, so the AWS error code lives in r53_aws_code(). */
 };
+
+/* Reads fetched ahead (http_prefetch): the request r53_list_at(r, name)
+ * makes first (page one) and the one r53_get_zone(r) makes, signed now, as
+ * jobs; those calls then take the answers. 0 / -1 (err_set); free p with
+ * r53_prefetch_free once http_prefetch has returned. (The lock's listing
+ * is r53_list_job at r53_lock_name(cname).) */
+struct r53_prefetch {
+	struct buf url, authz;
+	char date[17];
+	struct http_header h[3];
+	struct http_job job;
+};
+int r53_list_job(struct r53 *r, const char *name, struct r53_prefetch *p);
+int r53_zone_job(struct r53 *r, struct r53_prefetch *p);
+void r53_prefetch_free(struct r53_prefetch *p);
 
 /* The AWS error code of this thread's last failed Route 53 call
  * ("InvalidChangeBatch", "AccessDenied", "Throttling", "HTTP504" when the

@@ -29,7 +29,9 @@ load_keys(struct exec *x, struct world_side *s)
 
 	if (x->keys_loaded)
 		return 0;
-	if (vault_attempt_info(V(x->run, s), &required, &otp_len,
+	/* Preflight read the status a moment ago: not again. */
+	if (!vault_attempt_known(V(x->run, s), &required, &otp_len) &&
+	    vault_attempt_info(V(x->run, s), &required, &otp_len,
 	    &started) == -1) {
 		err_prefix("reading the operation token status on the %s",
 		    s->label);
@@ -202,6 +204,7 @@ read_attachment(struct exec *x, int streaming, char *state, size_t statesz)
 	memset(&o.st, 0, sizeof(o.st));
 	memset(&n.st, 0, sizeof(n.st));
 	snprintf(state, statesz, "unknown");
+	observe_prefetch(x->run, 3, 0);
 	if (vault_observe(V(x->run, &o), &o.st) == 0 &&
 	    vault_observe(V(x->run, &n), &n.st) == 0) {
 		snprintf(state, statesz, "DR %s, state %s", o.st.mode,
@@ -210,6 +213,7 @@ read_attachment(struct exec *x, int streaming, char *state, size_t statesz)
 		    world_attached(&o, &n);
 	} else
 		snprintf(state, statesz, "%s", err_get());
+	http_forget(V(x->run, &o)->http); /* an answer not taken */
 	vault_status_free(&o.st);
 	vault_status_free(&n.st);
 	return rc;
@@ -542,7 +546,7 @@ read_last_wal(struct exec *x, long long *wal)
 	*wal = -1;
 	step_begin(x->run, "last-wal", x->old->url, "read the last WAL of the "
 	    "%s", x->old->label);
-	if (vault_observe(V(x->run, x->old), &os) == -1 ||
+	if (vault_observe_dr(V(x->run, x->old), &os) == -1 ||
 	    strcmp(os.mode, "primary") != 0) {
 		err_set("the %s changed before the demote: %s", x->old->label,
 		    os.reachable ? os.mode : os.error);
@@ -553,7 +557,7 @@ read_last_wal(struct exec *x, long long *wal)
 	*wal = plan_old_wal(&os);
 	if (x->run->o->accept_data_loss) {
 		long long behind = -1;
-		if (vault_observe(V(x->run, x->new), &ns) == 0 && *wal >= 0 &&
+		if (vault_observe_dr(V(x->run, x->new), &ns) == 0 && *wal >= 0 &&
 		    ns.last_remote_wal >= 0)
 			behind = *wal > ns.last_remote_wal ?
 			    *wal - ns.last_remote_wal : 0;
@@ -600,7 +604,7 @@ catch_up(struct exec *x, long long wal)
 	    c->max_lag_wals);
 	for (;;) {
 		memset(&ns, 0, sizeof(ns));
-		if (vault_observe(V(x->run, x->new), &ns) == 0) {
+		if (vault_observe_dr(V(x->run, x->new), &ns) == 0) {
 			got = ns.last_remote_wal;
 			if (got < 0) {
 				vault_status_free(&ns);

@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -740,9 +741,10 @@ client_init_tls12(br_ssl_client_context *cc, br_x509_minimal_context *xc,
 	br_ssl_engine_set_x509(eng, &xc->vtable);
 }
 
-/* Client handshake on c->s.fd. 0 / -1 (err_set, c->err). */
+/* Sets up the client engine on c->s.fd and queues the ClientHello,
+ * without any I/O. 0 / -1 (err_set, c->err). */
 static int
-tls_handshake(struct conn *c, const char *host, struct tls_client *tc)
+tls_setup_client(struct conn *c, const char *host, struct tls_client *tc)
 {
 	unsigned char seed[32];
 	const char *sni;
@@ -791,12 +793,22 @@ tls_handshake(struct conn *c, const char *host, struct tls_client *tc)
 		return -1;
 	}
 	c->is_tls = 1;
-	sock_arm(&c->s);
 	br_ssl_engine_flush(c->eng, 0);
+	return 0;
+}
+
+/* Client handshake on c->s.fd, to the end. 0 / -1 (err_set, c->err). */
+static int
+tls_handshake(struct conn *c, const char *host, struct tls_client *tc)
+{
+	if (tls_setup_client(c, host, tc) == -1)
+		return -1;
+	sock_arm(&c->s);
 	if (tls_run(c, BR_SSL_SENDAPP) == -1) {
 		tls_fail(c, "TLS handshake with");
 		return -1;
 	}
+	c->hs_done = 1;
 	return 0;
 }
 
@@ -1004,4 +1016,205 @@ conn_abort(struct conn *c)
 	if (c == NULL)
 		return;
 	tls_conn_free(c);
+}
+
+/* ---- non-blocking use ------------------------------------------------- */
+
+struct conn *
+conn_adopt_client(struct sock *s, const char *host, struct tls_client *tc,
+    enum conn_err *err)
+{
+	struct conn *c;
+
+	if ((c = tls_conn_alloc()) == NULL) {
+		*err = CONN_E_IO;
+		return NULL;
+	}
+	c->s = *s;
+	s->fd = -1;
+	if (tc != NULL && tls_setup_client(c, host, tc) == -1) {
+		*err = c->err != CONN_OK ? c->err : CONN_E_TLS;
+		tls_conn_free(c);
+		return NULL;
+	}
+	*err = CONN_OK;
+	return c;
+}
+
+int
+conn_ready(struct conn *c)
+{
+	if (!c->is_tls || c->hs_done)
+		return 1;
+	if (br_ssl_engine_current_state(c->eng) &
+	    (BR_SSL_SENDAPP | BR_SSL_RECVAPP))
+		c->hs_done = 1;
+	return c->hs_done;
+}
+
+int
+conn_eof(const struct conn *c)
+{
+	return c->s.eof;
+}
+
+/* A socket call failed with errno: the connection is unusable. */
+static int
+pump_fail(struct conn *c, const char *op)
+{
+	c->s.err_no = errno;
+	c->dead = 1;
+	if (c->is_tls)
+		tls_fail(c, op);
+	else
+		c->err = sock_fail(&c->s, op);
+	return -1;
+}
+
+int
+conn_pump(struct conn *c, const char *op, short *events)
+{
+	unsigned char *p;
+	unsigned st;
+	size_t len;
+	ssize_t r;
+	int can_send = 1, can_recv = 1;
+
+	*events = 0;
+	if (!c->is_tls || c->s.eof)
+		return 0;
+	if (c->dead) {
+		tls_fail(c, op);
+		return -1;
+	}
+	for (;;) {
+		st = br_ssl_engine_current_state(c->eng);
+		if (st & BR_SSL_CLOSED) {
+			if (br_ssl_engine_last_error(c->eng) == BR_ERR_OK &&
+			    conn_ready(c)) {
+				c->s.eof = 1; /* close_notify */
+				return 0;
+			}
+			c->dead = 1;
+			tls_fail(c, op);
+			return -1;
+		}
+		if (can_send && (st & BR_SSL_SENDREC)) {
+			p = br_ssl_engine_sendrec_buf(c->eng, &len);
+			r = send(c->s.fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (r > 0) {
+				br_ssl_engine_sendrec_ack(c->eng, (size_t)r);
+				continue;
+			}
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+				return pump_fail(c, op);
+			can_send = 0;
+			*events |= POLLOUT;
+			continue;
+		}
+		if (can_recv && (st & BR_SSL_RECVREC)) {
+			p = br_ssl_engine_recvrec_buf(c->eng, &len);
+			r = recv(c->s.fd, p, len, MSG_DONTWAIT);
+			if (r > 0) {
+				br_ssl_engine_recvrec_ack(c->eng, (size_t)r);
+				continue;
+			}
+			if (r == 0) {
+				/* A TCP close without close_notify: EOF for
+				 * the HTTP framing to judge, once the
+				 * handshake is over; before, a failure. */
+				c->s.eof = 1;
+				c->dead = 1;
+				if (conn_ready(c))
+					return 0;
+				tls_fail(c, op);
+				return -1;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return pump_fail(c, op);
+			can_recv = 0;
+			*events |= POLLIN;
+			continue;
+		}
+		return 0;
+	}
+}
+
+ssize_t
+conn_put(struct conn *c, const void *buf, size_t n)
+{
+	unsigned char *p;
+	size_t len;
+	ssize_t r;
+
+	if (!c->is_tls) {
+		r = send(c->s.fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (r >= 0)
+			return r;
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		return pump_fail(c, "write to");
+	}
+	if (c->dead || (br_ssl_engine_current_state(c->eng) & BR_SSL_CLOSED)) {
+		c->dead = 1;
+		tls_fail(c, "write to");
+		return -1;
+	}
+	if ((p = br_ssl_engine_sendapp_buf(c->eng, &len)) == NULL)
+		return 0;
+	if (len > n)
+		len = n;
+	memcpy(p, buf, len);
+	br_ssl_engine_sendapp_ack(c->eng, len);
+	return (ssize_t)len;
+}
+
+void
+conn_push(struct conn *c)
+{
+	if (c->is_tls && !c->dead)
+		br_ssl_engine_flush(c->eng, 0);
+}
+
+int
+conn_unsent(struct conn *c)
+{
+	return c->is_tls && !c->dead &&
+	    (br_ssl_engine_current_state(c->eng) & BR_SSL_SENDREC) != 0;
+}
+
+ssize_t
+conn_get(struct conn *c, void *buf, size_t n)
+{
+	unsigned char *p;
+	size_t len;
+	ssize_t r;
+
+	if (n == 0)
+		return 0;
+	if (!c->is_tls) {
+		if (c->s.eof)
+			return 0;
+		r = recv(c->s.fd, buf, n, MSG_DONTWAIT);
+		if (r > 0)
+			return r;
+		if (r == 0) {
+			c->s.eof = 1;
+			return 0;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		return pump_fail(c, "read from");
+	}
+	if ((p = br_ssl_engine_recvapp_buf(c->eng, &len)) == NULL)
+		return 0;
+	if (len > n)
+		len = n;
+	memcpy(buf, p, len);
+	br_ssl_engine_recvapp_ack(c->eng, len);
+	return (ssize_t)len;
 }

@@ -66,6 +66,38 @@ void conn_close(struct conn *c);
 /* Closes without close_notify (abrupt hang-up; used by the mock). */
 void conn_abort(struct conn *c);
 
+/* ---- non-blocking use, for poll() loops (http.h's http_run) ----------
+ * None of these waits: the caller polls conn_fd() for the events asked for
+ * and enforces its own deadlines. */
+
+/* Takes over the connected socket *s (s->fd becomes -1) as a conn and, with
+ * tc != NULL, starts the TLS client handshake (host, or tc's server_name,
+ * verified as conn_connect does). Drive it with conn_pump until
+ * conn_ready. NULL with err_set and *err. */
+struct conn *conn_adopt_client(struct sock *s, const char *host,
+    struct tls_client *tc, enum conn_err *err);
+/* Moves records between the socket and the TLS engine as far as it can
+ * without waiting; *events gets what to poll for next (0: nothing pending
+ * at the TLS level; plain connections always 0). A close by the peer
+ * (close_notify or TCP) after the handshake is not a failure: conn_eof()
+ * says so. 0, or -1 (err_set naming op, e.g. "read from", and host:port;
+ * conn_error()). */
+int conn_pump(struct conn *c, const char *op, short *events);
+/* 1 once the TLS handshake has finished (plain connections: always). */
+int conn_ready(struct conn *c);
+/* 1 once the peer has closed the connection. */
+int conn_eof(const struct conn *c);
+/* Takes up to n bytes of a request without waiting: bytes taken (0: no
+ * room now; pump and poll first), -1 (err_set, conn_error()). After the
+ * last byte, conn_push() seals the records. */
+ssize_t conn_put(struct conn *c, const void *buf, size_t n);
+void conn_push(struct conn *c);
+/* 1 while sealed records are still waiting to go out (TLS). */
+int conn_unsent(struct conn *c);
+/* Up to n bytes of response without waiting: >0 bytes, 0 none now (or EOF:
+ * conn_eof()), -1 (err_set, conn_error()). */
+ssize_t conn_get(struct conn *c, void *buf, size_t n);
+
 /* When *flag becomes non-zero (a signal handler sets it), a wait that a
  * signal interrupts fails with EINTR instead of waiting on. */
 void conn_set_interrupt(volatile sig_atomic_t *flag);

@@ -32,6 +32,7 @@ struct conn {
 	int is_tls;
 	int is_server;
 	int dead;         /* TLS engine unusable */
+	int hs_done;      /* non-blocking use: the handshake has finished */
 	int no_client_cert; /* client side, none configured (for hints) */
 	enum conn_err err;
 	char vname[256];  /* name verified, for messages */

@@ -87,6 +87,19 @@ transport_of(const struct http_response *resp)
 	}
 }
 
+/* The headers of every request: the token (when set) and
+ * X-Vault-Request. Returns how many (h has room for 2). */
+static size_t
+vault_headers(const struct vault *v, struct http_header *h)
+{
+	size_t nh = 0;
+
+	if (secret_is_set(v->token))
+		h[nh++] = (struct http_header){ "X-Vault-Token", v->token->s };
+	h[nh++] = (struct http_header){ "X-Vault-Request", "true" };
+	return nh;
+}
+
 int
 vault_call(struct vault *v, const char *method, const char *path,
     const char *body, size_t body_len, int flags, struct vault_reply *r)
@@ -116,9 +129,7 @@ vault_call(struct vault *v, const char *method, const char *path,
 	}
 	if (buf_puts(&url, v->url) == -1 || buf_puts(&url, path) == -1)
 		return -1;
-	if (secret_is_set(v->token))
-		h[nh++] = (struct http_header){ "X-Vault-Token", v->token->s };
-	h[nh++] = (struct http_header){ "X-Vault-Request", "true" };
+	nh = vault_headers(v, h);
 	if (body)
 		h[nh++] = (struct http_header){ "Content-Type",
 			"application/json" };
@@ -240,8 +251,53 @@ get_flag(const struct json *j, int at, const char *path, int *out)
 		err_clear();
 }
 
+/* GET path as vault_call sends it, as a job. */
+static void
+get_job(struct vault *v, const char *path, struct vault_job *j)
+{
+	memset(j, 0, sizeof(*j));
+	snprintf(j->url, sizeof(j->url), "%s%s", v->url, path);
+	j->job.client = v->http;
+	j->job.method = "GET";
+	j->job.url = j->url;
+	j->job.hdrs = j->h;
+	j->job.nhdrs = vault_headers(v, j->h);
+}
+
+void
+vault_observe_jobs(struct vault *v, struct vault_job j[2])
+{
+	get_job(v, P_DR "status", &j[0]);
+	get_job(v, "/v1/sys/health", &j[1]);
+}
+
+int
+vault_attempt_known(const struct vault *v, int *required, int *otp_length)
+{
+	if (!v->otp_length_known)
+		return 0;
+	*required = v->required;
+	*otp_length = v->otp_length;
+	return 1;
+}
+
+static int observe(struct vault *v, struct vault_status *st, int health);
+
 int
 vault_observe(struct vault *v, struct vault_status *st)
+{
+	return observe(v, st, 1);
+}
+
+int
+vault_observe_dr(struct vault *v, struct vault_status *st)
+{
+	return observe(v, st, 0);
+}
+
+/* vault_observe, with sys/health or without. */
+static int
+observe(struct vault *v, struct vault_status *st, int health)
 {
 	struct vault_reply r;
 	int d, arr, i, n;
@@ -314,6 +370,8 @@ vault_observe(struct vault *v, struct vault_status *st)
 		return -1;
 	}
 	vault_reply_free(&r);
+	if (!health)
+		return 0;
 
 	if (vault_call(v, "GET", "/v1/sys/health", NULL, 0,
 	    VC_PROBE | VC_ANY_STATUS, &r) == 0) {
@@ -390,6 +448,9 @@ vault_attempt_info(struct vault *v, int *required, int *otp_length,
 	if (json_get_bool(&r.j, 0, "started", &b) == 0)
 		*started = b;
 	vault_reply_free(&r);
+	v->otp_length_known = 1;
+	v->otp_length = *otp_length;
+	v->required = *required;
 	return 0;
 }
 
@@ -474,7 +535,14 @@ vault_generate_dr_token_ex(struct vault *v, const struct vault_keys *keys,
 	    -1 && r.fail != VF_REJECTED)
 		goto out;
 	vault_reply_free(&r);
-	if (vault_attempt_info(v, &required, &otp_len, &started) == -1)
+	/* The scheme (otp_length) was read in this run already, before the
+	 * cancel, which does not change it: no second read. required comes
+	 * again with the start. */
+	if (v->otp_length_known) {
+		otp_len = v->otp_length;
+		required = v->required;
+	} else if (vault_attempt_info(v, &required, &otp_len, &started) ==
+	    -1)
 		goto out;
 
 	if (otp_len > 0) {

@@ -29,6 +29,11 @@ struct vault {
 	const struct secret *token; /* VAULT_TOKEN (borrowed; may be unset) */
 	int read_only;       /* dry run: any changing request is refused */
 	enum vault_fail last_fail; /* how the last vault_call failed */
+	/* The last vault_attempt_info answer: token generation uses it
+	 * instead of reading the attempt again after its cancel. */
+	int otp_length_known;
+	int otp_length;
+	int required;
 };
 
 
@@ -90,6 +95,22 @@ struct vault_status {
  * 0 when the cluster answered; -1 when not (st->reachable = 0, st->error). */
 int vault_observe(struct vault *v, struct vault_status *st);
 void vault_status_free(struct vault_status *st);
+/* vault_observe without sys/health (one round trip): for reads that need
+ * only the DR status (the last WAL, the catch-up); the health fields stay
+ * unset (health_code 0). */
+int vault_observe_dr(struct vault *v, struct vault_status *st);
+/* Reads fetched ahead (http_prefetch), so that several clusters (and the
+ * record) are read together: a job is the GET the named call makes first,
+ * with vault_call's headers (it borrows v's token); the call that follows
+ * takes its answer. Keep j until http_prefetch returns. */
+struct vault_job {
+	char url[600];
+	struct http_header h[2];
+	struct http_job job;
+};
+/* vault_observe's two reads: DR status, sys/health. */
+void vault_observe_jobs(struct vault *v, struct vault_job j[2]);
+
 int vault_status_knows(const struct vault_status *st, const char *id);
 /* Is a DR secondary connected to its primary? 1 yes, 0 no (a shown field
  * says otherwise: primaries[0].connection_status not "connected", or
@@ -152,6 +173,10 @@ struct vault_keys {
  * v->last_fail says which), never an input error: exit 1, not 2. */
 int vault_attempt_info(struct vault *v, int *required, int *otp_length,
     int *started);
+/* The last vault_attempt_info answer of this run, without a request: 1
+ * (required, otp_length filled) or 0 when none was read. */
+int vault_attempt_known(const struct vault *v, int *required,
+    int *otp_length);
 
 /* Why a DR operation token could not be generated. */
 enum vault_gen_fail {

@@ -158,6 +158,8 @@ serve(void *arg)
 				break;
 			}
 			i = s->steps[step].after;
+			if (i == TSRV_SLOW)
+				usleep(TSRV_SLOW_MS * 1000);
 			if (i == TSRV_DRIP) {
 				const char *p = s->steps[step].reply;
 				while (*p && !s->stop &&

@@ -17,6 +17,7 @@ enum tsrv_after {
 	TSRV_ABORT,  /* close without close_notify */
 	TSRV_SILENT, /* read the request, never reply (until stop) */
 	TSRV_DRIP,   /* send the reply one byte every 100 ms, then keep */
+	TSRV_SLOW,   /* wait TSRV_SLOW_MS, send the reply, then keep */
 };
 
 struct tsrv_step {
@@ -24,6 +25,7 @@ struct tsrv_step {
 	enum tsrv_after after;
 };
 
+#define TSRV_SLOW_MS 300
 #define TSRV_MAXREQ 8
 struct tsrv {
 	int lfd;
