@@ -26,6 +26,12 @@ struct dr_opts {
 	const char *audit_path; /* --log FILE: append-only JSON lines, mode 0600 */
 	int argc;               /* the command line, for the audit record */
 	char *const *argv;
+	/* Several environments (multi.c): when set (and without -y), the
+	 * confirmation is asked through it instead of on the terminal. what:
+	 * "Failover of <env> (CNAME <name>) will: <steps>". Returns 1 to
+	 * proceed; anything else cancels (exit 2, nothing changed). */
+	int (*confirm)(void *arg, const char *what);
+	void *confirm_arg;
 };
 
 /* Runs the command; returns the exit code. */

@@ -17,6 +17,7 @@
 
 static enum log_mode mode = LOG_TEXT;
 static void (*warn_hook)(const char *);
+static void (*record_tap)(const char *);
 static int audit_fd = -1;
 static int audit_failed, audit_errno;
 static char audit_path[512];
@@ -143,30 +144,51 @@ log_verbose(const char *fmt, ...)
 	va_end(ap);
 }
 
+static void out_line(FILE *f, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 /* Any length (a status JSON line can be long): a cut line would be broken
  * JSON, and a cut is where a secret's prefix could show. */
-void
-log_out(const char *fmt, ...)
+static void
+out_line(FILE *f, const char *fmt, va_list ap)
 {
 	char small[1024], *line = small;
-	va_list ap, aq;
+	va_list aq;
 	int n;
 
-	va_start(ap, fmt);
 	va_copy(aq, ap);
 	if ((n = vsnprintf(small, sizeof(small), fmt, ap)) < 0)
 		small[0] = '\0';
-	va_end(ap);
 	if (n >= (int)sizeof(small) && (line = malloc((size_t)n + 1)) != NULL)
 		vsnprintf(line, (size_t)n + 1, fmt, aq);
 	else
 		line = small;
 	va_end(aq);
 	secret_redact(line);
-	fprintf(stdout, "%s\n", line);
-	fflush(stdout);
+	fprintf(f, "%s\n", line);
+	fflush(f);
 	if (line != small)
 		free(line);
+}
+
+void
+log_out(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	out_line(stdout, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_err_out(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	out_line(stderr, fmt, ap);
+	va_end(ap);
 }
 
 void
@@ -277,7 +299,13 @@ fd_warn_audit(void)
 int
 log_audit_on(void)
 {
-	return audit_fd != -1;
+	return audit_fd != -1 || record_tap != NULL;
+}
+
+void
+log_set_record_tap(void (*tap)(const char *line))
+{
+	record_tap = tap;
 }
 
 /* Appends line and a newline, redacted, in one write(2), then fsync(2):
@@ -294,15 +322,23 @@ log_audit_write(const char *line)
 	off_t end;
 	int saved;
 
-	if (audit_fd == -1)
+	if (audit_fd == -1 && record_tap == NULL)
 		return 0;
 	n = strlen(line);
 	if ((copy = malloc(n + 2)) == NULL) {
+		if (audit_fd == -1)
+			return -1;
 		audit_errno = ENOMEM;
 		goto fail;
 	}
 	memcpy(copy, line, n + 1);
 	secret_redact(copy);
+	if (record_tap)
+		record_tap(copy);
+	if (audit_fd == -1) {
+		free(copy);
+		return 0;
+	}
 	n = strlen(copy);
 	copy[n++] = '\n';
 	end = lseek(audit_fd, 0, SEEK_END);

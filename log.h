@@ -31,6 +31,9 @@ void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * mode: reports such as `status` and --json lines. Server-supplied text
  * reaches the terminal only through this file. */
 void log_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line of any length on stderr (a newline is added), redacted: a
+ * child's stderr line relayed by multi.c. */
+void log_err_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "vaultdr: <label>: <msg>" on stderr, redacted (main's final error). */
 void log_error(const char *label, const char *msg);
 /* The summary object of a run that ended before it began (a usage or
@@ -42,7 +45,14 @@ void log_json_summary(const char *command, const char *env, int code,
  * with an error naming the file, and never blocks. 0 / -1 (err_set). While
  * it is open every log_warn() is also appended as {"step":"warning"}. */
 int log_audit_open(const char *path);
+/* 1 while records are wanted: the audit file is open or a record tap is
+ * set (the engine builds its JSON records only then). */
 int log_audit_on(void);
+/* A record tap: every line log_audit_write() is given (redacted, without
+ * the newline) is also handed to tap, whether or not the audit file is
+ * open; NULL removes it. multi.c's children pass their records (the
+ * summary above all) to the parent this way. */
+void log_set_record_tap(void (*tap)(const char *line));
 /* Appends one JSON line (redacted; a newline is added) with a single
  * write(2) and an fsync(2). 0 (also when closed) / -1: the record is not
  * on disk; the first failure is warned about (log_warn, not audited). */

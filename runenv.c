@@ -17,16 +17,27 @@
 
 /* On a terminal (and without -y): shows what the plan will do and asks
  * the operator to type the environment's name, as destructive commands
- * elsewhere do; anything else cancels. 1 to proceed. */
+ * elsewhere do; anything else cancels. With dr_opts.confirm set (several
+ * environments, multi.c) the same sentence goes to it instead, which asks
+ * once for the whole set. 1 to proceed. */
 int
 confirm(const struct run *run, const struct plan *p)
 {
-	char line[128], words[1200];
+	char line[128], words[1200], what[1600];
 	int fd, ok = 0;
 	ssize_t n;
 
+	if (run->o->yes)
+		return 1;
+	if (run->o->confirm) {
+		plan_words(p, words, sizeof(words));
+		snprintf(what, sizeof(what), "%s of %s (CNAME %s) will: %s",
+		    run->o->cmd == DR_FAILOVER ? "Failover" : "Failback",
+		    run->c->env, run->c->cname, words);
+		return run->o->confirm(run->o->confirm_arg, what) == 1;
+	}
 	/* The prompt goes to the terminal, so --json output stays clean. */
-	if (run->o->yes || !isatty(STDIN_FILENO))
+	if (!isatty(STDIN_FILENO))
 		return 1;
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY)) == -1)
 		return 1;

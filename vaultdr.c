@@ -1,4 +1,5 @@
 /* vaultdr.c - main: options, config and environment into a run, exit code. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 
 #include "config.h"
 #include "dr.h"
+#include "multi.h"
 #include "proxy.h"
 #include "log.h"
 #include "retry.h"
@@ -19,6 +21,7 @@ static const char usage_text[] =
 "usage: vaultdr [options] failover ENV   secondary becomes DR primary\n"
 "       vaultdr [options] failback ENV   primary becomes DR primary again\n"
 "       vaultdr [options] status ENV     read-only report of both clusters and the record\n"
+"       vaultdr [options] COMMAND ENV ENV... | --all   several environments at once\n"
 "       vaultdr --help | --version\n"
 "Options may come before or after the command and ENV; -- ends them.\n";
 
@@ -43,6 +46,7 @@ static const char help_text[] =
 "      --accept-data-loss  switch although the replication gate fails (the\n"
 "                      secondary is not streaming, connected or caught up)\n"
 "      --create-record the CNAME may be created when it does not exist yet\n"
+"      --all           every [Vault-Cluster-<ENV>] section of the config file\n"
 "  -h, --help          this text\n"
 "  -V, --version       print the version\n"
 "\n"
@@ -81,6 +85,10 @@ static const char help_text[] =
 "     --primary-down was not given, the replication gate failed and\n"
 "     --accept-data-loss was not given, another run holds the lock, or the\n"
 "     pre-change or fence hook refused\n"
+"Several environments (ENV ENV... or --all) run concurrently, each with its\n"
+"own lock, plan and summary, its lines prefixed \"[env] \"; one confirmation\n"
+"on a terminal for the whole set; then one table. The run exits with the\n"
+"most severe code of them: 1, then 3, then 4, then 2, then 0.\n"
 "\n"
 "SIGHUP, SIGINT and SIGTERM stop cleanly: the final state is read, DR\n"
 "operation tokens are deleted where possible, the run lock is released, exit 1.\n"
@@ -124,6 +132,35 @@ wants_json(int argc, char **argv)
 	return 0;
 }
 
+/* The command word as given (the summary of a config error names it). */
+static const char *cmd_arg;
+
+/* One environment, as main runs it: config, the run, the final error line.
+ * Also what each child of a run of several environments does (multi.c). */
+static int
+run_one(struct dr_opts *o)
+{
+	struct dr_config c;
+	int code;
+
+	if (config_load(o->config_path, o->env, &c) == -1) {
+		log_error("error", err_get());
+		if (o->json)
+			log_json_summary(cmd_arg, o->env,
+			    EXIT_USAGE, "config error", err_get());
+		config_free(&c);
+		secret_stash_wipe();
+		return EXIT_USAGE;
+	}
+	code = dr_run(o, &c);
+	if (code != EXIT_DONE && err_get()[0])
+		log_error(code == EXIT_PARTIAL ? "incomplete" : "error",
+		    err_get());
+	config_free(&c);
+	secret_stash_wipe();
+	return code;
+}
+
 static int
 usage_error(const char *msg)
 {
@@ -137,11 +174,66 @@ usage_error(const char *msg)
 	return EXIT_USAGE;
 }
 
-int
-main(int argc, char **argv)
+/* Several environments (multi.c): the names given (n of them), or with
+ * none every [Vault-Cluster-*] section of the config (--all). Names are
+ * checked (after --, "-x" is an argument, not a name; each once, matched
+ * in lower case as sections are) before anything runs. The run's code. */
+static int
+run_several(struct dr_opts *o, char *const *names, size_t n)
+{
+	char **envs = NULL, msg[160];
+	size_t nenvs = n, i, j;
+	int code;
+
+	for (i = 0; i < n; i++)
+		if (names[i][0] == '-' || names[i][0] == '\0') {
+			snprintf(msg, sizeof(msg), "too many arguments: '%.100s' "
+			    "is not an environment name", names[i]);
+			return usage_error(msg);
+		}
+	if (n == 0 && multi_config_envs(o->config_path, &envs, &nenvs) == -1) {
+		log_error("error", err_get());
+		if (o->json)
+			log_json_summary(cmd_arg, NULL, EXIT_USAGE,
+			    "config error", err_get());
+		secret_stash_wipe();
+		return EXIT_USAGE;
+	}
+	if (n > 0 && (envs = calloc(n, sizeof(*envs))) == NULL)
+		return EXIT_FAILED;
+	for (i = 0; i < n; i++)
+		if ((envs[i] = strdup(names[i])) == NULL) {
+			multi_envs_free(envs, n);
+			return EXIT_FAILED;
+		}
+	for (i = 0; i < nenvs; i++) {
+		for (j = 0; envs[i][j]; j++)
+			envs[i][j] = (char)tolower((unsigned char)envs[i][j]);
+		for (j = 0; j < i; j++)
+			if (strcmp(envs[i], envs[j]) == 0) {
+				/* Two runs of one pair would race. */
+				snprintf(msg, sizeof(msg), "environment '%.100s' "
+				    "is named twice", envs[i]);
+				multi_envs_free(envs, nenvs);
+				return usage_error(msg);
+			}
+	}
+	code = multi_run(o, envs, nenvs, run_one);
+	if (code != EXIT_DONE && err_get()[0])
+		log_error("error", err_get());
+	multi_envs_free(envs, nenvs);
+	secret_stash_wipe();
+	return code;
+}
+
+/* The options (anywhere on the line; -- ends them) into o and *all.
+ * -1 to go on with argv[optind...]; else the exit code (help, version, a
+ * usage error, already reported). */
+static int
+parse_options(int argc, char **argv, struct dr_opts *o, int *all)
 {
 	enum { OPT_PRIMARY_DOWN = 256, OPT_JSON, OPT_LOG, OPT_NO_LOCK,
-		OPT_ACCEPT_LOSS, OPT_CREATE_RECORD };
+		OPT_ACCEPT_LOSS, OPT_CREATE_RECORD, OPT_ALL };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -153,14 +245,57 @@ main(int argc, char **argv)
 		{ "no-lock", no_argument, NULL, OPT_NO_LOCK },
 		{ "accept-data-loss", no_argument, NULL, OPT_ACCEPT_LOSS },
 		{ "create-record", no_argument, NULL, OPT_CREATE_RECORD },
+		{ "all", no_argument, NULL, OPT_ALL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char msg[128];
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	*all = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "c:nyvhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config_path = optarg; break;
+		case 'n': o->dry_run = 1; break;
+		case OPT_PRIMARY_DOWN: o->primary_down = 1; break;
+		case 'y': o->yes = 1; break;
+		case 'v': o->verbose = 1; break;
+		case OPT_JSON: o->json = 1; break;
+		case OPT_LOG: o->audit_path = optarg; break;
+		case OPT_NO_LOCK: o->no_lock = 1; break;
+		case OPT_ACCEPT_LOSS: o->accept_data_loss = 1; break;
+		case OPT_CREATE_RECORD: o->create_record = 1; break;
+		case OPT_ALL: *all = 1; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
+			return 0;
+		case 'V':
+			printf("vaultdr %s (commit %s)\n", VAULTDR_VERSION,
+			    VAULTDR_COMMIT);
+			return 0;
+		default:
+			if (optopt && optopt < 256)
+				snprintf(msg, sizeof(msg), "unknown or incomplete "
+				    "option '-%c'", optopt);
+			else
+				snprintf(msg, sizeof(msg), "unknown or incomplete "
+				    "option '%s'", argv[optind - 1]);
+			return usage_error(msg);
+		}
+	}
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
 	struct dr_opts o;
-	struct dr_config c;
 	struct sigaction sa;
-	int ch, code;
+	int all, rc;
 
 	std_fds_open();
 	json_mode = wants_json(argc, argv);
@@ -178,43 +313,13 @@ main(int argc, char **argv)
 			    err_get());
 		return EXIT_USAGE;
 	}
-	memset(&o, 0, sizeof(o));
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "c:nyvhV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': o.config_path = optarg; break;
-		case 'n': o.dry_run = 1; break;
-		case OPT_PRIMARY_DOWN: o.primary_down = 1; break;
-		case 'y': o.yes = 1; break;
-		case 'v': o.verbose = 1; break;
-		case OPT_JSON: o.json = 1; break;
-		case OPT_LOG: o.audit_path = optarg; break;
-		case OPT_NO_LOCK: o.no_lock = 1; break;
-		case OPT_ACCEPT_LOSS: o.accept_data_loss = 1; break;
-		case OPT_CREATE_RECORD: o.create_record = 1; break;
-		case 'h':
-			fputs(usage_text, stdout);
-			fputs(help_text, stdout);
-			return 0;
-		case 'V':
-			printf("vaultdr %s (commit %s)\n", VAULTDR_VERSION,
-			    VAULTDR_COMMIT);
-			return 0;
-		default: {
-			char msg[128];
-			if (optopt && optopt < 256)
-				snprintf(msg, sizeof(msg), "unknown or incomplete "
-				    "option '-%c'", optopt);
-			else
-				snprintf(msg, sizeof(msg), "unknown or incomplete "
-				    "option '%s'", argv[optind - 1]);
-			return usage_error(msg);
-		}
-		}
-	}
-	if (argc - optind != 2)
-		return usage_error(argc - optind < 2 ? "a command and an "
-		    "environment are required" : "too many arguments");
+	if ((rc = parse_options(argc, argv, &o, &all)) >= 0)
+		return rc;
+	if (argc - optind < 1 || (argc - optind < 2 && !all))
+		return usage_error("a command and an environment are required");
+	if (all && argc - optind > 1)
+		return usage_error("--all and an environment name exclude each "
+		    "other");
 	if (strcmp(argv[optind], "failover") == 0)
 		o.cmd = DR_FAILOVER;
 	else if (strcmp(argv[optind], "failback") == 0)
@@ -227,7 +332,8 @@ main(int argc, char **argv)
 		    argv[optind]);
 		return usage_error(msg);
 	}
-	o.env = argv[optind + 1];
+	cmd_arg = argv[optind];
+	o.env = all ? NULL : argv[optind + 1];
 	o.argc = argc;
 	o.argv = argv;
 	log_init(o.json ? LOG_JSON : LOG_TEXT, o.verbose);
@@ -242,20 +348,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	conn_set_interrupt(&retry_stop_requested);
 
-	if (config_load(o.config_path, o.env, &c) == -1) {
-		log_error("error", err_get());
-		if (o.json)
-			log_json_summary(argv[optind], o.env, EXIT_USAGE,
-			    "config error", err_get());
-		config_free(&c);
-		secret_stash_wipe();
-		return EXIT_USAGE;
-	}
-	code = dr_run(&o, &c);
-	if (code != EXIT_DONE && err_get()[0])
-		log_error(code == EXIT_PARTIAL ? "incomplete" : "error",
-		    err_get());
-	config_free(&c);
-	secret_stash_wipe();
-	return code;
+	if (!all && argc - optind == 2)
+		return run_one(&o);
+
+	return run_several(&o, argv + optind + 1, (size_t)(argc - optind - 1));
 }

@@ -3,7 +3,8 @@
 #                 demo scenario and gen-certs.sh under share/vaultdr/
 #   make uninstall                                the same files removed
 #   make kit      vaultdr-kit-$(VERSION)-linux-$(uname -m).tar.gz (air-gapped DR kit)
-#   make bench    failover/failback timings, connections, peak RSS, binary size
+#   make bench    failover/failback timings, connections, peak RSS, binary size;
+#                 three environments in one run against one
 #   make man-lint mandoc -T lint on both man pages (installs mandoc)
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -72,6 +73,8 @@ $(B)/maxrss: scripts/maxrss.c
 
 bench: $(VAULTDR_BIN) $(MOCK_BIN) $(B)/maxrss
 	@python3 scripts/bench.py $(B) $(VAULTDR_BIN) $(MOCK_BIN)
+	@# Several environments in one run (multi.c): three against one.
+	@python3 scripts/bench_multi.py $(B) $(VAULTDR_BIN) $(MOCK_BIN)
 
 man-lint:
 	@command -v mandoc >/dev/null 2>&1 || scripts/deps.sh man

@@ -41,6 +41,7 @@ plan
 dnsrec
 engine engine.h event.c lock.c observe.c perf.c report.c steps.c preflight.c runenv.c
 dr dr.c
+multi
 vaultdr
 '
 ls ./*.c ./*.h | sed 's|^\./||' | grep -v '^compat\.c$' |

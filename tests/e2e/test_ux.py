@@ -66,10 +66,13 @@ def list_of(f):
 ROLE = one_of("primary", "secondary")
 COMMON = {"schema_version": one_of(1), "time": t_str, "step": t_str,
           "event": one_of("step", "plan", "progress", "warning", "summary",
-                          "status", "hook", "run")}
+                          "status", "hook", "run", "multi_summary")}
 STEP = {"cluster": opt(t_str), "role": opt(ROLE), "change_id": opt(t_str),
         "action": one_of("begin", "end", "plan"), "result": t_str,
-        "elapsed_ms": t_int, "message": t_str}
+        "elapsed_ms": t_int, "message": t_str,
+        # Several environments in one run (multi.c): every line names its
+        # environment; a single environment's lines have no such field.
+        "env?": t_str}
 STATE = obj({
     "clusters": list_of(obj({"role": ROLE, "url": t_str, "reachable": t_bool,
                              "mode": opt(t_str), "state": opt(t_str),
@@ -99,8 +102,9 @@ SCHEMA = {
     "plan": STEP,
     "progress": {"cluster": opt(t_str), "wait": one_of(
         "ready", "stream", "insync", "catch_up", "performance"), "state": t_str,
-        "elapsed_s": t_num, "timeout_s": t_num, "message": t_str},
-    "warning": {"message": t_str},
+        "elapsed_s": t_num, "timeout_s": t_num, "message": t_str,
+        "env?": t_str},
+    "warning": {"message": t_str, "env?": t_str},
     "summary": SUMMARY,
     "hook": HOOK_IN,
     "status": {
@@ -123,6 +127,14 @@ SCHEMA = {
             "commit?": t_str, "user?": t_str, "host?": t_str,
             "argv?": list_of(t_str), "dry_run": t_bool,
             "primary_down": t_bool, "pid": t_int},
+    # The table of a run of several environments (the last line).
+    "multi_summary": {
+        "command": one_of("failover", "failback", "status"),
+        "exit_code": one_of(0, 1, 2, 3, 4), "result": t_str,
+        "dry_run": t_bool, "elapsed_ms": t_int,
+        "environments": list_of(obj({
+            "env": t_str, "command": one_of("failover", "failback", "status"),
+            "exit_code": t_int, "result": t_str, "observed": t_str}))},
 }
 
 

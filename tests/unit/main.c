@@ -117,7 +117,7 @@ t_read_file(const char *path, size_t *len)
  * build/unit-tests with "undefined reference to suite_<name>". */
 #define SUITES(X) X(secret) X(b64) X(otp) X(json) X(ini) X(sigv4) X(url) \
 	X(http_parse) X(tls) X(http) X(route53) X(dr) X(awscreds) X(hook) \
-	X(vault) X(config) X(dns) X(retry) X(plan) X(jsonw) X(dnsrec) X(where)
+	X(vault) X(config) X(dns) X(retry) X(plan) X(jsonw) X(dnsrec) X(where) X(multi)
 #define DECL(n) void suite_##n(void);
 SUITES(DECL)
 
