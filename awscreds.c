@@ -98,15 +98,32 @@ static int
 env_ms(const char *name, int def_s)
 {
 	const char *v = env_str(name);
-	char *end;
-	double d;
+	long long whole = 0, milli = 0;
+	int digits = 0, frac = -1; /* fraction digits seen; -1: no point */
 
 	if (v == NULL)
 		return def_s * 1000;
-	d = strtod(v, &end);
-	if (*end || d < 0.001 || d > 86400)
+	/* Digits with an optional fraction, to the millisecond (no strtod:
+	 * it alone links 6 KB of libc into the static client). */
+	for (; *v && digits < 12; v++, digits++) {
+		if (*v == '.' && frac < 0) {
+			frac = 0;
+			digits--;
+			continue;
+		}
+		if (*v < '0' || *v > '9')
+			return def_s * 1000;
+		if (frac < 0)
+			whole = whole * 10 + (*v - '0');
+		else if (frac < 3)
+			milli += (*v - '0') * (frac == 0 ? 100 : frac == 1 ? 10 : 1);
+		if (frac >= 0)
+			frac++;
+	}
+	whole = whole * 1000 + milli;
+	if (*v || digits == 0 || whole < 1 || whole > 86400000LL)
 		return def_s * 1000;
-	return (int)(d * 1000);
+	return (int)whole;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (m 1-12). */

@@ -885,6 +885,17 @@ cfg_bool(const char *v, int *out)
 	return -1;
 }
 
+/* A key for alias records with record type CNAME: -1 (err_set). */
+static int
+alias_only(const char *path, const struct ini_entry *e,
+    const struct dr_config *c)
+{
+	err_set("%s:%d: %s is for alias records only: set %s_record_type = "
+	    "A-alias or AAAA-alias, or remove it", path, e->line, e->key,
+	    c->env);
+	return -1;
+}
+
 /* Issue 12: <env>_record_type with the alias keys, and <env>_activation. */
 static int
 cfg_where(const struct ini *ini, const char *path, struct dr_config *c)
@@ -905,28 +916,22 @@ cfg_where(const struct ini *ini, const char *path, struct dr_config *c)
 	}
 	c->record_kind = (int)k;
 	if (k != R53_CNAME && c->dns_provider == CONFIG_DNS_RFC2136) {
-		err_set("%s:%d: %s: %s is a Route 53 alias record; with "
-		    "%s_dns_provider = rfc2136 the record is a CNAME", path,
-		    e->line, e->key, r53_kind_name(k), c->env);
+		err_set("%s:%d: %s: with rfc2136 the record is a CNAME", path,
+		    e->line, e->key);
 		return -1;
 	}
 	for (j = 0; j < 2; j++) {
 		snprintf(suffix, sizeof(suffix), "%s_alias_zone_id", role[j]);
 		z[j] = cfg_entry(ini, c, suffix);
-		if (z[j] && k == R53_CNAME) {
-			err_set("%s:%d: %s is set but the record type is CNAME; "
-			    "set %s_record_type = A-alias or AAAA-alias for an "
-			    "alias record, or remove it", path, z[j]->line,
-			    z[j]->key, c->env);
-			return -1;
-		}
+		if (z[j] && k == R53_CNAME)
+			return alias_only(path, z[j], c);
 		if (k == R53_CNAME)
 			continue;
 		if (z[j] == NULL || z[j]->value[0] == '\0') {
 			err_set("%s: [%s]: %s_record_type is %s: set %s_%s (the "
-			    "hosted zone id of the %s cluster's load balancer, "
-			    "its canonical hosted zone)", path, c->section,
-			    c->env, r53_kind_name(k), c->env, suffix, role[j]);
+			    "hosted zone id of that load balancer)", path,
+			    c->section, c->env, r53_kind_name(k), c->env,
+			    suffix);
 			return -1;
 		}
 		for (i = 0; z[j]->value[i]; i++)
@@ -945,12 +950,8 @@ cfg_where(const struct ini *ini, const char *path, struct dr_config *c)
 			    e->line, e->key, e->value, hash_hint(e->value));
 			return -1;
 		}
-		if (k == R53_CNAME) {
-			err_set("%s:%d: %s applies to alias records only; set "
-			    "%s_record_type = A-alias or AAAA-alias, or remove "
-			    "it", path, e->line, e->key, c->env);
-			return -1;
-		}
+		if (k == R53_CNAME)
+			return alias_only(path, e, c);
 	}
 	if ((e = cfg_entry(ini, c, "activation")) != NULL) {
 		if (strcasecmp(e->value, "wrapped") == 0)

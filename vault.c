@@ -769,27 +769,16 @@ vault_perf_observe(struct vault *v, struct vault_perf *p)
 	if (vault_call(v, "GET", "/v1/sys/replication/performance/status",
 	    NULL, 0, VC_PROBE, &r) == -1)
 		goto out;
-	if (r.j.ntok == 0 || (d = json_find(&r.j, 0, "data")) < 0 ||
-	    json_type_at(&r.j, d) != JSON_OBJECT) {
-		err_set("%s: sys/replication/performance/status: reply has no "
-		    "data object", v->url);
-		goto out;
-	}
+	d = r.j.ntok ? json_find(&r.j, 0, "data") : -1;
 	copy_str(&r.j, d, "mode", p->mode, sizeof(p->mode));
 	copy_str(&r.j, d, "state", p->state, sizeof(p->state));
 	if (p->mode[0] == '\0') {
 		err_set("%s: sys/replication/performance/status: reply has no "
-		    "mode", v->url);
+		    "data.mode", v->url);
 		goto out;
 	}
-	n = (arr = json_find(&r.j, d, "secondaries")) >= 0 ?
-	    json_array_len(&r.j, arr) : 0;
-	i = (d = json_find(&r.j, d, "known_secondaries")) >= 0 ?
-	    json_array_len(&r.j, d) : 0;
-	n = n < 0 ? 0 : n;
-	i = i < 0 ? 0 : i;
-	if (n + i > 0 && (p->sec = calloc((size_t)n + (size_t)i,
-	    sizeof(*p->sec))) == NULL) {
+	n = json_array_len(&r.j, arr = json_find(&r.j, d, "secondaries"));
+	if (n > 0 && (p->sec = calloc((size_t)n, sizeof(*p->sec))) == NULL) {
 		err_set("out of memory");
 		goto out;
 	}
@@ -802,20 +791,6 @@ vault_perf_observe(struct vault *v, struct vault_perf *p)
 		    sizeof(s->api_address));
 		copy_str(&r.j, e, "connection_status", s->conn,
 		    sizeof(s->conn));
-	}
-	/* A known secondary that secondaries[] does not list: not shown. */
-	for (i = 0; d >= 0 && i < json_array_len(&r.j, d); i++) {
-		char *id = NULL;
-		int k, dup = 0;
-
-		if (json_tok_str(&r.j, json_array_elem(&r.j, d, i), &id) != 0)
-			continue;
-		for (k = 0; k < p->nsec; k++)
-			dup |= strcmp(p->sec[k].id, id) == 0;
-		if (!dup)
-			snprintf(p->sec[p->nsec++].id, sizeof(p->sec[0].id),
-			    "%s", id);
-		free(id);
 	}
 	p->read = 1;
 	rc = 0;

@@ -204,7 +204,7 @@ int vault_activation_token(struct vault *newp, struct vault *old,
 
 /* ---- performance replication (issue 12): reported, never changed ---- */
 struct vault_perf_secondary {
-	char id[128];              /* node_id, else the known_secondaries id */
+	char id[128];              /* node_id */
 	char api_address[256];
 	char conn[32];             /* connection_status; "" when not shown */
 };
@@ -212,8 +212,7 @@ struct vault_perf {
 	int read;                  /* performance/status answered */
 	char mode[24];             /* primary, secondary, disabled, ... */
 	char state[32];
-	struct vault_perf_secondary *sec; /* owned: secondaries[], then
-	                              known_secondaries not listed there */
+	struct vault_perf_secondary *sec; /* owned: secondaries[] */
 	int nsec;
 	char error[512];           /* why it was not read */
 };

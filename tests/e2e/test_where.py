@@ -249,12 +249,35 @@ def perf_report_after_failover(c):
     check(c.mock.state()["max_primaries_up"] <= 1, "one primary at most")
 
 
+@case(with_knobs(perf=PERF_SET))
+def perf_report_primary_down(c):
+    """Unplanned: the old primary's region is gone; the report still comes
+    from the promoted cluster, and exit 3 stays exit 3."""
+    c.mock.listener("a", "down")
+    r = c.run("-y", "--primary-down", "failover", "test",
+              env=batch_env(c, VAULTDR_READY_TIMEOUT="1.5"))
+    check(r.code == 3, "switched without the old primary: exit 3", r)
+    check(paths(c.mock.log()) == [
+        ("route53", "POST", RRSET), ("b", "POST", DR + "secondary/promote"),
+        ("route53", "POST", RRSET), ("route53", "POST", RRSET)],
+        "promote and record only", paths(c.mock.log()))
+    ap = [l for l in r.err.splitlines() if "perf-ap" in l]
+    check(len(ap) == 1 and "update_primary_addrs=<the new primary's cluster "
+          "address>" in ap[0], "perf-ap warned, address unknown", r)
+    check("perf-eu" not in r.err, "perf-eu followed the promote", r)
+    check(c.mock.state()["max_primaries_up"] <= 1, "one primary up at most")
+
+
 @case(with_knobs(perf={"secondaries": [{"id": "perf-eu", "reconnect_delay_ms": 600}]}))
 def perf_reconnects_within_timeout(c):
     r = c.run("-y", "failover", "test", env=batch_env(c))
     check(r.code == 0, "failover exits 0", r)
     h.assert_failed_over(c, r)
     check("perf-eu" not in r.err, "no warning for a secondary that reconnected", r)
+    check(paths(c.mock.log()) == SWITCH_AB + [
+        ("b", "POST", DR + "primary/secondary-token"),
+        ("a", "POST", DR + "secondary/update-primary"),
+        ("route53", "POST", RRSET)], "changing requests", paths(c.mock.log()))
     check(c.mock.state()["performance"]["secondaries"][0]["connected_to"] == "b",
           "perf-eu follows b")
     check("performance primary with 1 secondary (0 disconnected)" in r.out,
@@ -356,6 +379,10 @@ def alias_aaaa_failover(c):
     rec = record(c, "AAAA")
     check(rec["alias_target"]["dns_name"].rstrip(".") == h.B_DNS, "moved", rec)
     h.assert_failed_over(c, r)
+    check(paths(c.mock.log()) == SWITCH_AB + [
+        ("b", "POST", DR + "primary/secondary-token"),
+        ("a", "POST", DR + "secondary/update-primary"),
+        ("route53", "POST", RRSET)], "changing requests", paths(c.mock.log()))
 
 
 @case()
