@@ -54,6 +54,10 @@ CFLAGS += -std=c11 $(WARN) -fstack-protector --param=ssp-buffer-size=4 -pthread
 CFLAGS += -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-fno-unwind-tables
 LDFLAGS += -Os -flto=auto -static -pthread -Wl,--gc-sections -Wl,-z,noseparate-code
+# No RELRO page alignment: the static musl binary has no PT_GNU_RELRO
+# segment for anything to honour, so the alignment only padded the file
+# (1.3 KB); sections sorted by alignment pad less between them.
+LDFLAGS += -Wl,-z,norelro -Wl,--sort-section=alignment
 # What is left of .eh_frame comes from libc's objects (12 KB): nothing in a
 # static C program without exceptions reads it, so the musl client drops it
 # after the link (the sanitizer and valgrind builds keep theirs).

@@ -38,24 +38,28 @@ log_verbose_on(void)
 	return verbose;
 }
 
+/* strftime's C-locale day and month abbreviations, without strftime
+ * (what it links costs the size-bounded client a few KB). */
+static const char wday_names[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+	"Fri", "Sat" };
+static const char mon_names[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
+	"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
 void
 log_timestamp(char *out, size_t outsz)
 {
 	time_t t = time(NULL);
 	struct tm tm;
+	int n;
 
-	/* As strftime's "%a, %d %b %Y %H:%M:%S" in the C locale, without
-	 * linking strftime (3.5 KB of a static binary). */
-	static const char days[] = "SunMonTueWedThuFriSat";
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-
-	if (localtime_r(&t, &tm) == NULL || tm.tm_wday < 0 || tm.tm_wday > 6 ||
-	    tm.tm_mon < 0 || tm.tm_mon > 11)
+	/* strftime "%a, %d %b %Y %H:%M:%S" */
+	if (localtime_r(&t, &tm) == NULL || tm.tm_wday < 0 ||
+	    tm.tm_wday > 6 || tm.tm_mon < 0 || tm.tm_mon > 11 ||
+	    (n = snprintf(out, outsz, "%s, %02d %s %d %02d:%02d:%02d",
+	    wday_names[tm.tm_wday], tm.tm_mday, mon_names[tm.tm_mon],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec)) < 0 ||
+	    (size_t)n >= outsz)
 		snprintf(out, outsz, "?");
-	else
-		snprintf(out, outsz, "%.3s, %02d %.3s %04d %02d:%02d:%02d",
-		    days + 3 * tm.tm_wday, tm.tm_mday, months + 3 * tm.tm_mon,
-		    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 static void vemit(FILE *f, const char *pre, const char *fmt, va_list ap)
@@ -216,13 +220,14 @@ log_utc_time(char *out, size_t outsz)
 {
 	time_t t = time(NULL);
 	struct tm tm;
+	int n;
 
-	if (gmtime_r(&t, &tm) == NULL)
+	/* strftime "%Y-%m-%dT%H:%M:%SZ" */
+	if (gmtime_r(&t, &tm) == NULL ||
+	    (n = snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec)) < 0 || (size_t)n >= outsz)
 		snprintf(out, outsz, "?");
-	else
-		snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec);
 }
 
 /* What a file that is not a regular file is, in words. */

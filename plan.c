@@ -396,6 +396,53 @@ plan_both(const struct world *w, const struct world_side *o,
 	return 0;
 }
 
+/* Safety 4: the record and the zone, before any change: one simple
+ * record of the configured kind, inside the zone, readable with these
+ * credentials, present (or --create-record). 0; -1 refused. */
+static int
+plan_record(const struct world *w, const struct plan_opts *opt,
+    struct plan *p)
+{
+	if ((p->steps & ST_CHANGING) && w->rec_ok && w->rec_bad[0]) {
+		refuse(p, EXIT_USAGE, "record check: %s; vaultdr changes only "
+		    "one simple %s record (no other type at the name, no "
+		    "SetIdentifier, weight, failover%s or health check). Fix "
+		    "the record set, or the cluster_cname or record_type "
+		    "setting", w->rec_bad, r53_kind_name((enum r53_kind)
+		    w->rec_kind), w->rec_kind == R53_CNAME ? ", alias" : "");
+		return -1;
+	}
+	if ((p->steps & ST_CHANGING) && w->zone == ZONE_OUTSIDE) {
+		refuse(p, EXIT_USAGE, "zone check: %s is not inside the hosted "
+		    "zone %s; fix the CNAME name or the hosted zone id",
+		    opt->cname ? opt->cname : "the CNAME",
+		    w->zone_name);
+		return -1;
+	}
+	if ((p->steps & ST_CHANGING) && !w->rec_ok && w->rec_rejected) {
+		refuse(p, EXIT_USAGE, "%s check: %s; fix %s", w->dns_name ?
+		    w->dns_name : "Route 53", w->rec_error, w->dns_fix ?
+		    w->dns_fix : "the AWS credentials, their permissions or "
+		    "the hosted zone id");
+		return -1;
+	}
+	if ((p->steps & ST_CNAME) && w->rec_ok && !w->rec_found &&
+	    !opt->create_record) {
+		refuse(p, EXIT_USAGE, "record check: there is no %s %s in "
+		    "the hosted zone; check the name for a typo, or re-run "
+		    "with --create-record to create it", r53_kind_name((enum
+		    r53_kind)w->rec_kind), opt->cname ? opt->cname : "");
+		return -1;
+	}
+	if ((p->steps & ST_CNAME) && !w->rec_ok) {
+		refuse(p, EXIT_FAILED, "cannot read the %s record %s: %s",
+		    w->dns_name ? w->dns_name : "Route 53",
+		    opt->cname ? opt->cname : "", w->rec_error);
+		return -1;
+	}
+	return 0;
+}
+
 void
 plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
     struct plan *p)
@@ -446,44 +493,8 @@ plan_make(const struct world *w, enum dr_cmd cmd, const struct plan_opts *opt,
 	}
 	if (!world_names(w, n))
 		p->steps |= ST_CNAME | (p->steps & ST_PROMOTE ? 0 : ST_READY);
-	/* Safety 4: the record and the zone, before any change. */
-	if ((p->steps & ST_CHANGING) && w->rec_ok && w->rec_bad[0]) {
-		refuse(p, EXIT_USAGE, "record check: %s; vaultdr changes only "
-		    "one simple %s record (no other type at the name, no "
-		    "SetIdentifier, weight, failover%s or health check). Fix "
-		    "the record set, or the cluster_cname or record_type "
-		    "setting", w->rec_bad, r53_kind_name((enum r53_kind)
-		    w->rec_kind), w->rec_kind == R53_CNAME ? ", alias" : "");
+	if (plan_record(w, opt, p) == -1)
 		return;
-	}
-	if ((p->steps & ST_CHANGING) && w->zone == ZONE_OUTSIDE) {
-		refuse(p, EXIT_USAGE, "zone check: %s is not inside the hosted "
-		    "zone %s; fix the CNAME name or the hosted zone id",
-		    opt->cname ? opt->cname : "the CNAME",
-		    w->zone_name);
-		return;
-	}
-	if ((p->steps & ST_CHANGING) && !w->rec_ok && w->rec_rejected) {
-		refuse(p, EXIT_USAGE, "%s check: %s; fix %s", w->dns_name ?
-		    w->dns_name : "Route 53", w->rec_error, w->dns_fix ?
-		    w->dns_fix : "the AWS credentials, their permissions or "
-		    "the hosted zone id");
-		return;
-	}
-	if ((p->steps & ST_CNAME) && w->rec_ok && !w->rec_found &&
-	    !opt->create_record) {
-		refuse(p, EXIT_USAGE, "record check: there is no %s %s in "
-		    "the hosted zone; check the name for a typo, or re-run "
-		    "with --create-record to create it", r53_kind_name((enum
-		    r53_kind)w->rec_kind), opt->cname ? opt->cname : "");
-		return;
-	}
-	if ((p->steps & ST_CNAME) && !w->rec_ok) {
-		refuse(p, EXIT_FAILED, "cannot read the %s record %s: %s",
-		    w->dns_name ? w->dns_name : "Route 53",
-		    opt->cname ? opt->cname : "", w->rec_error);
-		return;
-	}
 	/* Safety 6: another run is at work. Only a run that would change
 	 * something is refused; the lock is not needed to find nothing to do. */
 	if ((p->steps & ST_CHANGING) && !opt->no_lock) {

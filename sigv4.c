@@ -517,10 +517,9 @@ sigv4_amz_date(long long t, char out[17])
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (gmtime_r(&tt, &tm) == NULL || tm.tm_year < -1900 ||
-	    tm.tm_year > 9999 - 1900 ||
-	    snprintf(out, 17, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) != 16)
+	if (gmtime_r(&tt, &tm) == NULL || snprintf(out, 17,
+	    "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) != 16)
 		memcpy(out, "19700101T000000Z", 17);
 }
 
