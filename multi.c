@@ -163,6 +163,27 @@ static int child_ctl = -1, child_go = -1;
 /* The parent asks one question for the whole set (multi_run). */
 static int ask_needed;
 
+/* Reads the operator's answer from the terminal, in 100 ms slices so that a
+ * signal is noticed even when it came before the read started (a Ctrl-C
+ * typed as the question appears): bytes read, or 0 after a signal or at
+ * end of input, -1 on error. */
+static ssize_t
+read_answer(int fd, char *line, size_t max)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	int rc;
+
+	for (;;) {
+		if (parent_signals > 0)
+			return 0;
+		rc = poll(&p, 1, 100);
+		if (rc == -1 && errno != EINTR)
+			return -1;
+		if (rc == 1)
+			return read(fd, line, max);
+	}
+}
+
 static void
 write_all(int fd, const char *p, size_t n)
 {
@@ -596,7 +617,7 @@ ask_once(const struct dr_opts *o, struct child *all, size_t n)
 		dprintf(fd, "Type '%s' to proceed with these %zu environments "
 		    "(-y skips this question; anything else cancels): ", want,
 		    k);
-		r = read(fd, line, sizeof(line) - 1);
+		r = read_answer(fd, line, sizeof(line) - 1);
 		if (r > 0) {
 			line[r] = '\0';
 			line[strcspn(line, "\r\n")] = '\0';

@@ -14,6 +14,7 @@ against test_ux.py's schema and must name its environment. Ends with
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -459,6 +460,10 @@ def on_terminal(c, argv, answer):
         while want not in seen:
             check(time.time() < deadline, "no %r on the terminal: %r"
                   % (want, seen))
+            # Never block past the deadline (a vaultdr that stops
+            # talking fails the case instead of hanging the suite).
+            if not select.select([fd], [], [], 0.2)[0]:
+                continue
             try:
                 chunk = os.read(fd, 4096)
             except OSError:
@@ -471,7 +476,16 @@ def on_terminal(c, argv, answer):
     until(b"to proceed with these 2 environments")
     os.write(fd, answer if answer == b"\x03" else answer + b"\n")
     until(b"ENV ")
-    _, status = os.waitpid(pid, 0)
+    deadline = time.time() + 30
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.time() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            check(False, "vaultdr did not exit after the table: %r" % seen)
+        time.sleep(0.05)
     try:
         while True:
             chunk = os.read(fd, 4096)
