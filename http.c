@@ -250,91 +250,139 @@ parse_chunked(struct reader *rb, struct buf *body, struct buf *line)
 	return proto_err(rb, h1_chunk_msg(e));
 }
 
+/* The status line and header section of the final response (1xx ones
+ * are read and dropped) into *h / *nh (the caller frees them, also on
+ * failure). The status, or -1 (err_set). */
+static int
+read_head(struct reader *rb, struct buf *line, struct http_header **h,
+    size_t *nh, int *minor)
+{
+	struct http_header *tmp;
+	size_t caph = 0;
+	int status, n1xx = 0;
+	long n;
+
+	for (;;) {
+		if ((n = rline(rb, line, HTTP_MAX_HEADER_BYTES,
+		    "header section larger than 64 KiB")) < 0)
+			return -1;
+		if ((status = h1_status_line(line->data, (size_t)n, minor)) < 0) {
+			proto_err(rb, "bad status line");
+			return -1;
+		}
+		for (;;) {
+			if ((n = rline(rb, line, HTTP_MAX_HEADER_BYTES,
+			    "header section larger than 64 KiB")) < 0)
+				return -1;
+			if (n == 0)
+				break;
+			if (*nh == caph) {
+				caph = caph ? caph * 2 : 16;
+				tmp = realloc(*h, caph * sizeof(**h));
+				if (tmp == NULL) {
+					err_set("out of memory");
+					return -1;
+				}
+				*h = tmp;
+			}
+			if (parse_header(rb, line->data, (size_t)n,
+			    &(*h)[*nh]) == -1)
+				return -1;
+			(*nh)++;
+		}
+		if (status >= 200)
+			return status;
+		if (status == 101) {
+			proto_err(rb, "unexpected 101 Switching Protocols");
+			return -1;
+		}
+		if (++n1xx > MAX_1XX) {
+			proto_err(rb, "too many 1xx responses");
+			return -1;
+		}
+		hdrs_free(*h, *nh); /* informational: dropped */
+		*h = NULL;
+		*nh = caph = 0;
+	}
+}
+
+/* How the body is delimited: Transfer-Encoding (chunked only) into *te,
+ * Content-Length into *cl and *clen; at most one of each, never both.
+ * 0 / -1 (err_set). */
+static int
+framing(struct reader *rb, const struct http_header *h, size_t nh,
+    const char **te, const char **cl, unsigned long long *clen)
+{
+	size_t i;
+
+	for (i = 0; i < nh; i++) {
+		if (strcasecmp(h[i].name, "Transfer-Encoding") == 0) {
+			if (*te != NULL) {
+				proto_err(rb, "duplicate Transfer-Encoding");
+				return -1;
+			}
+			*te = h[i].value;
+		} else if (strcasecmp(h[i].name, "Content-Length") == 0) {
+			if (*cl != NULL) {
+				proto_err(rb, "duplicate Content-Length");
+				return -1;
+			}
+			*cl = h[i].value;
+		}
+	}
+	if (*te != NULL && strcasecmp(*te, "chunked") != 0) {
+		proto_err(rb, "unsupported Transfer-Encoding");
+		return -1;
+	}
+	if (*te != NULL && *cl != NULL) {
+		proto_err(rb, "both Transfer-Encoding and Content-Length");
+		return -1;
+	}
+	if (*cl != NULL && h1_content_length(*cl, clen) != 0) {
+		proto_err(rb, "bad Content-Length");
+		return -1;
+	}
+	return 0;
+}
+
+/* A body delimited by the server closing the connection, into body (at
+ * most HTTP_MAX_BODY). 0 / -1 (err_set). */
+static int
+read_to_close(struct reader *rb, struct buf *body)
+{
+	for (;;) {
+		int rr = rfill(rb);
+		if (rr < 0)
+			return -1;
+		if (rr == 0)
+			return 0;
+		if (body->len + (rb->len - rb->pos) > HTTP_MAX_BODY) {
+			proto_err(rb, "body larger than 8 MiB");
+			return -1;
+		}
+		if (buf_append(body, rb->buf + rb->pos, rb->len - rb->pos) ==
+		    -1)
+			return -1;
+		rb->pos = rb->len;
+	}
+}
+
 static int
 parse_response(struct reader *rb, int is_head, struct http_response *r)
 {
 	struct buf line = { 0 }, body = { 0 };
-	struct http_header *h = NULL, *tmp;
-	size_t nh = 0, caph = 0, i;
+	struct http_header *h = NULL;
+	size_t nh = 0;
 	unsigned long long clen = 0;
 	const char *te = NULL, *cl = NULL;
-	int status, minor = 1, n1xx = 0;
-	long n;
+	int status, minor = 1;
 
 	memset(r, 0, sizeof(*r));
 	rb->hdr_bytes = 0;
-	for (;;) {
-		if ((n = rline(rb, &line, HTTP_MAX_HEADER_BYTES,
-		    "header section larger than 64 KiB")) < 0)
-			goto fail;
-		if ((status = h1_status_line(line.data, (size_t)n, &minor))
-		    < 0) {
-			proto_err(rb, "bad status line");
-			goto fail;
-		}
-		for (;;) {
-			if ((n = rline(rb, &line, HTTP_MAX_HEADER_BYTES,
-			    "header section larger than 64 KiB")) < 0)
-				goto fail;
-			if (n == 0)
-				break;
-			if (nh == caph) {
-				caph = caph ? caph * 2 : 16;
-				tmp = realloc(h, caph * sizeof(*h));
-				if (tmp == NULL) {
-					err_set("out of memory");
-					goto fail;
-				}
-				h = tmp;
-			}
-			if (parse_header(rb, line.data, (size_t)n, &h[nh]) ==
-			    -1)
-				goto fail;
-			nh++;
-		}
-		if (status >= 200)
-			break;
-		if (status == 101) {
-			proto_err(rb, "unexpected 101 Switching Protocols");
-			goto fail;
-		}
-		if (++n1xx > MAX_1XX) {
-			proto_err(rb, "too many 1xx responses");
-			goto fail;
-		}
-		hdrs_free(h, nh); /* informational: dropped */
-		h = NULL;
-		nh = caph = 0;
-	}
+	if ((status = read_head(rb, &line, &h, &nh, &minor)) < 0 ||
+	    framing(rb, h, nh, &te, &cl, &clen) == -1)
+		goto fail;
 	r->status = status;
-
-	for (i = 0; i < nh; i++) {
-		if (strcasecmp(h[i].name, "Transfer-Encoding") == 0) {
-			if (te != NULL) {
-				proto_err(rb, "duplicate Transfer-Encoding");
-				goto fail;
-			}
-			te = h[i].value;
-		} else if (strcasecmp(h[i].name, "Content-Length") == 0) {
-			if (cl != NULL) {
-				proto_err(rb, "duplicate Content-Length");
-				goto fail;
-			}
-			cl = h[i].value;
-		}
-	}
-	if (te != NULL && strcasecmp(te, "chunked") != 0) {
-		proto_err(rb, "unsupported Transfer-Encoding");
-		goto fail;
-	}
-	if (te != NULL && cl != NULL) {
-		proto_err(rb, "both Transfer-Encoding and Content-Length");
-		goto fail;
-	}
-	if (cl != NULL && h1_content_length(cl, &clen) != 0) {
-		proto_err(rb, "bad Content-Length");
-		goto fail;
-	}
 	r->keep_alive = h1_keep_alive(minor, h, nh);
 
 	if (is_head || status == 204 || status == 304) {
@@ -353,21 +401,8 @@ parse_response(struct reader *rb, int is_head, struct http_response *r)
 	} else {
 		/* Delimited by the server closing the connection. */
 		r->keep_alive = 0;
-		for (;;) {
-			int rr = rfill(rb);
-			if (rr < 0)
-				goto fail;
-			if (rr == 0)
-				break;
-			if (body.len + (rb->len - rb->pos) > HTTP_MAX_BODY) {
-				proto_err(rb, "body larger than 8 MiB");
-				goto fail;
-			}
-			if (buf_append(&body, rb->buf + rb->pos,
-			    rb->len - rb->pos) == -1)
-				goto fail;
-			rb->pos = rb->len;
-		}
+		if (read_to_close(rb, &body) == -1)
+			goto fail;
 	}
 	if (rb->pos < rb->len)
 		r->keep_alive = 0; /* extra bytes: do not reuse */

@@ -590,6 +590,70 @@ r53_url(const struct r53 *r, const char *target, struct buf *url)
 	return buf_puts(url, target);
 }
 
+/* After a request of op that got no answer (resp->fail, resp->sent): a
+ * TLS or configuration failure, or a changing request whose answer was
+ * lost, ends the call (-1, r->fail set); anything else may be tried again
+ * (0, why and *kind set). */
+static int
+r53_unsent(struct r53 *r, const char *op, const char *method,
+    const char *target, int changing, const struct http_response *resp,
+    char *why, size_t whysz, enum vault_fail *kind)
+{
+	if (resp->fail == HTTP_E_TLS || resp->fail == HTTP_E_CONFIG) {
+		r->fail = VF_TLS; /* retrying cannot help */
+		return -1;
+	}
+	if (changing && resp->sent) {
+		err_prefix("Route 53 %s: the answer to %s %s was lost, the "
+		    "outcome is unknown", op, method, target);
+		r->fail = VF_LOST;
+		return -1;
+	}
+	*kind = resp->fail == HTTP_E_PROTO ? VF_BAD_REPLY : VF_UNREACHABLE;
+	snprintf(why, whysz, "Route 53 %s: %s", op, err_get());
+	return 0;
+}
+
+/* After an answer of op outside 2xx (resp, freed here): its AWS error code
+ * noted (r53_aws_code); a refusal (4xx, not throttling) or a changing
+ * request's 5xx (outcome unknown) ends the call (-1, r->fail and err_set);
+ * throttling and a reading request's 5xx may be tried again (0, why and
+ * *kind set). */
+static int
+r53_refused(struct r53 *r, const char *op, const char *method,
+    const char *hostport, const char *target, int changing,
+    struct http_response *resp, char *why, size_t whysz,
+    enum vault_fail *kind)
+{
+	char code[64], msg[512];
+	int st = resp->status;
+
+	if (r53_parse_error(resp->body, resp->body_len, code, sizeof(code),
+	    msg, sizeof(msg)) == -1) {
+		snprintf(code, sizeof(code), "HTTP%d", st);
+		snprintf(msg, sizeof(msg), "not a Route 53 error document");
+	}
+	err_clear();
+	snprintf(aws_code, sizeof(aws_code), "%s", code);
+	http_response_free(resp);
+	if (st < 500 && !is_throttle(code)) {
+		err_set("Route 53 refused %s (%s %s %s HTTP %d %s: %s)", op,
+		    method, hostport, target, st, code, msg);
+		r->fail = VF_REJECTED;
+		return -1;
+	}
+	if (changing && st >= 500) {
+		err_set("Route 53 %s: the outcome is unknown (%s %s %s HTTP %d "
+		    "%s: %s)", op, method, hostport, target, st, code, msg);
+		r->fail = VF_LOST;
+		return -1;
+	}
+	snprintf(why, whysz, "Route 53 could not complete %s (%s %s %s HTTP "
+	    "%d %s: %s)", op, method, hostport, target, st, code, msg);
+	*kind = st >= 500 ? VF_SERVER : VF_REJECTED;
+	return 0;
+}
+
 /* One signed Route 53 request (op names it in messages) with the retry
  * policy of route53.h. 0 on 2xx (resp filled, caller frees); -1 otherwise
  * (err_set, r->fail, r->aws_code). */
@@ -601,7 +665,7 @@ r53_call(struct r53 *r, const char *op, const char *method, const char *target,
 	struct buf url = { 0 }, authz = { 0 };
 	struct http_header h[4];
 	struct url u;
-	char date[17], why[1024], code[64], msg[512];
+	char date[17], why[1024];
 	int attempt, rc = -1;
 	size_t nh, blen = body ? strlen(body) : 0;
 
@@ -629,56 +693,15 @@ r53_call(struct r53 *r, const char *op, const char *method, const char *target,
 		memset(resp, 0, sizeof(*resp));
 		if (http_request(r->http, method, url.data, h, nh, body, blen,
 		    resp) == -1) {
-			if (resp->fail == HTTP_E_TLS ||
-			    resp->fail == HTTP_E_CONFIG) {
-				r->fail = VF_TLS; /* retrying cannot help */
+			if (r53_unsent(r, op, method, target, changing, resp,
+			    why, sizeof(why), &kind) == -1)
 				goto out;
-			}
-			if (changing && resp->sent) {
-				err_prefix("Route 53 %s: the answer to %s %s was "
-				    "lost, the outcome is unknown", op, method,
-				    target);
-				r->fail = VF_LOST;
-				goto out;
-			}
-			kind = resp->fail == HTTP_E_PROTO ? VF_BAD_REPLY :
-			    VF_UNREACHABLE;
-			snprintf(why, sizeof(why), "Route 53 %s: %s", op,
-			    err_get());
 		} else if (resp->status >= 200 && resp->status < 300) {
 			rc = 0;
 			goto out;
-		} else {
-			int st = resp->status;
-
-			if (r53_parse_error(resp->body, resp->body_len, code,
-			    sizeof(code), msg, sizeof(msg)) == -1) {
-				snprintf(code, sizeof(code), "HTTP%d", st);
-				snprintf(msg, sizeof(msg), "not a Route 53 "
-				    "error document");
-			}
-			err_clear();
-			snprintf(aws_code, sizeof(aws_code), "%s", code);
-			http_response_free(resp);
-			if (st < 500 && !is_throttle(code)) {
-				err_set("Route 53 refused %s (%s %s %s HTTP %d "
-				    "%s: %s)", op, method, u.hostport, target, st,
-				    code, msg);
-				r->fail = VF_REJECTED;
-				goto out;
-			}
-			if (changing && st >= 500) {
-				err_set("Route 53 %s: the outcome is unknown "
-				    "(%s %s %s HTTP %d %s: %s)", op, method,
-				    u.hostport, target, st, code, msg);
-				r->fail = VF_LOST;
-				goto out;
-			}
-			snprintf(why, sizeof(why), "Route 53 could not complete "
-			    "%s (%s %s %s HTTP %d %s: %s)", op, method,
-			    u.hostport, target, st, code, msg);
-			kind = st >= 500 ? VF_SERVER : VF_REJECTED;
-		}
+		} else if (r53_refused(r, op, method, u.hostport, target,
+		    changing, resp, why, sizeof(why), &kind) == -1)
+			goto out;
 		if (attempt >= retry_r53.max_retries) {
 			err_set("%s", why);
 			err_prefix("gave up after %d attempts", attempt + 1);
@@ -797,6 +820,30 @@ r53_prefetch_free(struct r53_prefetch *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Moves the record sets of page p at name onto *all (*nall of them); one
+ * at another name means the listing moved past it (*more = 0). 0 / -1
+ * out of memory. */
+static int
+take_sets(struct r53_page *p, const char *name, struct r53_rrset **all,
+    size_t *nall, int *more)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		if (!r53_name_eq(p->sets[i].name, name)) {
+			*more = 0; /* the listing moved past the name */
+			continue;
+		}
+		struct r53_rrset *g = realloc(*all, (*nall + 1) * sizeof(*g));
+		if (g == NULL)
+			return -1;
+		*all = g;
+		(*all)[(*nall)++] = p->sets[i];
+		memset(&p->sets[i], 0, sizeof(p->sets[i]));
+	}
+	return 0;
+}
+
 int
 r53_list_at(struct r53 *r, const char *name, struct r53_rrset **sets,
     size_t *n)
@@ -804,7 +851,7 @@ r53_list_at(struct r53 *r, const char *name, struct r53_rrset **sets,
 	struct buf t = { 0 };
 	struct r53_page p;
 	struct r53_rrset *all = NULL;
-	size_t nall = 0, i;
+	size_t nall = 0;
 	char *sname = NULL, *stype = NULL, *sid = NULL;
 	int page, rc = -1, more = 1;
 
@@ -836,19 +883,8 @@ r53_list_at(struct r53 *r, const char *name, struct r53_rrset **sets,
 		}
 		http_response_free(&resp);
 		more = p.truncated && r53_name_eq(p.next_name, name);
-		for (i = 0; i < p.n; i++) {
-			if (!r53_name_eq(p.sets[i].name, name)) {
-				more = 0; /* the listing moved past the name */
-				continue;
-			}
-			struct r53_rrset *g = realloc(all, (nall + 1) *
-			    sizeof(*g));
-			if (g == NULL)
-				goto out;
-			all = g;
-			all[nall++] = p.sets[i];
-			memset(&p.sets[i], 0, sizeof(p.sets[i]));
-		}
+		if (take_sets(&p, name, &all, &nall, &more) == -1)
+			goto out;
 		if (more) {
 			/* The next page must start after this one. */
 			if (sname && stype && strcmp(stype, p.next_type) == 0 &&

@@ -100,6 +100,66 @@ vault_headers(const struct vault *v, struct http_header *h)
 	return nh;
 }
 
+/* One vault_call in progress: what its attempts found. */
+struct vcall {
+	struct vault *v;
+	int flags;
+	char plain_path[512];     /* the path without its query */
+	struct retry_outcome oc;  /* the last attempt, for retry_classify */
+	enum vault_fail kind;     /* the last attempt's failure kind */
+	char why[1024];           /* the last attempt's failure in words */
+	char msg[768];            /* Vault's errors[] of the last answer */
+};
+
+/* One attempt: the request, and its answer (or transport failure) noted
+ * in k and r (the body moved into r, JSON parsed when it is JSON). 1 when
+ * the caller takes any status (VC_ANY_STATUS) and an answer came; else 0,
+ * for retry_classify to judge k->oc. */
+static int
+vcall_send(struct vcall *k, const char *method, const char *url,
+    const struct http_header *h, size_t nh, const char *body,
+    size_t body_len, struct vault_reply *r)
+{
+	struct http_response resp;
+
+	memset(&resp, 0, sizeof(resp));
+	k->oc.status = 0;
+	k->oc.message = NULL;
+	if (http_request(k->v->http, method, url, h, nh, body, body_len,
+	    &resp) == -1) {
+		k->oc.transport = transport_of(&resp);
+		snprintf(k->why, sizeof(k->why), "%s", err_get());
+		k->kind = k->oc.transport == RT_BAD_REPLY ? VF_BAD_REPLY :
+		    k->oc.transport == RT_TLS ? VF_TLS : VF_UNREACHABLE;
+		return 0;
+	}
+	vault_reply_free(r);
+	r->status = resp.status;
+	r->body = resp.body;
+	r->body_len = resp.body_len;
+	resp.body = NULL;
+	http_response_free(&resp);
+	if (r->body_len > 0 && json_parse(&r->j, r->body, r->body_len) == -1) {
+		memset(&r->j, 0, sizeof(r->j));
+		err_clear();
+	}
+	if (k->flags & VC_ANY_STATUS)
+		return 1;
+	k->oc.transport = RT_ANSWER;
+	k->oc.status = r->status;
+	vault_errors(r, k->msg, sizeof(k->msg));
+	k->oc.message = k->msg;
+	snprintf(k->why, sizeof(k->why), "%s (%s %s HTTP %d: %s)",
+	    r->status == 403 ? "Vault denied permission" :
+	    r->status < 500 && r->status != 412 ?
+	    "Vault refused the request" :
+	    "Vault could not complete the request",
+	    url_hostpart(k->v->url), k->plain_path, r->status, k->msg);
+	k->kind = r->status >= 500 || r->status == 412 ? VF_SERVER :
+	    VF_REJECTED;
+	return 0;
+}
+
 int
 vault_call(struct vault *v, const char *method, const char *path,
     const char *body, size_t body_len, int flags, struct vault_reply *r)
@@ -108,22 +168,22 @@ vault_call(struct vault *v, const char *method, const char *path,
 	    (flags & VC_PROBE) ? &retry_probe : &retry_vault;
 	int changing = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
 	int max = (flags & VC_ONCE) ? 0 : pol->max_retries;
-	struct retry_outcome oc;
+	struct vcall k;
 	struct http_header h[3];
-	struct http_response resp;
 	struct buf url = { 0 };
-	char why[1024], plain_path[512], msg[768];
 	const char *reason;
 	size_t nh = 0;
 	int attempt, rc = -1;
-	enum vault_fail kind = VF_NONE;
-	enum retry_verdict vd;
+	enum retry_verdict vd = RV_FAIL;
 
 	memset(r, 0, sizeof(*r));
-	snprintf(plain_path, sizeof(plain_path), "%.*s",
+	memset(&k, 0, sizeof(k));
+	k.v = v;
+	k.flags = flags;
+	snprintf(k.plain_path, sizeof(k.plain_path), "%.*s",
 	    (int)strcspn(path, "?"), path);
 	if (changing && v->read_only && !(flags & VC_READ_POST)) {
-		err_set("dry run: refusing to send %s %s", method, plain_path);
+		err_set("dry run: refusing to send %s %s", method, k.plain_path);
 		r->fail = VF_REJECTED;
 		return -1;
 	}
@@ -133,81 +193,42 @@ vault_call(struct vault *v, const char *method, const char *path,
 	if (body)
 		h[nh++] = (struct http_header){ "Content-Type",
 			"application/json" };
-
-	memset(&oc, 0, sizeof(oc));
-	oc.kind = changing && !(flags & VC_IDEMPOTENT) ? RK_CHANGING :
+	k.oc.kind = changing && !(flags & VC_IDEMPOTENT) ? RK_CHANGING :
 	    RK_REPEATABLE;
 	for (attempt = 0;; attempt++) {
 		if (retry_stop_requested) {
 			err_set("stopped by signal before %s %s", method,
-			    plain_path);
+			    k.plain_path);
 			r->fail = VF_STOPPED;
 			goto out;
 		}
-		memset(&resp, 0, sizeof(resp));
-		oc.status = 0;
-		oc.message = NULL;
-		if (http_request(v->http, method, url.data, h, nh, body,
-		    body_len, &resp) == -1) {
-			oc.transport = transport_of(&resp);
-			snprintf(why, sizeof(why), "%s", err_get());
-			kind = oc.transport == RT_BAD_REPLY ? VF_BAD_REPLY :
-			    oc.transport == RT_TLS ? VF_TLS : VF_UNREACHABLE;
-		} else {
-			vault_reply_free(r);
-			r->status = resp.status;
-			r->body = resp.body;
-			r->body_len = resp.body_len;
-			resp.body = NULL;
-			http_response_free(&resp);
-			if (r->body_len > 0 &&
-			    json_parse(&r->j, r->body, r->body_len) == -1) {
-				memset(&r->j, 0, sizeof(r->j));
-				err_clear();
-			}
-			if (flags & VC_ANY_STATUS) {
-				rc = 0;
-				goto out;
-			}
-			oc.transport = RT_ANSWER;
-			oc.status = r->status;
-			vault_errors(r, msg, sizeof(msg));
-			oc.message = msg;
-			snprintf(why, sizeof(why), "%s (%s %s HTTP %d: %s)",
-			    r->status == 403 ? "Vault denied permission" :
-			    r->status < 500 && r->status != 412 ?
-			    "Vault refused the request" :
-			    "Vault could not complete the request",
-			    url_hostpart(v->url), plain_path, r->status, msg);
-			kind = r->status >= 500 || r->status == 412 ?
-			    VF_SERVER : VF_REJECTED;
-		}
-		vd = retry_classify(&oc, &reason);
-		if (vd == RV_OK) {
+		if (vcall_send(&k, method, url.data, h, nh, body, body_len,
+		    r) == 1 || (vd = retry_classify(&k.oc, &reason)) == RV_OK) {
 			rc = 0;
 			goto out;
 		}
 		if (vd == RV_UNKNOWN) {
 			/* Safety 1: never re-sent; the caller re-reads. */
-			err_set("%s", why);
+			err_set("%s", k.why);
 			err_prefix("the outcome of %s %s is unknown (%s)",
-			    method, plain_path, reason);
+			    method, k.plain_path, reason);
 			r->fail = VF_LOST;
 			goto out;
 		}
 		if (vd == RV_FAIL || attempt >= max) {
-			r->fail = kind;
-			err_set("%s", why);
+			r->fail = k.kind;
+			err_set("%s", k.why);
 			if (vd == RV_RETRY && max > 0)
 				err_prefix("gave up after %d attempts",
 				    attempt + 1);
 			goto out;
 		}
 		double d = retry_delay(pol, attempt + 1);
-		log_warn("%s; retry %d of %d in %.1f s", why, attempt + 1, max, d);
+		log_warn("%s; retry %d of %d in %.1f s", k.why, attempt + 1, max,
+		    d);
 		if (retry_sleep(d) == -1) {
 			err_set("stopped by signal while retrying %s %s", method,
-			    plain_path);
+			    k.plain_path);
 			r->fail = VF_STOPPED;
 			goto out;
 		}
@@ -295,12 +316,78 @@ vault_observe_dr(struct vault *v, struct vault_status *st)
 	return observe(v, st, 0);
 }
 
+/* The fields of sys/replication/dr/status's data object (node d of j)
+ * into st. */
+static void
+dr_status_fields(const struct json *j, int d, struct vault_status *st)
+{
+	int arr, i, n;
+
+	copy_str(j, d, "mode", st->mode, sizeof(st->mode));
+	copy_str(j, d, "state", st->state, sizeof(st->state));
+	copy_str(j, d, "cluster_id", st->cluster_id, sizeof(st->cluster_id));
+	copy_str(j, d, "secondary_id", st->secondary_id,
+	    sizeof(st->secondary_id));
+	copy_str(j, d, "primary_cluster_addr", st->primary_addr,
+	    sizeof(st->primary_addr));
+	st->last_wal = get_wal(j, d, "last_dr_wal");
+	if (st->last_wal < 0)
+		st->last_wal = get_wal(j, d, "last_wal");
+	st->last_remote_wal = get_wal(j, d, "last_remote_wal");
+	st->last_dr_wal = get_wal(j, d, "last_dr_wal");
+	copy_str(j, d, "connection_state", st->connection_state,
+	    sizeof(st->connection_state));
+	copy_str(j, d, "primaries.0.connection_status", st->primary_conn,
+	    sizeof(st->primary_conn));
+	copy_str(j, d, "merkle_root", st->merkle_root,
+	    sizeof(st->merkle_root));
+	get_flag(j, d, "corrupted_merkle_tree", &st->corrupted_merkle_tree);
+	if ((arr = json_find(j, d, "known_secondaries")) >= 0 &&
+	    (n = json_array_len(j, arr)) > 0) {
+		st->known_secondaries = calloc((size_t)n, sizeof(char *));
+		for (i = 0; st->known_secondaries && i < n; i++)
+			if (json_tok_str(j, json_array_elem(j, arr, i),
+			    &st->known_secondaries[st->nknown]) == 0)
+				st->nknown++;
+	}
+}
+
+/* sys/health (any status) into st: the code, version, seal, identity,
+ * DR mode and standby flags; nothing when it cannot be read. */
+static void
+health_fields(struct vault *v, struct vault_status *st)
+{
+	struct vault_reply r;
+	int b;
+
+	if (vault_call(v, "GET", "/v1/sys/health", NULL, 0,
+	    VC_PROBE | VC_ANY_STATUS, &r) == 0) {
+		st->health_code = r.status;
+		if (r.j.ntok > 0) {
+			copy_str(&r.j, 0, "version", st->version,
+			    sizeof(st->version));
+			if (json_get_bool(&r.j, 0, "sealed", &b) == 0)
+				st->sealed = b;
+			copy_str(&r.j, 0, "cluster_name", st->health_cluster_name,
+			    sizeof(st->health_cluster_name));
+			copy_str(&r.j, 0, "cluster_id", st->health_cluster_id,
+			    sizeof(st->health_cluster_id));
+			copy_str(&r.j, 0, "replication_dr_mode",
+			    st->health_dr_mode, sizeof(st->health_dr_mode));
+			get_flag(&r.j, 0, "standby", &st->standby);
+			get_flag(&r.j, 0, "performance_standby",
+			    &st->perf_standby);
+		}
+	}
+	vault_reply_free(&r);
+}
+
 /* vault_observe, with sys/health or without. */
 static int
 observe(struct vault *v, struct vault_status *st, int health)
 {
 	struct vault_reply r;
-	int d, arr, i, n;
+	int d;
 
 	memset(st, 0, sizeof(*st));
 	st->last_wal = st->last_remote_wal = st->last_dr_wal = -1;
@@ -335,33 +422,7 @@ observe(struct vault *v, struct vault_status *st, int health)
 		vault_reply_free(&r);
 		return -1;
 	}
-	copy_str(&r.j, d, "mode", st->mode, sizeof(st->mode));
-	copy_str(&r.j, d, "state", st->state, sizeof(st->state));
-	copy_str(&r.j, d, "cluster_id", st->cluster_id, sizeof(st->cluster_id));
-	copy_str(&r.j, d, "secondary_id", st->secondary_id,
-	    sizeof(st->secondary_id));
-	copy_str(&r.j, d, "primary_cluster_addr", st->primary_addr,
-	    sizeof(st->primary_addr));
-	st->last_wal = get_wal(&r.j, d, "last_dr_wal");
-	if (st->last_wal < 0)
-		st->last_wal = get_wal(&r.j, d, "last_wal");
-	st->last_remote_wal = get_wal(&r.j, d, "last_remote_wal");
-	st->last_dr_wal = get_wal(&r.j, d, "last_dr_wal");
-	copy_str(&r.j, d, "connection_state", st->connection_state,
-	    sizeof(st->connection_state));
-	copy_str(&r.j, d, "primaries.0.connection_status", st->primary_conn,
-	    sizeof(st->primary_conn));
-	copy_str(&r.j, d, "merkle_root", st->merkle_root,
-	    sizeof(st->merkle_root));
-	get_flag(&r.j, d, "corrupted_merkle_tree", &st->corrupted_merkle_tree);
-	if ((arr = json_find(&r.j, d, "known_secondaries")) >= 0 &&
-	    (n = json_array_len(&r.j, arr)) > 0) {
-		st->known_secondaries = calloc((size_t)n, sizeof(char *));
-		for (i = 0; st->known_secondaries && i < n; i++)
-			if (json_tok_str(&r.j, json_array_elem(&r.j, arr, i),
-			    &st->known_secondaries[st->nknown]) == 0)
-				st->nknown++;
-	}
+	dr_status_fields(&r.j, d, st);
 	if (st->mode[0] == '\0') {
 		snprintf(st->error, sizeof(st->error),
 		    "%s: sys/replication/dr/status: reply has no mode", v->url);
@@ -370,30 +431,8 @@ observe(struct vault *v, struct vault_status *st, int health)
 		return -1;
 	}
 	vault_reply_free(&r);
-	if (!health)
-		return 0;
-
-	if (vault_call(v, "GET", "/v1/sys/health", NULL, 0,
-	    VC_PROBE | VC_ANY_STATUS, &r) == 0) {
-		int b;
-		st->health_code = r.status;
-		if (r.j.ntok > 0) {
-			copy_str(&r.j, 0, "version", st->version,
-			    sizeof(st->version));
-			if (json_get_bool(&r.j, 0, "sealed", &b) == 0)
-				st->sealed = b;
-			copy_str(&r.j, 0, "cluster_name", st->health_cluster_name,
-			    sizeof(st->health_cluster_name));
-			copy_str(&r.j, 0, "cluster_id", st->health_cluster_id,
-			    sizeof(st->health_cluster_id));
-			copy_str(&r.j, 0, "replication_dr_mode",
-			    st->health_dr_mode, sizeof(st->health_dr_mode));
-			get_flag(&r.j, 0, "standby", &st->standby);
-			get_flag(&r.j, 0, "performance_standby",
-			    &st->perf_standby);
-		}
-	}
-	vault_reply_free(&r);
+	if (health)
+		health_fields(v, st);
 	return 0;
 }
 
@@ -516,59 +555,61 @@ attempt_taken_over(struct vault *v, const char *msg, const char *nonce)
 	return other;
 }
 
-int
-vault_generate_dr_token_ex(struct vault *v, const struct vault_keys *keys,
-    struct secret *out, enum vault_gen_fail *whyp)
+/* The body that starts an attempt: {} when Vault makes the OTP
+ * (otp_length > 0), else a random 16-byte OTP of ours (legacy), kept in
+ * otp. 0 / -1. */
+static int
+attempt_body(int otp_len, struct secret *otp, struct buf *body)
 {
-	struct vault_reply r;
-	struct secret otp = { 0 }, nonce = { 0 };
-	struct buf body = { 0 };
-	char *s = NULL, *enc = NULL;
-	char token[256];
-	int required = 0, otp_len = 0, started = 0, i, done = 0, rc = -1;
-	enum vault_gen_fail why = VG_SERVER;
-	long long x;
+	unsigned char raw[16];
+	char b64[32];
+	int rc = -1;
 
-	memset(&r, 0, sizeof(r));
-	/* A stale attempt (an earlier run, an operator) blocks a new one. */
-	if (vault_call(v, "DELETE", P_ATTEMPT, NULL, 0, VC_IDEMPOTENT, &r) ==
-	    -1 && r.fail != VF_REJECTED)
-		goto out;
-	vault_reply_free(&r);
+	if (otp_len > 0) {
+		body->len = 0;
+		return buf_puts(body, "{}");
+	}
+	if (tls_random(raw, sizeof(raw)) == -1 ||
+	    b64_encode(raw, sizeof(raw), b64, sizeof(b64), 1) == -1) {
+		err_set("cannot make a one-time password");
+		return -1;
+	}
+	explicit_bzero(raw, sizeof(raw));
+	if (secret_set(otp, b64, strlen(b64)) == 0 &&
+	    json_body(body, "otp", b64, NULL, NULL, NULL, NULL) == 0)
+		rc = 0;
+	explicit_bzero(b64, sizeof(b64));
+	return rc;
+}
+
+/* Starts a generation attempt: cancels a stale one (an earlier run, an
+ * operator), learns the scheme (otp_length, once per run) and required,
+ * and sends the start; its answer is left in r. 0; -1 (err_set; *why
+ * VG_FORBIDDEN when Vault refused the start with 403). */
+static int
+attempt_start(struct vault *v, struct vault_reply *r, struct secret *otp,
+    struct buf *body, int *required, int *otp_len, enum vault_gen_fail *why)
+{
+	int started = 0;
+
+	if (vault_call(v, "DELETE", P_ATTEMPT, NULL, 0, VC_IDEMPOTENT, r) ==
+	    -1 && r->fail != VF_REJECTED)
+		return -1;
+	vault_reply_free(r);
 	/* The scheme (otp_length) was read in this run already, before the
 	 * cancel, which does not change it: no second read. required comes
 	 * again with the start. */
 	if (v->otp_length_known) {
-		otp_len = v->otp_length;
-		required = v->required;
-	} else if (vault_attempt_info(v, &required, &otp_len, &started) ==
-	    -1)
-		goto out;
-
-	if (otp_len > 0) {
-		body.len = 0;
-		if (buf_puts(&body, "{}") == -1)
-			goto out;
-	} else {
-		/* Legacy scheme: the client supplies a 16-byte OTP. */
-		unsigned char raw[16];
-		char b64[32];
-		if (tls_random(raw, sizeof(raw)) == -1 ||
-		    b64_encode(raw, sizeof(raw), b64, sizeof(b64), 1) == -1) {
-			err_set("cannot make a one-time password");
-			goto out;
-		}
-		explicit_bzero(raw, sizeof(raw));
-		if (secret_set(&otp, b64, strlen(b64)) == -1 ||
-		    json_body(&body, "otp", b64, NULL, NULL, NULL, NULL) == -1) {
-			explicit_bzero(b64, sizeof(b64));
-			goto out;
-		}
-		explicit_bzero(b64, sizeof(b64));
-	}
-	if (vault_call(v, "POST", P_ATTEMPT, body.data, body.len, 0, &r) == -1) {
-		if (r.status == 403) {
-			why = VG_FORBIDDEN;
+		*otp_len = v->otp_length;
+		*required = v->required;
+	} else if (vault_attempt_info(v, required, otp_len, &started) == -1)
+		return -1;
+	if (attempt_body(*otp_len, otp, body) == -1)
+		return -1;
+	if (vault_call(v, "POST", P_ATTEMPT, body->data, body->len, 0, r) ==
+	    -1) {
+		if (r->status == 403) {
+			*why = VG_FORBIDDEN;
 			err_prefix("the %s refused to start a DR operation token "
 			    "generation: Vault 2.x requires a privileged token "
 			    "for generate-operation-token; set "
@@ -576,32 +617,125 @@ vault_generate_dr_token_ex(struct vault *v, const struct vault_keys *keys,
 			    "token created on the primary instead", v->label ?
 			    v->label : v->url);
 		}
-		goto out;
+		return -1;
 	}
-	if (r.j.ntok == 0 || json_get_str(&r.j, 0, "nonce", &s) != 0) {
+	return 0;
+}
+
+/* The answer r to the attempt's start: the nonce, required, otp_length and
+ * (Vault's scheme) the OTP. 0; -1 (err_set: the caller cancels). */
+static int
+attempt_started(struct vault *v, const struct vault_reply *r,
+    struct secret *nonce, struct secret *otp, int *required, int *otp_len)
+{
+	char *s = NULL;
+	long long x;
+	int rc = -1;
+
+	if (r->j.ntok == 0 || json_get_str(&r->j, 0, "nonce", &s) != 0) {
 		err_set("%s: operation token attempt started without a nonce",
 		    v->url);
-		goto cancel;
+		goto out;
 	}
-	if (secret_set(&nonce, s, strlen(s)) == -1)
-		goto cancel;
+	if (secret_set(nonce, s, strlen(s)) == -1)
+		goto out;
 	secret_free_str(s);
 	s = NULL;
-	if (json_get_i64(&r.j, 0, "required", &x) == 0 && x > 0)
-		required = (int)x;
-	if (json_get_i64(&r.j, 0, "otp_length", &x) == 0 && x > 0)
-		otp_len = (int)x;
-	if (otp_len > 0) {
-		if (json_get_str(&r.j, 0, "otp", &s) != 0 || s[0] == '\0') {
+	if (json_get_i64(&r->j, 0, "required", &x) == 0 && x > 0)
+		*required = (int)x;
+	if (json_get_i64(&r->j, 0, "otp_length", &x) == 0 && x > 0)
+		*otp_len = (int)x;
+	if (*otp_len > 0) {
+		if (json_get_str(&r->j, 0, "otp", &s) != 0 || s[0] == '\0') {
 			err_set("%s: Vault returned no OTP when the attempt "
 			    "started", v->url);
-			goto cancel;
+			goto out;
 		}
-		if (secret_set(&otp, s, strlen(s)) == -1)
-			goto cancel;
-		secret_free_str(s);
-		s = NULL;
+		if (secret_set(otp, s, strlen(s)) == -1)
+			goto out;
 	}
+	rc = 0;
+out:
+	secret_free_str(s);
+	return rc;
+}
+
+/* Key share i (0-based, of required) was refused (r). Says why, with
+ * *why: 1 when another client took the attempt over (not ours to cancel);
+ * 0 otherwise (the caller cancels; a server failure stays VG_SERVER). */
+static int
+share_refused(struct vault *v, const struct vault_reply *r, int i,
+    int required, const char *nonce, enum vault_gen_fail *why)
+{
+	const char *who = v->label ? v->label : v->url;
+	int other;
+
+	if (r->fail != VF_REJECTED)
+		return 0; /* VG_SERVER */
+	if ((other = attempt_taken_over(v, err_get(), nonce)) != 0) {
+		*why = VG_TAKEN_OVER;
+		if (other == 1)
+			err_prefix("on the %s, another token generation "
+			    "attempt took over (nonce changed); nothing was "
+			    "submitted to it", who);
+		else
+			err_prefix("on the %s, another client cancelled this "
+			    "token generation attempt; nothing more was "
+			    "submitted", who);
+		return 1;
+	}
+	if (r->status == 403) {
+		*why = VG_FORBIDDEN;
+		err_prefix("the %s refused a key share: Vault 2.x requires a "
+		    "privileged token for generate-operation-token; set "
+		    "VAULT_DR_OPERATION_TOKEN to a batch DR operation token "
+		    "instead", who);
+		return 0;
+	}
+	*why = VG_INPUT;
+	if (i + 1 >= required || strstr(err_get(), "aborted"))
+		err_prefix("one of the %d key shares was not accepted (Vault "
+		    "checks them only once all are in)", i + 1);
+	else
+		err_prefix("key share %d was not accepted", i + 1);
+	return 0;
+}
+
+/* The encoded token of a completed attempt (encoded_token, else
+ * encoded_root_token) into *enc. 0 / -1 (err_set). */
+static int
+encoded_token(struct vault *v, const struct vault_reply *r, char **enc)
+{
+	if (json_get_str(&r->j, 0, "encoded_token", enc) == 0 &&
+	    (*enc)[0] != '\0')
+		return 0;
+	free(*enc);
+	*enc = NULL;
+	if (json_get_str(&r->j, 0, "encoded_root_token", enc) != 0) {
+		err_set("%s: Vault reported completion without an encoded "
+		    "token", v->url);
+		return -1;
+	}
+	return 0;
+}
+
+int
+vault_generate_dr_token_ex(struct vault *v, const struct vault_keys *keys,
+    struct secret *out, enum vault_gen_fail *whyp)
+{
+	struct vault_reply r;
+	struct secret otp = { 0 }, nonce = { 0 };
+	struct buf body = { 0 };
+	char *enc = NULL;
+	char token[256];
+	int required = 0, otp_len = 0, i, done = 0, rc = -1;
+	enum vault_gen_fail why = VG_SERVER;
+
+	memset(&r, 0, sizeof(r));
+	if (attempt_start(v, &r, &otp, &body, &required, &otp_len, &why) == -1)
+		goto out;
+	if (attempt_started(v, &r, &nonce, &otp, &required, &otp_len) == -1)
+		goto cancel;
 	vault_reply_free(&r);
 
 	for (i = 0; i < keys->n && !done; i++) {
@@ -611,56 +745,14 @@ vault_generate_dr_token_ex(struct vault *v, const struct vault_keys *keys,
 			goto cancel;
 		if (vault_call(v, "POST", P_UPDATE, body.data, body.len, 0,
 		    &r) == -1) {
-			if (r.fail != VF_REJECTED)
-				goto cancel; /* VG_SERVER */
-			int other = attempt_taken_over(v, err_get(), nonce.s);
-			if (other) {
-				why = VG_TAKEN_OVER;
-				if (other == 1)
-					err_prefix("on the %s, another token "
-					    "generation attempt took over (nonce "
-					    "changed); nothing was submitted to "
-					    "it", v->label ? v->label : v->url);
-				else
-					err_prefix("on the %s, another client "
-					    "cancelled this token generation "
-					    "attempt; nothing more was submitted",
-					    v->label ? v->label : v->url);
+			if (share_refused(v, &r, i, required, nonce.s,
+			    &why) == 1)
 				goto out; /* not ours to cancel */
-			}
-			if (r.status == 403) {
-				why = VG_FORBIDDEN;
-				err_prefix("the %s refused a key share: Vault 2.x "
-				    "requires a privileged token for "
-				    "generate-operation-token; set "
-				    "VAULT_DR_OPERATION_TOKEN to a batch DR "
-				    "operation token instead", v->label ?
-				    v->label : v->url);
-				goto cancel;
-			}
-			why = VG_INPUT;
-			if (i + 1 >= required || strstr(err_get(), "aborted"))
-				err_prefix("one of the %d key shares was not "
-				    "accepted (Vault checks them only once all "
-				    "are in)", i + 1);
-			else
-				err_prefix("key share %d was not accepted", i + 1);
 			goto cancel;
 		}
 		if (r.j.ntok > 0 && json_get_bool(&r.j, 0, "complete",
-		    &done) == 0 && done) {
-			if (json_get_str(&r.j, 0, "encoded_token", &enc) != 0 ||
-			    enc[0] == '\0') {
-				free(enc);
-				enc = NULL;
-				if (json_get_str(&r.j, 0, "encoded_root_token",
-				    &enc) != 0) {
-					err_set("%s: Vault reported completion "
-					    "without an encoded token", v->url);
-					goto out;
-				}
-			}
-		}
+		    &done) == 0 && done && encoded_token(v, &r, &enc) == -1)
+			goto out;
 		vault_reply_free(&r);
 	}
 	if (!done) {
@@ -682,7 +774,6 @@ out:
 	if (whyp)
 		*whyp = rc == 0 ? VG_NONE : why;
 	vault_reply_free(&r);
-	secret_free_str(s);
 	secret_free_str(enc);
 	secret_wipe(&otp);
 	secret_wipe(&nonce);

@@ -7,7 +7,9 @@
 #                   runs the unit and e2e suites and the fuzz regressions
 #   make valgrind   e2e failover and failback with vaultdr under valgrind
 #                   (a dynamic -g build in build-vg/, see below)
-#   make lint       cppcheck and clang-tidy (.clang-tidy) on our own code
+#   make lint       lint-map (scripts/layers.sh: includes follow the module
+#                   map; scripts/fnlen.sh: no client function over 80
+#                   lines), then cppcheck and clang-tidy (.clang-tidy)
 
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS ?= json ini http xml url b64 sigv4 mockreq mockxml redact urlnorm proxy \
@@ -103,8 +105,15 @@ valgrind:
 # ---- lint ------------------------------------------------------------------
 LINT_SRC = $(wildcard *.c mock/*.c tests/unit/*.c tests/fuzz/*.c)
 
-lint: $(FUZZ_B)/include/jsmn.h
+lint: lint-map $(FUZZ_B)/include/jsmn.h
 	@scripts/deps.sh lint
 	@scripts/lint.sh $(FUZZ_B)/include $(LINT_SRC)
 
-.PHONY: fuzz fuzz-deps asan valgrind lint
+# The module map (every #include points down it) and no function of the
+# client (what vaultdr links) over 80 lines: no tools needed.
+lint-map:
+	@scripts/layers.sh
+	@scripts/fnlen.sh 80 vaultdr.c $(filter-out compat.c,$(CLIENT) $(SHARED))
+	@echo "lint-map: clean"
+
+.PHONY: fuzz fuzz-deps asan valgrind lint lint-map
