@@ -76,6 +76,7 @@ asan: fuzz-deps
 	    B=$(ASAN_B) LDFLAGS="-pthread $(SAN_FLAGS)" \
 	    VAULTDR_BIN=$(ASAN_B)/vaultdr MOCK_BIN=$(ASAN_B)/vaultdr-mock \
 	    $(ASAN_B)/vaultdr $(ASAN_B)/vaultdr-mock $(ASAN_B)/unit-tests \
+	    $(ASAN_B)/dnstool \
 	    $(FUZZ_TARGETS:%=$(ASAN_B)/replay_%)
 	@scripts/deps.sh test
 	@scripts/sanitize.sh $(ASAN_B) $(FUZZ_TARGETS)

@@ -17,6 +17,7 @@ mkdir -p "$logs"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:log_path=$logs/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan"
 export VAULTDR_BIN="$top/$B/vaultdr" VAULTDR_MOCK_BIN="$top/$B/vaultdr-mock"
+export VAULTDR_DNSTOOL="$top/$B/dnstool"
 tests/run.sh "$B" 2>&1 | tee "$B/asan-suite.log"
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$B/asan-suite.log" | tail -1)
 pass=${line%% passed*} fail=${line#*passed, }
