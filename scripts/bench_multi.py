@@ -93,7 +93,7 @@ def environ(certs, route53):
         "VAULT_RECOVERY_KEY_1": "demo-recovery-share-1",
         "VAULT_RECOVERY_KEY_2": "demo-recovery-share-2",
         "AWS_ACCESS_KEY_ID": "AKIDDEMOEXAMPLE",
-        "AWS_SECRET_ACCESS_KEY": "demo-secret-access-key",
+        "AWS_SECRET_ACCESS_KEY": "placeholder-aws-secret-key",
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_ENDPOINT_URL_ROUTE_53": route53,
         "VAULT_CACERT": certs + "/ca.pem",

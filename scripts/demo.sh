@@ -45,7 +45,7 @@ CFG
 # Placeholder credentials that only the mock accepts (mock/scenarios/demo.json).
 export VAULT_TOKEN=demo-vault-token
 export VAULT_RECOVERY_KEY_1=demo-recovery-share-1 VAULT_RECOVERY_KEY_2=demo-recovery-share-2
-export AWS_ACCESS_KEY_ID=AKIDDEMOEXAMPLE AWS_SECRET_ACCESS_KEY=demo-secret-access-key
+export AWS_ACCESS_KEY_ID=AKIDDEMOEXAMPLE AWS_SECRET_ACCESS_KEY=placeholder-aws-secret-key
 export AWS_ENDPOINT_URL_ROUTE_53="$(url route53)"
 export VAULT_CACERT="$certs/ca.pem" AWS_CA_BUNDLE="$certs/ca.pem"
 export VAULTDR_RETRY_BASE=0.2 VAULTDR_POLL_INTERVAL=0.2 DNS_PROPAGATION_DELAY=0
