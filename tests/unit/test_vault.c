@@ -11,6 +11,7 @@
 #include "log.h"
 #include "t.h"
 #include "tsrv.h"
+#include "vfix.h"
 #include "vault.h"
 
 /* ---- pure functions ---- */
@@ -104,76 +105,8 @@ vault_connected_flags(void)
 
 /* ---- against scripted servers ---- */
 
-#define MAXR 16
-static char *replies[MAXR];
-static int nreplies;
-
-/* An HTTP reply with a JSON body (NULL: none), kept until free_replies. */
-static const char *
-reply(int status, const char *body)
-{
-	size_t n = body ? strlen(body) : 0, sz = n + 256;
-	char *p = malloc(sz);
-
-	if (p == NULL || nreplies == MAXR)
-		abort();
-	if (body)
-		snprintf(p, sz, "HTTP/1.1 %d X\r\nContent-Type: "
-		    "application/json\r\nContent-Length: %zu\r\n\r\n%s",
-		    status, n, body);
-	else
-		snprintf(p, sz, "HTTP/1.1 %d X\r\nContent-Length: 0\r\n\r\n",
-		    status);
-	replies[nreplies++] = p;
-	return p;
-}
-
-static void
-free_replies(void)
-{
-	while (nreplies > 0)
-		free(replies[--nreplies]);
-}
-
-struct fixture {
-	struct tsrv s;
-	struct http_client *http;
-	struct secret token;
-	struct vault v;
-	char url[64];
-};
-
 static int
-fx_start(struct fixture *f, const struct tsrv_step *st, size_t n)
-{
-	struct http_client_config cfg = { 0 };
-
-	memset(f, 0, sizeof(*f));
-	if (tsrv_start(&f->s, NULL, NULL, st, n) == -1)
-		return -1;
-	cfg.connect_timeout_ms = 1000;
-	cfg.io_timeout_ms = 2000;
-	f->http = http_client_new(&cfg);
-	secret_set(&f->token, "hvs.unit-token", 14);
-	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d", f->s.port);
-	f->v.label = "test cluster";
-	f->v.url = f->url;
-	f->v.http = f->http;
-	f->v.token = &f->token;
-	return f->http ? 0 : -1;
-}
-
-static void
-fx_stop(struct fixture *f)
-{
-	http_client_free(f->http);
-	tsrv_stop(&f->s);
-	secret_wipe(&f->token);
-	free_replies();
-}
-
-static int
-req_starts(const struct fixture *f, int k, const char *prefix)
+req_starts(const struct vfix *f, int k, const char *prefix)
 {
 	return k < f->s.nreq && strncmp(f->s.req[k], prefix,
 	    strlen(prefix)) == 0;
@@ -193,18 +126,18 @@ static void
 vault_observe_new_fields(void)
 {
 	struct tsrv_step st[4];
-	struct fixture f;
+	struct vfix f;
 	struct vault_status s;
 
-	st[0] = (struct tsrv_step){ reply(200, DR_SECONDARY), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ reply(472, HEALTH_SECONDARY), TSRV_KEEP };
+	st[0] = (struct tsrv_step){ vfix_reply(200, DR_SECONDARY), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(472, HEALTH_SECONDARY), TSRV_KEEP };
 	/* An older Vault: none of the new fields. */
-	st[2] = (struct tsrv_step){ reply(200, "{\"data\":{\"mode\":"
+	st[2] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{\"mode\":"
 	    "\"secondary\",\"cluster_id\":\"set-1\",\"last_remote_wal\":7}}"),
 	    TSRV_KEEP };
-	st[3] = (struct tsrv_step){ reply(472, "{\"sealed\":false}"),
+	st[3] = (struct tsrv_step){ vfix_reply(472, "{\"sealed\":false}"),
 	    TSRV_KEEP };
-	if (!CHECK(fx_start(&f, st, 4) == 0))
+	if (!CHECK(vfix_start(&f, st, 4) == 0))
 		return;
 	CHECK(vault_observe(&f.v, &s) == 0);
 	CHECK_STREQ(s.connection_state, "ready");
@@ -229,7 +162,7 @@ vault_observe_new_fields(void)
 	CHECK(s.standby == -1 && s.perf_standby == -1);
 	CHECK(vault_status_connected(&s) == -1);
 	vault_status_free(&s);
-	fx_stop(&f);
+	vfix_stop(&f);
 }
 
 #define HEALTH_PRIMARY "{\"initialized\":true,\"sealed\":false," \
@@ -240,24 +173,24 @@ static void
 vault_ready_polls(void)
 {
 	struct tsrv_step st[6];
-	struct fixture f;
+	struct vfix f;
 	char why[256];
 	int ready = -1;
 
 	/* A standby that ignores standbyok (an older node): not ready. */
-	st[0] = (struct tsrv_step){ reply(429, "{\"standby\":true,"
+	st[0] = (struct tsrv_step){ vfix_reply(429, "{\"standby\":true,"
 	    "\"sealed\":false,\"replication_dr_mode\":\"primary\"}"),
 	    TSRV_KEEP };
 	/* Healthy, but dr/status still shows the secondary. */
-	st[1] = (struct tsrv_step){ reply(200, HEALTH_PRIMARY), TSRV_KEEP };
-	st[2] = (struct tsrv_step){ reply(200, "{\"data\":{\"mode\":"
+	st[1] = (struct tsrv_step){ vfix_reply(200, HEALTH_PRIMARY), TSRV_KEEP };
+	st[2] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{\"mode\":"
 	    "\"secondary\",\"state\":\"stream-wals\"}}"), TSRV_KEEP };
 	/* Sealed. */
-	st[3] = (struct tsrv_step){ reply(503, "{\"sealed\":true,"
+	st[3] = (struct tsrv_step){ vfix_reply(503, "{\"sealed\":true,"
 	    "\"replication_dr_mode\":\"unknown\"}"), TSRV_KEEP };
-	st[4] = (struct tsrv_step){ reply(200, HEALTH_PRIMARY), TSRV_KEEP };
-	st[5] = (struct tsrv_step){ reply(200, DR_PRIMARY), TSRV_KEEP };
-	if (!CHECK(fx_start(&f, st, 6) == 0))
+	st[4] = (struct tsrv_step){ vfix_reply(200, HEALTH_PRIMARY), TSRV_KEEP };
+	st[5] = (struct tsrv_step){ vfix_reply(200, DR_PRIMARY), TSRV_KEEP };
+	if (!CHECK(vfix_start(&f, st, 6) == 0))
 		return;
 	CHECK(vault_ready(&f.v, &ready, why, sizeof(why)) == 0);
 	CHECK(ready == 0);
@@ -270,7 +203,7 @@ vault_ready_polls(void)
 	CHECK(strstr(why, "sealed") != NULL);
 	CHECK(vault_ready(&f.v, &ready, why, sizeof(why)) == 0);
 	CHECK(ready == 1);
-	fx_stop(&f);
+	vfix_stop(&f);
 	CHECK(req_starts(&f, 0, "GET /v1/sys/health?standbyok=true&"
 	    "perfstandbyok=true HTTP/1.1"));
 	CHECK(req_starts(&f, 2, "GET /v1/sys/replication/dr/status "));
@@ -279,7 +212,7 @@ vault_ready_polls(void)
 static void
 vault_ready_unreachable_is_a_poll(void)
 {
-	struct fixture f;
+	struct vfix f;
 	struct http_client_config cfg = { 0 };
 	char why[256], url[64];
 	int ready = -1;
@@ -303,30 +236,30 @@ static void
 vault_attached_polls(void)
 {
 	struct tsrv_step st[8];
-	struct fixture f;
+	struct vfix f;
 	struct vault newp;
 	char why[256];
 	int att = -1;
 
 	/* Poll 1: the old primary is still in merkle-sync. */
-	st[0] = (struct tsrv_step){ reply(200, "{\"data\":{\"mode\":"
+	st[0] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{\"mode\":"
 	    "\"secondary\",\"state\":\"merkle-sync\",\"secondary_id\":"
 	    "\"sec-1\",\"connection_state\":\"ready\"}}"), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ reply(472, HEALTH_SECONDARY), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(472, HEALTH_SECONDARY), TSRV_KEEP };
 	/* Poll 2: streaming but disconnected. */
-	st[2] = (struct tsrv_step){ reply(200, "{\"data\":{\"mode\":"
+	st[2] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{\"mode\":"
 	    "\"secondary\",\"state\":\"stream-wals\",\"secondary_id\":"
 	    "\"sec-1\",\"primaries\":[{\"connection_status\":"
 	    "\"disconnected\"}]}}"), TSRV_KEEP };
-	st[3] = (struct tsrv_step){ reply(472, HEALTH_SECONDARY), TSRV_KEEP };
+	st[3] = (struct tsrv_step){ vfix_reply(472, HEALTH_SECONDARY), TSRV_KEEP };
 	/* Poll 3: streaming, connected, and the new primary knows it. */
-	st[4] = (struct tsrv_step){ reply(200, DR_SECONDARY), TSRV_KEEP };
-	st[5] = (struct tsrv_step){ reply(472, HEALTH_SECONDARY), TSRV_KEEP };
-	st[6] = (struct tsrv_step){ reply(200, "{\"data\":{\"mode\":"
+	st[4] = (struct tsrv_step){ vfix_reply(200, DR_SECONDARY), TSRV_KEEP };
+	st[5] = (struct tsrv_step){ vfix_reply(472, HEALTH_SECONDARY), TSRV_KEEP };
+	st[6] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{\"mode\":"
 	    "\"primary\",\"state\":\"running\",\"known_secondaries\":"
 	    "[\"other\",\"sec-1\"]}}"), TSRV_KEEP };
-	st[7] = (struct tsrv_step){ reply(200, HEALTH_PRIMARY), TSRV_KEEP };
-	if (!CHECK(fx_start(&f, st, 8) == 0))
+	st[7] = (struct tsrv_step){ vfix_reply(200, HEALTH_PRIMARY), TSRV_KEEP };
+	if (!CHECK(vfix_start(&f, st, 8) == 0))
 		return;
 	newp = f.v;
 	CHECK(vault_attached(&f.v, &newp, &att, why, sizeof(why)) == 0);
@@ -338,7 +271,7 @@ vault_attached_polls(void)
 	CHECK(vault_attached(&f.v, &newp, &att, why, sizeof(why)) == 0);
 	CHECK(att == 1);
 	CHECK(strstr(why, "sec-1") != NULL);
-	fx_stop(&f);
+	vfix_stop(&f);
 	CHECK(f.s.nreq == 8);
 }
 
@@ -346,19 +279,19 @@ static void
 vault_lookup_self_answers(void)
 {
 	struct tsrv_step st[3];
-	struct fixture f;
+	struct vfix f;
 	char pol[128];
 	long long ttl;
 	int valid = -1;
 
-	st[0] = (struct tsrv_step){ reply(403, "{\"errors\":[\"permission "
+	st[0] = (struct tsrv_step){ vfix_reply(403, "{\"errors\":[\"permission "
 	    "denied\"]}"), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ reply(200, "{\"data\":{\"policies\":"
+	st[1] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{\"policies\":"
 	    "[\"default\",\"dr-ops\"],\"ttl\":3600,\"id\":\"hvs.unit-token\"}}"),
 	    TSRV_KEEP };
-	st[2] = (struct tsrv_step){ reply(400, "{\"errors\":[\"path disabled "
+	st[2] = (struct tsrv_step){ vfix_reply(400, "{\"errors\":[\"path disabled "
 	    "in replication DR secondary mode\"]}"), TSRV_KEEP };
-	if (!CHECK(fx_start(&f, st, 3) == 0))
+	if (!CHECK(vfix_start(&f, st, 3) == 0))
 		return;
 	CHECK(vault_lookup_self(&f.v, &valid, pol, sizeof(pol), &ttl) == 0);
 	CHECK(valid == 0);
@@ -368,7 +301,7 @@ vault_lookup_self_answers(void)
 	CHECK(ttl == 3600);
 	CHECK(vault_lookup_self(&f.v, &valid, pol, sizeof(pol), &ttl) == -1);
 	CHECK(strstr(err_get(), "path disabled") != NULL);
-	fx_stop(&f);
+	vfix_stop(&f);
 	CHECK(req_starts(&f, 0, "GET /v1/auth/token/lookup-self "));
 	CHECK(strstr(f.s.req[0], "X-Vault-Token: hvs.unit-token") != NULL);
 }
@@ -377,7 +310,7 @@ static void
 vault_capabilities_in_dry_run(void)
 {
 	struct tsrv_step st[1];
-	struct fixture f;
+	struct vfix f;
 	struct vault_cap c[3] = {
 		{ "sys/replication/dr/primary/demote", "update", -1, "" },
 		{ "sys/replication/dr/primary/secondary-token", "update sudo",
@@ -388,12 +321,12 @@ vault_capabilities_in_dry_run(void)
 
 	/* Data carries the answer; the top-level copy disagrees on purpose:
 	 * data wins. */
-	st[0] = (struct tsrv_step){ reply(200, "{\"sys/replication/dr/primary/"
+	st[0] = (struct tsrv_step){ vfix_reply(200, "{\"sys/replication/dr/primary/"
 	    "demote\":[\"root\"],\"data\":{\"sys/replication/dr/primary/"
 	    "demote\":[\"update\"],\"sys/replication/dr/primary/secondary-"
 	    "token\":[\"update\"],\"sys/replication/dr/primary/revoke-"
 	    "secondary\":[\"deny\"]}}"), TSRV_KEEP };
-	if (!CHECK(fx_start(&f, st, 1) == 0))
+	if (!CHECK(vfix_start(&f, st, 1) == 0))
 		return;
 	f.v.read_only = 1;
 	CHECK(vault_capabilities(&f.v, c, 3) == 0);
@@ -405,7 +338,7 @@ vault_capabilities_in_dry_run(void)
 	/* Other POSTs stay refused in a dry run. */
 	CHECK(vault_demote(&f.v) == -1);
 	CHECK(strstr(err_get(), "dry run") != NULL);
-	fx_stop(&f);
+	vfix_stop(&f);
 	CHECK(f.s.nreq == 1);
 	CHECK(req_starts(&f, 0, "POST /v1/sys/capabilities-self "));
 	CHECK(strstr(f.s.req[0], "{\"paths\":[\"sys/replication/dr/primary/"
@@ -417,15 +350,15 @@ static void
 vault_capabilities_missing_path(void)
 {
 	struct tsrv_step st[1];
-	struct fixture f;
+	struct vfix f;
 	struct vault_cap c[1] = { { "sys/x", "update", -1, "" } };
 
-	st[0] = (struct tsrv_step){ reply(200, "{\"data\":{}}"), TSRV_KEEP };
-	if (!CHECK(fx_start(&f, st, 1) == 0))
+	st[0] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{}}"), TSRV_KEEP };
+	if (!CHECK(vfix_start(&f, st, 1) == 0))
 		return;
 	CHECK(vault_capabilities(&f.v, c, 1) == -1);
 	CHECK(strstr(err_get(), "no answer for sys/x") != NULL);
-	fx_stop(&f);
+	vfix_stop(&f);
 }
 
 #define OTP28 "abcdefghijklmnopqrstuvwxyz01"
@@ -459,19 +392,19 @@ static void
 vault_gen_nonce_takeover(void)
 {
 	struct tsrv_step st[5];
-	struct fixture f;
+	struct vfix f;
 	struct vault_keys k;
 	struct secret out = { 0 };
 	enum vault_gen_fail why = VG_NONE;
 
-	st[0] = (struct tsrv_step){ reply(204, NULL), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ reply(200, ATTEMPT_IDLE), TSRV_KEEP };
-	st[2] = (struct tsrv_step){ reply(200, ATTEMPT_STARTED), TSRV_KEEP };
-	st[3] = (struct tsrv_step){ reply(200, UPDATE_1), TSRV_KEEP };
-	st[4] = (struct tsrv_step){ reply(400, "{\"errors\":[\"incorrect nonce "
+	st[0] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
+	st[2] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
+	st[3] = (struct tsrv_step){ vfix_reply(200, UPDATE_1), TSRV_KEEP };
+	st[4] = (struct tsrv_step){ vfix_reply(400, "{\"errors\":[\"incorrect nonce "
 	    "supplied; nonce for this root generation operation is "
 	    "\\\"nonce-2\\\"\"]}"), TSRV_KEEP };
-	if (!CHECK(fx_start(&f, st, 5) == 0))
+	if (!CHECK(vfix_start(&f, st, 5) == 0))
 		return;
 	keys2(&k);
 	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
@@ -480,7 +413,7 @@ vault_gen_nonce_takeover(void)
 	    "(nonce changed); nothing was submitted to it") != NULL);
 	CHECK(strstr(err_get(), "recovery key") == NULL);
 	CHECK(!secret_is_set(&out));
-	fx_stop(&f);
+	vfix_stop(&f);
 	/* The other client's attempt is not cancelled. */
 	CHECK(f.s.nreq == 5);
 	CHECK(req_starts(&f, 4, "POST /v1/sys/replication/dr/secondary/"
@@ -492,18 +425,18 @@ static void
 vault_gen_attempt_cancelled_by_other(void)
 {
 	struct tsrv_step st[5];
-	struct fixture f;
+	struct vfix f;
 	struct vault_keys k;
 	struct secret out = { 0 };
 	enum vault_gen_fail why = VG_NONE;
 
-	st[0] = (struct tsrv_step){ reply(204, NULL), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ reply(200, ATTEMPT_IDLE), TSRV_KEEP };
-	st[2] = (struct tsrv_step){ reply(200, ATTEMPT_STARTED), TSRV_KEEP };
-	st[3] = (struct tsrv_step){ reply(200, UPDATE_1), TSRV_KEEP };
-	st[4] = (struct tsrv_step){ reply(400, "{\"errors\":[\"no root "
+	st[0] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
+	st[2] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
+	st[3] = (struct tsrv_step){ vfix_reply(200, UPDATE_1), TSRV_KEEP };
+	st[4] = (struct tsrv_step){ vfix_reply(400, "{\"errors\":[\"no root "
 	    "generation in progress\"]}"), TSRV_KEEP };
-	if (!CHECK(fx_start(&f, st, 5) == 0))
+	if (!CHECK(vfix_start(&f, st, 5) == 0))
 		return;
 	keys2(&k);
 	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
@@ -511,7 +444,7 @@ vault_gen_attempt_cancelled_by_other(void)
 	CHECK(strstr(err_get(), "another client cancelled this token "
 	    "generation attempt") != NULL);
 	CHECK(strstr(err_get(), "not accepted") == NULL);
-	fx_stop(&f);
+	vfix_stop(&f);
 	CHECK(f.s.nreq == 5);
 	keys_wipe(&k);
 }
@@ -520,27 +453,27 @@ static void
 vault_gen_takeover_seen_in_status(void)
 {
 	struct tsrv_step st[6];
-	struct fixture f;
+	struct vfix f;
 	struct vault_keys k;
 	struct secret out = { 0 };
 	enum vault_gen_fail why = VG_NONE;
 
-	st[0] = (struct tsrv_step){ reply(204, NULL), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ reply(200, ATTEMPT_IDLE), TSRV_KEEP };
-	st[2] = (struct tsrv_step){ reply(200, ATTEMPT_STARTED), TSRV_KEEP };
+	st[0] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
+	st[2] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
 	/* An unfamiliar refusal of the first share... */
-	st[3] = (struct tsrv_step){ reply(400, "{\"errors\":[\"something "
+	st[3] = (struct tsrv_step){ vfix_reply(400, "{\"errors\":[\"something "
 	    "else\"]}"), TSRV_KEEP };
 	/* ...and the status shows someone else's attempt. */
-	st[4] = (struct tsrv_step){ reply(200, "{\"nonce\":\"nonce-9\","
+	st[4] = (struct tsrv_step){ vfix_reply(200, "{\"nonce\":\"nonce-9\","
 	    "\"started\":true,\"progress\":0,\"required\":2}"), TSRV_KEEP };
-	if (!CHECK(fx_start(&f, st, 5) == 0))
+	if (!CHECK(vfix_start(&f, st, 5) == 0))
 		return;
 	keys2(&k);
 	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
 	CHECK(why == VG_TAKEN_OVER);
 	CHECK(strstr(err_get(), "took over") != NULL);
-	fx_stop(&f);
+	vfix_stop(&f);
 	CHECK(f.s.nreq == 5);
 	keys_wipe(&k);
 }
@@ -549,19 +482,19 @@ static void
 vault_gen_wrong_share(void)
 {
 	struct tsrv_step st[6];
-	struct fixture f;
+	struct vfix f;
 	struct vault_keys k;
 	struct secret out = { 0 };
 	enum vault_gen_fail why = VG_NONE;
 
-	st[0] = (struct tsrv_step){ reply(204, NULL), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ reply(200, ATTEMPT_IDLE), TSRV_KEEP };
-	st[2] = (struct tsrv_step){ reply(200, ATTEMPT_STARTED), TSRV_KEEP };
-	st[3] = (struct tsrv_step){ reply(200, UPDATE_1), TSRV_KEEP };
-	st[4] = (struct tsrv_step){ reply(400, "{\"errors\":[\"root generation "
+	st[0] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
+	st[2] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
+	st[3] = (struct tsrv_step){ vfix_reply(200, UPDATE_1), TSRV_KEEP };
+	st[4] = (struct tsrv_step){ vfix_reply(400, "{\"errors\":[\"root generation "
 	    "aborted: recovery key verification failed\"]}"), TSRV_KEEP };
-	st[5] = (struct tsrv_step){ reply(204, NULL), TSRV_KEEP };
-	if (!CHECK(fx_start(&f, st, 6) == 0))
+	st[5] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
+	if (!CHECK(vfix_start(&f, st, 6) == 0))
 		return;
 	keys2(&k);
 	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
@@ -570,7 +503,7 @@ vault_gen_wrong_share(void)
 	    NULL);
 	CHECK(strstr(err_get(), "root generation aborted") != NULL);
 	CHECK(strstr(err_get(), "2 of 2") == NULL);
-	fx_stop(&f);
+	vfix_stop(&f);
 	CHECK(req_starts(&f, 5, "DELETE /v1/sys/replication/dr/secondary/"
 	    "generate-operation-token/attempt "));
 	keys_wipe(&k);
@@ -580,23 +513,23 @@ static void
 vault_gen_forbidden(void)
 {
 	struct tsrv_step st[3];
-	struct fixture f;
+	struct vfix f;
 	struct vault_keys k;
 	struct secret out = { 0 };
 	enum vault_gen_fail why = VG_NONE;
 
-	st[0] = (struct tsrv_step){ reply(204, NULL), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ reply(200, ATTEMPT_IDLE), TSRV_KEEP };
-	st[2] = (struct tsrv_step){ reply(403, "{\"errors\":[\"permission "
+	st[0] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
+	st[2] = (struct tsrv_step){ vfix_reply(403, "{\"errors\":[\"permission "
 	    "denied\"]}"), TSRV_KEEP };
-	if (!CHECK(fx_start(&f, st, 3) == 0))
+	if (!CHECK(vfix_start(&f, st, 3) == 0))
 		return;
 	keys2(&k);
 	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
 	CHECK(why == VG_FORBIDDEN);
 	CHECK(strstr(err_get(), "VAULT_DR_OPERATION_TOKEN") != NULL);
 	CHECK(strstr(err_get(), "batch DR operation token") != NULL);
-	fx_stop(&f);
+	vfix_stop(&f);
 	keys_wipe(&k);
 }
 
@@ -609,24 +542,24 @@ vault_gen_status_refused_is_server(void)
 
 	for (c = 0; c < 2; c++) {
 		struct tsrv_step st[3];
-		struct fixture f;
+		struct vfix f;
 		struct vault_keys k;
 		struct secret out = { 0 };
 		enum vault_gen_fail why = VG_NONE;
 		int req = 0, otp = 0, started = 0;
 
-		st[0] = (struct tsrv_step){ reply(204, NULL), TSRV_KEEP };
-		st[1] = (struct tsrv_step){ reply(codes[c], "{\"errors\":"
+		st[0] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
+		st[1] = (struct tsrv_step){ vfix_reply(codes[c], "{\"errors\":"
 		    "[\"nope\"]}"), TSRV_KEEP };
 		st[2] = st[1];
-		if (!CHECK(fx_start(&f, st, 3) == 0))
+		if (!CHECK(vfix_start(&f, st, 3) == 0))
 			return;
 		keys2(&k);
 		CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
 		CHECK(why == VG_SERVER);
 		CHECK(vault_attempt_info(&f.v, &req, &otp, &started) == -1);
 		CHECK(f.v.last_fail == VF_REJECTED);
-		fx_stop(&f);
+		vfix_stop(&f);
 		keys_wipe(&k);
 	}
 }

@@ -15,6 +15,7 @@
 #include "route53.h"
 #include "t.h"
 #include "tsrv.h"
+#include "vfix.h"
 #include "vault.h"
 
 /* ---------------------------------------------------------------- config */
@@ -167,82 +168,26 @@ plan_refuses_wrong_kind(void)
 
 /* ------------------------------------------------- scripted local server */
 
-#define MAXR 8
-static char *replies[MAXR];
-static int nreplies;
-
-static const char *
-reply(int status, const char *body)
-{
-	size_t n = strlen(body), sz = n + 256;
-	char *p = malloc(sz);
-
-	if (p == NULL || nreplies == MAXR)
-		abort();
-	snprintf(p, sz, "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\n\r\n%s", status, n, body);
-	replies[nreplies++] = p;
-	return p;
-}
-
-struct fixture {
-	struct tsrv s;
-	struct http_client *http;
-	struct secret token;
-	struct vault v;
-	char url[64];
-};
-
-static int
-fx_start(struct fixture *f, const struct tsrv_step *st, size_t n)
-{
-	struct http_client_config cfg = { 0 };
-
-	memset(f, 0, sizeof(*f));
-	if (tsrv_start(&f->s, NULL, NULL, st, n) == -1)
-		return -1;
-	cfg.connect_timeout_ms = 1000;
-	cfg.io_timeout_ms = 2000;
-	f->http = http_client_new(&cfg);
-	secret_set(&f->token, "hvs.unit-token", 14);
-	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d", f->s.port);
-	f->v.label = "test cluster";
-	f->v.url = f->url;
-	f->v.http = f->http;
-	f->v.token = &f->token;
-	return f->http ? 0 : -1;
-}
-
-static void
-fx_stop(struct fixture *f)
-{
-	http_client_free(f->http);
-	tsrv_stop(&f->s);
-	secret_wipe(&f->token);
-	while (nreplies > 0)
-		free(replies[--nreplies]);
-}
-
 /* Both calls of the public-key flow go to one scripted server here: the
  * old cluster's generate-public-key, then the new one's secondary-token. */
 static void
 public_key_activation(void)
 {
 	struct tsrv_step st[4];
-	struct fixture f;
+	struct vfix f;
 	struct secret act = { 0 };
 	struct vault *failed = NULL;
 
-	st[0] = (struct tsrv_step){ reply(200, "{\"data\":{"
+	st[0] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{"
 	    "\"secondary_public_key\":\"cHVibGljLWtleQ==\"}}"), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ reply(200, "{\"data\":{\"token\":"
+	st[1] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{\"token\":"
 	    "\"enc-activation-token\"},\"wrap_info\":null}"), TSRV_KEEP };
 	/* A Vault without the flow: secondary-token answers wrapped. */
-	st[2] = (struct tsrv_step){ reply(200, "{\"data\":{"
+	st[2] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{"
 	    "\"secondary_public_key\":\"k2\"}}"), TSRV_KEEP };
-	st[3] = (struct tsrv_step){ reply(200, "{\"data\":null,\"wrap_info\":"
+	st[3] = (struct tsrv_step){ vfix_reply(200, "{\"data\":null,\"wrap_info\":"
 	    "{\"token\":\"eyJwrapped\"}}"), TSRV_KEEP };
-	if (!CHECK(fx_start(&f, st, 4) == 0))
+	if (!CHECK(vfix_start(&f, st, 4) == 0))
 		return;
 	CHECK(vault_activation_token(&f.v, &f.v, "vaultdr-prod-primary", "10m",
 	    1, &act, &failed) == 0);
@@ -252,7 +197,7 @@ public_key_activation(void)
 	    1, &act, &failed) == -1);
 	CHECK(strstr(err_get(), "data.token") != NULL);
 	CHECK(strstr(err_get(), "1.3") != NULL);
-	fx_stop(&f);
+	vfix_stop(&f);
 	CHECK(f.s.nreq == 4);
 	CHECK(strstr(f.s.req[0], "POST /v1/sys/replication/dr/secondary/"
 	    "generate-public-key ") != NULL);
@@ -267,21 +212,21 @@ static void
 perf_status_read(void)
 {
 	struct tsrv_step st[3];
-	struct fixture f;
+	struct vfix f;
 	struct vault_perf p;
 	char cmd[600];
 
-	st[0] = (struct tsrv_step){ reply(200, "{\"data\":{\"mode\":\"primary\","
+	st[0] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{\"mode\":\"primary\","
 	    "\"state\":\"running\",\"known_secondaries\":[\"eu\",\"ap\","
 	    "\"us\"],\"secondaries\":[{\"node_id\":\"eu\",\"api_address\":"
 	    "\"https://eu:8200\",\"cluster_address\":\"https://eu:8201\","
 	    "\"connection_status\":\"connected\"},{\"node_id\":\"ap\","
 	    "\"api_address\":\"https://ap:8200\",\"connection_status\":"
 	    "\"disconnected\"}]}}"), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ reply(200, "{\"data\":{\"mode\":"
+	st[1] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{\"mode\":"
 	    "\"disabled\"}}"), TSRV_KEEP };
-	st[2] = (struct tsrv_step){ reply(200, "{\"data\":{}}"), TSRV_KEEP };
-	if (!CHECK(fx_start(&f, st, 3) == 0))
+	st[2] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{}}"), TSRV_KEEP };
+	if (!CHECK(vfix_start(&f, st, 3) == 0))
 		return;
 	CHECK(vault_perf_observe(&f.v, &p) == 0 && p.read);
 	CHECK_STREQ(p.mode, "primary");
@@ -309,7 +254,7 @@ perf_status_read(void)
 	CHECK(vault_perf_observe(&f.v, &p) == -1 && !p.read);
 	CHECK(strstr(p.error, "no data.mode") != NULL);
 	vault_perf_free(&p);
-	fx_stop(&f);
+	vfix_stop(&f);
 }
 
 void
