@@ -65,6 +65,29 @@ TARGET_CONNS = 1
 WAN_LATENCY_MS = 50
 
 
+def bench_environ(certs, route53):
+    """The environment of a benched vaultdr: the mock's placeholder
+    credentials and CA, fast polling; nothing of the caller's AWS_, VAULT_
+    or VAULTDR_ variables. bench_multi.py uses it too."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "VAULT_", "VAULTDR_"))}
+    env.update({
+        "VAULT_TOKEN": "demo-vault-token",
+        "VAULT_RECOVERY_KEY_1": "demo-recovery-share-1",
+        "VAULT_RECOVERY_KEY_2": "demo-recovery-share-2",
+        "AWS_ACCESS_KEY_ID": "AKIDDEMOEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "placeholder-aws-secret-key",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ENDPOINT_URL_ROUTE_53": route53,
+        "VAULT_CACERT": certs + "/ca.pem",
+        "AWS_CA_BUNDLE": certs + "/ca.pem",
+        "VAULTDR_POLL_INTERVAL": "0.2",
+        "VAULTDR_RETRY_BASE": "0.2",
+        "DNS_PROPAGATION_DELAY": "0",
+    })
+    return env
+
+
 def die(msg):
     print("bench: " + msg, file=sys.stderr)
     sys.exit(1)
@@ -177,22 +200,7 @@ def setup(work, tag, urls, certs):
                 "bench_secondary_dns_target=vault-use1.lb.example.test\n"
                 "\n[AWS-Route-53]\nHostedZoneID=Z0DEMO0000\n"
                 % (urls["vault_a"], urls["vault_b"]))
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "VAULT_", "VAULTDR_"))}
-    env.update({
-        "VAULT_TOKEN": "demo-vault-token",
-        "VAULT_RECOVERY_KEY_1": "demo-recovery-share-1",
-        "VAULT_RECOVERY_KEY_2": "demo-recovery-share-2",
-        "AWS_ACCESS_KEY_ID": "AKIDDEMOEXAMPLE",
-        "AWS_SECRET_ACCESS_KEY": "placeholder-aws-secret-key",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ENDPOINT_URL_ROUTE_53": urls["route53"],
-        "VAULT_CACERT": certs + "/ca.pem",
-        "AWS_CA_BUNDLE": certs + "/ca.pem",
-        "VAULTDR_POLL_INTERVAL": "0.2",
-        "VAULTDR_RETRY_BASE": "0.2",
-        "DNS_PROPAGATION_DELAY": "0",
-    })
+    env = bench_environ(certs, urls["route53"])
     return cfg, env
 
 

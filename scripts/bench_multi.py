@@ -29,6 +29,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import bench_environ  # noqa: E402
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET_RATIO = 1.2
 TARGET_RSS_KIB = 2048
@@ -85,26 +88,6 @@ def section(env, urls):
             ).replace("{e}", env)
 
 
-def environ(certs, route53):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "VAULT_", "VAULTDR_"))}
-    env.update({
-        "VAULT_TOKEN": "demo-vault-token",
-        "VAULT_RECOVERY_KEY_1": "demo-recovery-share-1",
-        "VAULT_RECOVERY_KEY_2": "demo-recovery-share-2",
-        "AWS_ACCESS_KEY_ID": "AKIDDEMOEXAMPLE",
-        "AWS_SECRET_ACCESS_KEY": "placeholder-aws-secret-key",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ENDPOINT_URL_ROUTE_53": route53,
-        "VAULT_CACERT": certs + "/ca.pem",
-        "AWS_CA_BUNDLE": certs + "/ca.pem",
-        "VAULTDR_POLL_INTERVAL": "0.2",
-        "VAULTDR_RETRY_BASE": "0.2",
-        "DNS_PROPAGATION_DELAY": "0",
-    })
-    return env
-
-
 def timed(argv, env, work, tag, tool=None):
     """Runs argv (through the maxrss tool when given); returns (ok, wall s,
     peak RSS KiB or None)."""
@@ -155,10 +138,10 @@ def main():
         tool = os.path.abspath(os.path.join(b, "maxrss"))
         tool = tool if os.access(tool, os.X_OK) else None
         ok1, one, _ = timed([vaultdr, "-c", cfg, "failover", "solo"],
-                            environ(certs, urls["solo"]["route53"]), work,
+                            bench_environ(certs, urls["solo"]["route53"]), work,
                             "one")
         ok3, three, rss = timed([vaultdr, "-c", cfg, "failover"] +
-                                list(ENVS), environ(certs,
+                                list(ENVS), bench_environ(certs,
                                                     urls[ENVS[0]]["route53"]),
                                 work, "three", tool)
         ratio = three / one if one > 0 else float("inf")
