@@ -969,6 +969,29 @@ pending_token(int i, const char *id)
 	return 0;
 }
 
+/* Records an issued activation token of cluster i for secondary id (pub:
+ * the secondary's public key, NULL for a wrapped token). 0, or -1 when out
+ * of memory. */
+static int
+wt_add(int i, const char *tok, const char *id, long long ttl,
+    const char *pub)
+{
+	struct wraptok *nw;
+
+	if ((nw = realloc(M.wt, (M.nwt + 1) * sizeof(*M.wt))) == NULL)
+		return -1;
+	M.wt = nw;
+	memset(&M.wt[M.nwt], 0, sizeof(*M.wt));
+	M.wt[M.nwt].token = strdup(tok);
+	M.wt[M.nwt].id = strdup(id);
+	M.wt[M.nwt].issuer = i;
+	M.wt[M.nwt].expires_ms = wall_ms() + ttl * 1000;
+	if (pub)
+		M.wt[M.nwt].pubkey = strdup(pub);
+	M.nwt++;
+	return 0;
+}
+
 /* secondary-token with secondary_public_key: the activation credentials
  * come back encrypted to that key in data.token, not response-wrapped. */
 static void
@@ -977,23 +1000,14 @@ pk_secondary_token(int i, const char *id, long long ttl, const char *pub,
 {
 	unsigned char rnd[96];
 	char tok[200];
-	struct wraptok *nw;
 	struct buf w = { 0 };
 
 	rand_bytes(rnd, sizeof(rnd));
 	if (b64_encode(rnd, sizeof(rnd), tok, sizeof(tok), 1) == -1 ||
-	    (nw = realloc(M.wt, (M.nwt + 1) * sizeof(*M.wt))) == NULL) {
+	    wt_add(i, tok, id, ttl, pub) == -1) {
 		mresp_vault_error(r, 500, "token encoding failed");
 		return;
 	}
-	M.wt = nw;
-	memset(&M.wt[M.nwt], 0, sizeof(*M.wt));
-	M.wt[M.nwt].token = strdup(tok);
-	M.wt[M.nwt].id = strdup(id);
-	M.wt[M.nwt].issuer = i;
-	M.wt[M.nwt].expires_ms = wall_ms() + ttl * 1000;
-	M.wt[M.nwt].pubkey = strdup(pub);
-	M.nwt++;
 	buf_puts(&w, "{\"token\":");
 	json_append_str(&w, tok);
 	buf_puts(&w, "}");
@@ -1011,7 +1025,6 @@ secondary_token(int i, const struct mreq *q, struct mresp *r)
 	unsigned char rnd[96];
 	long long ttl = 1800, num;
 	struct buf w = { 0 };
-	struct wraptok *nw;
 	int idx;
 
 	if (body_json(q, &j, r) == -1)
@@ -1057,17 +1070,10 @@ secondary_token(int i, const struct mreq *q, struct mresp *r)
 		*p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
 	rand_base62(acc, 24);
 	rand_base62(wacc, 24);
-	if ((nw = realloc(M.wt, (M.nwt + 1) * sizeof(*M.wt))) == NULL) {
+	if (wt_add(i, tok, id, ttl, NULL) == -1) {
 		mresp_vault_error(r, 500, "out of memory");
 		goto out;
 	}
-	M.wt = nw;
-	memset(&M.wt[M.nwt], 0, sizeof(*M.wt));
-	M.wt[M.nwt].token = strdup(tok);
-	M.wt[M.nwt].id = strdup(id);
-	M.wt[M.nwt].issuer = i;
-	M.wt[M.nwt].expires_ms = wall_ms() + ttl * 1000;
-	M.nwt++;
 	iso8601_ms(wall_ms(), ts, sizeof(ts));
 	buf_puts(&w, "{\"token\":");
 	json_append_str(&w, tok);
