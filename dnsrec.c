@@ -179,7 +179,9 @@ r53_lk_take(struct dnsrec *d, const struct r53_lock *mine,
 	int rc;
 
 	d->denied = 0;
-	if ((rc = r53_lock_take(d->r53, d->name, mine, other)) == -1)
+	rc = r53_lock_take(d->r53, d->name, mine, other, d->lock_seen_free);
+	d->lock_seen_free = 0;
+	if (rc == -1)
 		return r53_denied(d);
 	return rc;
 }

@@ -99,6 +99,8 @@ struct dnsrec {
 	int rejected;              /* see the top of this file */
 	int denied;                /* the last lock change was refused for
 	                              permission: the caller names --no-lock */
+	int lock_seen_free;        /* this round's read found no lock: the
+	                              take may CREATE without reading first */
 	/* route53 */
 	struct r53 *r53;
 	int zone_read;

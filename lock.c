@@ -52,6 +52,7 @@ lock_observe(struct run *run, struct world *w)
 	w->lock_expires = 0;
 	if (run->o->no_lock || !dnsrec_usable(run->rec))
 		return;
+	run->rec->lock_seen_free = 0;
 	if (run->lock_taken) {
 		w->lock = LOCK_OURS;
 		return;
@@ -64,6 +65,7 @@ lock_observe(struct run *run, struct world *w)
 	}
 	if (!held) {
 		w->lock = LOCK_FREE;
+		run->rec->lock_seen_free = 1;
 		return;
 	}
 	snprintf(w->lock_owner, sizeof(w->lock_owner), "owner=%s pid=%ld "

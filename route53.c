@@ -1403,7 +1403,7 @@ reread_after(const struct r53 *r)
 
 int
 r53_lock_take(struct r53 *r, const char *cname, const struct r53_lock *mine,
-    struct r53_lock *other)
+    struct r53_lock *other, int seen_free)
 {
 	char *lname = r53_lock_name(cname);
 	struct r53_lock cur;
@@ -1411,6 +1411,7 @@ r53_lock_take(struct r53 *r, const char *cname, const struct r53_lock *mine,
 	int held, tries, rc = -1;
 
 	memset(other, 0, sizeof(*other));
+	memset(&cur, 0, sizeof(cur));
 	if (mine->value[0] != '"') {
 		err_set("run lock: value not formatted (r53_lock_format)");
 		free(lname);
@@ -1419,7 +1420,13 @@ r53_lock_take(struct r53 *r, const char *cname, const struct r53_lock *mine,
 	if (lname == NULL)
 		return -1;
 	for (tries = 0;; tries++) {
-		if (lock_read(r, lname, &held, &cur, &ttl) == -1)
+		/* Seen free a moment ago: CREATE at once. It is atomic; if
+		 * another run took the lock since, Route 53 refuses it
+		 * (InvalidChangeBatch) and the loop reads. */
+		held = 0;
+		ttl = 0;
+		if ((tries > 0 || !seen_free) &&
+		    lock_read(r, lname, &held, &cur, &ttl) == -1)
 			goto out;
 		if (held && strcmp(cur.value, mine->value) == 0) {
 			rc = 0; /* ours: our CREATE was applied */

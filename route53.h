@@ -182,9 +182,11 @@ int r53_lock_read(struct r53 *r, const char *cname, int *held,
  * filled), -1 error (r53_aws_code() "AccessDenied" when the credentials may not
  * change the zone: the caller suggests --no-lock). After -1 our CREATE may
  * still have been applied (answer lost, then the re-read failed): a caller
- * that exits calls r53_lock_release, which is harmless when it is absent. */
+ * that exits calls r53_lock_release, which is harmless when it is absent.
+ * seen_free: the caller's read just found no lock; the first CREATE goes
+ * without reading again (Route 53 refuses it if the lock appeared since). */
 int r53_lock_take(struct r53 *r, const char *cname, const struct r53_lock *mine,
-    struct r53_lock *other);
+    struct r53_lock *other, int seen_free);
 /* Extends our lock to new_expires: one batch DELETE mine->value + CREATE the
  * new value; mine updated on success. -1 when the lock is no longer ours
  * (err_set says who holds it) or on error. */

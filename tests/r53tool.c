@@ -227,7 +227,7 @@ main(int argc, char **argv)
 		struct r53_lock mine, other;
 
 		if (lock_args(av + 1, &mine) == 0) {
-			rc = r53_lock_take(&r, av[0], &mine, &other);
+			rc = r53_lock_take(&r, av[0], &mine, &other, 0);
 			if (rc == 1)
 				lock_json(&out, "other", &other);
 		}

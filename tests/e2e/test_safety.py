@@ -351,11 +351,12 @@ def obs6_malformed_route53_listing(c):
 def obs6b_malformed_listing_in_final_read(c):
     """Everything done, but the final read of the record does not parse:
     the desired state is not shown, so no exit 0."""
-    # Listings: observe (CNAME, lock), the lock take's read, the read
-    # after taking the lock, then the final read of the CNAME.
-    # (The listings only: GetHostedZone, read once per run, is not one.)
+    # Listings: observe (CNAME, lock), the read after taking the lock
+    # (the take itself CREATEs without reading: the lock was just seen
+    # free), then the final read of the CNAME. (The listings only:
+    # GetHostedZone, read once per run, is not one.)
     c.mock.faults([fault("route53", "GET", RRSET, "status",
-                         status=200, skip=4, count=1,
+                         status=200, skip=3, count=1,
                          body="<ListResourceRecordSetsResponse><Resource")])
     r = c.run("failover", "test")
     check(r.code == 1, "no exit 0 without a read showing the CNAME", r)
@@ -525,8 +526,10 @@ def lock_create_lost_and_unreadable(c):
     that may be ours (our exact value) rather than leave it to expire."""
     c.mock.faults([fault("route53", "POST", "/2013-04-01/", "apply_status",
                          status=504),
+                   # observe's two listings pass (CNAME, lock: free, so
+                   # the take CREATEs at once); every re-read fails
                    fault("route53", "GET", RRSET, "status",
-                         status=500, skip=3, count=6, body="<x/>")])
+                         status=500, skip=2, count=6, body="<x/>")])
     r = c.run("failover", "test")
     check(r.code == 1, "exit 1", r)
     check("cannot take the run lock" in r.err, "says why", r)
