@@ -471,6 +471,10 @@ struct slot {
 	int port;
 	struct http_stats st;
 	struct conn *c;
+	unsigned gen;     /* bumped for each new connection */
+	unsigned seq;     /* requests put on the wire, in order */
+	struct buf carry; /* bytes read past the last answer: the start of
+	                     the next pipelined one (wiped) */
 };
 
 struct http_client {
@@ -488,6 +492,8 @@ struct http_client {
 /* An answer fetched ahead for the http_request with this method and URL. */
 struct kept {
 	char *method, *url;
+	char *body;        /* a copy of the request body (wiped), or NULL */
+	size_t body_len;
 	struct url u;      /* its server (scheme, host, port) */
 	int rc;
 	struct http_response resp;
@@ -496,6 +502,8 @@ struct kept {
 	int last_proto;
 	struct kept *next;
 };
+
+static void slot_close(struct slot *s);
 
 /* cfg is copied; cfg->tls stays borrowed. Caller frees. NULL on ENOMEM. */
 struct http_client *
@@ -534,7 +542,7 @@ http_client_free(struct http_client *c)
 		return;
 	http_forget(c);
 	for (i = 0; i < c->nslots; i++)
-		conn_close(c->slots[i].c);
+		slot_close(&c->slots[i]);
 	free(c->slots);
 	free(c);
 }
@@ -592,6 +600,15 @@ slot_get(struct http_client *c, const struct url *u)
 	snprintf(s->host, sizeof(s->host), "%s", u->host);
 	memcpy(s->st.hostport, u->hostport, sizeof(s->st.hostport));
 	return s;
+}
+
+/* Closes the slot's connection, dropping what was read past an answer. */
+static void
+slot_close(struct slot *s)
+{
+	conn_close(s->c);
+	s->c = NULL;
+	buf_free(&s->carry);
 }
 
 /* An idle connection that is readable was closed by the server (or sent
@@ -800,6 +817,9 @@ static void
 kept_free(struct kept *k)
 {
 	http_response_free(&k->resp);
+	if (k->body)
+		explicit_bzero(k->body, k->body_len);
+	free(k->body);
 	free(k->method);
 	free(k->url);
 	url_free(&k->u);
@@ -846,19 +866,21 @@ drop_server(struct http_client *c, const char *url)
 	url_free(&u);
 }
 
-/* The kept answer for method and URL, if any: 1 with *resp and *rc (and
+/* The kept answer for method, URL and body, if any: 1 with *resp and *rc (and
  * err_set on -1) as the exchange itself gave them, used up. A request with
  * no kept answer drops the others kept for its server: the calls have gone
  * another way than the prefetch foresaw, and an old answer must not serve
  * a later read. 0 when none. */
 static int
 take_kept(struct http_client *c, const char *method, const char *url,
-    struct http_response *resp, int *rc)
+    const void *body, size_t body_len, struct http_response *resp, int *rc)
 {
 	struct kept **pp, *k;
 
 	for (pp = &c->kept; (k = *pp) != NULL; pp = &k->next) {
-		if (strcmp(k->method, method) != 0 || strcmp(k->url, url) != 0)
+		if (strcmp(k->method, method) != 0 || strcmp(k->url, url) != 0 ||
+		    k->body_len != body_len ||
+		    (body_len && memcmp(k->body, body, body_len) != 0))
 			continue;
 		*pp = k->next;
 		*resp = k->resp;
@@ -885,8 +907,8 @@ http_prefetch(struct http_job *jobs, size_t n)
 	int failed;
 
 	for (i = 0; i < n; i++) {
-		if (!is_safe(jobs[i].method)) {
-			err_set("%s %s: only GET and HEAD are fetched ahead",
+		if (!is_safe(jobs[i].method) && !jobs[i].readonly) {
+			err_set("%s %s: only reads are fetched ahead",
 			    jobs[i].method, jobs[i].url);
 			return -1;
 		}
@@ -902,12 +924,16 @@ http_prefetch(struct http_job *jobs, size_t n)
 		if ((k = calloc(1, sizeof(*k))) == NULL ||
 		    (k->method = strdup(jobs[i].method)) == NULL ||
 		    (k->url = strdup(jobs[i].url)) == NULL ||
-		    url_parse(k->url, &k->u) == -1) {
+		    (jobs[i].body_len && (k->body = malloc(jobs[i].body_len)) ==
+		    NULL) || url_parse(k->url, &k->u) == -1) {
 			if (k != NULL)
 				kept_free(k);
 			http_response_free(&jobs[i].resp);
 			continue; /* not kept: that read goes out again */
 		}
+		if (k->body)
+			memcpy(k->body, jobs[i].body, jobs[i].body_len);
+		k->body_len = jobs[i].body_len;
 		k->rc = jobs[i].rc;
 		k->resp = jobs[i].resp;
 		memset(&jobs[i].resp, 0, sizeof(jobs[i].resp));
@@ -935,7 +961,7 @@ http_request(struct http_client *c, const char *method, const char *url,
 {
 	struct http_job j;
 
-	if (take_kept(c, method, url, resp, &j.rc) == 1)
+	if (take_kept(c, method, url, body, body_len, resp, &j.rc) == 1)
 		return j.rc;
 	memset(&j, 0, sizeof(j));
 	j.client = c;
@@ -956,7 +982,12 @@ http_request(struct http_client *c, const char *method, const char *url,
  *
  * Each job goes through explicit phases on its server's slot: waiting
  * (another job holds the slot's one connection), dialling (a non-blocking
- * TCP connect), the TLS handshake, sending, receiving. Every wake-up moves
+ * TCP connect), the TLS handshake, sending, receiving. Replayable requests
+ * are pipelined: one goes out while those before it on the connection wait
+ * for their answers, which only the oldest (the head, lowest seq) reads;
+ * bytes past its answer wait in the slot's carry for the next. A job whose
+ * connection closed under it (orphaned) goes back to waiting, or fails if
+ * it has part of its answer or was re-sent already. Every wake-up moves
  * each job as far as it can without waiting; the response is framed by
  * re-running the same parser over the bytes received so far, when they may
  * be complete (the Content-Length is reached, or they end in an empty
@@ -982,6 +1013,9 @@ struct jstate {
 	int retried;       /* a safe request went once more on a fresh
 	                      connection */
 	int hops;
+	unsigned gen, seq; /* the slot connection and place it was sent on */
+	int behind;        /* an older request on the connection is unanswered:
+	                      do not read */
 	int64_t deadline;  /* this phase's */
 	int phase_ms;      /* its length, for messages */
 	short ev;          /* what the phase polls for */
@@ -1007,10 +1041,8 @@ job_fail(struct jstate *js, enum http_fail f, enum conn_err ce, int proto,
 	struct slot *s = jslot(js);
 
 	net_dial_free(&js->d);
-	if (s->c != NULL) {
-		conn_close(s->c);
-		s->c = NULL;
-	}
+	if (js->ph != JP_WAIT && js->gen == s->gen)
+		slot_close(s); /* its own connection, not a newer one */
 	c->last_err = ce;
 	c->last_proto = proto;
 	js->k.fail = f;
@@ -1042,9 +1074,17 @@ job_build(struct jstate *js)
 	return 0;
 }
 
+/* GET, HEAD and read-only POSTs change nothing: they may be sent again. */
+static int
+replayable(const struct jstate *js)
+{
+	return is_safe(js->j->method) || js->j->readonly;
+}
+
 static void
 job_begin_send(struct jstate *js)
 {
+	js->seq = ++jslot(js)->seq;
 	js->ph = JP_SEND;
 	js->k.sent = 1;
 	js->req_off = 0;
@@ -1056,26 +1096,41 @@ job_begin_send(struct jstate *js)
 	js->deadline = conn_now_ms() + js->phase_ms;
 }
 
-/* Takes the slot: its idle connection when the server kept it, else a new
- * one (a proxy tunnel is opened here, waiting, within the job's budget). */
+/* The job's new connection becomes the slot's. */
 static void
-job_start(struct jstate *js)
+slot_set(struct jstate *js, struct conn *cn)
+{
+	struct slot *s = jslot(js);
+
+	s->c = cn;
+	s->st.connections++;
+	js->gen = ++s->gen;
+}
+
+/* Takes the slot: behind older pipelined requests, or its idle connection
+ * when the server kept it, else a new one (a proxy tunnel is opened here,
+ * waiting, within the job's budget). */
+static void
+job_start(struct jstate *js, int behind)
 {
 	struct http_client *c = js->j->client;
 	struct slot *s = jslot(js);
 	enum conn_err ce;
 
-	js->reused = 0;
+	js->reused = js->behind = behind;
+	js->gen = s->gen;
+	if (behind) {
+		job_begin_send(js);
+		return;
+	}
 	if (js->u.tls && c->cfg.tls == NULL) {
 		err_set("%s %s %s: https is not configured", js->j->method,
 		    js->u.hostport, js->path);
 		job_fail(js, HTTP_E_CONFIG, CONN_E_CONFIG, 0, 0);
 		return;
 	}
-	if (s->c != NULL && !idle_usable(s->c)) {
-		conn_close(s->c);
-		s->c = NULL;
-	}
+	if (s->c != NULL && (s->carry.len || !idle_usable(s->c)))
+		slot_close(s);
 	if (s->c != NULL) {
 		js->reused = 1;
 		job_begin_send(js);
@@ -1083,11 +1138,12 @@ job_start(struct jstate *js)
 	}
 	if (c->proxy != NULL && (c->proxy->error[0] != '\0' ||
 	    proxy_for(c->proxy, js->u.tls, js->u.host) != NULL)) {
-		if ((s->c = open_conn(c, &js->k, &js->u, &ce)) == NULL) {
+		struct conn *cn = open_conn(c, &js->k, &js->u, &ce);
+		if (cn == NULL) {
 			job_fail(js, connect_fail(ce), ce, 0, 1);
 			return;
 		}
-		s->st.connections++;
+		slot_set(js, cn);
 		job_begin_send(js);
 		return;
 	}
@@ -1114,10 +1170,9 @@ job_io_fail(struct jstate *js, int proto)
 
 	if (ce == CONN_OK)
 		ce = CONN_E_IO;
-	if (js->reused && !js->retried && is_safe(js->j->method) &&
+	if (js->reused && !js->retried && replayable(js) &&
 	    js->in.len == 0 && !proto && ce == CONN_E_IO) {
-		conn_close(s->c);
-		s->c = NULL;
+		slot_close(s);
 		js->retried = 1;
 		if (job_build(js) == 0) /* the sent copy was wiped */
 			js->ph = JP_WAIT;
@@ -1197,8 +1252,11 @@ job_parse(struct jstate *js, int eof, int *proto)
 	rc = parse_response(rb, strcmp(js->j->method, "HEAD") == 0,
 	    &js->j->resp);
 	if (rc == 0) {
-		if (m.off < m.len || rb->pos < rb->len)
-			js->j->resp.keep_alive = 0; /* extra bytes */
+		/* Bytes past the answer: the next pipelined answer's start. */
+		size_t left = m.len - m.off + rb->len - rb->pos;
+		if (left && buf_append(&jslot(js)->carry, js->in.data +
+		    js->in.len - left, left) == -1)
+			js->j->resp.keep_alive = 0;
 		rc = 1;
 	} else if (m.more) {
 		js->want = rb->want;
@@ -1226,10 +1284,8 @@ job_answered(struct jstate *js)
 	struct slot *ns;
 
 	s->st.requests++;
-	if (!resp->keep_alive) {
-		conn_close(s->c);
-		s->c = NULL;
-	}
+	if (!resp->keep_alive)
+		slot_close(s);
 	buf_free(&js->in);
 	c->last_err = CONN_OK;
 	js->k.fail = HTTP_OK;
@@ -1285,9 +1341,9 @@ static int
 job_dial(struct jstate *js)
 {
 	struct http_client *c = js->j->client;
-	struct slot *s = jslot(js);
 	struct pollfd pfd = { js->d.fd, POLLOUT, 0 };
 	enum conn_err ce;
+	struct conn *cn;
 	struct sock sk;
 	int r;
 
@@ -1301,14 +1357,14 @@ job_dial(struct jstate *js)
 		return 0;
 	}
 	net_dial_free(&js->d);
-	s->c = conn_adopt_client(&sk, js->u.host, js->u.tls ? c->cfg.tls :
-	    NULL, &ce);
-	if (s->c == NULL) {
+	cn = conn_adopt_client(&sk, js->u.host, js->u.tls ? c->cfg.tls : NULL,
+	    &ce);
+	if (cn == NULL) {
 		sock_close(&sk);
 		job_fail(js, connect_fail(ce), ce, 0, 1);
 		return 0;
 	}
-	s->st.connections++;
+	slot_set(js, cn);
 	if (!js->u.tls) {
 		job_begin_send(js);
 		return 1;
@@ -1383,12 +1439,20 @@ job_send(struct jstate *js)
 static int
 job_recv(struct jstate *js)
 {
-	struct conn *cn = jslot(js)->c;
+	struct slot *s = jslot(js);
+	struct conn *cn = s->c;
 	char tmp[16384];
 	ssize_t n;
 	short ev;
 	int r, proto;
 
+	if (s->carry.len) { /* read with the answer before */
+		if (buf_append(&js->in, s->carry.data, s->carry.len) == -1) {
+			job_io_fail(js, 1);
+			return 0;
+		}
+		buf_free(&s->carry);
+	}
 	for (;;) {
 		if (conn_pump(cn, "read from", &ev) == -1 ||
 		    (n = conn_get(cn, tmp, sizeof(tmp))) < 0) {
@@ -1415,8 +1479,33 @@ job_recv(struct jstate *js)
 	return 0;
 }
 
-/* Moves one job as far as it can go without waiting; js->ev gets what it
- * waits for next. */
+/* Was the job's request sent on a connection that has closed since? */
+static int
+orphaned(struct jstate *js)
+{
+	struct slot *s = jslot(js);
+
+	return (js->ph == JP_SEND || js->ph == JP_RECV) &&
+	    (s->c == NULL || js->gen != s->gen);
+}
+
+/* Its connection closed before its answer began: it goes again once (it
+ * is replayable, or it had the connection alone and ended it itself). */
+static void
+job_orphan(struct jstate *js)
+{
+	if (js->in.len == 0 && !js->retried && replayable(js)) {
+		js->retried = 1;
+		if (job_build(js) == 0)
+			js->ph = JP_WAIT;
+		return;
+	}
+	err_set("connection closed before the answer");
+	job_fail(js, HTTP_E_IO, CONN_E_IO, 0, 1);
+}
+
+/* Moves one job as far as it can go without waiting (a job behind older
+ * requests stops once sent); js->ev gets what it waits for next. */
 static void
 job_step(struct jstate *js)
 {
@@ -1425,7 +1514,10 @@ job_step(struct jstate *js)
 		[JP_SEND] = job_send, [JP_RECV] = job_recv,
 	};
 
-	while (js->ph != JP_WAIT && js->ph != JP_DONE && phase[js->ph](js))
+	if (orphaned(js))
+		job_orphan(js);
+	while (js->ph != JP_WAIT && js->ph != JP_DONE &&
+	    !(js->ph == JP_RECV && js->behind) && phase[js->ph](js))
 		;
 }
 
@@ -1464,18 +1556,51 @@ job_expire(struct jstate *js, int stop)
 		job_fail(js, stop ? HTTP_E_IO : HTTP_E_TIMEOUT, ce, 0, 1);
 }
 
-/* May a waiting job take its slot? Only when no earlier job on the same
- * slot is unfinished: one request at a time per connection, in order. */
 static int
-job_may_start(struct jstate *st, size_t i)
+same_slot(const struct jstate *a, const struct jstate *b)
+{
+	return a != b && a->ph != JP_DONE && a->j->client == b->j->client &&
+	    a->slot == b->slot;
+}
+
+/* May waiting job i take its slot? -1 not yet: an earlier job of the slot
+ * waits, or one is on the connection and either is not replayable or has
+ * not sent all of its request (or lost its connection); 1 behind the
+ * requests on the connection (pipelined); 0 alone. In order: the earlier
+ * waiting jobs go first. */
+static int
+job_may_start(struct jstate *st, size_t n, size_t i)
+{
+	int behind = 0;
+	size_t e;
+
+	for (e = 0; e < n; e++) {
+		if (!same_slot(&st[e], &st[i]))
+			continue;
+		if (st[e].ph == JP_WAIT) {
+			if (e < i)
+				return -1;
+			continue;
+		}
+		if (st[e].ph != JP_RECV || orphaned(&st[e]) ||
+		    !replayable(&st[e]) || !replayable(&st[i]))
+			return -1;
+		behind = 1;
+	}
+	return behind;
+}
+
+/* Is an older request on job i's connection still unanswered? */
+static int
+job_behind(struct jstate *st, size_t n, size_t i)
 {
 	size_t e;
 
-	for (e = 0; e < i; e++)
-		if (st[e].j->client == st[i].j->client &&
-		    st[e].slot == st[i].slot && st[e].ph != JP_DONE)
-			return 0;
-	return 1;
+	for (e = 0; e < n; e++)
+		if (same_slot(&st[e], &st[i]) && st[e].ph >= JP_SEND &&
+		    st[e].gen == st[i].gen && st[e].seq < st[i].seq)
+			return 1;
+	return 0;
 }
 
 /* Sets up job i's state: URL, slot, request bytes. 0 / -1 (job failed). */
@@ -1539,14 +1664,19 @@ run_turn(struct jstate *st, size_t n, struct pollfd *pf, size_t *map,
     size_t *np)
 {
 	int64_t now, next = -1;
-	int busy = 0, stop = net_stop_requested();
+	int b, busy = 0, stop = net_stop_requested();
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (st[i].ph == JP_WAIT && !stop && job_may_start(st, i)) {
-			job_start(&st[i]);
+		if (orphaned(&st[i]))
+			job_orphan(&st[i]);
+		if (st[i].ph == JP_WAIT && !stop &&
+		    (b = job_may_start(st, n, i)) >= 0) {
+			job_start(&st[i], b);
 			job_step(&st[i]);
-		}
+		} else if (st[i].ph == JP_RECV &&
+		    !(st[i].behind = job_behind(st, n, i)))
+			job_step(&st[i]); /* the head: bytes carried over */
 	}
 	now = conn_now_ms();
 	*np = 0;
@@ -1564,6 +1694,13 @@ run_turn(struct jstate *st, size_t n, struct pollfd *pf, size_t *map,
 			continue;
 		if (next == -1 || js->deadline < next)
 			next = js->deadline;
+		if (orphaned(js) || (js->ph == JP_RECV && js->behind &&
+		    !(js->behind = job_behind(st, n, i)))) {
+			next = now; /* the next turn takes it on */
+			continue;
+		}
+		if (js->ph == JP_RECV && js->behind)
+			continue; /* the head reads the connection */
 		pf[*np].fd = js->ph == JP_DIAL ? js->d.fd :
 		    conn_fd(jslot(js)->c);
 		pf[*np].events = js->ev;

@@ -120,6 +120,9 @@ struct http_job {
 	size_t nhdrs;
 	const void *body;
 	size_t body_len;
+	int readonly;              /* 1: a POST (or other) that changes
+	                              nothing (Vault's sys/capabilities-self):
+	                              replayable as GET and HEAD are */
 	/* out */
 	int rc;                    /* 0: a complete response in resp (caller
 	                              frees); -1: resp.fail and resp.sent say
@@ -131,20 +134,29 @@ struct http_job {
 /* Runs every job as http_request would, together, in one poll() loop (no
  * threads): jobs for different servers overlap (connect, TLS handshake,
  * request and response); jobs for the same server (client + scheme + host
- * + port) take its one kept-alive connection in turn, in array order (never
- * pipelined). Each job has its own deadlines, as http_request: a dead or
- * slow server delays only its own jobs (and the return), a malformed reply
- * fails only its job. A stop request (net_set_interrupt) ends every
- * unfinished job within 100 ms. A proxy tunnel is opened waiting, at the
- * job's turn. Redirects, keep-alive reuse and the one re-send of a GET/HEAD
- * on a fresh connection follow http_request's rules; a changing request is
- * never sent twice. The client's http_last_* reflect the last job that
- * ended on it. Returns the number of jobs that failed (0: all answered). */
+ * + port) share its one kept-alive connection, requests going out in array
+ * order. Replayable jobs (GET, HEAD, readonly) are pipelined: each is sent
+ * as soon as the connection is open and every request before it on it is
+ * replayable and fully sent; the answers are read in order. A changing job
+ * waits until the connection is idle and nothing is sent behind it. When
+ * the connection fails or closes under pipelined requests, each that got
+ * no byte of its answer is sent once more on a fresh connection (the one
+ * mid-answer fails). Each job has its own deadlines, as http_request: a
+ * dead or slow server delays only its own jobs (and the return), a
+ * malformed reply fails only its job (and the requests pipelined behind it
+ * go again). A stop request (net_set_interrupt) ends every unfinished job
+ * within 100 ms. A proxy tunnel is opened waiting, at the job's turn.
+ * Redirects (the job waits again for its new server), keep-alive reuse and
+ * the one re-send of a replayable job on a fresh connection follow
+ * http_request's rules; a changing request is never sent twice. The
+ * client's http_last_* reflect the last job that ended on it. Returns the
+ * number of jobs that failed (0: all answered). */
 int http_run(struct http_job *jobs, size_t n);
 
-/* Fetching ahead: runs jobs (GET and HEAD only: -1 otherwise, nothing
- * sent) with http_run and keeps each result in its client for the
- * http_request with the same method and URL that follows, which then
+/* Fetching ahead: runs jobs (GET, HEAD and readonly ones only: -1
+ * otherwise, nothing sent) with http_run and keeps each result in its
+ * client for the http_request with the same method, URL and body bytes
+ * that follows, which then
  * returns it (the response, or the failure with its message and kind)
  * without sending anything, as though it had made that exchange itself;
  * its caller's retry policy goes on from there. The job must carry the
