@@ -404,8 +404,6 @@ parse_response(struct reader *rb, int is_head, struct http_response *r)
 		if (read_to_close(rb, &body) == -1)
 			goto fail;
 	}
-	if (rb->pos < rb->len)
-		r->keep_alive = 0; /* extra bytes: do not reuse */
 	r->body_len = body.len;
 	if ((r->body = buf_take(&body)) == NULL)
 		goto fail;

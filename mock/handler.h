@@ -52,6 +52,10 @@ struct hreader {
 int hreq_read(struct hreader *r, struct mreq *q, int *status, char *why,
     size_t whysz);
 void hreader_free(struct hreader *r);
+/* Reads what the connection has (one read; it may wait for the rest of a
+ * TLS record) into r ahead of hreq_read, to see when bytes arrive: >0
+ * bytes, 0 EOF, <0 error or 64 KiB unread already. */
+long hreq_fill(struct hreader *r);
 
 /* A response being built by a handler. */
 struct mresp {

@@ -64,6 +64,12 @@ fill(struct hreader *r, size_t limit)
 	return n;
 }
 
+long
+hreq_fill(struct hreader *r)
+{
+	return fill(r, HDR_MAX);
+}
+
 /* Finds the end of the header section in the unconsumed data: offset just
  * past the empty line, or 0 if not there yet. */
 static size_t

@@ -50,7 +50,11 @@ struct cx {
 	int fd;
 	int which;
 	long long id;      /* connection number, for the request log */
-	long long recv_ms; /* wall clock the current request was read */
+	long long recv_ms; /* wall clock the current request arrived */
+	long long next_ms; /* when the unread bytes after it arrived (0:
+	                      none yet) */
+	long long fill_ms; /* when the last read ahead brought bytes */
+	struct hreader *rd;
 	int first;         /* the current request is the connection's first */
 };
 static long long next_conn_id;
@@ -425,6 +429,34 @@ nap(long ms)
 	}
 }
 
+/* --latency-ms: a request's answer leaves latency_ms after the request
+ * arrived. Meanwhile the bytes the client sends on are read as they come
+ * (the requests a pipelining client sent behind it), so that a request's
+ * arrival is when its bytes came, not when this thread got to it. */
+static void
+await_answer(struct cx *x)
+{
+	long long now, until = x->recv_ms + M.latency_ms;
+	struct pollfd p = { x->fd, POLLIN, 0 };
+	int ahead = 1, had;
+
+	while (!stopping && (now = wall_ms()) < until) {
+		int step = until - now < 50 ? (int)(until - now) : 50;
+
+		if (!ahead) {
+			nap(step);
+			continue;
+		}
+		if (poll(&p, 1, step) <= 0)
+			continue;
+		had = x->rd->off < x->rd->len;
+		if (hreq_fill(x->rd) <= 0)
+			ahead = 0; /* EOF or trouble: hreq_read will see */
+		else if ((x->fill_ms = wall_ms()) && !had)
+			x->next_ms = x->fill_ms;
+	}
+}
+
 /* Holds the connection unanswered until the peer goes away or we stop. */
 static void
 hold(int fd)
@@ -544,7 +576,7 @@ serve(struct cx *x, struct mreq *q)
 		mresp_free(&r);
 		return keep;
 	}
-	nap(M.latency_ms); /* --latency-ms: the round trip */
+	await_answer(x);
 	pthread_mutex_lock(&M.mu);
 	seq = ++M.requests;
 	M.dirty = 1;
@@ -645,6 +677,7 @@ conn_thread(void *arg)
 	struct hreader rd = { cx_read, cx_write, x, NULL, 0, 0, 0 };
 	int k, how = 0;
 
+	x->rd = &rd;
 	/* --latency-ms: a new connection's TCP and TLS 1.2 handshakes take
 	 * two more round trips (the TLS handshake runs on the first read). */
 	if (x->which != L_CONTROL)
@@ -656,7 +689,11 @@ conn_thread(void *arg)
 
 		rc = hreq_read(&rd, &q, &status, why, sizeof(why));
 		if (rc == 1) {
-			x->recv_ms = wall_ms();
+			/* Bytes already read past it came with it, or with
+			 * the last read ahead. */
+			x->recv_ms = x->next_ms ? x->next_ms : wall_ms();
+			x->next_ms = rd.off == rd.len ? 0 :
+			    x->fill_ms > x->recv_ms ? x->fill_ms : x->recv_ms;
 			how = serve(x, &q);
 			x->first = 0;
 			mreq_free(&q);

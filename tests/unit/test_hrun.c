@@ -1,6 +1,7 @@
 /* test_hrun.c - http_run: several requests driven by one poll() loop.
  * Requests to different servers overlap; each has its own deadline and
- * its own failure; requests to one server share its connection in turn. */
+ * its own failure; requests to one server share its connection, the
+ * replayable ones pipelined. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -406,6 +407,209 @@ hrun_prefetch_keeps_failures(void)
 	http_client_free(c);
 }
 
+/* n jobs for server a (TLS when it has a certificate): path /1 .. /n,
+ * methods as given. */
+static void
+jobs_to(struct http_job *j, struct http_client *c, const struct tsrv *a,
+    char (*u)[128], const char *const *methods, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(u[i], sizeof(u[i]), "%s://localhost:%d/%zu",
+		    a->ts ? "https" : "http", a->port, i + 1);
+		job(&j[i], c, methods[i], u[i]);
+	}
+}
+
+/* Three GETs to a server SLOW_MS away go out together (pipelined) on one
+ * connection: all answered in about SLOW_MS, not three times that. */
+static void
+hrun_pipeline_gets(void)
+{
+	static const struct tsrv_step sa[] = { { OK_A, TSRV_SLOW },
+		{ OK_B, TSRV_SLOW }, { OK_A, TSRV_SLOW } };
+	static const char *const m[] = { "GET", "GET", "GET" };
+	struct tls_client *tc = ca_client();
+	struct http_client *c = hclient(tc, 2000);
+	struct http_stats hs[1];
+	struct http_job j[3];
+	char u[3][128];
+	struct tsrv a;
+	long t0, el;
+	size_t i;
+
+	CHECK(tsrv_start(&a, tsrv_cert("server.pem"), tsrv_cert("server.key"),
+	    sa, 3) == 0);
+	jobs_to(j, c, &a, u, m, 3);
+	t0 = tsrv_now_ms();
+	CHECK(http_run(j, 3) == 0);
+	el = tsrv_now_ms() - t0;
+	body_is(&j[0], "alpha");
+	body_is(&j[1], "beta");
+	body_is(&j[2], "alpha");
+	CHECK(el >= SLOW_MS && el < 2 * SLOW_MS - 50);
+	CHECK(http_client_stats(c, hs, 1) == 1);
+	CHECK(hs[0].connections == 1 && hs[0].requests == 3);
+	for (i = 0; i < 3; i++)
+		http_response_free(&j[i].resp);
+	http_client_free(c);
+	tls_client_free(tc);
+	tsrv_stop(&a);
+	CHECK(a.nreq == 3 && a.accepts == 1);
+	CHECK(a.at[2] - a.at[0] < 100);
+	CHECK(strncmp(a.req[2], "GET /3 ", 7) == 0);
+}
+
+/* The server answers the first of three pipelined GETs and closes: the
+ * other two go again on a second connection (once each) and succeed. */
+static void
+hrun_pipeline_server_closes(void)
+{
+	static const struct tsrv_step sa[] = { { OK_A, TSRV_CLOSE },
+		{ OK_B, TSRV_KEEP }, { OK_A, TSRV_KEEP } };
+	static const char *const m[] = { "GET", "GET", "GET" };
+	struct http_client *c = hclient(NULL, 2000);
+	struct http_stats hs[1];
+	struct http_job j[3];
+	char u[3][128];
+	struct tsrv a;
+	size_t i;
+
+	CHECK(tsrv_start(&a, NULL, NULL, sa, 3) == 0);
+	jobs_to(j, c, &a, u, m, 3);
+	CHECK(http_run(j, 3) == 0);
+	body_is(&j[0], "alpha");
+	body_is(&j[1], "beta");
+	body_is(&j[2], "alpha");
+	CHECK(http_client_stats(c, hs, 1) == 1);
+	CHECK(hs[0].connections == 2 && hs[0].requests == 3);
+	for (i = 0; i < 3; i++)
+		http_response_free(&j[i].resp);
+	http_client_free(c);
+	tsrv_stop(&a);
+	/* The server read /1 on the first connection, /2 and /3 on the
+	 * second (it dropped the copies that came with /1). */
+	CHECK(a.accepts == 2 && a.nreq == 3);
+	CHECK(strncmp(a.req[1], "GET /2 ", 7) == 0);
+	CHECK(strncmp(a.req[2], "GET /3 ", 7) == 0);
+}
+
+/* A changing POST behind GETs waits for their answers, and the GET after
+ * it waits for the POST's: only replayable requests are pipelined. A
+ * readonly POST is pipelined like a GET. */
+static void
+hrun_pipeline_post_alone(void)
+{
+	static const struct tsrv_step sa[] = { { OK_A, TSRV_SLOW },
+		{ OK_A, TSRV_SLOW }, { OK_B, TSRV_SLOW }, { OK_A, TSRV_SLOW },
+		{ OK_A, TSRV_SLOW }, { OK_B, TSRV_SLOW } };
+	static const char *const m[] = { "GET", "GET", "POST", "GET", "GET",
+		"POST" };
+	struct http_client *c = hclient(NULL, 3000);
+	struct http_job j[6];
+	char u[6][128];
+	struct tsrv a;
+	size_t i;
+
+	CHECK(tsrv_start(&a, NULL, NULL, sa, 6) == 0);
+	jobs_to(j, c, &a, u, m, 6);
+	j[2].body = j[5].body = "{}";
+	j[2].body_len = j[5].body_len = 2;
+	j[5].readonly = 1; /* /6 is pipelined behind /5 */
+	CHECK(http_run(j, 6) == 0);
+	body_is(&j[2], "beta");
+	body_is(&j[5], "beta");
+	for (i = 0; i < 6; i++)
+		http_response_free(&j[i].resp);
+	http_client_free(c);
+	tsrv_stop(&a);
+	CHECK(a.nreq == 6 && a.accepts == 1);
+	CHECK(a.at[1] - a.at[0] < 100);              /* /1 /2 together */
+	CHECK(a.at[2] - a.at[0] >= SLOW_MS - 20);    /* POST after answers */
+	CHECK(a.at[3] - a.at[2] >= SLOW_MS - 20);    /* GET after the POST */
+	CHECK(a.at[4] - a.at[3] < 100 && a.at[5] - a.at[3] < 100);
+	CHECK(strncmp(a.req[2], "POST /3 ", 8) == 0);
+	CHECK(strncmp(a.req[5], "POST /6 ", 8) == 0);
+}
+
+/* Answers that arrive together or split across reads: the bytes past one
+ * answer begin the next (also when nothing more arrives for it). */
+static void
+hrun_pipeline_carry_over(void)
+{
+	static const struct tsrv_step sa[] = {
+		{ OK_A OK_B "HTTP/1.1 200 OK\r\nContent-Le", TSRV_KEEP },
+		{ "", TSRV_KEEP }, { "ngth: 5\r\n\r\nalpha", TSRV_SLOW },
+		{ OK_B, TSRV_KEEP } };
+	static const char *const m[] = { "GET", "GET", "GET", "GET" };
+	struct http_client *c = hclient(NULL, 2000);
+	struct http_stats hs[1];
+	struct http_job j[4];
+	char u[4][128];
+	struct tsrv a;
+	size_t i;
+
+	CHECK(tsrv_start(&a, NULL, NULL, sa, 4) == 0);
+	jobs_to(j, c, &a, u, m, 3);
+	CHECK(http_run(j, 3) == 0);
+	body_is(&j[0], "alpha");
+	body_is(&j[1], "beta");
+	body_is(&j[2], "alpha");
+	for (i = 0; i < 3; i++)
+		http_response_free(&j[i].resp);
+	/* The connection is still in step: the next request reuses it. */
+	jobs_to(j, c, &a, u, m, 4);
+	CHECK(http_run(&j[3], 1) == 0);
+	body_is(&j[3], "beta");
+	http_response_free(&j[3].resp);
+	CHECK(http_client_stats(c, hs, 1) == 1);
+	CHECK(hs[0].connections == 1 && hs[0].requests == 4);
+	http_client_free(c);
+	tsrv_stop(&a);
+	CHECK(a.nreq == 4 && a.accepts == 1);
+}
+
+/* A readonly POST fetched ahead serves the call with the same body, not
+ * one with another body (which goes out). */
+static void
+hrun_prefetch_readonly_post(void)
+{
+	static const struct tsrv_step sa[] = { { OK_A, TSRV_KEEP },
+		{ OK_B, TSRV_KEEP }, { OK_A, TSRV_KEEP } };
+	struct http_client *c = hclient(NULL, 2000);
+	struct http_response r;
+	struct http_job j[1];
+	char u[128];
+	struct tsrv a;
+
+	CHECK(tsrv_start(&a, NULL, NULL, sa, 3) == 0);
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/caps", a.port);
+	job(&j[0], c, "POST", u);
+	j[0].body = "{\"paths\":[\"x\"]}";
+	j[0].body_len = strlen(j[0].body);
+	j[0].readonly = 1;
+	CHECK(http_prefetch(j, 1) == 0);
+	CHECK(http_request(c, "POST", u, NULL, 0, "{\"paths\":[\"x\"]}", 15,
+	    &r) == 0);
+	CHECK_MEMEQ(r.body, r.body_len, "alpha", 5);
+	http_response_free(&r);
+	CHECK(a.nreq == 1);
+	job(&j[0], c, "POST", u);
+	j[0].body = "{\"paths\":[\"x\"]}";
+	j[0].body_len = strlen(j[0].body);
+	j[0].readonly = 1;
+	CHECK(http_prefetch(j, 1) == 0); /* beta, kept */
+	CHECK(http_request(c, "POST", u, NULL, 0, "{\"paths\":[\"y\"]}", 15,
+	    &r) == 0);
+	CHECK_MEMEQ(r.body, r.body_len, "alpha", 5);
+	http_response_free(&r);
+	http_client_free(c);
+	tsrv_stop(&a);
+	CHECK(a.nreq == 3);
+	CHECK(strstr(a.req[2], "{\"paths\":[\"y\"]}") != NULL);
+}
+
 void
 suite_hrun(void)
 {
@@ -419,4 +623,9 @@ suite_hrun(void)
 	T_RUN(hrun_prefetch_drop_per_server);
 	T_RUN(hrun_prefetch_newer_answer_wins);
 	T_RUN(hrun_prefetch_keeps_failures);
+	T_RUN(hrun_pipeline_gets);
+	T_RUN(hrun_pipeline_server_closes);
+	T_RUN(hrun_pipeline_post_alone);
+	T_RUN(hrun_pipeline_carry_over);
+	T_RUN(hrun_prefetch_readonly_post);
 }

@@ -78,26 +78,32 @@ tsrv_free_port(void)
 	return port;
 }
 
-/* Reads one request (headers + Content-Length body) into out. 1 got one,
- * 0 EOF/error. */
+/* The bytes a connection has read past the last request (a client that
+ * pipelines), when the first of them arrived and when the last read
+ * returned. */
+struct pend {
+	char b[4096];
+	size_t n;
+	long at, last;
+};
+
+/* Reads one request (headers + Content-Length body) into out (outsz >=
+ * sizeof(p->b)), starting with p's bytes and leaving what follows it in p;
+ * *at gets when it began to arrive. 1 got one, 0 EOF/error. */
 static int
-read_request(struct conn *c, char *out, size_t outsz)
+read_request(struct conn *c, char *out, size_t outsz, struct pend *p,
+    long *at)
 {
-	size_t len = 0, need = 0;
+	size_t len = p->n, need = 0;
 	char *eoh, *cl;
 	ssize_t n;
 
+	memcpy(out, p->b, len);
+	out[len] = '\0';
+	*at = len ? p->at : 0;
+	p->n = 0;
 	for (;;) {
-		if (len + 1 >= outsz)
-			return 0;
-		n = conn_read(c, out + len, outsz - 1 - len);
-		if (n <= 0)
-			return 0;
-		len += (size_t)n;
-		out[len] = '\0';
-		if ((eoh = strstr(out, "\r\n\r\n")) == NULL)
-			continue;
-		if (need == 0) {
+		if ((eoh = strstr(out, "\r\n\r\n")) != NULL && need == 0) {
 			need = (size_t)(eoh + 4 - out);
 			for (cl = out; cl < eoh; cl++) {
 				if (strncasecmp(cl, "\nContent-Length:", 16) ==
@@ -107,8 +113,48 @@ read_request(struct conn *c, char *out, size_t outsz)
 				}
 			}
 		}
-		if (len >= need)
+		if (need > 0 && len >= need) {
+			p->n = len - need;
+			memcpy(p->b, out + need, p->n);
+			p->at = p->last;
+			out[need] = '\0';
 			return 1;
+		}
+		if (len + 1 >= outsz)
+			return 0;
+		n = conn_read(c, out + len, outsz - 1 - len);
+		if (n <= 0)
+			return 0;
+		p->last = tsrv_now_ms();
+		if (*at == 0)
+			*at = p->last;
+		len += (size_t)n;
+		out[len] = '\0';
+	}
+}
+
+/* Waits until `until`, reading what arrives meanwhile into p (a slow
+ * link: requests sent together arrive together). */
+static void
+read_ahead(struct conn *c, struct pend *p, long until)
+{
+	struct pollfd f = { conn_fd(c), POLLIN, 0 };
+	long now;
+	ssize_t n;
+
+	while ((now = tsrv_now_ms()) < until) {
+		if (poll(&f, 1, (int)(until - now)) <= 0)
+			continue;
+		if (p->n + 1 >= sizeof(p->b) || (n = conn_read(c, p->b + p->n,
+		    sizeof(p->b) - 1 - p->n)) <= 0) {
+			if ((now = tsrv_now_ms()) < until)
+				usleep((useconds_t)(until - now) * 1000);
+			return; /* full, EOF or error: read_request sees */
+		}
+		p->last = tsrv_now_ms();
+		if (p->n == 0)
+			p->at = p->last;
+		p->n += (size_t)n;
 	}
 }
 
@@ -116,9 +162,11 @@ static void *
 serve(void *arg)
 {
 	struct tsrv *s = arg;
+	struct pend pd;
 	struct pollfd pfd;
 	struct conn *c;
 	size_t step = 0;
+	long at;
 	int fd, i;
 
 	while (!s->stop) {
@@ -131,11 +179,12 @@ serve(void *arg)
 		s->accepts++;
 		if ((c = conn_accept(fd, s->ts, 1500)) == NULL)
 			continue;
+		pd.n = 0;
 		for (;;) {
 			char tmp[4096];
 			int got;
 			err_clear();
-			if (!(got = read_request(c, tmp, sizeof(tmp)))) {
+			if (!(got = read_request(c, tmp, sizeof(tmp), &pd, &at))) {
 				if (strstr(err_get(), "TLS handshake"))
 					s->handshake_failures++;
 				conn_close(c);
@@ -145,6 +194,7 @@ serve(void *arg)
 				memcpy(s->req[s->nreq], tmp, sizeof(tmp));
 				snprintf(s->sni[s->nreq], sizeof(s->sni[0]),
 				    "%s", conn_server_name(c));
+				s->at[s->nreq] = at;
 			}
 			s->nreq++;
 			if (step >= s->nsteps) {
@@ -159,7 +209,7 @@ serve(void *arg)
 			}
 			i = s->steps[step].after;
 			if (i == TSRV_SLOW)
-				usleep(TSRV_SLOW_MS * 1000);
+				read_ahead(c, &pd, at + TSRV_SLOW_MS);
 			if (i == TSRV_DRIP) {
 				const char *p = s->steps[step].reply;
 				while (*p && !s->stop &&

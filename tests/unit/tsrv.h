@@ -17,7 +17,9 @@ enum tsrv_after {
 	TSRV_ABORT,  /* close without close_notify */
 	TSRV_SILENT, /* read the request, never reply (until stop) */
 	TSRV_DRIP,   /* send the reply one byte every 100 ms, then keep */
-	TSRV_SLOW,   /* wait TSRV_SLOW_MS, send the reply, then keep */
+	TSRV_SLOW,   /* send the reply TSRV_SLOW_MS after the request arrived
+	                (requests that came together are answered together:
+	                a slow link), then keep */
 };
 
 struct tsrv_step {
@@ -41,6 +43,7 @@ struct tsrv {
 	int nreq;
 	char req[TSRV_MAXREQ][4096];
 	char sni[TSRV_MAXREQ][256];
+	long at[TSRV_MAXREQ]; /* tsrv_now_ms() when each request arrived */
 };
 
 /* Starts a server on 127.0.0.1 (random port); cert/key NULL = plain. 0/-1. */
