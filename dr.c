@@ -257,6 +257,10 @@ round_execute(struct loop *l)
 	l->fresh = 0;
 	x->rollback_due = 0;
 	rc = execute(x, &l->p);
+	/* The next read may be the final one: perf.c reads the new primary's
+	 * performance status after it. */
+	if (x->attempted)
+		l->run->prefetch_perf = 1 + x->new->role;
 	if (x->rollback_due && !retry_stop_requested)
 		roll_back(x);
 	if (retry_stop_requested)
@@ -460,9 +464,12 @@ reconcile(struct run *run, struct exec *x, struct world *w)
 	err_clear();
 	for (l.round = 0;; l.round++) {
 		if ((next = round_observe(&l)) == GO &&
-		    (next = round_plan(&l)) == GO &&
-		    (next = round_checks(&l)) == GO &&
-		    (next = round_prepare(&l)) == GO)
+		    (next = round_plan(&l)) == GO) {
+			next = round_checks(&l);
+			/* Answers fetched ahead serve nothing later. */
+			observe_forget(l.run);
+		}
+		if (next == GO && (next = round_prepare(&l)) == GO)
 			next = round_execute(&l);
 		if (next == FINISH)
 			break;
@@ -506,6 +513,8 @@ dr_run(const struct dr_opts *o, const struct dr_config *c)
 	run.t0 = retry_now_ms();
 	retry_init(c->retry_base, c->max_retries);
 	run.lock_ttl = c->lock_ttl > 0 ? c->lock_ttl : 900;
+	if (o->cmd != DR_STATUS && !o->primary_down)
+		run.prefetch_token = o->cmd == DR_FAILBACK ? 2 : 1;
 	if ((code = run_open(&run, &rs, &x, &w)) < 0)
 		code = o->cmd == DR_STATUS ? status_run(&run, &x, &w) :
 		    reconcile(&run, &x, &w);

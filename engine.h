@@ -40,6 +40,16 @@ struct run {
 	long long lock_renewed_ms;
 	struct r53_lock lock;     /* ours, while lock_taken */
 	int state_read;           /* the world was read at least once */
+	int prefetch_token;       /* 1 + the side whose token check
+	                             (preflight) goes out with the next
+	                             observation; 0 none */
+	const char *prefetch_change; /* a Route 53 change whose GetChange
+	                             goes out with the next observation */
+	int observed_ahead;       /* the next observe() takes answers
+	                             fetched already (an INSYNC poll's) */
+	int prefetch_perf;        /* 1 + the side whose performance status
+	                             (perf.c, after a change) goes out with
+	                             the next observation; 0 none */
 	char change_id[128];      /* Route 53 change of the current step */
 	/* Performance replication as the DR primary reported it (perf.c). */
 	int perf_read;            /* perf holds a read (maybe failed) */
@@ -52,6 +62,7 @@ struct wait_progress {
 	const char *kind;   /* "insync": the JSON "wait" field */
 	double timeout;     /* seconds */
 	long long t0, last; /* ms */
+	long long poll_ms;  /* when the current poll began */
 	char state[160];    /* the last state seen */
 };
 
@@ -163,11 +174,15 @@ void observe(struct run *run, struct world *w, int settle);
  * one request at a time per server): the clusters' dr/status and
  * sys/health (sides: bit 0 the configured primary, bit 1 the secondary)
  * and, with record, the record's listing, the zone (until read once) and
- * the lock's listing (unless this run holds it or --no-lock). The
- * sequential reads that follow (vault_observe, observe_record,
- * lock_observe) take the answers; an answer not taken is dropped at the
- * next request to its server that differs, or by http_forget. */
+ * the lock's listing (unless this run holds it or --no-lock), and with
+ * run->prefetch_token the token check's reads, with run->prefetch_perf
+ * the performance status. The sequential reads that
+ * follow (vault_observe, observe_record, lock_observe, preflight) take the
+ * answers; an answer not taken is dropped at the next request to its
+ * server that differs, or by observe_forget. */
 void observe_prefetch(struct run *run, int sides, int record);
+/* Drops every answer fetched ahead and not taken (all three servers). */
+void observe_forget(struct run *run);
 
 /* --------------------------------------------------------------- report.c */
 
@@ -242,6 +257,9 @@ void perf_final(struct exec *x, int code);
 
 /* ------------------------------------------------------------ preflight.c */
 
+/* The capabilities the token check asks for (sys/capabilities-self), in
+ * its order: demote, secondary-token, revoke-secondary. */
+extern const char *const preflight_cap_paths[3];
 /* The Vault half of preflight (Safety 4): token, capabilities, key shares.
  * -1 passed, else the exit code (err_set). */
 int preflight(struct exec *x, const struct plan *p, int batch);

@@ -131,7 +131,7 @@ wait_begin(struct wait_progress *wp, const char *what, const char *kind,
 	wp->what = what;
 	wp->kind = kind;
 	wp->timeout = timeout;
-	wp->t0 = wp->last = retry_now_ms();
+	wp->t0 = wp->last = wp->poll_ms = retry_now_ms();
 	snprintf(wp->state, sizeof(wp->state), "no answer yet");
 }
 

@@ -864,6 +864,13 @@ drop_server(struct http_client *c, const char *url)
 	url_free(&u);
 }
 
+void
+http_forget_url(struct http_client *c, const char *url)
+{
+	if (c != NULL)
+		drop_server(c, url);
+}
+
 /* The kept answer for method, URL and body, if any: 1 with *resp and *rc (and
  * err_set on -1) as the exchange itself gave them, used up. A request with
  * no kept answer drops the others kept for its server: the calls have gone

@@ -167,6 +167,8 @@ int http_run(struct http_job *jobs, size_t n);
  * jobs' resp fields are moved into the client. */
 int http_prefetch(struct http_job *jobs, size_t n);
 void http_forget(struct http_client *c); /* NULL-safe */
+/* Drops only what is kept for url's server (NULL-safe). */
+void http_forget_url(struct http_client *c, const char *url);
 
 /* Older view of the last call's failure, kept for callers not yet using
  * resp->fail/resp->sent: CONN_* kind (protocol errors report CONN_E_IO),

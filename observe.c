@@ -69,9 +69,9 @@ observe_record(struct run *run, struct world *w)
 void
 observe_prefetch(struct run *run, int sides, int record)
 {
-	struct vault_job vj[2][2];
-	struct r53_prefetch rp[3];
-	struct http_job jobs[7];
+	struct vault_job vj[2][2], tj[2], pj;
+	struct r53_prefetch rp[4];
+	struct http_job jobs[12];
 	struct r53 *r53 = run->rec ? run->rec->r53 : NULL;
 	size_t n = 0, nr = 0, k;
 	char *lname;
@@ -82,6 +82,20 @@ observe_prefetch(struct run *run, int sides, int record)
 		vault_observe_jobs(&run->v[k], vj[k]);
 		jobs[n++] = vj[k][0].job;
 		jobs[n++] = vj[k][1].job;
+	}
+	/* The token check (preflight) asks the DR primary, which is the side
+	 * the command moves away from unless an earlier run moved it: its
+	 * reads go with this round's (a wrong guess only wastes them). */
+	memset(tj, 0, sizeof(tj));
+	if (record && run->prefetch_token > 0 &&
+	    vault_preflight_jobs(&run->v[run->prefetch_token - 1],
+	    preflight_cap_paths, 3, tj) == 0) {
+		jobs[n++] = tj[0].job;
+		jobs[n++] = tj[1].job;
+	}
+	if (record && run->prefetch_perf > 0) {
+		vault_perf_job(&run->v[run->prefetch_perf - 1], &pj);
+		jobs[n++] = pj.job;
 	}
 	/* The Route 53 backend's reads (dnsrec.c's r53_read and lock read);
 	 * the rfc2136 backend's go out after, as before. */
@@ -96,10 +110,14 @@ observe_prefetch(struct run *run, int sides, int record)
 				jobs[n++] = rp[nr++].job;
 			free(lname);
 		}
+		if (run->prefetch_change &&
+		    r53_change_job(r53, run->prefetch_change, &rp[nr]) == 0)
+			jobs[n++] = rp[nr++].job;
 	}
 	(void)http_prefetch(jobs, n);
 	for (k = 0; k < nr; k++)
 		r53_prefetch_free(&rp[k]);
+	vault_job_free(&tj[1]);
 }
 
 /* Reads both clusters, the record and (unless this run holds it) the run
@@ -114,7 +132,10 @@ observe(struct run *run, struct world *w, int settle)
 	int k;
 
 	world_clear(w);
-	observe_prefetch(run, 3, 1);
+	if (run->observed_ahead)
+		run->observed_ahead = 0; /* the INSYNC poll's reads */
+	else
+		observe_prefetch(run, 3, 1);
 	for (k = 0; k < 2; k++) {
 		struct world_side *s = &w->side[k];
 		for (;;) {
@@ -136,6 +157,19 @@ observe(struct run *run, struct world *w, int settle)
 		snprintf(w->rec_error, sizeof(w->rec_error), "%s",
 		    run->aws_error[0] ? run->aws_error : "no AWS credentials");
 	lock_observe(run, w);
+	/* The token check's and the performance status's answers wait for
+	 * their readers (the loop forgets them after the checks); nothing
+	 * else is kept past the observation. */
+	for (k = 0; k < 2; k++)
+		if (k + 1 != run->prefetch_token && k + 1 != run->prefetch_perf)
+			http_forget_url(run->v[k].http, run->v[k].url);
+	if (run->rec && run->rec->r53)
+		http_forget(run->rec->r53->http);
+}
+
+void
+observe_forget(struct run *run)
+{
 	http_forget(run->v[0].http);
 	http_forget(run->v[1].http);
 	if (run->rec && run->rec->r53)

@@ -36,16 +36,28 @@ missing_cap(const char *caps, const char *need, char *out, size_t outsz)
 		}
 }
 
+const char *const preflight_cap_paths[3] = {
+	"sys/replication/dr/primary/demote",
+	"sys/replication/dr/primary/secondary-token",
+	"sys/replication/dr/primary/revoke-secondary",
+};
+
 /* Token and capability checks (Safety 4). -1 passed, else the exit code
  * (err_set). */
 static int
 preflight_token(struct exec *x, const struct plan *p)
 {
+	/* All three are asked, whatever the plan needs (one request, the same
+	 * each run, so the first observation can fetch it ahead). */
+	static const unsigned need[3] = { ST_DEMOTE, ST_REATTACH, ST_REATTACH };
 	struct world_side *pr = current_primary(x);
-	struct vault_cap caps[3];
+	struct vault_cap caps[3] = {
+		{ preflight_cap_paths[0], "update", 0, "" },
+		{ preflight_cap_paths[1], "update sudo", 0, "" },
+		{ preflight_cap_paths[2], "update", 0, "" } };
 	char pol[256] = "", miss[32];
 	long long ttl = 0;
-	size_t n = 0, i;
+	size_t i;
 	int valid = 0;
 
 	if (pr == NULL) {
@@ -66,21 +78,13 @@ preflight_token(struct exec *x, const struct plan *p)
 		    "nothing was changed", pr->label);
 		return EXIT_USAGE;
 	}
-	if (p->steps & ST_DEMOTE)
-		caps[n++] = (struct vault_cap){ "sys/replication/dr/primary/"
-		    "demote", "update", 0, "" };
-	if (p->steps & ST_REATTACH) {
-		caps[n++] = (struct vault_cap){ "sys/replication/dr/primary/"
-		    "secondary-token", "update sudo", 0, "" };
-		caps[n++] = (struct vault_cap){ "sys/replication/dr/primary/"
-		    "revoke-secondary", "update", 0, "" };
-	}
-	if (n && vault_capabilities(V(x->run, pr), caps, n) == -1) {
+	if ((p->steps & (ST_DEMOTE | ST_REATTACH)) &&
+	    vault_capabilities(V(x->run, pr), caps, 3) == -1) {
 		err_prefix("capability check on the %s", pr->label);
 		return EXIT_FAILED;
 	}
-	for (i = 0; i < n; i++)
-		if (!caps[i].allowed) {
+	for (i = 0; i < 3; i++)
+		if ((p->steps & need[i]) && !caps[i].allowed) {
 			missing_cap(caps[i].caps, caps[i].need, miss,
 			    sizeof(miss));
 			err_set("capability check: VAULT_TOKEN lacks the '%s' "
@@ -161,6 +165,7 @@ preflight(struct exec *x, const struct plan *p, int batch)
 {
 	int rc;
 
+	x->run->prefetch_token = 0; /* once: its answers are taken now */
 	snprintf(x->run->step, sizeof(x->run->step), "preflight");
 	x->run->cluster[0] = '\0';
 	x->run->step_t0 = retry_now_ms();

@@ -799,17 +799,31 @@ r53_list_job(struct r53 *r, const char *name, struct r53_prefetch *p)
 	return rc;
 }
 
-int
-r53_zone_job(struct r53 *r, struct r53_prefetch *p)
+/* GET /2013-04-01/<what>/<id> as a job. */
+static int
+id_job(struct r53 *r, const char *what, const char *id,
+    struct r53_prefetch *p)
 {
 	struct buf t = { 0 };
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	rc = buf_printf(&t, "/2013-04-01/hostedzone/%s",
-	    bare_id(r->zone_id)) == -1 ? -1 : prefetch_job(r, t.data, p);
+	rc = buf_printf(&t, "/2013-04-01/%s/%s", what, bare_id(id)) == -1 ?
+	    -1 : prefetch_job(r, t.data, p);
 	buf_free(&t);
 	return rc;
+}
+
+int
+r53_zone_job(struct r53 *r, struct r53_prefetch *p)
+{
+	return id_job(r, "hostedzone", r->zone_id, p);
+}
+
+int
+r53_change_job(struct r53 *r, const char *change_id, struct r53_prefetch *p)
+{
+	return id_job(r, "change", change_id, p);
 }
 
 void

@@ -46,7 +46,8 @@ struct r53 {
 };
 
 /* Reads fetched ahead (http_prefetch): the request r53_list_at(r, name)
- * makes first (page one) and the one r53_get_zone(r) makes, signed now, as
+ * makes first (page one), the one r53_get_zone(r) makes and the one
+ * r53_change_insync(r, id) makes, signed now, as
  * jobs; those calls then take the answers. 0 / -1 (err_set); free p with
  * r53_prefetch_free once http_prefetch has returned. (The lock's listing
  * is r53_list_job at r53_lock_name(cname).) */
@@ -58,6 +59,8 @@ struct r53_prefetch {
 };
 int r53_list_job(struct r53 *r, const char *name, struct r53_prefetch *p);
 int r53_zone_job(struct r53 *r, struct r53_prefetch *p);
+int r53_change_job(struct r53 *r, const char *change_id,
+    struct r53_prefetch *p);
 void r53_prefetch_free(struct r53_prefetch *p);
 
 /* The AWS error code of this thread's last failed Route 53 call

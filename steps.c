@@ -146,10 +146,17 @@ static int
 wait_next(struct exec *x, struct wait_progress *wp, const char *state,
     const char *a, const char *b, const char *c)
 {
+	/* Polls begin every poll interval: the time the last one took
+	 * (a round trip or more) counts towards it. */
+	double secs = x->run->c->poll_interval -
+	    (double)(retry_now_ms() - wp->poll_ms) / 1000;
+
 	wait_progress(x->run, wp, state, 0);
 	if (lock_keep(x->run) == 0 &&
-	    wait_sleep(x->run, wp, x->run->c->poll_interval) == 0)
+	    wait_sleep(x->run, wp, secs > 0 ? secs : 0) == 0) {
+		wp->poll_ms = retry_now_ms();
 		return 0;
+	}
 	if (retry_stop_requested)
 		err_set("stopped by signal while waiting for %s%s%s", a, b, c);
 	step_end(x->run, "failed", "interrupted");
@@ -299,6 +306,8 @@ update_primary_failed(struct exec *x, enum vault_fail fail, int attempt,
 	return 0;
 }
 
+static void delete_token(struct exec *x, struct world_side *s);
+
 /* Re-attaches old to new: revoke-secondary (stable id), secondary-token
  * (with <env>_activation = public-key: generate-public-key on old first,
  * and the token encrypted to that key), update-primary with primary_api_addr = new's URL, then waits until old
@@ -365,7 +374,13 @@ reattach(struct exec *x)
 	}
 	secret_wipe(&act);
 	step_end(x->run, "ok", "update-primary accepted by the %s", o->label);
-	return wait_stream(x) == 0 ? EX_OK : EX_FAIL;
+	if (wait_stream(x) == -1)
+		return EX_FAIL;
+	/* The wait read old as a DR secondary streaming from new: the token
+	 * generated on it has done its work. Deleted now, while the record
+	 * change propagates, not after. */
+	delete_token(x, o);
+	return EX_OK;
 fail:
 	secret_wipe(&act);
 	step_end(x->run, "failed", "the %s is not re-attached", o->label);
@@ -450,11 +465,23 @@ wait_insync(struct exec *x)
 	snprintf(x->run->change_id, sizeof(x->run->change_id), "%s",
 	    x->ch.id);
 	for (;;) {
+		/* Each poll reads the clusters and the record with it (one
+		 * round trip): the poll that sees INSYNC is then also the
+		 * next observation's read, made after every change. */
+		x->run->prefetch_change = d->r53 ? x->ch.id : NULL;
+		x->run->prefetch_perf = 1 + x->new->role;
+		if (x->run->prefetch_change)
+			observe_prefetch(x->run, 3, 1);
+		x->run->prefetch_change = NULL;
 		if (dnsrec_served(d, &x->ch, deadline, &insync, note,
 		    sizeof(note)) == -1) {
+			observe_forget(x->run);
 			step_end(x->run, "failed", "change status unknown");
 			return -1;
 		}
+		x->run->observed_ahead = insync && d->r53 && c->dns_delay <= 0;
+		if (!x->run->observed_ahead)
+			observe_forget(x->run);
 		if (insync)
 			break;
 		if (retry_now_ms() >= deadline) {
@@ -488,6 +515,31 @@ wait_insync(struct exec *x)
 	return 0;
 }
 
+/* Deletes the DR operation token this run generated on s, a DR secondary
+ * (Safety 9); a failure is a warning. */
+static void
+delete_token(struct exec *x, struct world_side *s)
+{
+	struct secret *t = &x->tok[s->role];
+
+	if (!secret_is_set(t))
+		return;
+	step_begin(x->run, "token-delete", s->url, "delete the DR operation "
+	    "token generated on the %s", s->label);
+	if (vault_delete_dr_token(V(x->run, s), t) == 0)
+		step_end(x->run, "ok", "deleted the DR operation token "
+		    "generated on the %s", s->label);
+	else {
+		log_warn("the DR operation token generated on the %s could not "
+		    "be deleted (%s); it does not expire: revoke it with "
+		    "sys/replication/dr/secondary/operation-token/delete while "
+		    "that cluster is a DR secondary", s->label, err_get());
+		step_end(x->run, "warning", "the DR operation token generated "
+		    "on the %s is not deleted", s->label);
+	}
+	secret_wipe(t);
+}
+
 /* Deletes the DR operation tokens this run generated on clusters the last
  * read shows as DR secondaries (Safety 9). One generated on a cluster that
  * is DR primary now cannot be deleted there: noted once, not a warning. */
@@ -513,21 +565,7 @@ cleanup_tokens(struct exec *x)
 			secret_wipe(&x->tok[k]);
 			continue;
 		}
-		step_begin(x->run, "token-delete", s->url, "delete the DR "
-		    "operation token generated on the %s", s->label);
-		if (vault_delete_dr_token(V(x->run, s), &x->tok[k]) == 0)
-			step_end(x->run, "ok", "deleted the DR operation token "
-			    "generated on the %s", s->label);
-		else {
-			log_warn("the DR operation token generated on the %s "
-			    "could not be deleted (%s); it does not expire: "
-			    "revoke it with sys/replication/dr/secondary/"
-			    "operation-token/delete while that cluster is a DR "
-			    "secondary", s->label, err_get());
-			step_end(x->run, "warning", "the DR operation token "
-			    "generated on the %s is not deleted", s->label);
-		}
-		secret_wipe(&x->tok[k]);
+		delete_token(x, s);
 	}
 }
 

@@ -14,6 +14,8 @@
 
 #define P_DR "/v1/sys/replication/dr/"
 #define P_ATTEMPT P_DR "secondary/generate-operation-token/attempt"
+#define P_PERF_STATUS "/v1/sys/replication/performance/status"
+#define P_HEALTH_READY "/v1/sys/health?standbyok=true&perfstandbyok=true"
 #define P_UPDATE P_DR "secondary/generate-operation-token/update"
 
 void
@@ -290,6 +292,50 @@ vault_observe_jobs(struct vault *v, struct vault_job j[2])
 {
 	get_job(v, P_DR "status", &j[0]);
 	get_job(v, "/v1/sys/health", &j[1]);
+}
+
+/* {"paths":[...]} for sys/capabilities-self. 0 / -1. */
+static int
+caps_body(struct buf *b, const char *const *paths, size_t n)
+{
+	size_t i;
+
+	if (buf_puts(b, "{\"paths\":[") == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((i && buf_puts(b, ",") == -1) ||
+		    json_append_str(b, paths[i]) == -1)
+			return -1;
+	return buf_puts(b, "]}");
+}
+
+int
+vault_preflight_jobs(struct vault *v, const char *const *paths, size_t n,
+    struct vault_job j[2])
+{
+	get_job(v, "/v1/auth/token/lookup-self", &j[0]);
+	get_job(v, "/v1/sys/capabilities-self", &j[1]);
+	j[1].job.method = "POST";
+	j[1].job.readonly = 1;
+	j[1].h[j[1].job.nhdrs++] = (struct http_header){ "Content-Type",
+		"application/json" };
+	if (caps_body(&j[1].body, paths, n) == -1)
+		return -1;
+	j[1].job.body = j[1].body.data;
+	j[1].job.body_len = j[1].body.len;
+	return 0;
+}
+
+void
+vault_perf_job(struct vault *v, struct vault_job *j)
+{
+	get_job(v, P_PERF_STATUS, j);
+}
+
+void
+vault_job_free(struct vault_job *j)
+{
+	buf_free(&j->body);
 }
 
 int
@@ -925,7 +971,7 @@ vault_perf_observe(struct vault *v, struct vault_perf *p)
 	int d, arr, i, n, rc = -1;
 
 	memset(p, 0, sizeof(*p));
-	if (vault_call(v, "GET", "/v1/sys/replication/performance/status",
+	if (vault_call(v, "GET", P_PERF_STATUS,
 	    NULL, 0, VC_PROBE, &r) == -1)
 		goto out;
 	d = r.j.ntok ? json_find(&r.j, 0, "data") : -1;
@@ -1045,10 +1091,21 @@ vault_ready(struct vault *v, int *ready, char *why, size_t whysz)
 	char mode[24] = "", state[32] = "";
 	int sealed = -1, d;
 
+	struct vault_job j[2];
+	struct http_job hj[2];
+
 	*ready = 0;
 	snprintf(why, whysz, "no answer yet");
-	if (vault_call(v, "GET", "/v1/sys/health?standbyok=true&"
-	    "perfstandbyok=true", NULL, 0, VC_ONCE | VC_ANY_STATUS, &r) == -1) {
+	/* Both reads go together (one round trip); the second is dropped
+	 * unless the first shows a ready node. */
+	get_job(v, P_HEALTH_READY, &j[0]);
+	get_job(v, P_DR "status", &j[1]);
+	hj[0] = j[0].job;
+	hj[1] = j[1].job;
+	(void)http_prefetch(hj, 2);
+	if (vault_call(v, "GET", P_HEALTH_READY, NULL, 0, VC_ONCE |
+	    VC_ANY_STATUS, &r) == -1) {
+		http_forget_url(v->http, v->url);
 		snprintf(why, whysz, "sys/health: %s", err_get());
 		vault_reply_free(&r);
 		return poll_fatal(v->last_fail) ? -1 : 0;
@@ -1065,6 +1122,7 @@ vault_ready(struct vault *v, int *ready, char *why, size_t whysz)
 		    ", no JSON body" : sealed == -1 ? ", seal state not shown" :
 		    "");
 		vault_reply_free(&r);
+		http_forget_url(v->http, v->url);
 		return 0;
 	}
 	vault_reply_free(&r);
@@ -1228,21 +1286,15 @@ vault_capabilities(struct vault *v, struct vault_cap *c, size_t n)
 {
 	struct vault_reply r;
 	struct buf body = { 0 };
+	const char *paths[8];
 	size_t i;
 	int rc = -1;
 
-	if (buf_puts(&body, "{\"paths\":[") == -1)
-		return -1;
-	for (i = 0; i < n; i++)
-		if ((i && buf_puts(&body, ",") == -1) ||
-		    json_append_str(&body, c[i].path) == -1) {
-			buf_free(&body);
-			return -1;
-		}
-	if (buf_puts(&body, "]}") == -1) {
-		buf_free(&body);
-		return -1;
-	}
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < n && i < 8; i++)
+		paths[i] = c[i].path;
+	if (n > 8 || caps_body(&body, paths, n) == -1)
+		goto out;
 	if (vault_call(v, "POST", "/v1/sys/capabilities-self", body.data,
 	    body.len, VC_READ_POST | VC_IDEMPOTENT | VC_PROBE, &r) == -1)
 		goto out;

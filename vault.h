@@ -105,11 +105,19 @@ int vault_observe_dr(struct vault *v, struct vault_status *st);
  * takes its answer. Keep j until http_prefetch returns. */
 struct vault_job {
 	char url[600];
-	struct http_header h[2];
+	struct http_header h[3];
 	struct http_job job;
+	struct buf body;   /* vault_job_free */
 };
 /* vault_observe's two reads: DR status, sys/health. */
 void vault_observe_jobs(struct vault *v, struct vault_job j[2]);
+/* The token check's reads as vault_lookup_self and vault_capabilities
+ * (over paths) send them, to fetch ahead. 0 / -1 (out of memory). */
+int vault_preflight_jobs(struct vault *v, const char *const *paths,
+    size_t n, struct vault_job j[2]);
+void vault_job_free(struct vault_job *j);
+/* vault_perf_observe's read, to fetch ahead. */
+void vault_perf_job(struct vault *v, struct vault_job *j);
 
 int vault_status_knows(const struct vault_status *st, const char *id);
 /* Is a DR secondary connected to its primary? 1 yes, 0 no (a shown field

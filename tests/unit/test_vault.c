@@ -172,25 +172,29 @@ vault_observe_new_fields(void)
 static void
 vault_ready_polls(void)
 {
-	struct tsrv_step st[6];
+	struct tsrv_step st[8];
 	struct vfix f;
 	char why[256];
 	int ready = -1;
 
-	/* A standby that ignores standbyok (an older node): not ready. */
+	/* Each poll sends sys/health and dr/status together (one round
+	 * trip); dr/status counts only when sys/health shows a ready node.
+	 * A standby that ignores standbyok (an older node): not ready. */
 	st[0] = (struct tsrv_step){ vfix_reply(429, "{\"standby\":true,"
 	    "\"sealed\":false,\"replication_dr_mode\":\"primary\"}"),
 	    TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(200, DR_PRIMARY), TSRV_KEEP };
 	/* Healthy, but dr/status still shows the secondary. */
-	st[1] = (struct tsrv_step){ vfix_reply(200, HEALTH_PRIMARY), TSRV_KEEP };
-	st[2] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{\"mode\":"
+	st[2] = (struct tsrv_step){ vfix_reply(200, HEALTH_PRIMARY), TSRV_KEEP };
+	st[3] = (struct tsrv_step){ vfix_reply(200, "{\"data\":{\"mode\":"
 	    "\"secondary\",\"state\":\"stream-wals\"}}"), TSRV_KEEP };
 	/* Sealed. */
-	st[3] = (struct tsrv_step){ vfix_reply(503, "{\"sealed\":true,"
+	st[4] = (struct tsrv_step){ vfix_reply(503, "{\"sealed\":true,"
 	    "\"replication_dr_mode\":\"unknown\"}"), TSRV_KEEP };
-	st[4] = (struct tsrv_step){ vfix_reply(200, HEALTH_PRIMARY), TSRV_KEEP };
 	st[5] = (struct tsrv_step){ vfix_reply(200, DR_PRIMARY), TSRV_KEEP };
-	if (!CHECK(vfix_start(&f, st, 6) == 0))
+	st[6] = (struct tsrv_step){ vfix_reply(200, HEALTH_PRIMARY), TSRV_KEEP };
+	st[7] = (struct tsrv_step){ vfix_reply(200, DR_PRIMARY), TSRV_KEEP };
+	if (!CHECK(vfix_start(&f, st, 8) == 0))
 		return;
 	CHECK(vault_ready(&f.v, &ready, why, sizeof(why)) == 0);
 	CHECK(ready == 0);
@@ -206,7 +210,10 @@ vault_ready_polls(void)
 	vfix_stop(&f);
 	CHECK(req_starts(&f, 0, "GET /v1/sys/health?standbyok=true&"
 	    "perfstandbyok=true HTTP/1.1"));
-	CHECK(req_starts(&f, 2, "GET /v1/sys/replication/dr/status "));
+	CHECK(req_starts(&f, 1, "GET /v1/sys/replication/dr/status "));
+	CHECK(req_starts(&f, 6, "GET /v1/sys/health?standbyok=true&"
+	    "perfstandbyok=true HTTP/1.1"));
+	CHECK(req_starts(&f, 7, "GET /v1/sys/replication/dr/status "));
 }
 
 static void
