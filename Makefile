@@ -74,7 +74,7 @@ endif
 # only what it calls (route53.c's DNS name comparison).
 SHARED := buf.c err.c log.c secret.c b64.c json.c ini.c xml.c sigv4.c net.c pem.c tlserr.c tls.c h1.c url.c proxy.c http.c $(COMPAT)
 CLIENT := $(wildcard retry.c vault.c route53.c config.c plan.c dr.c awscreds.c hook.c) dns.c tsig.c rfc2136.c \
-	dnsrec.c event.c lock.c observe.c report.c steps.c preflight.c runenv.c perf.c
+	dnsrec.c event.c lock.c observe.c report.c steps.c preflight.c runenv.c perf.c ride.c
 CLIENT += multi.c
 MOCK := $(wildcard mock/*.c)
 TESTSRC := $(wildcard tests/unit/*.c)

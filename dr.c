@@ -257,6 +257,7 @@ round_execute(struct loop *l)
 	l->fresh = 0;
 	x->rollback_due = 0;
 	rc = execute(x, &l->p);
+	ride_stop(x);
 	/* The next read may be the final one: perf.c reads the new primary's
 	 * performance status after it. */
 	if (x->attempted)

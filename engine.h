@@ -73,6 +73,17 @@ V(struct run *run, const struct world_side *s)
 	return &run->v[s->role];
 }
 
+/* Reads riding along with the engine's requests (ride.c). */
+struct ride {
+	struct http_rider hr;
+	int kind;                /* none, INSYNC polls, the last WAL */
+	long long next_ms;       /* INSYNC: when the next poll is due */
+	int seen;                /* INSYNC: a poll saw the change INSYNC */
+	int left;                /* WAL: key-share updates still to send */
+	struct r53_prefetch p;   /* INSYNC: GetChange, as a job */
+	struct vault_job vj[2];  /* WAL: old's dr/status, as a job */
+};
+
 struct exec {
 	struct run *run;
 	struct world *w;
@@ -97,6 +108,7 @@ struct exec {
 	int insync_confirmed;    /* this run saw its change INSYNC */
 	int rollback_due;        /* a promote or catch-up of new failed for
 	                          * certain: the caller rolls back */
+	struct ride ride;
 };
 
 /* What run_open() sets up for a run and run_close() frees. */
@@ -146,6 +158,18 @@ void wait_begin(struct wait_progress *wp, const char *what, const char *kind,
 void wait_progress(struct run *run, struct wait_progress *wp,
     const char *state, int force);
 int wait_sleep(struct run *run, struct wait_progress *wp, double secs);
+
+/* ----------------------------------------------------------------- ride.c */
+
+/* After the record change (Route 53): its GetChange rides along with the
+ * requests of other servers every poll interval; x->ride.seen once one saw
+ * it INSYNC. */
+void ride_insync(struct exec *x);
+/* Before new's token generation from `shares` key shares: old's dr/status
+ * rides along with the last share's update and is kept for read_last_wal. */
+void ride_wal(struct exec *x, int shares);
+/* No more riders (every path out of execute). */
+void ride_stop(struct exec *x);
 
 /* ----------------------------------------------------------------- lock.c */
 

@@ -906,8 +906,6 @@ take_kept(struct http_client *c, const char *method, const char *url,
 int
 http_prefetch(struct http_job *jobs, size_t n)
 {
-	struct http_client *c;
-	struct kept *k, **tail;
 	size_t i;
 	int failed;
 
@@ -924,6 +922,17 @@ http_prefetch(struct http_job *jobs, size_t n)
 	for (i = 0; i < n; i++)
 		drop_server(jobs[i].client, jobs[i].url);
 	failed = http_run(jobs, n);
+	http_keep(jobs, n);
+	return failed;
+}
+
+void
+http_keep(struct http_job *jobs, size_t n)
+{
+	struct http_client *c;
+	struct kept *k, **tail;
+	size_t i;
+
 	for (i = 0; i < n; i++) {
 		c = jobs[i].client;
 		if ((k = calloc(1, sizeof(*k))) == NULL ||
@@ -953,7 +962,14 @@ http_prefetch(struct http_job *jobs, size_t n)
 			;
 		*tail = k;
 	}
-	return failed;
+}
+
+static const struct http_rider *rider;
+
+void
+http_set_rider(const struct http_rider *r)
+{
+	rider = r;
 }
 
 /* One request: a job of its own in http_run. resp owned by the caller on
@@ -964,23 +980,31 @@ http_request(struct http_client *c, const char *method, const char *url,
     const struct http_header *hdrs, size_t nhdrs, const void *body,
     size_t body_len, struct http_response *resp)
 {
-	struct http_job j;
+	const struct http_rider *r = rider;
+	struct http_job j[1 + HTTP_RIDERS];
+	size_t nr = 0;
 
-	if (take_kept(c, method, url, body, body_len, resp, &j.rc) == 1)
-		return j.rc;
-	memset(&j, 0, sizeof(j));
-	j.client = c;
-	j.method = method;
-	j.url = url;
-	j.hdrs = hdrs;
-	j.nhdrs = nhdrs;
-	j.body = body;
-	j.body_len = body_len;
-	(void)http_run(&j, 1);
-	*resp = j.resp;
-	if (j.rc == -1)
-		err_set("%s", j.err);
-	return j.rc;
+	if (take_kept(c, method, url, body, body_len, resp, &j[0].rc) == 1)
+		return j[0].rc;
+	memset(j, 0, sizeof(j));
+	j[0].client = c;
+	j[0].method = method;
+	j[0].url = url;
+	j[0].hdrs = hdrs;
+	j[0].nhdrs = nhdrs;
+	j[0].body = body;
+	j[0].body_len = body_len;
+	rider = NULL; /* the rider's callbacks get none */
+	if (r != NULL)
+		nr = r->add(r->ctx, c, method, url, j + 1);
+	(void)http_run(j, 1 + nr);
+	if (r != NULL)
+		r->done(r->ctx, j + 1, nr);
+	rider = r;
+	*resp = j[0].resp;
+	if (j[0].rc == -1)
+		err_set("%s", j[0].err);
+	return j[0].rc;
 }
 
 /* ---- many requests at once: one poll() loop ------------------------------

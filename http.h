@@ -169,6 +169,24 @@ int http_prefetch(struct http_job *jobs, size_t n);
 void http_forget(struct http_client *c); /* NULL-safe */
 /* Drops only what is kept for url's server (NULL-safe). */
 void http_forget_url(struct http_client *c, const char *url);
+/* Keeps the outcomes of jobs that have run (http_run) in their clients as
+ * http_prefetch does; the jobs' resp fields are moved. */
+void http_keep(struct http_job *jobs, size_t n);
+
+/* Reads that ride along: before each exchange http_request makes (not one
+ * a kept answer serves), add may put up to HTTP_RIDERS replayable jobs for
+ * OTHER clients' servers in out and return how many; they run in the same
+ * http_run (so that request returns when they end too: each has its own
+ * deadlines), then done gets them with their outcomes and frees their
+ * responses. A rider's own callbacks never get riders. */
+#define HTTP_RIDERS 2
+struct http_rider {
+	size_t (*add)(void *ctx, const struct http_client *c,
+	    const char *method, const char *url, struct http_job *out);
+	void (*done)(void *ctx, struct http_job *jobs, size_t n);
+	void *ctx;
+};
+void http_set_rider(const struct http_rider *r); /* borrowed; NULL: none */
 
 /* Older view of the last call's failure, kept for callers not yet using
  * resp->fail/resp->sent: CONN_* kind (protocol errors report CONN_E_IO),

@@ -383,7 +383,7 @@ wire(struct run *run, struct run_res *rs, struct exec *x, struct world *w)
 		snprintf(s->label, sizeof(s->label), "%s cluster %s",
 		    k ? "secondary" : "primary", s->url);
 		run->v[k] = (struct vault){ s->label, s->url, rs->vh,
-			&rs->token, read_only, VF_NONE, 0, 0, 0 };
+			&rs->token, read_only, VF_NONE, 0, 0, 0, 0 };
 	}
 	rs->r53 = (struct r53){ c->r53_endpoint, rs->ah, &rs->ac.access_key,
 		&rs->ac.secret_key, &rs->ac.session_token,

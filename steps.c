@@ -459,12 +459,20 @@ wait_insync(struct exec *x)
 	char note[512];
 	struct wait_progress wp;
 
+	ride_stop(x);
 	step_begin(x->run, "insync", NULL, "wait until %s change %s is %s",
 	    d->words->provider, x->ch.id, d->words->served);
 	wait_begin(&wp, "INSYNC wait", "insync", c->insync_timeout);
 	snprintf(x->run->change_id, sizeof(x->run->change_id), "%s",
 	    x->ch.id);
-	for (;;) {
+	/* A poll rode along with the re-attach a moment ago: the next one
+	 * waits its turn. */
+	wp.poll_ms = x->ride.next_ms - (long long)(c->poll_interval * 1000);
+	if (!x->ride.seen && x->ride.next_ms > retry_now_ms() &&
+	    wait_next(x, &wp, d->words->pending, "", d->words->provider,
+	    "") == -1)
+		return -1;
+	while (!x->ride.seen) {
 		/* Each poll reads the clusters and the record with it (one
 		 * round trip): the poll that sees INSYNC is then also the
 		 * next observation's read, made after every change. */
@@ -757,8 +765,15 @@ execute(struct exec *x, const struct plan *p)
 	int outcome;
 
 	if (p->steps & ST_PROMOTE) {
-		/* The token first: without one nothing is changed. */
-		if ((t = dr_token_for(x, n, &outcome)) == NULL)
+		/* The token first: without one nothing is changed. Old's
+		 * last WAL rides with its last key share (the demote comes
+		 * next). */
+		if ((p->steps & ST_DEMOTE) && world_is_mode(n, "secondary") &&
+		    !x->run->o->accept_data_loss)
+			ride_wal(x, x->keys.n);
+		t = dr_token_for(x, n, &outcome);
+		ride_stop(x);
+		if (t == NULL)
 			return outcome;
 	}
 	if ((outcome = demote_and_catch_up(x, p)) != EX_OK)
@@ -785,6 +800,7 @@ execute(struct exec *x, const struct plan *p)
 			return EX_FAIL;
 		if ((outcome = move_cname(x)) != EX_OK)
 			return outcome;
+		ride_insync(x); /* polled while old is re-attached */
 	}
 	if (p->steps & ST_REATTACH) {
 		if ((outcome = reattach(x)) != EX_OK)

@@ -536,6 +536,7 @@ vault_attempt_info(struct vault *v, int *required, int *otp_length,
 	v->otp_length_known = 1;
 	v->otp_length = *otp_length;
 	v->required = *required;
+	v->attempt_started = *started;
 	return 0;
 }
 
@@ -568,6 +569,8 @@ cancel_attempt(struct vault *v)
 	    VC_IDEMPOTENT | VC_PROBE, &r) == -1)
 		log_warn("could not cancel the operation token attempt on %s: %s",
 		    v->url, err_get());
+	else
+		v->attempt_started = 0;
 	vault_reply_free(&r);
 	err_set("%s", saved);
 }
@@ -628,23 +631,19 @@ attempt_body(int otp_len, struct secret *otp, struct buf *body)
 	return rc;
 }
 
-/* Starts a generation attempt: cancels a stale one (an earlier run, an
- * operator), learns the scheme (otp_length, once per run) and required,
- * and sends the start; its answer is left in r. 0; -1 (err_set; *why
- * VG_FORBIDDEN when Vault refused the start with 403). */
+/* Starts a generation attempt: learns the scheme (otp_length), required
+ * and whether an attempt is in progress from one read per run (preflight's,
+ * or this one), cancels an attempt in progress (an earlier run, an
+ * operator, our own failed one) and sends the start; its answer is left in
+ * r. A start refused because an attempt began since the read cancels that
+ * one and starts once more. 0; -1 (err_set; *why VG_FORBIDDEN when Vault
+ * refused the start with 403). */
 static int
 attempt_start(struct vault *v, struct vault_reply *r, struct secret *otp,
     struct buf *body, int *required, int *otp_len, enum vault_gen_fail *why)
 {
-	int started = 0;
+	int started = 0, tries;
 
-	if (vault_call(v, "DELETE", P_ATTEMPT, NULL, 0, VC_IDEMPOTENT, r) ==
-	    -1 && r->fail != VF_REJECTED)
-		return -1;
-	vault_reply_free(r);
-	/* The scheme (otp_length) was read in this run already, before the
-	 * cancel, which does not change it: no second read. required comes
-	 * again with the start. */
 	if (v->otp_length_known) {
 		*otp_len = v->otp_length;
 		*required = v->required;
@@ -652,20 +651,31 @@ attempt_start(struct vault *v, struct vault_reply *r, struct secret *otp,
 		return -1;
 	if (attempt_body(*otp_len, otp, body) == -1)
 		return -1;
-	if (vault_call(v, "POST", P_ATTEMPT, body->data, body->len, 0, r) ==
-	    -1) {
-		if (r->status == 403) {
-			*why = VG_FORBIDDEN;
-			err_prefix("the %s refused to start a DR operation token "
-			    "generation: Vault 2.x requires a privileged token "
-			    "for generate-operation-token; set "
-			    "VAULT_DR_OPERATION_TOKEN to a batch DR operation "
-			    "token created on the primary instead", v->label ?
-			    v->label : v->url);
+	for (tries = 0;; tries++) {
+		if (v->attempt_started) {
+			if (vault_call(v, "DELETE", P_ATTEMPT, NULL, 0,
+			    VC_IDEMPOTENT, r) == -1 && r->fail != VF_REJECTED)
+				return -1;
+			vault_reply_free(r);
 		}
-		return -1;
+		v->attempt_started = 1; /* ours, from here on */
+		if (vault_call(v, "POST", P_ATTEMPT, body->data, body->len, 0,
+		    r) == 0)
+			return 0;
+		if (tries > 0 || r->status != 400 ||
+		    strstr(err_get(), "already in progress") == NULL)
+			break;
+		vault_reply_free(r);
 	}
-	return 0;
+	if (r->status == 403) {
+		*why = VG_FORBIDDEN;
+		err_prefix("the %s refused to start a DR operation token "
+		    "generation: Vault 2.x requires a privileged token for "
+		    "generate-operation-token; set VAULT_DR_OPERATION_TOKEN to "
+		    "a batch DR operation token created on the primary "
+		    "instead", v->label ? v->label : v->url);
+	}
+	return -1;
 }
 
 /* The answer r to the attempt's start: the nonce, required, otp_length and
@@ -797,8 +807,11 @@ vault_generate_dr_token_ex(struct vault *v, const struct vault_keys *keys,
 			goto cancel;
 		}
 		if (r.j.ntok > 0 && json_get_bool(&r.j, 0, "complete",
-		    &done) == 0 && done && encoded_token(v, &r, &enc) == -1)
-			goto out;
+		    &done) == 0 && done) {
+			v->attempt_started = 0; /* Vault ended it */
+			if (encoded_token(v, &r, &enc) == -1)
+				goto out;
+		}
 		vault_reply_free(&r);
 	}
 	if (!done) {

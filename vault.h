@@ -34,6 +34,8 @@ struct vault {
 	int otp_length_known;
 	int otp_length;
 	int required;
+	int attempt_started; /* that read, or our own start since, left an
+	                        attempt in progress: cancel it first */
 };
 
 

@@ -39,7 +39,7 @@ config
 drapi dr.h
 plan
 dnsrec
-engine engine.h event.c lock.c observe.c perf.c report.c steps.c preflight.c runenv.c
+engine engine.h event.c lock.c observe.c perf.c report.c steps.c preflight.c runenv.c ride.c
 dr dr.c
 multi
 vaultdr

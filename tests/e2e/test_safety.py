@@ -63,8 +63,10 @@ def ops(log):
 
 
 def tokgen(x):
-    return ["%s attempt-cancel" % x, "%s attempt-start" % x,
-            "%s key-share" % x, "%s key-share" % x]
+    """Token generation on x from two shares. The attempt's state is read
+    once per run: a cancel is sent only when an attempt is in progress
+    (stale_attempt_cancelled)."""
+    return ["%s attempt-start" % x, "%s key-share" % x, "%s key-share" % x]
 
 
 TAKE = ["route53 CREATE lock"]
@@ -500,6 +502,58 @@ def lock_released_after_error(c):
     check_final(c, r, failed_over=False)
 
 
+def start_attempt(c, k):
+    """Starts a DR operation token attempt on cluster k by hand (an
+    operator's, or a crashed run's), as a client of the mock."""
+    import test_mock_vault as mv
+    v = mv.Vault(c.mock.urls["vault_" + k])
+    st, j = v.post(DR + "secondary/generate-operation-token/attempt", {},
+                   token=None)
+    check(st == 200 and j and j.get("started"), "attempt started on " + k,
+          (st, j))
+    return len(c.mock.log())
+
+
+@case
+def stale_attempt_cancelled(c):
+    """An attempt left in progress on the secondary (a crashed run, an
+    operator) is seen by the one read of its state and cancelled before
+    the start; the failover completes."""
+    n = start_attempt(c, "b")
+    r = c.run("failover", "test")
+    check(r.code == 0, "failover completes", r)
+    got = ops(sorted(settled_log(c), key=lambda e: e["seq"])[n:])
+    want = FAILOVER[:1] + ["b attempt-cancel"] + FAILOVER[1:]
+    check(got == want, "changing requests:\n  got  %s\n  want %s"
+          % (got, want), r)
+    check_final(c, r)
+
+
+@case
+def attempt_begun_after_the_read(c):
+    """An attempt begun on the secondary after vaultdr read its state
+    (held at the lock by a slow CREATE answer): the start is refused
+    (already in progress), that attempt is cancelled and the start sent
+    once more; the failover completes."""
+    c.mock.faults([fault("route53", "POST", "/2013-04-01/", "apply_delay",
+                         latency_ms=1500)])
+    p = start(c, "failover", "test")
+    try:
+        wait_for(c, "route53", "/2013-04-01/hostedzone/")
+        start_attempt(c, "b")
+    finally:
+        r = finish(c, p)
+    check(r.code == 0, "failover completes", r)
+    # The operator's start, vaultdr's refused one, its cancel, its start.
+    check_ops(c, FAILOVER[:1] + ["b attempt-start", "b attempt-start",
+                                 "b attempt-cancel"] + FAILOVER[1:], r)
+    starts = h.requests(settled_log(c), "POST", "b",
+                        DR + "secondary/generate-operation-token/attempt")
+    check([e["status"] for e in starts] == [200, 400, 200],
+          "the second start refused (already in progress)", starts)
+    check_final(c, r)
+
+
 @case
 def lock_released_after_input_error(c):
     """Recovery keys missing for the re-attach, after the switch: exit 1,
@@ -513,8 +567,8 @@ def lock_released_after_input_error(c):
     check("root generation aborted" in r.err, "Vault's message", r)
     check_ops(c, TAKE + tokgen("b") + ["a demote", "b promote",
                                        "route53 UPSERT cname",
-                                       "a attempt-cancel", "a attempt-start",
-                                       "a key-share", "a attempt-cancel"] +
+                                       "a attempt-start", "a key-share",
+                                       "a attempt-cancel"] +
               RELEASE, r)
     st = c.mock.state()
     check(not lock_records(st), "lock deleted", st["route53"])

@@ -404,14 +404,14 @@ vault_gen_nonce_takeover(void)
 	struct secret out = { 0 };
 	enum vault_gen_fail why = VG_NONE;
 
-	st[0] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
-	st[2] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
-	st[3] = (struct tsrv_step){ vfix_reply(200, UPDATE_1), TSRV_KEEP };
-	st[4] = (struct tsrv_step){ vfix_reply(400, "{\"errors\":[\"incorrect nonce "
+	/* The attempt's state is read once: idle, so no cancel first. */
+	st[0] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
+	st[2] = (struct tsrv_step){ vfix_reply(200, UPDATE_1), TSRV_KEEP };
+	st[3] = (struct tsrv_step){ vfix_reply(400, "{\"errors\":[\"incorrect nonce "
 	    "supplied; nonce for this root generation operation is "
 	    "\\\"nonce-2\\\"\"]}"), TSRV_KEEP };
-	if (!CHECK(vfix_start(&f, st, 5) == 0))
+	if (!CHECK(vfix_start(&f, st, 4) == 0))
 		return;
 	keys2(&k);
 	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
@@ -422,8 +422,10 @@ vault_gen_nonce_takeover(void)
 	CHECK(!secret_is_set(&out));
 	vfix_stop(&f);
 	/* The other client's attempt is not cancelled. */
-	CHECK(f.s.nreq == 5);
-	CHECK(req_starts(&f, 4, "POST /v1/sys/replication/dr/secondary/"
+	CHECK(f.s.nreq == 4);
+	CHECK(req_starts(&f, 0, "GET /v1/sys/replication/dr/secondary/"
+	    "generate-operation-token/attempt "));
+	CHECK(req_starts(&f, 3, "POST /v1/sys/replication/dr/secondary/"
 	    "generate-operation-token/update "));
 	keys_wipe(&k);
 }
@@ -437,13 +439,12 @@ vault_gen_attempt_cancelled_by_other(void)
 	struct secret out = { 0 };
 	enum vault_gen_fail why = VG_NONE;
 
-	st[0] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
-	st[2] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
-	st[3] = (struct tsrv_step){ vfix_reply(200, UPDATE_1), TSRV_KEEP };
-	st[4] = (struct tsrv_step){ vfix_reply(400, "{\"errors\":[\"no root "
+	st[0] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
+	st[2] = (struct tsrv_step){ vfix_reply(200, UPDATE_1), TSRV_KEEP };
+	st[3] = (struct tsrv_step){ vfix_reply(400, "{\"errors\":[\"no root "
 	    "generation in progress\"]}"), TSRV_KEEP };
-	if (!CHECK(vfix_start(&f, st, 5) == 0))
+	if (!CHECK(vfix_start(&f, st, 4) == 0))
 		return;
 	keys2(&k);
 	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
@@ -452,7 +453,7 @@ vault_gen_attempt_cancelled_by_other(void)
 	    "generation attempt") != NULL);
 	CHECK(strstr(err_get(), "not accepted") == NULL);
 	vfix_stop(&f);
-	CHECK(f.s.nreq == 5);
+	CHECK(f.s.nreq == 4);
 	keys_wipe(&k);
 }
 
@@ -465,23 +466,22 @@ vault_gen_takeover_seen_in_status(void)
 	struct secret out = { 0 };
 	enum vault_gen_fail why = VG_NONE;
 
-	st[0] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
-	st[2] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
+	st[0] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
 	/* An unfamiliar refusal of the first share... */
-	st[3] = (struct tsrv_step){ vfix_reply(400, "{\"errors\":[\"something "
+	st[2] = (struct tsrv_step){ vfix_reply(400, "{\"errors\":[\"something "
 	    "else\"]}"), TSRV_KEEP };
 	/* ...and the status shows someone else's attempt. */
-	st[4] = (struct tsrv_step){ vfix_reply(200, "{\"nonce\":\"nonce-9\","
+	st[3] = (struct tsrv_step){ vfix_reply(200, "{\"nonce\":\"nonce-9\","
 	    "\"started\":true,\"progress\":0,\"required\":2}"), TSRV_KEEP };
-	if (!CHECK(vfix_start(&f, st, 5) == 0))
+	if (!CHECK(vfix_start(&f, st, 4) == 0))
 		return;
 	keys2(&k);
 	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
 	CHECK(why == VG_TAKEN_OVER);
 	CHECK(strstr(err_get(), "took over") != NULL);
 	vfix_stop(&f);
-	CHECK(f.s.nreq == 5);
+	CHECK(f.s.nreq == 4);
 	keys_wipe(&k);
 }
 
@@ -494,14 +494,13 @@ vault_gen_wrong_share(void)
 	struct secret out = { 0 };
 	enum vault_gen_fail why = VG_NONE;
 
-	st[0] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
-	st[2] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
-	st[3] = (struct tsrv_step){ vfix_reply(200, UPDATE_1), TSRV_KEEP };
-	st[4] = (struct tsrv_step){ vfix_reply(400, "{\"errors\":[\"root generation "
+	st[0] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
+	st[2] = (struct tsrv_step){ vfix_reply(200, UPDATE_1), TSRV_KEEP };
+	st[3] = (struct tsrv_step){ vfix_reply(400, "{\"errors\":[\"root generation "
 	    "aborted: recovery key verification failed\"]}"), TSRV_KEEP };
-	st[5] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
-	if (!CHECK(vfix_start(&f, st, 6) == 0))
+	st[4] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
+	if (!CHECK(vfix_start(&f, st, 5) == 0))
 		return;
 	keys2(&k);
 	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
@@ -511,7 +510,7 @@ vault_gen_wrong_share(void)
 	CHECK(strstr(err_get(), "root generation aborted") != NULL);
 	CHECK(strstr(err_get(), "2 of 2") == NULL);
 	vfix_stop(&f);
-	CHECK(req_starts(&f, 5, "DELETE /v1/sys/replication/dr/secondary/"
+	CHECK(req_starts(&f, 4, "DELETE /v1/sys/replication/dr/secondary/"
 	    "generate-operation-token/attempt "));
 	keys_wipe(&k);
 }
@@ -525,11 +524,10 @@ vault_gen_forbidden(void)
 	struct secret out = { 0 };
 	enum vault_gen_fail why = VG_NONE;
 
-	st[0] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
-	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
-	st[2] = (struct tsrv_step){ vfix_reply(403, "{\"errors\":[\"permission "
+	st[0] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(403, "{\"errors\":[\"permission "
 	    "denied\"]}"), TSRV_KEEP };
-	if (!CHECK(vfix_start(&f, st, 3) == 0))
+	if (!CHECK(vfix_start(&f, st, 2) == 0))
 		return;
 	keys2(&k);
 	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
@@ -537,6 +535,72 @@ vault_gen_forbidden(void)
 	CHECK(strstr(err_get(), "VAULT_DR_OPERATION_TOKEN") != NULL);
 	CHECK(strstr(err_get(), "batch DR operation token") != NULL);
 	vfix_stop(&f);
+	keys_wipe(&k);
+}
+
+/* Issue 13: the attempt's state is read once; an attempt in progress is
+ * cancelled before the start, an idle one is not (the cases above). */
+static void
+vault_gen_cancels_one_in_progress(void)
+{
+	struct tsrv_step st[3];
+	struct vfix f;
+	struct vault_keys k;
+	struct secret out = { 0 };
+	enum vault_gen_fail why = VG_NONE;
+
+	st[0] = (struct tsrv_step){ vfix_reply(200, "{\"nonce\":\"nonce-9\","
+	    "\"started\":true,\"progress\":1,\"required\":2,"
+	    "\"otp_length\":0}"), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
+	st[2] = (struct tsrv_step){ vfix_reply(403, "{\"errors\":[\"permission "
+	    "denied\"]}"), TSRV_KEEP };
+	if (!CHECK(vfix_start(&f, st, 3) == 0))
+		return;
+	keys2(&k);
+	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
+	vfix_stop(&f);
+	CHECK(f.s.nreq == 3);
+	CHECK(req_starts(&f, 0, "GET /v1/sys/replication/dr/secondary/"
+	    "generate-operation-token/attempt "));
+	CHECK(req_starts(&f, 1, "DELETE /v1/sys/replication/dr/secondary/"
+	    "generate-operation-token/attempt "));
+	CHECK(req_starts(&f, 2, "POST /v1/sys/replication/dr/secondary/"
+	    "generate-operation-token/attempt "));
+	keys_wipe(&k);
+}
+
+/* A start refused because an attempt began after the read: that one is
+ * cancelled and the start sent once more; refused again, it fails. */
+static void
+vault_gen_restarts_once_after_in_progress(void)
+{
+	struct tsrv_step st[5];
+	struct vfix f;
+	struct vault_keys k;
+	struct secret out = { 0 };
+	enum vault_gen_fail why = VG_NONE;
+	const char *busy = "{\"errors\":[\"root generation already in "
+	    "progress\"]}";
+
+	st[0] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
+	st[1] = (struct tsrv_step){ vfix_reply(400, busy), TSRV_KEEP };
+	st[2] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
+	st[3] = (struct tsrv_step){ vfix_reply(400, busy), TSRV_KEEP };
+	st[4] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
+	if (!CHECK(vfix_start(&f, st, 5) == 0))
+		return;
+	keys2(&k);
+	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
+	CHECK(strstr(err_get(), "already in progress") != NULL);
+	vfix_stop(&f);
+	CHECK(f.s.nreq == 4); /* GET, start, cancel, start: no third start */
+	CHECK(req_starts(&f, 1, "POST /v1/sys/replication/dr/secondary/"
+	    "generate-operation-token/attempt "));
+	CHECK(req_starts(&f, 2, "DELETE /v1/sys/replication/dr/secondary/"
+	    "generate-operation-token/attempt "));
+	CHECK(req_starts(&f, 3, "POST /v1/sys/replication/dr/secondary/"
+	    "generate-operation-token/attempt "));
 	keys_wipe(&k);
 }
 
@@ -555,11 +619,10 @@ vault_gen_status_refused_is_server(void)
 		enum vault_gen_fail why = VG_NONE;
 		int req = 0, otp = 0, started = 0;
 
-		st[0] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
-		st[1] = (struct tsrv_step){ vfix_reply(codes[c], "{\"errors\":"
+		st[0] = (struct tsrv_step){ vfix_reply(codes[c], "{\"errors\":"
 		    "[\"nope\"]}"), TSRV_KEEP };
-		st[2] = st[1];
-		if (!CHECK(vfix_start(&f, st, 3) == 0))
+		st[1] = st[0];
+		if (!CHECK(vfix_start(&f, st, 2) == 0))
 			return;
 		keys2(&k);
 		CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
@@ -590,4 +653,6 @@ suite_vault(void)
 	T_RUN(vault_gen_wrong_share);
 	T_RUN(vault_gen_forbidden);
 	T_RUN(vault_gen_status_refused_is_server);
+	T_RUN(vault_gen_cancels_one_in_progress);
+	T_RUN(vault_gen_restarts_once_after_in_progress);
 }
