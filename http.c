@@ -1487,8 +1487,10 @@ orphaned(struct jstate *js)
 	    (s->c == NULL || js->gen != s->gen);
 }
 
-/* Its connection closed before its answer began: it goes again once (it
- * is replayable, or it had the connection alone and ended it itself). */
+/* Its connection closed under it (another job's failure or answer ended
+ * it): a replayable request with no byte of its answer yet goes again,
+ * once; otherwise it fails (a changing one is never pipelined, so never
+ * here). */
 static void
 job_orphan(struct jstate *js)
 {
