@@ -1481,10 +1481,8 @@ job_recv(struct jstate *js)
 static int
 orphaned(struct jstate *js)
 {
-	struct slot *s = jslot(js);
-
 	return (js->ph == JP_SEND || js->ph == JP_RECV) &&
-	    (s->c == NULL || js->gen != s->gen);
+	    (jslot(js)->c == NULL || js->gen != jslot(js)->gen);
 }
 
 /* Its connection closed under it (another job's failure or answer ended
