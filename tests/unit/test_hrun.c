@@ -462,12 +462,13 @@ hrun_pipeline_gets(void)
 }
 
 /* The server answers the first of three pipelined GETs and closes: the
- * other two go again on a second connection (once each) and succeed. */
+ * other two go again on a second connection (once each, no longer
+ * pipelined) and succeed. */
 static void
 hrun_pipeline_server_closes(void)
 {
 	static const struct tsrv_step sa[] = { { OK_A, TSRV_CLOSE },
-		{ OK_B, TSRV_KEEP }, { OK_A, TSRV_KEEP } };
+		{ OK_B, TSRV_SLOW }, { OK_A, TSRV_SLOW } };
 	static const char *const m[] = { "GET", "GET", "GET" };
 	struct http_client *c = hclient(NULL, 2000);
 	struct http_stats hs[1];
@@ -493,6 +494,7 @@ hrun_pipeline_server_closes(void)
 	CHECK(a.accepts == 2 && a.nreq == 3);
 	CHECK(strncmp(a.req[1], "GET /2 ", 7) == 0);
 	CHECK(strncmp(a.req[2], "GET /3 ", 7) == 0);
+	CHECK(a.at[2] - a.at[1] >= SLOW_MS - 20); /* /3 after /2's answer */
 }
 
 /* A changing POST behind GETs waits for their answers, and the GET after
