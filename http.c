@@ -473,6 +473,7 @@ struct slot {
 	unsigned seq;     /* requests put on the wire, in order */
 	struct buf carry; /* bytes read past the last answer: the start of
 	                     the next pipelined one (wiped) */
+	int nopipe;       /* it closed under pipelined requests: no more */
 };
 
 struct http_client {
@@ -1512,19 +1513,20 @@ job_recv(struct jstate *js)
 static int
 orphaned(struct jstate *js)
 {
-	struct slot *s = jslot(js);
-
 	return (js->ph == JP_SEND || js->ph == JP_RECV) &&
-	    (s->c == NULL || js->gen != s->gen);
+	    (jslot(js)->c == NULL || js->gen != jslot(js)->gen);
 }
 
-/* Its connection closed before its answer began: it goes again once (it
- * is replayable, or it had the connection alone and ended it itself). */
+/* Its connection closed under it (another job's failure or answer ended
+ * it): a replayable request with no byte of its answer yet goes again,
+ * once, and the server is not pipelined to again (it may not take it);
+ * otherwise it fails (a changing one is never pipelined, so never here). */
 static void
 job_orphan(struct jstate *js)
 {
 	if (js->in.len == 0 && !js->retried && replayable(js)) {
 		js->retried = 1;
+		jslot(js)->nopipe = 1;
 		if (job_build(js) == 0)
 			js->ph = JP_WAIT;
 		return;
@@ -1594,7 +1596,8 @@ same_slot(const struct jstate *a, const struct jstate *b)
 
 /* May waiting job i take its slot? -1 not yet: an earlier job of the slot
  * waits, or one is on the connection and either is not replayable or has
- * not sent all of its request (or lost its connection); 1 behind the
+ * not sent all of its request (or lost its connection), or the server is
+ * not pipelined to (nopipe); 1 behind the
  * requests on the connection (pipelined); 0 alone. In order: the earlier
  * waiting jobs go first. */
 static int
@@ -1612,7 +1615,8 @@ job_may_start(struct jstate *st, size_t n, size_t i)
 			continue;
 		}
 		if (st[e].ph != JP_RECV || orphaned(&st[e]) ||
-		    !replayable(&st[e]) || !replayable(&st[i]))
+		    !replayable(&st[e]) || !replayable(&st[i]) ||
+		    jslot(&st[i])->nopipe)
 			return -1;
 		behind = 1;
 	}

@@ -141,10 +141,10 @@ struct http_job {
  * waits until the connection is idle and nothing is sent behind it. When
  * the connection fails or closes under pipelined requests, each that got
  * no byte of its answer is sent once more on a fresh connection (the one
- * mid-answer fails). Each job has its own deadlines, as http_request: a
- * dead or slow server delays only its own jobs (and the return), a
- * malformed reply fails only its job (and the requests pipelined behind it
- * go again). A stop request (net_set_interrupt) ends every unfinished job
+ * mid-answer fails), and the client pipelines to that server no more.
+ * Each job has its own deadlines, as http_request: a dead or slow server
+ * delays only its own jobs (and the return), a malformed reply fails only
+ * its job (and the requests pipelined behind it go again). A stop request (net_set_interrupt) ends every unfinished job
  * within 100 ms. A proxy tunnel is opened waiting, at the job's turn.
  * Redirects (the job waits again for its new server), keep-alive reuse and
  * the one re-send of a replayable job on a fresh connection follow

@@ -462,12 +462,13 @@ hrun_pipeline_gets(void)
 }
 
 /* The server answers the first of three pipelined GETs and closes: the
- * other two go again on a second connection (once each) and succeed. */
+ * other two go again on a second connection (once each, no longer
+ * pipelined) and succeed. */
 static void
 hrun_pipeline_server_closes(void)
 {
 	static const struct tsrv_step sa[] = { { OK_A, TSRV_CLOSE },
-		{ OK_B, TSRV_KEEP }, { OK_A, TSRV_KEEP } };
+		{ OK_B, TSRV_SLOW }, { OK_A, TSRV_SLOW } };
 	static const char *const m[] = { "GET", "GET", "GET" };
 	struct http_client *c = hclient(NULL, 2000);
 	struct http_stats hs[1];
@@ -493,6 +494,7 @@ hrun_pipeline_server_closes(void)
 	CHECK(a.accepts == 2 && a.nreq == 3);
 	CHECK(strncmp(a.req[1], "GET /2 ", 7) == 0);
 	CHECK(strncmp(a.req[2], "GET /3 ", 7) == 0);
+	CHECK(a.at[2] - a.at[1] >= SLOW_MS - 20); /* /3 after /2's answer */
 }
 
 /* A changing POST behind GETs waits for their answers, and the GET after
@@ -570,6 +572,70 @@ hrun_pipeline_carry_over(void)
 	CHECK(a.nreq == 4 && a.accepts == 1);
 }
 
+/* A malformed answer to the head fails it alone; the GETs pipelined
+ * behind it go again on a fresh connection. */
+static void
+hrun_pipeline_bad_head(void)
+{
+	static const struct tsrv_step sa[] = { {
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+		"Content-Length: 2\r\n\r\nok", TSRV_CLOSE },
+		{ OK_B, TSRV_KEEP }, { OK_A, TSRV_KEEP } };
+	static const char *const m[] = { "GET", "GET", "GET" };
+	struct http_client *c = hclient(NULL, 2000);
+	struct http_job j[3];
+	char u[3][128];
+	struct tsrv a;
+
+	CHECK(tsrv_start(&a, NULL, NULL, sa, 3) == 0);
+	jobs_to(j, c, &a, u, m, 3);
+	CHECK(http_run(j, 3) == 1);
+	CHECK(j[0].rc == -1 && j[0].resp.fail == HTTP_E_PROTO);
+	body_is(&j[1], "beta");
+	body_is(&j[2], "alpha");
+	http_response_free(&j[1].resp);
+	http_response_free(&j[2].resp);
+	http_client_free(c);
+	tsrv_stop(&a);
+	CHECK(a.accepts == 2 && a.nreq == 3);
+}
+
+/* A pipelined GET redirected to its own server goes out again behind the
+ * request pipelined after it, and each answer reaches its own job. */
+static void
+hrun_pipeline_redirect(void)
+{
+	static const struct tsrv_step sa[] = { {
+		"HTTP/1.1 307 Temporary Redirect\r\nLocation: /x\r\n"
+		"Content-Length: 0\r\n\r\n", TSRV_KEEP },
+		{ OK_B, TSRV_KEEP }, { OK_A, TSRV_KEEP } };
+	static const char *const m[] = { "GET", "GET" };
+	struct tls_client *tc = ca_client();
+	struct http_client *c = hclient(tc, 2000);
+	struct http_job j[2];
+	char u[2][128];
+	struct tsrv a;
+	int x_first;
+
+	CHECK(tsrv_start(&a, tsrv_cert("server.pem"), tsrv_cert("server.key"),
+	    sa, 3) == 0);
+	http_client_follow_redirects(c, 1);
+	jobs_to(j, c, &a, u, m, 2);
+	CHECK(http_run(j, 2) == 0);
+	http_client_free(c);
+	tls_client_free(tc);
+	tsrv_stop(&a);
+	/* /x went out behind /2 (answered OK_A) or, when /2 was not sent
+	 * yet, before it (OK_B): the answers follow the requests. */
+	CHECK(a.nreq == 3 && a.accepts == 1);
+	x_first = strncmp(a.req[1], "GET /x ", 7) == 0;
+	CHECK(strncmp(a.req[x_first ? 2 : 1], "GET /2 ", 7) == 0);
+	body_is(&j[0], x_first ? "beta" : "alpha");
+	body_is(&j[1], x_first ? "alpha" : "beta");
+	http_response_free(&j[0].resp);
+	http_response_free(&j[1].resp);
+}
+
 /* A readonly POST fetched ahead serves the call with the same body, not
  * one with another body (which goes out). */
 static void
@@ -627,5 +693,7 @@ suite_hrun(void)
 	T_RUN(hrun_pipeline_server_closes);
 	T_RUN(hrun_pipeline_post_alone);
 	T_RUN(hrun_pipeline_carry_over);
+	T_RUN(hrun_pipeline_bad_head);
+	T_RUN(hrun_pipeline_redirect);
 	T_RUN(hrun_prefetch_readonly_post);
 }
