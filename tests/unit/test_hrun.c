@@ -540,8 +540,10 @@ hrun_pipeline_post_alone(void)
 static void
 hrun_pipeline_carry_over(void)
 {
+	/* The first answer waits (TSRV_SLOW) until all three requests are
+	 * in: a server never answers a request before it was sent. */
 	static const struct tsrv_step sa[] = {
-		{ OK_A OK_B "HTTP/1.1 200 OK\r\nContent-Le", TSRV_KEEP },
+		{ OK_A OK_B "HTTP/1.1 200 OK\r\nContent-Le", TSRV_SLOW },
 		{ "", TSRV_KEEP }, { "ngth: 5\r\n\r\nalpha", TSRV_SLOW },
 		{ OK_B, TSRV_KEEP } };
 	static const char *const m[] = { "GET", "GET", "GET", "GET" };
