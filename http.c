@@ -1692,10 +1692,28 @@ fail:
  * with what the others wait for. Returns -1 once every job has ended, else
  * how long to wait (ms, at most 100: a stop request that lands just before
  * poll() is seen within one slice). */
+/* An earlier job of this run that could not connect to job i's server:
+ * job i would wait as long for the same answer (a black-holed address
+ * costs one connect timeout per run, not one per job). */
+static const struct jstate *
+dial_failed(const struct jstate *st, size_t i)
+{
+	size_t e;
+
+	for (e = 0; e < i; e++)
+		if (st[e].ph == JP_DONE && st[e].j->rc == -1 &&
+		    st[e].j->resp.fail == HTTP_E_CONNECT &&
+		    st[e].j->client == st[i].j->client &&
+		    st[e].slot == st[i].slot)
+			return &st[e];
+	return NULL;
+}
+
 static int
 run_turn(struct jstate *st, size_t n, struct pollfd *pf, size_t *map,
     size_t *np)
 {
+	const struct jstate *f;
 	int64_t now, next = -1;
 	int b, busy = 0, stop = net_stop_requested();
 	size_t i;
@@ -1704,6 +1722,10 @@ run_turn(struct jstate *st, size_t n, struct pollfd *pf, size_t *map,
 		if (orphaned(&st[i]))
 			job_orphan(&st[i]);
 		if (st[i].ph == JP_WAIT && !stop &&
+		    (f = dial_failed(st, i)) != NULL) {
+			err_set("%s", f->j->err);
+			job_fail(&st[i], HTTP_E_CONNECT, CONN_E_CONNECT, 0, 0);
+		} else if (st[i].ph == JP_WAIT && !stop &&
 		    (b = job_may_start(st, n, i)) >= 0) {
 			job_start(&st[i], b);
 			job_step(&st[i]);

@@ -134,6 +134,38 @@ hrun_dead_peer_alone(void)
 	close(hole);
 }
 
+/* Three reads of one black-holed server in one run: the first waits out
+ * the handshake timeout, the others fail with its error at once (not
+ * one timeout each), nothing sent. */
+static void
+hrun_dead_server_once(void)
+{
+	struct tls_client *tc = ca_client();
+	struct http_client *c = hclient(tc, 600);
+	struct http_job j[3];
+	char u[128];
+	int hole, port, i;
+	long t0, el;
+
+	hole = tsrv_blackhole(&port);
+	CHECK(hole != -1);
+	snprintf(u, sizeof(u), "https://127.0.0.1:%d/dead", port);
+	for (i = 0; i < 3; i++)
+		job(&j[i], c, "GET", u);
+	t0 = tsrv_now_ms();
+	CHECK(http_run(j, 3) == 3);
+	el = tsrv_now_ms() - t0;
+	CHECK(el >= 550 && el < 1100);
+	for (i = 0; i < 3; i++) {
+		CHECK(j[i].rc == -1 && j[i].resp.fail == HTTP_E_CONNECT &&
+		    j[i].resp.sent == 0);
+		CHECK(strstr(j[i].err, "timed out after 0.6 s") != NULL);
+	}
+	http_client_free(c);
+	tls_client_free(tc);
+	close(hole);
+}
+
 /* A server that reads the request and never answers: a read timeout on
  * that job only, after sending (a changing request's outcome unknown). */
 static void
@@ -683,6 +715,7 @@ suite_hrun(void)
 {
 	T_RUN(hrun_slow_servers_overlap);
 	T_RUN(hrun_dead_peer_alone);
+	T_RUN(hrun_dead_server_once);
 	T_RUN(hrun_silent_server_read_timeout);
 	T_RUN(hrun_framing_error_isolated);
 	T_RUN(hrun_same_server_in_order);
