@@ -984,9 +984,10 @@ http_request(struct http_client *c, const char *method, const char *url,
 	const struct http_rider *r = rider;
 	struct http_job j[1 + HTTP_RIDERS];
 	size_t nr = 0;
+	int rc;
 
-	if (take_kept(c, method, url, body, body_len, resp, &j[0].rc) == 1)
-		return j[0].rc;
+	if (take_kept(c, method, url, body, body_len, resp, &rc) == 1)
+		return rc;
 	memset(j, 0, sizeof(j));
 	j[0].client = c;
 	j[0].method = method;
