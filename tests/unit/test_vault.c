@@ -395,14 +395,31 @@ keys_wipe(struct vault_keys *k)
 		secret_wipe(&k->k[i]);
 }
 
+/* A DR operation token generation from two shares against f's scripted
+ * server: its result, *why as it ended (err_get() says the rest). A failed
+ * one leaves no token. */
+static int
+gen2(struct vfix *f, enum vault_gen_fail *why)
+{
+	struct vault_keys k;
+	struct secret out = { 0 };
+	int rc;
+
+	*why = VG_NONE;
+	keys2(&k);
+	rc = vault_generate_dr_token_ex(&f->v, &k, &out, why);
+	CHECK(rc == 0 || !secret_is_set(&out));
+	secret_wipe(&out);
+	keys_wipe(&k);
+	return rc;
+}
+
 static void
 vault_gen_nonce_takeover(void)
 {
 	struct tsrv_step st[5];
 	struct vfix f;
-	struct vault_keys k;
-	struct secret out = { 0 };
-	enum vault_gen_fail why = VG_NONE;
+	enum vault_gen_fail why;
 
 	/* The attempt's state is read once: idle, so no cancel first. */
 	st[0] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
@@ -413,13 +430,11 @@ vault_gen_nonce_takeover(void)
 	    "\\\"nonce-2\\\"\"]}"), TSRV_KEEP };
 	if (!CHECK(vfix_start(&f, st, 4) == 0))
 		return;
-	keys2(&k);
-	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
+	CHECK(gen2(&f, &why) == -1);
 	CHECK(why == VG_TAKEN_OVER);
 	CHECK(strstr(err_get(), "another token generation attempt took over "
 	    "(nonce changed); nothing was submitted to it") != NULL);
 	CHECK(strstr(err_get(), "recovery key") == NULL);
-	CHECK(!secret_is_set(&out));
 	vfix_stop(&f);
 	/* The other client's attempt is not cancelled. */
 	CHECK(f.s.nreq == 4);
@@ -427,7 +442,6 @@ vault_gen_nonce_takeover(void)
 	    "generate-operation-token/attempt "));
 	CHECK(req_starts(&f, 3, "POST /v1/sys/replication/dr/secondary/"
 	    "generate-operation-token/update "));
-	keys_wipe(&k);
 }
 
 static void
@@ -435,9 +449,7 @@ vault_gen_attempt_cancelled_by_other(void)
 {
 	struct tsrv_step st[5];
 	struct vfix f;
-	struct vault_keys k;
-	struct secret out = { 0 };
-	enum vault_gen_fail why = VG_NONE;
+	enum vault_gen_fail why;
 
 	st[0] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
 	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
@@ -446,15 +458,13 @@ vault_gen_attempt_cancelled_by_other(void)
 	    "generation in progress\"]}"), TSRV_KEEP };
 	if (!CHECK(vfix_start(&f, st, 4) == 0))
 		return;
-	keys2(&k);
-	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
+	CHECK(gen2(&f, &why) == -1);
 	CHECK(why == VG_TAKEN_OVER);
 	CHECK(strstr(err_get(), "another client cancelled this token "
 	    "generation attempt") != NULL);
 	CHECK(strstr(err_get(), "not accepted") == NULL);
 	vfix_stop(&f);
 	CHECK(f.s.nreq == 4);
-	keys_wipe(&k);
 }
 
 static void
@@ -462,9 +472,7 @@ vault_gen_takeover_seen_in_status(void)
 {
 	struct tsrv_step st[6];
 	struct vfix f;
-	struct vault_keys k;
-	struct secret out = { 0 };
-	enum vault_gen_fail why = VG_NONE;
+	enum vault_gen_fail why;
 
 	st[0] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
 	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
@@ -476,13 +484,11 @@ vault_gen_takeover_seen_in_status(void)
 	    "\"started\":true,\"progress\":0,\"required\":2}"), TSRV_KEEP };
 	if (!CHECK(vfix_start(&f, st, 4) == 0))
 		return;
-	keys2(&k);
-	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
+	CHECK(gen2(&f, &why) == -1);
 	CHECK(why == VG_TAKEN_OVER);
 	CHECK(strstr(err_get(), "took over") != NULL);
 	vfix_stop(&f);
 	CHECK(f.s.nreq == 4);
-	keys_wipe(&k);
 }
 
 static void
@@ -490,9 +496,7 @@ vault_gen_wrong_share(void)
 {
 	struct tsrv_step st[6];
 	struct vfix f;
-	struct vault_keys k;
-	struct secret out = { 0 };
-	enum vault_gen_fail why = VG_NONE;
+	enum vault_gen_fail why;
 
 	st[0] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
 	st[1] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_STARTED), TSRV_KEEP };
@@ -502,8 +506,7 @@ vault_gen_wrong_share(void)
 	st[4] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
 	if (!CHECK(vfix_start(&f, st, 5) == 0))
 		return;
-	keys2(&k);
-	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
+	CHECK(gen2(&f, &why) == -1);
 	CHECK(why == VG_INPUT);
 	CHECK(strstr(err_get(), "one of the 2 key shares was not accepted") !=
 	    NULL);
@@ -512,7 +515,6 @@ vault_gen_wrong_share(void)
 	vfix_stop(&f);
 	CHECK(req_starts(&f, 4, "DELETE /v1/sys/replication/dr/secondary/"
 	    "generate-operation-token/attempt "));
-	keys_wipe(&k);
 }
 
 static void
@@ -520,22 +522,18 @@ vault_gen_forbidden(void)
 {
 	struct tsrv_step st[3];
 	struct vfix f;
-	struct vault_keys k;
-	struct secret out = { 0 };
-	enum vault_gen_fail why = VG_NONE;
+	enum vault_gen_fail why;
 
 	st[0] = (struct tsrv_step){ vfix_reply(200, ATTEMPT_IDLE), TSRV_KEEP };
 	st[1] = (struct tsrv_step){ vfix_reply(403, "{\"errors\":[\"permission "
 	    "denied\"]}"), TSRV_KEEP };
 	if (!CHECK(vfix_start(&f, st, 2) == 0))
 		return;
-	keys2(&k);
-	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
+	CHECK(gen2(&f, &why) == -1);
 	CHECK(why == VG_FORBIDDEN);
 	CHECK(strstr(err_get(), "VAULT_DR_OPERATION_TOKEN") != NULL);
 	CHECK(strstr(err_get(), "batch DR operation token") != NULL);
 	vfix_stop(&f);
-	keys_wipe(&k);
 }
 
 /* Issue 13: the attempt's state is read once; an attempt in progress is
@@ -545,9 +543,7 @@ vault_gen_cancels_one_in_progress(void)
 {
 	struct tsrv_step st[3];
 	struct vfix f;
-	struct vault_keys k;
-	struct secret out = { 0 };
-	enum vault_gen_fail why = VG_NONE;
+	enum vault_gen_fail why;
 
 	st[0] = (struct tsrv_step){ vfix_reply(200, "{\"nonce\":\"nonce-9\","
 	    "\"started\":true,\"progress\":1,\"required\":2,"
@@ -557,8 +553,7 @@ vault_gen_cancels_one_in_progress(void)
 	    "denied\"]}"), TSRV_KEEP };
 	if (!CHECK(vfix_start(&f, st, 3) == 0))
 		return;
-	keys2(&k);
-	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
+	CHECK(gen2(&f, &why) == -1);
 	vfix_stop(&f);
 	CHECK(f.s.nreq == 3);
 	CHECK(req_starts(&f, 0, "GET /v1/sys/replication/dr/secondary/"
@@ -567,7 +562,6 @@ vault_gen_cancels_one_in_progress(void)
 	    "generate-operation-token/attempt "));
 	CHECK(req_starts(&f, 2, "POST /v1/sys/replication/dr/secondary/"
 	    "generate-operation-token/attempt "));
-	keys_wipe(&k);
 }
 
 /* A start refused because an attempt began after the read: that one is
@@ -577,9 +571,7 @@ vault_gen_restarts_once_after_in_progress(void)
 {
 	struct tsrv_step st[5];
 	struct vfix f;
-	struct vault_keys k;
-	struct secret out = { 0 };
-	enum vault_gen_fail why = VG_NONE;
+	enum vault_gen_fail why;
 	const char *busy = "{\"errors\":[\"root generation already in "
 	    "progress\"]}";
 
@@ -590,8 +582,7 @@ vault_gen_restarts_once_after_in_progress(void)
 	st[4] = (struct tsrv_step){ vfix_reply(204, NULL), TSRV_KEEP };
 	if (!CHECK(vfix_start(&f, st, 5) == 0))
 		return;
-	keys2(&k);
-	CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
+	CHECK(gen2(&f, &why) == -1);
 	CHECK(strstr(err_get(), "already in progress") != NULL);
 	vfix_stop(&f);
 	CHECK(f.s.nreq == 4); /* GET, start, cancel, start: no third start */
@@ -601,7 +592,6 @@ vault_gen_restarts_once_after_in_progress(void)
 	    "generate-operation-token/attempt "));
 	CHECK(req_starts(&f, 3, "POST /v1/sys/replication/dr/secondary/"
 	    "generate-operation-token/attempt "));
-	keys_wipe(&k);
 }
 
 /* Issue 17 item 8: a refused attempt status is a server failure. */
@@ -614,9 +604,7 @@ vault_gen_status_refused_is_server(void)
 	for (c = 0; c < 2; c++) {
 		struct tsrv_step st[3];
 		struct vfix f;
-		struct vault_keys k;
-		struct secret out = { 0 };
-		enum vault_gen_fail why = VG_NONE;
+		enum vault_gen_fail why;
 		int req = 0, otp = 0, started = 0;
 
 		st[0] = (struct tsrv_step){ vfix_reply(codes[c], "{\"errors\":"
@@ -624,14 +612,12 @@ vault_gen_status_refused_is_server(void)
 		st[1] = st[0];
 		if (!CHECK(vfix_start(&f, st, 2) == 0))
 			return;
-		keys2(&k);
-		CHECK(vault_generate_dr_token_ex(&f.v, &k, &out, &why) == -1);
+		CHECK(gen2(&f, &why) == -1);
 		CHECK(why == VG_SERVER);
 		CHECK(vault_attempt_info(&f.v, &req, &otp, &started) == -1);
 		CHECK(f.v.last_fail == VF_REJECTED);
 		vfix_stop(&f);
-		keys_wipe(&k);
-	}
+		}
 }
 
 void
