@@ -135,5 +135,57 @@ def dead_cluster_delays_only_itself(c):
     check(not h.changing(log), "nothing may be changed", h.changing(log))
 
 
+@case
+def reads_ride_with_changes(c):
+    """Across the WAN, reads ride with the changes they do not depend on:
+    the old primary's last WAL goes with the new cluster's last key share
+    and is answered before the demote; GetChange is polled while the old
+    cluster is re-attached; the poll that sees INSYNC carries the final
+    read; the changing requests stay one at a time; never two primaries."""
+    s = h.scenario()
+    # INSYNC after the re-attach: riders poll during it, the wait after it.
+    s["route53"]["insync_delay_ms"] = 1200
+    with_latency(c, scen=s)
+    r = c.run("failover", "test", env=c.env(VAULTDR_POLL_INTERVAL="0.2"))
+    check(r.code == 0, "failover exits 0", r)
+    st = h.assert_failed_over(c, r)
+    check(st["max_primaries_up"] <= 1, "never two primaries", st)
+    log = sorted(c.mock.log(), key=lambda e: e["seq"])
+    assert_changes_one_at_a_time(log)
+    P = "/v1/sys/replication/dr/"
+
+    def reqs(listener, method, path):
+        return [e for e in log if e["listener"] == listener and
+                e["method"] == method and e["path"].startswith(path)]
+    shares = reqs("b", "POST", P + "secondary/generate-operation-token/update")
+    demote = reqs("a", "POST", P + "primary/demote")[0]
+    wal = [e for e in reqs("a", "GET", P + "status")
+           if e["recv_ms"] < demote["recv_ms"]][-1]
+    assert_together([shares[-1], wal], "the last WAL and the last share")
+    check(wal["time_ms"] <= demote["recv_ms"],
+          "the last WAL is answered before the demote", (wal, demote))
+    cname = [e for e in reqs("route53", "POST", "/2013-04-01/hostedzone/")
+             if "_vaultdr-lock" not in e.get("body", "")][0]
+    update = reqs("a", "POST", P + "secondary/update-primary")[0]
+    polls = reqs("route53", "GET", "/2013-04-01/change/")
+    during = [e for e in polls if cname["time_ms"] <= e["recv_ms"] and
+              e["recv_ms"] < update["time_ms"]]
+    check(during, "GetChange polled while the old cluster is re-attached",
+          [(e["recv_ms"], e["time_ms"]) for e in polls])
+    last = polls[-1]
+    # Reads of both clusters in flight with that poll (sent together).
+    final = [e for e in log if e["method"] == "GET" and
+             e["listener"] in ("a", "b") and e["path"] == P + "status" and
+             e["recv_ms"] < last["time_ms"] and e["time_ms"] > last["recv_ms"]]
+    check({e["listener"] for e in final} == {"a", "b"},
+          "the poll that saw INSYNC carried the final read of both clusters",
+          [(e["listener"], e["path"], e["recv_ms"], e["time_ms"])
+           for e in log if e["recv_ms"] >= last["recv_ms"] - 50])
+    later = [e for e in log if e["recv_ms"] >= last["time_ms"]]
+    check([(e["listener"], e["method"]) for e in later] ==
+          [("route53", "POST")], "after it only the lock release",
+          [(e["listener"], e["method"], e["path"]) for e in later])
+
+
 if __name__ == "__main__":
     sys.exit(h.main(CASES))
