@@ -19,25 +19,6 @@
 #define OK_B "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbeta"
 #define SLOW_MS TSRV_SLOW_MS
 
-static struct http_client *
-hclient(struct tls_client *tc, int io_ms)
-{
-	struct http_client_config cfg = { 0 };
-
-	cfg.tls = tc;
-	cfg.connect_timeout_ms = 500;
-	cfg.io_timeout_ms = io_ms;
-	return http_client_new(&cfg);
-}
-
-static struct tls_client *
-ca_client(void)
-{
-	struct tls_config tcfg = { 0 };
-
-	tcfg.ca_file = tsrv_cert("ca.pem");
-	return tls_client_new(&tcfg);
-}
 
 static void
 job(struct http_job *j, struct http_client *c, const char *method,
@@ -64,8 +45,8 @@ hrun_slow_servers_overlap(void)
 {
 	static const struct tsrv_step sa[] = { { OK_A, TSRV_SLOW } };
 	static const struct tsrv_step sb[] = { { OK_B, TSRV_SLOW } };
-	struct tls_client *tc = ca_client();
-	struct http_client *c = hclient(tc, 3000);
+	struct tls_client *tc = tsrv_tls_client();
+	struct http_client *c = tsrv_http_client(tc, 3000);
 	struct tsrv a, b;
 	struct http_job j[2];
 	char ua[128], ub[128];
@@ -100,8 +81,8 @@ static void
 hrun_dead_peer_alone(void)
 {
 	static const struct tsrv_step sb[] = { { OK_B, TSRV_KEEP } };
-	struct tls_client *tc = ca_client();
-	struct http_client *c = hclient(tc, 600);
+	struct tls_client *tc = tsrv_tls_client();
+	struct http_client *c = tsrv_http_client(tc, 600);
 	struct tsrv b;
 	struct http_job j[2];
 	char ua[128], ub[128];
@@ -140,8 +121,8 @@ hrun_dead_peer_alone(void)
 static void
 hrun_dead_server_once(void)
 {
-	struct tls_client *tc = ca_client();
-	struct http_client *c = hclient(tc, 600);
+	struct tls_client *tc = tsrv_tls_client();
+	struct http_client *c = tsrv_http_client(tc, 600);
 	struct http_job j[3];
 	char u[128];
 	int hole, port, i;
@@ -173,7 +154,7 @@ hrun_silent_server_read_timeout(void)
 {
 	static const struct tsrv_step sa[] = { { "", TSRV_SILENT } };
 	static const struct tsrv_step sb[] = { { OK_B, TSRV_KEEP } };
-	struct http_client *c = hclient(NULL, 500);
+	struct http_client *c = tsrv_http_client(NULL, 500);
 	struct tsrv a, b;
 	struct http_job j[2];
 	char ua[128], ub[128];
@@ -210,8 +191,8 @@ hrun_framing_error_isolated(void)
 	static const struct tsrv_step sb[] = { {
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 		"2\r\nbe\r\n2\r\nta\r\n0\r\n\r\n", TSRV_SLOW } };
-	struct tls_client *tc = ca_client();
-	struct http_client *c = hclient(tc, 2000);
+	struct tls_client *tc = tsrv_tls_client();
+	struct http_client *c = tsrv_http_client(tc, 2000);
 	struct tsrv a, b;
 	struct http_job j[2];
 	char ua[128], ub[128];
@@ -243,8 +224,8 @@ hrun_same_server_in_order(void)
 	static const struct tsrv_step sa[] = { { OK_A, TSRV_KEEP },
 		{ OK_A, TSRV_KEEP }, { OK_A, TSRV_KEEP } };
 	static const struct tsrv_step sb[] = { { OK_B, TSRV_KEEP } };
-	struct tls_client *tc = ca_client();
-	struct http_client *c = hclient(tc, 2000);
+	struct tls_client *tc = tsrv_tls_client();
+	struct http_client *c = tsrv_http_client(tc, 2000);
 	struct http_stats hs[2];
 	struct tsrv a, b;
 	struct http_job j[4];
@@ -289,7 +270,7 @@ hrun_stop_ends_jobs(void)
 {
 	static const struct tsrv_step sa[] = { { "", TSRV_SILENT } };
 	static volatile sig_atomic_t flag;
-	struct http_client *c = hclient(NULL, 5000);
+	struct http_client *c = tsrv_http_client(NULL, 5000);
 	struct http_job j[2];
 	char ua[128], ub[128];
 	struct tsrv a;
@@ -323,7 +304,7 @@ hrun_prefetch_serves_once(void)
 {
 	static const struct tsrv_step sa[] = { { OK_A, TSRV_KEEP },
 		{ OK_B, TSRV_KEEP }, { OK_A, TSRV_KEEP }, { OK_B, TSRV_KEEP } };
-	struct http_client *c = hclient(NULL, 2000);
+	struct http_client *c = tsrv_http_client(NULL, 2000);
 	struct http_response r;
 	struct http_job j[2];
 	char u1[128], u2[128];
@@ -362,7 +343,7 @@ hrun_prefetch_drop_per_server(void)
 	static const struct tsrv_step sa[] = { { OK_A, TSRV_KEEP },
 		{ OK_A, TSRV_KEEP }, { OK_A, TSRV_KEEP } };
 	static const struct tsrv_step sb[] = { { OK_B, TSRV_KEEP } };
-	struct http_client *c = hclient(NULL, 2000);
+	struct http_client *c = tsrv_http_client(NULL, 2000);
 	struct http_response r;
 	struct http_job j[3];
 	char a1[128], a2[128], a3[128], b1[128];
@@ -398,7 +379,7 @@ hrun_prefetch_newer_answer_wins(void)
 {
 	static const struct tsrv_step sa[] = { { OK_A, TSRV_KEEP },
 		{ OK_B, TSRV_KEEP } };
-	struct http_client *c = hclient(NULL, 2000);
+	struct http_client *c = tsrv_http_client(NULL, 2000);
 	struct http_response r;
 	struct http_job j[1];
 	char u[128];
@@ -422,7 +403,7 @@ hrun_prefetch_newer_answer_wins(void)
 static void
 hrun_prefetch_keeps_failures(void)
 {
-	struct http_client *c = hclient(NULL, 500);
+	struct http_client *c = tsrv_http_client(NULL, 500);
 	struct http_response r;
 	struct http_job j[1];
 	char u[128];
@@ -462,8 +443,8 @@ hrun_pipeline_gets(void)
 	static const struct tsrv_step sa[] = { { OK_A, TSRV_SLOW },
 		{ OK_B, TSRV_SLOW }, { OK_A, TSRV_SLOW } };
 	static const char *const m[] = { "GET", "GET", "GET" };
-	struct tls_client *tc = ca_client();
-	struct http_client *c = hclient(tc, 2000);
+	struct tls_client *tc = tsrv_tls_client();
+	struct http_client *c = tsrv_http_client(tc, 2000);
 	struct http_stats hs[1];
 	struct http_job j[3];
 	char u[3][128];
@@ -502,7 +483,7 @@ hrun_pipeline_server_closes(void)
 	static const struct tsrv_step sa[] = { { OK_A, TSRV_CLOSE },
 		{ OK_B, TSRV_SLOW }, { OK_A, TSRV_SLOW } };
 	static const char *const m[] = { "GET", "GET", "GET" };
-	struct http_client *c = hclient(NULL, 2000);
+	struct http_client *c = tsrv_http_client(NULL, 2000);
 	struct http_stats hs[1];
 	struct http_job j[3];
 	char u[3][128];
@@ -540,7 +521,7 @@ hrun_pipeline_post_alone(void)
 		{ OK_A, TSRV_SLOW }, { OK_B, TSRV_SLOW } };
 	static const char *const m[] = { "GET", "GET", "POST", "GET", "GET",
 		"POST" };
-	struct http_client *c = hclient(NULL, 3000);
+	struct http_client *c = tsrv_http_client(NULL, 3000);
 	struct http_job j[6];
 	char u[6][128];
 	struct tsrv a;
@@ -579,7 +560,7 @@ hrun_pipeline_carry_over(void)
 		{ "", TSRV_KEEP }, { "ngth: 5\r\n\r\nalpha", TSRV_SLOW },
 		{ OK_B, TSRV_KEEP } };
 	static const char *const m[] = { "GET", "GET", "GET", "GET" };
-	struct http_client *c = hclient(NULL, 2000);
+	struct http_client *c = tsrv_http_client(NULL, 2000);
 	struct http_stats hs[1];
 	struct http_job j[4];
 	char u[4][128];
@@ -616,7 +597,7 @@ hrun_pipeline_bad_head(void)
 		"Content-Length: 2\r\n\r\nok", TSRV_CLOSE },
 		{ OK_B, TSRV_KEEP }, { OK_A, TSRV_KEEP } };
 	static const char *const m[] = { "GET", "GET", "GET" };
-	struct http_client *c = hclient(NULL, 2000);
+	struct http_client *c = tsrv_http_client(NULL, 2000);
 	struct http_job j[3];
 	char u[3][128];
 	struct tsrv a;
@@ -644,8 +625,8 @@ hrun_pipeline_redirect(void)
 		"Content-Length: 0\r\n\r\n", TSRV_KEEP },
 		{ OK_B, TSRV_KEEP }, { OK_A, TSRV_KEEP } };
 	static const char *const m[] = { "GET", "GET" };
-	struct tls_client *tc = ca_client();
-	struct http_client *c = hclient(tc, 2000);
+	struct tls_client *tc = tsrv_tls_client();
+	struct http_client *c = tsrv_http_client(tc, 2000);
 	struct http_job j[2];
 	char u[2][128];
 	struct tsrv a;
@@ -677,7 +658,7 @@ hrun_prefetch_readonly_post(void)
 {
 	static const struct tsrv_step sa[] = { { OK_A, TSRV_KEEP },
 		{ OK_B, TSRV_KEEP }, { OK_A, TSRV_KEEP } };
-	struct http_client *c = hclient(NULL, 2000);
+	struct http_client *c = tsrv_http_client(NULL, 2000);
 	struct http_response r;
 	struct http_job j[1];
 	char u[128];

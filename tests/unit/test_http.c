@@ -14,26 +14,6 @@
 
 #define OK_CL "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
 
-static struct http_client *
-client(struct tls_client *tc, int io_ms)
-{
-	struct http_client_config cfg = { 0 };
-
-	cfg.tls = tc;
-	cfg.connect_timeout_ms = 500;
-	cfg.io_timeout_ms = io_ms;
-	return http_client_new(&cfg);
-}
-
-/* A TLS client trusting the test CA (tls_client_free). */
-static struct tls_client *
-test_tls(void)
-{
-	struct tls_config tcfg = { 0 };
-
-	tcfg.ca_file = tsrv_cert("ca.pem");
-	return tls_client_new(&tcfg);
-}
 
 static char *
 url(const struct tsrv *s, const char *scheme, const char *path)
@@ -60,7 +40,7 @@ http_content_length_and_request_headers(void)
 	char want[512];
 
 	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
-	c = client(NULL, 1000);
+	c = tsrv_http_client(NULL, 1000);
 	CHECK(http_request(c, "PUT", url(&s, "http", "/v1/x?y=1#frag"), h, 2,
 	    NULL, 0, &r) == 0);
 	CHECK(r.status == 200);
@@ -88,7 +68,7 @@ http_chunked_body(void)
 	struct tsrv s;
 
 	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
-	c = client(NULL, 1000);
+	c = tsrv_http_client(NULL, 1000);
 	CHECK(http_request(c, "GET", url(&s, "http", "/"), NULL, 0, NULL, 0,
 	    &r) == 0);
 	CHECK_MEMEQ(r.body, r.body_len, "{\"a\":1}", 7);
@@ -109,7 +89,7 @@ http_keep_alive_reuses_connection(void)
 	int i;
 
 	CHECK(tsrv_start(&s, NULL, NULL, st, 3) == 0);
-	c = client(NULL, 1000);
+	c = tsrv_http_client(NULL, 1000);
 	for (i = 0; i < 3; i++) {
 		CHECK(http_request(c, "GET", url(&s, "http", "/a"), NULL, 0,
 		    NULL, 0, &r) == 0);
@@ -138,7 +118,7 @@ http_reconnect_after_connection_close(void)
 	struct tsrv s;
 
 	CHECK(tsrv_start(&s, NULL, NULL, st, 2) == 0);
-	c = client(NULL, 1000);
+	c = tsrv_http_client(NULL, 1000);
 	CHECK(http_request(c, "GET", url(&s, "http", "/1"), NULL, 0, NULL, 0,
 	    &r) == 0);
 	CHECK(!r.keep_alive);
@@ -166,7 +146,7 @@ http_reconnect_after_idle_close(void)
 	struct tsrv s;
 
 	CHECK(tsrv_start(&s, NULL, NULL, st, 2) == 0);
-	c = client(NULL, 1000);
+	c = tsrv_http_client(NULL, 1000);
 	CHECK(http_request(c, "POST", url(&s, "http", "/1"), NULL, 0, "{}", 2,
 	    &r) == 0);
 	http_response_free(&r);
@@ -195,7 +175,7 @@ http_retry_once_on_reused_connection(void)
 	struct tsrv s;
 
 	CHECK(tsrv_start(&s, NULL, NULL, st, 3) == 0);
-	c = client(NULL, 1000);
+	c = tsrv_http_client(NULL, 1000);
 	CHECK(http_request(c, "GET", url(&s, "http", "/1"), NULL, 0, NULL, 0,
 	    &r) == 0);
 	http_response_free(&r);
@@ -221,7 +201,7 @@ http_redirect_307_keeps_method_body_headers(void)
 		{ "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", TSRV_KEEP },
 	};
 	static const struct http_header h[] = { { "X-Vault-Token", "tok1" } };
-	struct tls_client *tc = test_tls();
+	struct tls_client *tc = tsrv_tls_client();
 	struct http_response r;
 	struct http_client *c;
 	struct tsrv s;
@@ -230,7 +210,7 @@ http_redirect_307_keeps_method_body_headers(void)
 	CHECK(tc != NULL);
 	CHECK(tsrv_start(&s, tsrv_cert("server.pem"), tsrv_cert("server.key"),
 	    st, 2) == 0);
-	c = client(tc, 1000);
+	c = tsrv_http_client(tc, 1000);
 	http_client_follow_redirects(c, 1);
 	snprintf(u, sizeof(u), "https://localhost:%d/v1/standby", s.port);
 	CHECK(http_request(c, "POST", u, h, 1, "{\"k\":1}", 7, &r) == 0);
@@ -255,7 +235,7 @@ http_redirect_limits(void)
 	    "Location: /again\r\nContent-Length: 0\r\n\r\n";
 	static const struct tsrv_step st[] = { { loop, TSRV_KEEP },
 		{ loop, TSRV_KEEP }, { loop, TSRV_KEEP }, { loop, TSRV_KEEP } };
-	struct tls_client *tc = test_tls();
+	struct tls_client *tc = tsrv_tls_client();
 	struct http_response r;
 	struct http_client *c;
 	struct tsrv s;
@@ -263,7 +243,7 @@ http_redirect_limits(void)
 
 	CHECK(tsrv_start(&s, tsrv_cert("server.pem"), tsrv_cert("server.key"),
 	    st, 4) == 0);
-	c = client(tc, 1000);
+	c = tsrv_http_client(tc, 1000);
 	http_client_follow_redirects(c, 1);
 	snprintf(u, sizeof(u), "https://localhost:%d/", s.port);
 	CHECK(http_request(c, "GET", u, NULL, 0, NULL, 0, &r) == -1);
@@ -287,7 +267,7 @@ http_redirect_to_http_refused(void)
 	static struct tsrv_step st[] = { { to_http, TSRV_KEEP } };
 	static const struct tsrv_step st2[] = { { OK_CL, TSRV_KEEP } };
 	static const struct http_header h[] = { { "X-Vault-Token", "tok1" } };
-	struct tls_client *tc = test_tls();
+	struct tls_client *tc = tsrv_tls_client();
 	struct http_response r;
 	struct http_client *c;
 	struct tsrv s, s2;
@@ -299,7 +279,7 @@ http_redirect_to_http_refused(void)
 	    "\r\n\r\n", s2.port);
 	CHECK(tsrv_start(&s, tsrv_cert("server.pem"), tsrv_cert("server.key"),
 	    st, 1) == 0);
-	c = client(tc, 1000);
+	c = tsrv_http_client(tc, 1000);
 	http_client_follow_redirects(c, 1);
 	snprintf(u, sizeof(u), "https://localhost:%d/v1/x", s.port);
 	CHECK(http_request(c, "POST", u, h, 1, "{}", 2, &r) == -1);
@@ -332,7 +312,7 @@ http_redirect_not_followed_by_default(void)
 		{ "Authorization", "AWS4-HMAC-SHA256 Credential=AKID/x" },
 		{ "X-Amz-Security-Token", "sessiontok" },
 	};
-	struct tls_client *tc = test_tls();
+	struct tls_client *tc = tsrv_tls_client();
 	struct http_response r;
 	struct http_client *c;
 	struct tsrv s, s2;
@@ -346,7 +326,7 @@ http_redirect_not_followed_by_default(void)
 	    "\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n", loc);
 	CHECK(tsrv_start(&s, tsrv_cert("server.pem"), tsrv_cert("server.key"),
 	    st, 1) == 0);
-	c = client(tc, 1000);
+	c = tsrv_http_client(tc, 1000);
 	snprintf(u, sizeof(u), "https://localhost:%d/2013-04-01/x", s.port);
 	CHECK(http_request(c, "POST", u, h, 2, "<x/>", 4, &r) == 0);
 	CHECK(r.status == 307 && r.fail == HTTP_OK && r.sent == 1);
@@ -371,7 +351,7 @@ http_read_timeout_bounded(void)
 	char want[200];
 
 	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
-	c = client(NULL, 300);
+	c = tsrv_http_client(NULL, 300);
 	t0 = tsrv_now_ms();
 	CHECK(http_request(c, "GET", url(&s, "http", "/v1/sys/health?x=secret"),
 	    NULL, 0, NULL, 0, &r) == -1);
@@ -392,7 +372,7 @@ static void
 http_refused_not_sent(void)
 {
 	struct http_response r;
-	struct http_client *c = client(NULL, 300);
+	struct http_client *c = tsrv_http_client(NULL, 300);
 	char u[64];
 
 	snprintf(u, sizeof(u), "http://127.0.0.1:%d/", tsrv_free_port());
@@ -414,7 +394,7 @@ http_malformed_reply_is_proto_error(void)
 	struct tsrv s;
 
 	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
-	c = client(NULL, 1000);
+	c = tsrv_http_client(NULL, 1000);
 	CHECK(http_request(c, "GET", url(&s, "http", "/"), NULL, 0, NULL, 0,
 	    &r) == -1);
 	CHECK(http_last_proto_error(c) == 1);
@@ -439,7 +419,7 @@ http_truncated_reply_not_retried(void)
 	struct tsrv s;
 
 	CHECK(tsrv_start(&s, NULL, NULL, st, 3) == 0);
-	c = client(NULL, 1000);
+	c = tsrv_http_client(NULL, 1000);
 	CHECK(http_request(c, "GET", url(&s, "http", "/"), NULL, 0, NULL, 0,
 	    &r) == 0);
 	http_response_free(&r);
@@ -469,7 +449,7 @@ http_changing_request_never_resent(void)
 	struct tsrv s;
 
 	CHECK(tsrv_start(&s, NULL, NULL, st, 3) == 0);
-	c = client(NULL, 1000);
+	c = tsrv_http_client(NULL, 1000);
 	CHECK(http_request(c, "GET", url(&s, "http", "/1"), NULL, 0, NULL, 0,
 	    &r) == 0);
 	http_response_free(&r);
@@ -503,7 +483,7 @@ http_drip_bounded_by_request_deadline(void)
 	char want[160];
 
 	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
-	c = client(NULL, 500);
+	c = tsrv_http_client(NULL, 500);
 	t0 = tsrv_now_ms();
 	CHECK(http_request(c, "GET", url(&s, "http", "/v1/sys/health"), NULL,
 	    0, NULL, 0, &r) == -1);
@@ -535,7 +515,7 @@ http_https_keep_alive_and_bad_url(void)
 	CHECK(tc != NULL);
 	CHECK(tsrv_start(&s, tsrv_cert("server.pem"), tsrv_cert("server.key"),
 	    st, 2) == 0);
-	c = client(tc, 1000);
+	c = tsrv_http_client(tc, 1000);
 	snprintf(u, sizeof(u), "https://localhost:%d/v1/a", s.port);
 	CHECK(http_request(c, "GET", u, NULL, 0, NULL, 0, &r) == 0);
 	CHECK_MEMEQ(r.body, r.body_len, "hello", 5);
@@ -553,7 +533,7 @@ http_https_keep_alive_and_bad_url(void)
 	tsrv_stop(&s);
 	CHECK_STREQ(s.sni[0], "localhost");
 	/* https without a TLS client is refused. */
-	c = client(NULL, 1000);
+	c = tsrv_http_client(NULL, 1000);
 	CHECK(http_request(c, "GET", "https://localhost:1/", NULL, 0, NULL, 0,
 	    &r) == -1);
 	CHECK(strstr(err_get(), "https is not configured") != NULL);
@@ -576,7 +556,7 @@ http_https_errors_carry_tls_message(void)
 	tc = tls_client_new(&tcfg);
 	CHECK(tsrv_start(&s, tsrv_cert("wronghost.pem"),
 	    tsrv_cert("wronghost.key"), st, 1) == 0);
-	c = client(tc, 1000);
+	c = tsrv_http_client(tc, 1000);
 	snprintf(u, sizeof(u), "https://localhost:%d/v1/sys/health", s.port);
 	CHECK(http_request(c, "GET", u, NULL, 0, NULL, 0, &r) == -1);
 	CHECK(http_last_error(c) == CONN_E_TLS);
@@ -620,7 +600,7 @@ http_client_cert_via_openssl(void)
 		tcfg.client_key = tsrv_cert(pairs[i][1]);
 		tc = tls_client_new(&tcfg);
 		CHECK(tc != NULL);
-		c = client(tc, 2000);
+		c = tsrv_http_client(tc, 2000);
 		CHECK(http_request(c, "GET", u, NULL, 0, NULL, 0, &r) == 0);
 		CHECK(r.status == 200);
 		CHECK(r.keep_alive == 0); /* HTTP/1.0, read until close */
@@ -677,7 +657,7 @@ http_rejects_header_injection(void)
 {
 	static const struct http_header h[] = { { "X-A", "b\r\nX-Evil: 1" } };
 	struct http_response r;
-	struct http_client *c = client(NULL, 300);
+	struct http_client *c = tsrv_http_client(NULL, 300);
 
 	CHECK(http_request(c, "GET", "http://127.0.0.1:1/", h, 1, NULL, 0,
 	    &r) == -1);
@@ -868,7 +848,7 @@ proxied_client(struct proxy_env *pe, int port, const char *userinfo,
 	snprintf(u, sizeof(u), "http://%s127.0.0.1:%d", userinfo, port);
 	if (!CHECK(proxy_env_init(pe, u, u, NULL) == 0))
 		return NULL;
-	struct http_client *c = client(NULL, io_ms);
+	struct http_client *c = tsrv_http_client(NULL, io_ms);
 	http_client_set_proxy(c, pe);
 	return c;
 }
@@ -1021,7 +1001,7 @@ proxy_no_proxy_goes_direct(void)
 	CHECK(tsrv_start(&s, NULL, NULL, st, 1) == 0);
 	snprintf(u, sizeof(u), "http://127.0.0.1:%d", tsrv_free_port());
 	CHECK(proxy_env_init(&pe, u, u, "localhost,127.0.0.1") == 0);
-	c = client(NULL, 1000);
+	c = tsrv_http_client(NULL, 1000);
 	http_client_set_proxy(c, &pe);
 	CHECK(http_request(c, "GET", url(&s, "http", "/v1/x"), NULL, 0, NULL,
 	    0, &r) == 0);

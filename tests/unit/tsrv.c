@@ -39,6 +39,26 @@ tsrv_cert(const char *name)
 	return b;
 }
 
+struct tls_client *
+tsrv_tls_client(void)
+{
+	struct tls_config tcfg = { 0 };
+
+	tcfg.ca_file = tsrv_cert("ca.pem");
+	return tls_client_new(&tcfg);
+}
+
+struct http_client *
+tsrv_http_client(struct tls_client *tc, int io_ms)
+{
+	struct http_client_config cfg = { 0 };
+
+	cfg.tls = tc;
+	cfg.connect_timeout_ms = 500;
+	cfg.io_timeout_ms = io_ms;
+	return http_client_new(&cfg);
+}
+
 static int
 listen_local(int *port, int backlog)
 {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "http.h"
 #include "tls.h"
 #include "mock/tlssrv.h"
 
@@ -65,6 +66,11 @@ void tsrv_openssl_stop(pid_t pid);
 
 /* "<certs dir>/<name>" in a static buffer (one of 8 rotating). */
 const char *tsrv_cert(const char *name);
+/* A TLS client trusting the test CA (tls_client_free). */
+struct tls_client *tsrv_tls_client(void);
+/* An HTTP client for the test servers: connect timeout 500 ms, io_ms for
+ * each request; tc may be NULL (http only). http_client_free. */
+struct http_client *tsrv_http_client(struct tls_client *tc, int io_ms);
 /* Milliseconds on CLOCK_MONOTONIC. */
 long tsrv_now_ms(void);
 
