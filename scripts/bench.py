@@ -161,13 +161,15 @@ def seq_path(entries):
     return nreq, rtt
 
 
-def start_mock(mock, certs, work, tag, extra):
-    """Starts a mock with the bench scenario; returns (proc, urls, log)."""
+def start_mock(mock, certs, work, tag, extra,
+               scenario="mock/scenarios/bench.json"):
+    """Starts a mock with scenario (the bench's by default); returns (proc,
+    urls, log). bench_multi.py uses it too."""
     ready = os.path.join(work, tag + "-ready.json")
     reqlog = os.path.join(work, tag + "-requests.jsonl")
     proc = subprocess.Popen(
         [mock, "--cert", certs + "/server.pem", "--key", certs + "/server.key",
-         "--scenario", "mock/scenarios/bench.json", "--ready-file", ready,
+         "--scenario", scenario, "--ready-file", ready,
          "--log", reqlog] + extra, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 5
     while not (os.path.exists(ready) and os.path.getsize(ready) > 0):

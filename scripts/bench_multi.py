@@ -30,17 +30,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402
 from bench import bench_environ  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET_RATIO = 1.2
 TARGET_RSS_KIB = 2048
 ENVS = ("one", "two", "three")
-
-
-def die(msg):
-    print("bench_multi: " + msg, file=sys.stderr)
-    sys.exit(1)
 
 
 def scenario(env, zone_envs):
@@ -62,19 +58,8 @@ def start_mock(mock, certs, work, env, zone_envs):
     scen = os.path.join(work, env + "-scenario.json")
     with open(scen, "w", encoding="utf-8") as f:
         json.dump(scenario(env, zone_envs), f)
-    ready = os.path.join(work, env + "-ready.json")
-    proc = subprocess.Popen(
-        [mock, "--cert", certs + "/server.pem", "--key", certs + "/server.key",
-         "--scenario", scen, "--ready-file", ready],
-        stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 5
-    while not (os.path.exists(ready) and os.path.getsize(ready) > 0):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            die("the mock did not start")
-        time.sleep(0.02)
-    with open(ready, encoding="utf-8") as f:
-        return proc, json.load(f)
+    proc, urls, _ = bench.start_mock(mock, certs, work, env, [], scen)
+    return proc, urls
 
 
 def section(env, urls):
