@@ -467,11 +467,13 @@ wait_insync(struct exec *x)
 	    x->ch.id);
 	/* A poll rode along with the re-attach a moment ago: the next one
 	 * waits its turn. */
-	wp.poll_ms = x->ride.next_ms - (long long)(c->poll_interval * 1000);
-	if (!x->ride.seen && x->ride.next_ms > retry_now_ms() &&
-	    wait_next(x, &wp, d->words->pending, "", d->words->provider,
-	    "") == -1)
-		return -1;
+	if (!x->ride.seen && x->ride.next_ms > retry_now_ms()) {
+		wp.poll_ms = x->ride.next_ms -
+		    (long long)(c->poll_interval * 1000);
+		if (wait_next(x, &wp, d->words->pending, "",
+		    d->words->provider, "") == -1)
+			return -1;
+	}
 	while (!x->ride.seen) {
 		/* Each poll reads the clusters and the record with it (one
 		 * round trip): the poll that sees INSYNC is then also the
